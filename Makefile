@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   ?= demo-workspace
+
+.PHONY: demo test bench lint docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	rm -rf $(DEMO)
+	$(BIN)/salesops init $(DEMO) --sample
+	SALESOPS_TODAY=2026-11-27 $(BIN)/salesops -w $(DEMO) report weekly --as-of 2026-11-27
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check salesops tests benchmarks
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m salesops.docs > docs/cli-reference.md
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache
