@@ -1,0 +1,71 @@
+"""Command line: parse, call the core, render. Heavy libraries load per command.
+
+`main()` is the console script: it turns every failure into `error: …` lines
+on stderr with the SPEC's exit codes, and never shows a traceback unless
+`--debug` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from salesops.errors import EXIT_USAGE, SalesopsError
+
+
+def _load_commands():
+    from salesops.cli import app as app_module
+    from salesops.cli import (  # noqa: F401  (each module attaches its commands)
+        flow,
+        importer,
+        init,
+        records,
+        reports,
+        validate,
+    )
+
+    return app_module.app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with the SPEC's exit code."""
+    import typer
+    from typer import _click
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("SALESOPS_DEBUG") == "1"
+    app = _load_commands()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args, prog_name="salesops", standalone_mode=False)
+    except _click.exceptions.UsageError as exc:
+        hint = f" (see 'salesops {exc.ctx.command_path.partition(' ')[2]} --help'.)".replace("  ", " ") if exc.ctx else ""
+        _fail([exc.format_message() + hint], EXIT_USAGE)
+    except _click.exceptions.ClickException as exc:
+        _fail([exc.format_message()], exc.exit_code)
+    except _click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except _click.exceptions.Abort:
+        _fail(["aborted"], 1)
+    except SalesopsError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _fail(exc.lines(), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail(["interrupted; nothing was written"], 130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception as exc:  # a bug: say so plainly, traceback only on request
+        if debug:
+            raise
+        _fail([f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"], 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(lines: list[str], code: int) -> None:
+    for line in lines:
+        print(f"error: {line}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,173 @@
+"""Options shared by many commands, and `-f/--format`, `-o/--output` rendering in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from salesops.errors import UsageError
+
+FormatOpt = Annotated[
+    str, typer.Option("-f", "--format", metavar="FORMAT", help="Output format: table, json, csv or markdown.")
+]
+OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the output to FILE.")]
+WaitOpt = Annotated[
+    float, typer.Option("--wait", metavar="SECONDS", help="Seconds to wait for the workspace lock (then exit 75).")
+]
+ByOpt = Annotated[str | None, typer.Option("--by", metavar="NAME", help="Who does it (recorded in history).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", metavar="en|zh", help="Language of the output.")]
+
+RECORD_FORMATS = ("table", "json", "csv", "markdown")
+
+
+def open_workspace(ctx: typer.Context, lang: str | None = None):
+    """The workspace chosen by -w / $SALESOPS_WORKSPACE / the current folder."""
+    from salesops.storage.workspace import Workspace, find_workspace
+
+    root = find_workspace((ctx.find_root().obj or {}).get("workspace"))
+    ws = Workspace(root)
+    if lang:
+        check_choice("--lang", lang, ("en", "zh"))
+        ws.settings = ws.settings.with_overrides(lang=lang)
+    return ws
+
+
+def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
+    """`value` if it is one of `choices`, else a usage error (exit 2)."""
+    if value not in choices:
+        raise UsageError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def to_jsonable(value: Any) -> Any:
+    """Decimals as numbers, dates as ISO text, recursively."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return to_jsonable(value.item())
+    return value
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(to_jsonable(data), ensure_ascii=False, indent=2)
+
+
+def cell_text(value: Any) -> str:
+    """A value as shown in tables, CSV and markdown."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def csv_text(columns: list[str], rows: list[list[Any]], bom: bool = False) -> str:
+    """CSV of rows, formula-like text guarded with `'` (SPEC section 8)."""
+    import csv
+    import io
+
+    from salesops.storage.csv_io import guard
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([guard(cell_text(v)) for v in row])
+    return ("\ufeff" if bom else "") + buf.getvalue()
+
+
+def markdown_text(columns: list[str], rows: list[list[Any]], title: str | None = None) -> str:
+    """A GitHub-style markdown table."""
+
+    def esc(v: Any) -> str:
+        return cell_text(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"### {title}", ""] if title else []
+    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("|" + "|".join(" --- " for _ in columns) + "|")
+    lines.extend("| " + " | ".join(esc(v) for v in row) + " |" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def console(output: Path | None = None, file=None):
+    """A rich console: colour only on a terminal without NO_COLOR."""
+    from rich.console import Console
+
+    no_color = bool(os.environ.get("NO_COLOR")) or output is not None
+    return Console(file=file, no_color=no_color, highlight=False, soft_wrap=False, width=None if file is None else 200)
+
+
+def rich_table(columns: list[str], rows: list[list[Any]], title: str | None = None):
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for row in rows:
+        table.add_row(*(cell_text(v) for v in row))
+    return table
+
+
+def write_out(text: str, output: Path | None) -> None:
+    """Print `text`, or write it to `output` (UTF-8)."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def emit_rows(
+    fmt: str,
+    output: Path | None,
+    columns: list[str],
+    rows: list[list[Any]],
+    *,
+    json_data: Any = None,
+    title: str | None = None,
+) -> None:
+    """Render tabular data in the chosen format (`json_data` overrides the JSON form)."""
+    check_choice("--format", fmt, RECORD_FORMATS)
+    if fmt == "json":
+        data = json_data if json_data is not None else [dict(zip(columns, r, strict=False)) for r in rows]
+        write_out(dumps(data), output)
+    elif fmt == "csv":
+        write_out(csv_text(columns, rows, bom=output is not None), output)
+    elif fmt == "markdown":
+        write_out(markdown_text(columns, rows, title), output)
+    else:
+        table = rich_table(columns, rows, title)
+        if output is None:
+            console().print(table)
+        else:
+            with open(output, "w", encoding="utf-8") as fh:
+                console(output, fh).print(table)
+
+
+def say(message: str) -> None:
+    """A one-line human message on stdout."""
+    print(message)
+
+
+def warn(message: str) -> None:
+    """A `warning: …` line on stderr."""
+    print(f"warning: {message}", file=sys.stderr)

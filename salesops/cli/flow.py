@@ -1,0 +1,1 @@
+"""Commands: flow (being written)."""

@@ -1,0 +1,1 @@
+"""Commands: importer (being written)."""

@@ -1,0 +1,1 @@
+"""Commands: init (being written)."""

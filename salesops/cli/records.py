@@ -1,0 +1,1 @@
+"""Commands: records (being written)."""

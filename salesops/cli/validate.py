@@ -1,0 +1,1 @@
+"""Commands: validate (being written)."""

@@ -1,0 +1,613 @@
+"""The one declarative description of every register.
+
+Everything else reads this module: readers (header aliases, types), writers
+(templates, dropdowns, formats), validation (required, references, enums) and
+the stage machine (ordered stages, terminal states, gate names). Adding a
+column is one line in `REGISTERS`.
+
+Nothing here does I/O or imports anything heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Enum:
+    """A closed (or, with `open=True`, suggested) list of codes with Chinese labels."""
+
+    name: str
+    values: tuple[tuple[str, str], ...]  # (code, 中文)
+    open: bool = False  # other text allowed (receivable milestone)
+
+    @cached_property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.values)
+
+    def label(self, code: str, lang: str) -> str:
+        """The label of `code` in `lang` ('en' → the code itself)."""
+        if lang == "zh":
+            return dict(self.values).get(code, code)
+        return code
+
+    @cached_property
+    def lookup(self) -> dict[str, str]:
+        """Normalised English code, English words or Chinese label → code."""
+        from salesops.values import normalize_header
+
+        table: dict[str, str] = {}
+        for code, zh in self.values:
+            for alias in (code, code.replace("_", " "), zh):
+                table[normalize_header(alias)] = code
+        return table
+
+    def parse(self, text: str) -> str | None:
+        """The code for `text` (any case, English or Chinese), or None if unknown."""
+        from salesops.values import normalize_header
+
+        return self.lookup.get(normalize_header(text))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a register."""
+
+    name: str
+    zh: str
+    type: str = "text"  # id text date money int pct enum ref bool
+    required: bool = False
+    enum: Enum | None = None
+    ref: str | None = None  # register name for type "ref"
+    min: int | None = None
+    max: int | None = None
+    aliases: tuple[str, ...] = ()  # further accepted header spellings
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.name
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The stage machine of a register's status column.
+
+    `order` is the forward path; `side` are states reachable from every open
+    state (disqualified, lost, terminated…) unless `moves` says otherwise.
+    `gates` maps a target state to the names of the gate predicates (in
+    `salesops.core.gates`) that must all hold to enter it. `via` names states
+    only a dedicated command may set (lead converted, receivable paid).
+    `reversible` are the states one may move back to from a later open state.
+    """
+
+    field: str
+    order: tuple[str, ...]
+    terminal: frozenset[str]
+    side: tuple[str, ...] = ()
+    moves: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    gates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    via: dict[str, str] = field(default_factory=dict)
+    reversible: frozenset[str] = frozenset()
+
+    def is_open(self, state: str) -> bool:
+        return state not in self.terminal
+
+
+@dataclass(frozen=True)
+class Register:
+    """A register: one file in the workspace, one record per row."""
+
+    name: str
+    zh: str
+    prefix: str  # ID prefix, e.g. "L-"
+    columns: tuple[Column, ...]
+    machine: Machine | None = None
+
+    @property
+    def id_column(self) -> str:
+        return self.columns[0].name
+
+    @cached_property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    def column(self, name: str) -> Column:
+        return self.by_name[name]
+
+    @cached_property
+    def header_aliases(self) -> dict[str, str]:
+        """Normalised header text (English, Chinese, aliases) → canonical name."""
+        from salesops.values import normalize_header
+
+        table: dict[str, str] = {}
+        for col in self.columns:
+            for alias in (col.name, col.zh, *col.aliases):
+                table[normalize_header(alias)] = col.name
+        return table
+
+    @property
+    def status_field(self) -> str | None:
+        return self.machine.field if self.machine else None
+
+
+# ---------------------------------------------------------------- enums
+
+LEAD_STATUS = Enum(
+    "lead status",
+    (
+        ("new", "新线索"),
+        ("contacted", "已联系"),
+        ("qualified", "已确认"),
+        ("converted", "已转化"),
+        ("disqualified", "已关闭"),
+    ),
+)
+LEAD_SOURCE = Enum(
+    "lead source",
+    (
+        ("website", "官网"),
+        ("referral", "转介绍"),
+        ("exhibition", "展会"),
+        ("cold_call", "电话陌拜"),
+        ("partner", "渠道"),
+        ("campaign", "市场活动"),
+        ("other", "其他"),
+    ),
+)
+GRADE = Enum("grade", (("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")))
+OPP_STAGE = Enum(
+    "opportunity stage",
+    (
+        ("qualification", "验证商机"),
+        ("needs_analysis", "需求分析"),
+        ("solution", "方案制定"),
+        ("proposal", "报价投标"),
+        ("negotiation", "商务谈判"),
+        ("won", "赢单"),
+        ("lost", "丢单"),
+    ),
+)
+QUOTE_STATUS = Enum(
+    "quote status",
+    (
+        ("draft", "草稿"),
+        ("pending_approval", "待审批"),
+        ("approved", "已审批"),
+        ("sent", "已发送"),
+        ("accepted", "已接受"),
+        ("rejected", "已拒绝"),
+        ("expired", "已过期"),
+    ),
+)
+CONTRACT_STATUS = Enum(
+    "contract status",
+    (
+        ("draft", "草拟"),
+        ("review", "评审中"),
+        ("signed", "已签署"),
+        ("executing", "执行中"),
+        ("completed", "已完成"),
+        ("terminated", "已终止"),
+    ),
+)
+DELIVERY_STATUS = Enum(
+    "delivery status",
+    (
+        ("planned", "计划中"),
+        ("shipped", "已发货"),
+        ("delivered", "已到货"),
+        ("accepted", "已验收"),
+    ),
+)
+MILESTONE = Enum(
+    "milestone",
+    (
+        ("advance", "预付款"),
+        ("delivery", "到货款"),
+        ("acceptance", "验收款"),
+        ("retention", "质保金"),
+    ),
+    open=True,
+)
+RECEIVABLE_STATUS = Enum(
+    "receivable status",
+    (
+        ("scheduled", "待触发"),
+        ("invoiced", "已开票"),
+        ("partially_paid", "部分回款"),
+        ("paid", "已回款"),
+        ("written_off", "已核销"),
+        ("cancelled", "已取消"),
+    ),
+)
+PAYMENT_METHOD = Enum(
+    "payment method",
+    (
+        ("bank_transfer", "银行转账"),
+        ("acceptance_bill", "承兑汇票"),
+        ("cash", "现金"),
+        ("other", "其他"),
+    ),
+)
+YES_NO = Enum("yes/no", (("yes", "是"), ("no", "否")))
+
+ENUMS = (
+    LEAD_STATUS,
+    LEAD_SOURCE,
+    GRADE,
+    OPP_STAGE,
+    QUOTE_STATUS,
+    CONTRACT_STATUS,
+    DELIVERY_STATUS,
+    MILESTONE,
+    RECEIVABLE_STATUS,
+    PAYMENT_METHOD,
+    YES_NO,
+)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _id(name: str, zh: str) -> Column:
+    return Column(name, zh, "id", required=True)
+
+
+def _ref(name: str, zh: str, register: str, required: bool = False) -> Column:
+    return Column(name, zh, "ref", required=required, ref=register)
+
+
+def _notes() -> Column:
+    return Column("notes", "备注")
+
+
+def _owner(required: bool = False) -> Column:
+    return Column("owner", "负责人", required=required)
+
+
+# ---------------------------------------------------------------- registers
+
+ACCOUNTS = Register(
+    "accounts",
+    "客户",
+    "A-",
+    (
+        _id("account_id", "客户编号"),
+        Column("name", "客户名称", required=True, aliases=("company", "account_name", "客户")),
+        Column("industry", "行业"),
+        Column("region", "区域"),
+        _owner(),
+        Column("credit_limit", "信用额度", "money"),
+        Column("payment_terms_days", "账期天数", "int", min=0),
+        Column("created_on", "创建日期", "date"),
+        _notes(),
+    ),
+)
+
+REPS = Register(
+    "reps",
+    "销售人员",
+    "S-",
+    (
+        _id("rep_id", "销售编号"),
+        Column("name", "姓名", required=True),
+        Column("team", "团队"),
+        Column("region", "区域"),
+        Column("manager", "主管"),
+        Column("active", "在职", "bool", enum=YES_NO),
+        Column("monthly_target", "月度目标", "money"),
+    ),
+)
+
+LEADS = Register(
+    "leads",
+    "线索",
+    "L-",
+    (
+        _id("lead_id", "线索编号"),
+        Column("created_on", "创建日期", "date", required=True),
+        Column("source", "来源", "enum", enum=LEAD_SOURCE),
+        Column("company", "公司名称", required=True),
+        Column("contact_name", "联系人"),
+        Column("phone", "电话"),
+        Column("email", "邮箱"),
+        Column("region", "区域"),
+        Column("industry", "行业"),
+        Column("estimated_value", "预估金额", "money"),
+        _owner(),
+        Column("score", "评分", "int", min=0, max=100),
+        Column("grade", "等级", "enum", enum=GRADE),
+        Column("status", "状态", "enum", required=True, enum=LEAD_STATUS),
+        Column("status_changed_on", "状态日期", "date"),
+        Column("disqualify_reason", "关闭原因"),
+        _ref("account_id", "客户编号", "accounts"),
+        _ref("opportunity_id", "商机编号", "opportunities"),
+        _notes(),
+    ),
+    Machine(
+        field="status",
+        order=("new", "contacted", "qualified", "converted"),
+        terminal=frozenset({"converted", "disqualified"}),
+        side=("disqualified",),
+        gates={
+            "qualified": ("lead_has_company", "lead_has_contact", "lead_has_owner", "lead_min_score"),
+            "disqualified": ("has_reason",),
+        },
+        via={"converted": "salesops lead convert"},
+        reversible=frozenset({"new", "contacted", "qualified"}),
+    ),
+)
+
+OPPORTUNITIES = Register(
+    "opportunities",
+    "商机",
+    "O-",
+    (
+        _id("opportunity_id", "商机编号"),
+        Column("name", "商机名称", required=True),
+        _ref("account_id", "客户编号", "accounts", required=True),
+        _ref("lead_id", "线索编号", "leads"),
+        _owner(required=True),
+        Column("stage", "阶段", "enum", required=True, enum=OPP_STAGE),
+        Column("amount", "金额", "money"),
+        Column("probability", "赢率", "pct"),
+        Column("expected_close", "预计成交日期", "date"),
+        Column("created_on", "创建日期", "date", required=True),
+        Column("stage_changed_on", "阶段日期", "date"),
+        Column("closed_on", "关闭日期", "date"),
+        Column("lost_reason", "丢单原因"),
+        Column("lost_at_stage", "丢单阶段", "enum", enum=OPP_STAGE),
+        Column("competitor", "竞争对手"),
+        _notes(),
+    ),
+    Machine(
+        field="stage",
+        order=("qualification", "needs_analysis", "solution", "proposal", "negotiation", "won"),
+        terminal=frozenset({"won", "lost"}),
+        side=("lost",),
+        gates={
+            "needs_analysis": ("opp_has_account", "opp_has_owner"),
+            "solution": ("opp_amount_positive", "opp_close_after_created"),
+            "proposal": ("opp_quote_approved_or_sent",),
+            "negotiation": ("opp_quote_sent",),
+            "won": ("opp_contract_signed",),
+            "lost": ("has_reason",),
+        },
+        reversible=frozenset({"qualification", "needs_analysis", "solution", "proposal", "negotiation"}),
+    ),
+)
+
+QUOTES = Register(
+    "quotes",
+    "报价",
+    "Q-",
+    (
+        _id("quote_id", "报价编号"),
+        _ref("opportunity_id", "商机编号", "opportunities", required=True),
+        Column("version", "版本", "int", min=1),
+        Column("quote_date", "报价日期", "date", required=True),
+        Column("valid_until", "有效期至", "date", required=True),
+        Column("currency", "币种"),
+        Column("list_amount", "标准价", "money"),
+        Column("discount_pct", "折扣", "pct"),
+        Column("amount", "报价金额", "money", required=True),
+        Column("cost", "成本", "money"),
+        Column("margin_pct", "毛利率", "pct", min=-100_000),
+        Column("status", "状态", "enum", required=True, enum=QUOTE_STATUS),
+        Column("approved_by", "审批人"),
+        Column("approved_on", "审批日期", "date"),
+        _notes(),
+    ),
+    Machine(
+        field="status",
+        order=("draft", "pending_approval", "approved", "sent", "accepted"),
+        terminal=frozenset({"accepted", "rejected", "expired"}),
+        moves={
+            "draft": ("pending_approval", "approved"),
+            "pending_approval": ("approved", "rejected", "draft"),
+            "approved": ("sent", "expired", "draft"),
+            "sent": ("accepted", "rejected", "expired", "draft"),
+        },
+        gates={
+            "approved": ("quote_approval",),
+            "accepted": ("quote_within_validity", "quote_single_accepted"),
+            "rejected": (),
+            "expired": (),
+        },
+        reversible=frozenset({"draft"}),
+    ),
+)
+
+CONTRACTS = Register(
+    "contracts",
+    "合同",
+    "C-",
+    (
+        _id("contract_id", "合同编号"),
+        Column("title", "合同名称"),
+        _ref("opportunity_id", "商机编号", "opportunities", required=True),
+        _ref("quote_id", "报价编号", "quotes"),
+        _ref("account_id", "客户编号", "accounts", required=True),
+        _owner(),
+        Column("amount", "合同金额", "money", required=True),
+        Column("currency", "币种"),
+        Column("payment_terms", "付款条款"),
+        Column("status", "状态", "enum", required=True, enum=CONTRACT_STATUS),
+        Column("reviewer", "评审人"),
+        Column("signed_on", "签署日期", "date"),
+        Column("completed_on", "完成日期", "date"),
+        Column("terminate_reason", "终止原因"),
+        _notes(),
+    ),
+    Machine(
+        field="status",
+        order=("draft", "review", "signed", "executing", "completed"),
+        terminal=frozenset({"completed", "terminated"}),
+        side=("terminated",),
+        gates={
+            "signed": ("contract_reviewer", "contract_amount_matches_quote", "contract_terms_valid"),
+            "executing": ("contract_delivery_shipped",),
+            "completed": ("contract_all_accepted", "contract_all_settled"),
+            "terminated": ("has_reason",),
+        },
+        reversible=frozenset({"draft", "review"}),
+    ),
+)
+
+DELIVERIES = Register(
+    "deliveries",
+    "交付",
+    "D-",
+    (
+        _id("delivery_id", "交付编号"),
+        _ref("contract_id", "合同编号", "contracts", required=True),
+        Column("description", "交付内容"),
+        Column("planned_on", "计划日期", "date"),
+        Column("shipped_on", "发货日期", "date"),
+        Column("delivered_on", "到货日期", "date"),
+        Column("accepted_on", "验收日期", "date"),
+        Column("status", "状态", "enum", required=True, enum=DELIVERY_STATUS),
+        Column("csat", "满意度", "int", min=1, max=5),
+        _notes(),
+    ),
+    Machine(
+        field="status",
+        order=("planned", "shipped", "delivered", "accepted"),
+        terminal=frozenset({"accepted"}),
+        gates={
+            "shipped": ("delivery_contract_signed", "delivery_dates_in_order"),
+            "delivered": ("delivery_dates_in_order",),
+            "accepted": ("delivery_dates_in_order", "delivery_csat_valid"),
+        },
+    ),
+)
+
+RECEIVABLES = Register(
+    "receivables",
+    "应收",
+    "R-",
+    (
+        _id("receivable_id", "应收编号"),
+        _ref("contract_id", "合同编号", "contracts"),
+        _ref("account_id", "客户编号", "accounts", required=True),
+        _owner(),
+        Column("milestone", "回款节点", "enum", enum=MILESTONE),
+        Column("pct", "比例", "pct"),
+        Column("amount", "应收金额", "money", required=True),
+        Column("triggered_on", "触发日期", "date"),
+        Column("invoice_no", "发票号"),
+        Column("invoiced_on", "开票日期", "date"),
+        Column("due_date", "到期日", "date"),
+        Column("collected_amount", "已收金额", "money"),
+        Column("last_payment_on", "最近回款日期", "date"),
+        Column("status", "状态", "enum", required=True, enum=RECEIVABLE_STATUS),
+        Column("write_off_reason", "核销原因"),
+        _notes(),
+    ),
+    Machine(
+        field="status",
+        order=("scheduled", "invoiced", "partially_paid", "paid"),
+        terminal=frozenset({"paid", "written_off", "cancelled"}),
+        side=("written_off", "cancelled"),
+        gates={
+            "invoiced": ("receivable_triggered", "receivable_has_invoice_no"),
+            "written_off": ("has_reason",),
+            "cancelled": ("has_reason",),
+        },
+        via={
+            "partially_paid": "salesops payment record",
+            "paid": "salesops payment record",
+        },
+    ),
+)
+
+PAYMENTS = Register(
+    "payments",
+    "回款",
+    "P-",
+    (
+        _id("payment_id", "回款编号"),
+        _ref("receivable_id", "应收编号", "receivables", required=True),
+        _ref("account_id", "客户编号", "accounts"),
+        Column("received_on", "到账日期", "date", required=True),
+        Column("amount", "金额", "money", required=True),
+        Column("method", "方式", "enum", enum=PAYMENT_METHOD),
+        Column("reference", "流水号"),
+        _notes(),
+    ),
+)
+
+REGISTERS: dict[str, Register] = {
+    r.name: r
+    for r in (
+        ACCOUNTS,
+        REPS,
+        LEADS,
+        OPPORTUNITIES,
+        QUOTES,
+        CONTRACTS,
+        DELIVERIES,
+        RECEIVABLES,
+        PAYMENTS,
+    )
+}
+
+# Where a reason given with --reason is stored, per register and target state.
+REASON_FIELDS: dict[tuple[str, str], str] = {
+    ("leads", "disqualified"): "disqualify_reason",
+    ("opportunities", "lost"): "lost_reason",
+    ("contracts", "terminated"): "terminate_reason",
+    ("receivables", "written_off"): "write_off_reason",
+    ("receivables", "cancelled"): "notes",
+}
+
+# The date column a state sets when it is entered (besides the generic one).
+STATE_DATE_FIELDS: dict[tuple[str, str], str] = {
+    ("leads", "*"): "status_changed_on",
+    ("opportunities", "*"): "stage_changed_on",
+    ("opportunities", "won"): "closed_on",
+    ("opportunities", "lost"): "closed_on",
+    ("contracts", "signed"): "signed_on",
+    ("contracts", "completed"): "completed_on",
+    ("deliveries", "shipped"): "shipped_on",
+    ("deliveries", "delivered"): "delivered_on",
+    ("deliveries", "accepted"): "accepted_on",
+    ("quotes", "approved"): "approved_on",
+}
+
+HISTORY_FILE = "history.csv"
+HISTORY_COLUMNS = ("at", "user", "command", "register", "record_id", "field", "old_value", "new_value")
+HISTORY_ZH = {
+    "at": "时间",
+    "user": "用户",
+    "command": "命令",
+    "register": "登记表",
+    "record_id": "记录编号",
+    "field": "字段",
+    "old_value": "原值",
+    "new_value": "新值",
+}
+
+SETTINGS_FILE = "salesops.toml"
+
+
+def register_for_id(record_id: str) -> Register | None:
+    """The register whose ID prefix starts `record_id` (case-insensitive), if any."""
+    upper = record_id.strip().upper()
+    for reg in REGISTERS.values():
+        if upper.startswith(reg.prefix):
+            return reg
+    return None
+
+
+def resolve_register(name: str) -> Register | None:
+    """A register by English name, singular, or Chinese name (`leads`, `lead`, `线索`)."""
+    from salesops.values import normalize_header
+
+    key = normalize_header(name)
+    for reg in REGISTERS.values():
+        if key in (reg.name, reg.name.rstrip("s"), normalize_header(reg.zh)):
+            return reg
+    if key == "opportunity":
+        return OPPORTUNITIES
+    return None

@@ -1,0 +1,120 @@
+"""Workspace settings: `salesops.toml` merged over the defaults.
+
+The defaults are the template `templates/salesops.toml` itself (shipped as
+`salesops.templates`), so the file `init` writes, the documentation and the
+values in force can never disagree.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from salesops.errors import SalesopsError
+
+TEMPLATE_NAME = "salesops.toml"
+
+_CHOICES = {
+    "format": ("xlsx", "csv"),
+    "lang": ("en", "zh"),
+    "date_order": ("MDY", "DMY"),
+}
+
+
+def template_text() -> str:
+    """The commented settings template that `init` writes."""
+    return resources.files("salesops.templates").joinpath(TEMPLATE_NAME).read_text("utf-8")
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting with its default value."""
+    return tomllib.loads(template_text())
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], path: str, problems: list[str]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        where = f"{path}{key}"
+        if key not in base:
+            # Free-form tables: named payment-term templates are the user's own.
+            if path in ("contract.terms.",):
+                out[key] = value
+                continue
+            problems.append(f"unknown setting {where}")
+            continue
+        default = base[key]
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                problems.append(f"setting {where} must be a table")
+                continue
+            out[key] = _merge(default, value, where + ".", problems)
+        elif isinstance(default, bool) != isinstance(value, bool) or (
+            isinstance(default, (int, float)) and not isinstance(value, (int, float))
+        ) or (isinstance(default, str) and not isinstance(value, str)) or (
+            isinstance(default, list) and not isinstance(value, list)
+        ):
+            problems.append(f"setting {where} must be like {default!r}, not {value!r}")
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings in force for one workspace; `get("quote.valid_days")` reads a dotted key."""
+
+    data: dict[str, Any]
+    path: Path | None = None
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    @property
+    def lang(self) -> str:
+        return self.data["lang"]
+
+    @property
+    def format(self) -> str:
+        return self.data["format"]
+
+    @property
+    def currency(self) -> str:
+        return self.data["currency"]
+
+    @property
+    def date_order(self) -> str:
+        return self.data["date_order"]
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with top-level keys replaced (e.g. `lang="zh"` from `--lang`)."""
+        data = dict(self.data)
+        data.update({k: v for k, v in values.items() if v is not None})
+        return Settings(data, self.path)
+
+
+def load_settings(workspace: Path) -> Settings:
+    """Read `<workspace>/salesops.toml` (missing → all defaults); bad values are errors."""
+    path = workspace / TEMPLATE_NAME
+    base = defaults()
+    if not path.exists():
+        return Settings(base, None)
+    try:
+        user = tomllib.loads(path.read_text("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SalesopsError(f"{path.name}: {exc}") from None
+    problems: list[str] = []
+    merged = _merge(base, user, "", problems)
+    for key, choices in _CHOICES.items():
+        if merged[key] not in choices:
+            problems.append(f"setting {key} must be one of {', '.join(choices)}, not {merged[key]!r}")
+    if problems:
+        raise SalesopsError(*(f"{path.name}: {p}" for p in problems))
+    return Settings(merged, path)

@@ -1,0 +1,1 @@
+"""Storage: reading registers, the workspace lock, and the one atomic commit path."""

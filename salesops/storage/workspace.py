@@ -1,0 +1,231 @@
+"""The workspace: a folder of registers, its settings, and the one commit path.
+
+Commands open a `Workspace`, read the `Table`s they need, change them, and
+call `commit()`: every dirty register and the history rows are written in one
+atomic multi-file commit (see `storage.commit`). Writing commands hold the
+workspace lock from before they read until after they commit
+(`with ws.writing(wait):`), so no update is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import shlex
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from salesops.errors import SalesopsError, StorageError, UsageError
+from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, Register
+from salesops.settings import Settings, load_settings
+from salesops.storage.table import Change, Table
+
+FORMATS = ("xlsx", "csv")
+
+
+def find_workspace(option: str | None) -> Path:
+    """`-w DIR`, else $SALESOPS_WORKSPACE, else the current folder."""
+    raw = option or os.environ.get("SALESOPS_WORKSPACE") or "."
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"workspace {raw} is not a folder (use -w DIR or set SALESOPS_WORKSPACE)")
+    return path.resolve()
+
+
+def today() -> dt.date:
+    """Today, or $SALESOPS_TODAY (YYYY-MM-DD) for tests and backfills."""
+    forced = os.environ.get("SALESOPS_TODAY")
+    if forced:
+        try:
+            return dt.date.fromisoformat(forced.strip())
+        except ValueError:
+            raise UsageError(f'SALESOPS_TODAY "{forced}" is not a date (YYYY-MM-DD)') from None
+    return dt.date.today()
+
+
+def current_user(by: str | None = None) -> str:
+    """Who is making the change: --by, else $SALESOPS_USER, else the OS user."""
+    if by:
+        return by
+    env = os.environ.get("SALESOPS_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database (containers): still log something useful
+        return "unknown"
+
+
+class Workspace:
+    """One workspace folder: settings, registers (read lazily), pending changes."""
+
+    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+        self.root = root
+        self.settings = settings or load_settings(root)
+        self._tables: dict[str, Table] = {}
+        self.locked = False
+
+    # ------------------------------------------------------------ files
+
+    def file_of(self, register: str | Register) -> tuple[Path, str, bool]:
+        """(path, format, exists) of a register; both formats present is an error."""
+        name = register if isinstance(register, str) else register.name
+        found = [(self.root / f"{name}.{fmt}", fmt) for fmt in FORMATS if (self.root / f"{name}.{fmt}").exists()]
+        if len(found) > 1:
+            raise StorageError(f"both {name}.xlsx and {name}.csv exist in {self.root}; keep one of them")
+        if found:
+            return found[0][0], found[0][1], True
+        fmt = self.settings.format
+        return self.root / f"{name}.{fmt}", fmt, False
+
+    def table(self, name: str) -> Table:
+        """The register `name`, read on first use (a missing register is empty)."""
+        if name not in self._tables:
+            self._tables[name] = self._load(REGISTERS[name])
+        return self._tables[name]
+
+    def loaded(self) -> list[Table]:
+        return list(self._tables.values())
+
+    def _load(self, register: Register) -> Table:
+        path, fmt, exists = self.file_of(register)
+        header: list = []
+        rows: list[list] = []
+        if exists:
+            header, rows = read_rows(path, fmt)
+        try:
+            return Table(
+                register,
+                path.name,
+                fmt,
+                header,
+                rows,
+                exists=exists,
+                lang=self.settings.lang,
+                date_order=self.settings.date_order,
+            )
+        except SalesopsError as exc:
+            raise StorageError(f"{path.name}: {exc.messages[0].split(': ', 1)[-1]}") from None
+
+    # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def writing(self, wait: float = 10.0) -> Iterator[Workspace]:
+        """Hold the workspace lock for a read-modify-commit (exit 75 when busy)."""
+        from salesops.storage.lock import workspace_lock
+
+        with workspace_lock(self.root, wait):
+            self.locked = True
+            try:
+                yield self
+            finally:
+                self.locked = False
+
+    def changes(self) -> list[Change]:
+        return [c for t in self._tables.values() for c in t.changes]
+
+    def commit(self, command: str | None = None, user: str | None = None) -> list[Change]:
+        """Write every changed register and its history rows, all or nothing."""
+        from salesops.storage import commit as tx
+        from salesops.storage.lock import check_not_open
+
+        dirty = [t for t in self._tables.values() if t.dirty]
+        changes = self.changes()
+        if not dirty:
+            return []
+        check_not_open(self.root, [t.file for t in dirty])
+        ops: list = [tx.Replace(t.file, writer_for(self.root, t)) for t in dirty]
+        if changes:
+            ops.append(history_append(changes, command or command_line(), current_user(user)))
+        tx.commit(self.root, ops)
+        for t in dirty:
+            t.exists = True
+            t.updates.clear()
+            t.appended.clear()
+            t.changes.clear()
+        return changes
+
+
+def command_line() -> str:
+    """The command as the user typed it (for history rows)."""
+    argv = list(sys.argv)
+    if argv:
+        argv[0] = "salesops"
+    return shlex.join(argv)
+
+
+def history_append(changes: list[Change], command: str, user: str):
+    """The history.csv rows for `changes`, as one append operation."""
+    from salesops.storage import commit as tx
+    from salesops.storage.csv_io import csv_bytes
+
+    at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    rows = [[at, user, command, c.register, c.record_id, c.field, c.old, c.new] for c in changes]
+    data = csv_bytes(rows)[3:]  # no BOM in the middle of the file
+    header = csv_bytes([list(HISTORY_COLUMNS)])
+    return tx.Append(HISTORY_FILE, data, header)
+
+
+def writer_for(root: Path, table: Table):
+    """A function writing the new version of `table` to a staging path."""
+    from salesops.storage import xlsx_io
+    from salesops.storage.csv_io import write_csv
+
+    if table.fmt == "csv":
+        def write(path: Path) -> None:
+            write_csv(path, [[_csv_text(c) for c in table.header], *([_csv_text(c) for c in row] for row in table.rows)])
+        return write
+
+    if not table.exists:
+        def write(path: Path) -> None:
+            xlsx_io.write_new_xlsx(path, [str(h) for h in table.header], table.rows, table.kinds(), sheet_name=table.register.name)
+        return write
+
+    source = root / table.file
+
+    def write(path: Path) -> None:
+        updates: dict[int, dict[int, object]] = {}
+        header_cells = table.updates.get(-1, {})
+        if header_cells:
+            updates[1] = dict(header_cells)
+        appended = set(table.appended)
+        for i, cols in table.updates.items():
+            if i >= 0 and i not in appended:
+                updates[table.excel_row(i)] = {j: table.rows[i][j] for j in cols}
+        appends = [table.rows[i] for i in table.appended]
+        xlsx_io.patch_xlsx(source, path, updates, appends, table.kinds())
+
+    return write
+
+
+def _csv_text(cell) -> str:
+    from salesops.values import parse_text
+
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell
+    return parse_text(cell) or ""
+
+
+def read_rows(path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None) -> tuple[list, list[list]]:
+    """(header, data rows) of a register or import file, as stored."""
+    if fmt == "csv":
+        from salesops.storage.csv_io import read_csv
+
+        rows = read_csv(path, encoding)
+    else:
+        from salesops.storage.xlsx_io import read_xlsx
+
+        sheet_data = read_xlsx(path, sheet)
+        if sheet_data.merged:
+            shown = ", ".join(sheet_data.merged[:5]) + (" …" if len(sheet_data.merged) > 5 else "")
+            raise StorageError(f"{path.name} has merged cells ({shown}); a register needs one value per cell: unmerge them")
+        rows = sheet_data.rows
+    if not rows:
+        return [], []
+    return list(rows[0]), [list(r) for r in rows[1:]]
+
