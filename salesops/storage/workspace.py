@@ -87,6 +87,22 @@ class Workspace:
             self._tables[name] = self._load(REGISTERS[name])
         return self._tables[name]
 
+    def locate(self, record_id: str) -> tuple[Table, int]:
+        """(table, row index) of any record: by ID prefix first, then every register."""
+        from salesops.schema import register_for_id
+
+        guess = register_for_id(record_id)
+        order = ([guess.name] if guess else []) + [n for n in REGISTERS if not guess or n != guess.name]
+        for name in order:
+            path, _, exists = self.file_of(name)
+            if not exists:
+                continue
+            table = self.table(name)
+            i = table.find(record_id)
+            if i is not None:
+                return table, i
+        raise SalesopsError(f"no record {record_id!r} in any register of {self.root}")
+
     def loaded(self) -> list[Table]:
         return list(self._tables.values())
 

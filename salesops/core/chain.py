@@ -1,0 +1,94 @@
+"""The Lead-to-Cash chain around a record: lead → opportunity → quotes → contracts → deliveries, receivables → payments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from salesops.storage.table import Table
+
+_STATUS = {"opportunities": "stage"}
+_DATE = {
+    "leads": "created_on",
+    "opportunities": "expected_close",
+    "quotes": "quote_date",
+    "contracts": "signed_on",
+    "deliveries": "planned_on",
+    "receivables": "due_date",
+    "payments": "received_on",
+    "accounts": "created_on",
+}
+_NAME = {
+    "leads": "company",
+    "opportunities": "name",
+    "contracts": "title",
+    "deliveries": "description",
+    "receivables": "milestone",
+    "accounts": "name",
+    "payments": "reference",
+    "quotes": "version",
+}
+
+
+def _summary(table: Table, i: int) -> dict[str, Any]:
+    rec = table.record(i)
+    reg = table.register.name
+    return {
+        "register": reg,
+        "id": table.id_of(i),
+        "status": rec.get(_STATUS.get(reg, "status")),
+        "amount": rec.get("amount", rec.get("estimated_value")),
+        "date": rec.get(_DATE.get(reg, "")),
+        "name": rec.get(_NAME.get(reg, "")),
+    }
+
+
+def _rows(get: Callable[[str], Table], register: str, field: str, values: set[str]) -> list[tuple[Table, int]]:
+    if not values:
+        return []
+    table = get(register)
+    col = table.colmap.get(field)
+    if col is None:
+        return []
+    from salesops.values import parse_text
+
+    return [(table, i) for i, row in enumerate(table.rows) if col < len(row) and parse_text(row[col]) in values]
+
+
+def chain_of(get: Callable[[str], Table], register: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Summaries of every record linked to `record` through its opportunity, in LTC order."""
+    opp_ids: set[str] = set()
+    if register == "opportunities":
+        opp_ids.add(record["opportunity_id"])
+    elif register in ("leads", "quotes", "contracts") and record.get("opportunity_id"):
+        opp_ids.add(record["opportunity_id"])
+    elif register == "accounts":
+        opp_ids |= {t.id_of(i) for t, i in _rows(get, "opportunities", "account_id", {record["account_id"]})}
+    contract_ids: set[str] = set()
+    if register in ("deliveries", "receivables") and record.get("contract_id"):
+        contract_ids.add(record["contract_id"])
+    if register == "payments" and record.get("receivable_id"):
+        for t, i in _rows(get, "receivables", "receivable_id", {record["receivable_id"]}):
+            cid = t.get(i, "contract_id")
+            if cid:
+                contract_ids.add(cid)
+    for t, i in _rows(get, "contracts", "contract_id", contract_ids):
+        if t.get(i, "opportunity_id"):
+            opp_ids.add(t.get(i, "opportunity_id"))
+    opps = _rows(get, "opportunities", "opportunity_id", opp_ids)
+    leads = _rows(get, "leads", "opportunity_id", opp_ids)
+    lead_ids = {t.get(i, "lead_id") for t, i in opps if t.get(i, "lead_id")} - {t.id_of(i) for t, i in leads}
+    leads += _rows(get, "leads", "lead_id", lead_ids)
+    quotes = _rows(get, "quotes", "opportunity_id", opp_ids)
+    contracts = _rows(get, "contracts", "opportunity_id", opp_ids)
+    contract_ids |= {t.id_of(i) for t, i in contracts}
+    contracts = _rows(get, "contracts", "contract_id", contract_ids)
+    deliveries = _rows(get, "deliveries", "contract_id", contract_ids)
+    receivables = _rows(get, "receivables", "contract_id", contract_ids)
+    if register == "receivables" and not receivables:
+        receivables = _rows(get, "receivables", "receivable_id", {record["receivable_id"]})
+    payments = _rows(get, "payments", "receivable_id", {t.id_of(i) for t, i in receivables})
+    out = []
+    for group in (leads, opps, quotes, contracts, deliveries, receivables, payments):
+        out.extend(_summary(t, i) for t, i in group)
+    return out
