@@ -1,0 +1,612 @@
+"""The one commit path: several files change all together or not at all.
+
+A command that changes registers hands `commit()` a list of operations:
+`Replace` (write the whole file anew) and `Append` (add bytes at the end, for
+history.csv). The protocol is SQLite's rollback journal turned around (a
+redo journal), with Excel's own save-to-temp-then-rename for each file:
+
+1. Stage: every new file is written into `<ws>/.salesops/tx-<id>/` (same
+   filesystem as the registers, so a rename is atomic) and fsynced; each
+   append's bytes are staged too, with the target's current size and a hash
+   of its last bytes.
+2. Commit point: a journal naming the staged files with their sizes and
+   sha256 is written to a temp name, fsynced and renamed to
+   `.salesops/journal.json`; the folder is fsynced. Before this rename
+   nothing the user sees has changed; after it the change will happen.
+3. Apply: each staged file is renamed over its target (atomic: readers see
+   the old or the new file, never half of one); each append truncates the
+   target back to its recorded size and writes the staged bytes, so doing it
+   twice is the same as doing it once. Targets and the folder are fsynced.
+4. Forget: the journal is deleted, then the staging folder.
+
+`recover()` runs before every commit and whenever a command takes the
+workspace lock: with a journal it redoes step 3 and 4 (roll forward);
+without one it deletes staging folders and journal temp files (roll back).
+A process killed at any instant therefore leaves every register wholly old
+or, after the next command, wholly new.
+
+Every filesystem call that changes something goes through the module-level
+`_fs` object, so tests can make the k-th write, fsync or rename fail on real
+files (fault injection, as SQLite tests its own I/O error paths).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
+
+META_DIR = ".salesops"
+JOURNAL = "journal.json"
+JOURNAL_VERSION = 1
+TX_PREFIX = "tx-"
+TMP_PREFIX, TMP_SUFFIX = "journal-", ".tmp"
+APPEND_SUFFIX = ".append"
+
+# How much of an append target's end is hashed to recognise it again.
+TAIL_BYTES = 4096
+# Pauses before giving up on a replace refused with PermissionError (on
+# Windows: a file open in Excel, or held for a moment by an antivirus scan).
+REPLACE_RETRY_DELAYS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4)
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Write the whole file `name` anew.
+
+    `write` is called with a staging path inside the workspace's .salesops
+    folder and must write the complete new file there.
+    """
+
+    name: str
+    write: Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Append:
+    """Append `data` to the end of `name`, creating it with `header` first if missing or empty.
+
+    Meant for line-oriented files (history.csv): if the file does not end with
+    a line break, one is added before `data`.
+    """
+
+    name: str
+    data: bytes
+    header: bytes = b""
+
+
+Op = Replace | Append
+
+
+class _RealFS:
+    """The filesystem primitives the commit path uses; tests swap in one that fails."""
+
+    def mkdir(self, path: Path) -> None:
+        os.mkdir(path)
+
+    def open(self, path: Path, flags: int, mode: int = 0o666) -> int:
+        return os.open(path, flags | getattr(os, "O_BINARY", 0), mode)
+
+    def write(self, fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def fsync_dir(self, path: Path) -> None:
+        if os.name == "nt":  # Windows cannot open a folder; NTFS orders its metadata itself
+            return
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError as exc:  # some network filesystems cannot sync a folder
+            if exc.errno not in (22, 95):  # EINVAL, EOPNOTSUPP
+                raise
+        finally:
+            os.close(fd)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
+
+    def truncate(self, fd: int, size: int) -> None:
+        os.ftruncate(fd, size)
+
+    def replace(self, src: Path, dst: Path) -> None:
+        """Move a staged file over its target (applying a commit)."""
+        os.replace(src, dst)
+
+    def rename(self, src: Path, dst: Path) -> None:
+        """Move the journal into place (the commit point)."""
+        os.replace(src, dst)
+
+    def unlink(self, path: Path) -> None:
+        os.unlink(path)
+
+    def rmdir(self, path: Path) -> None:
+        os.rmdir(path)
+
+
+_fs = _RealFS()
+
+
+# ---------------------------------------------------------------- public API
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a staging path (for `Replace` writers that produce bytes).
+
+    Goes through the same primitives as the commit, so fault injection covers
+    it; the commit fsyncs the staged file afterwards.
+    """
+    fd = _fs.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        _fs.write(fd, data)
+    finally:
+        _fs.close(fd)
+
+
+def commit(workspace: Path, ops: Sequence[Op], *, wait: float = 10.0) -> None:
+    """Apply `ops` to files in `workspace`, all of them or none.
+
+    Takes the workspace lock unless this thread already holds it (then `wait`
+    is unused), finishes or undoes an interrupted earlier commit, and refuses
+    with `FileOpenElsewhere` if a target is open in Excel, WPS or LibreOffice.
+    A failure before the commit point removes what was staged and raises
+    (`StorageError` for OS errors); a failure after it keeps the journal, so
+    the next command completes the change, and raises `StorageError`.
+    """
+    from salesops.storage.lock import check_not_open, workspace_lock
+
+    workspace = Path(workspace)
+    ops = list(ops)
+    _check_ops(ops)
+    if not ops:
+        return
+    with workspace_lock(workspace, wait):
+        recover_under_lock(workspace)
+        check_not_open(workspace, [op.name for op in ops])
+        journal = _prepare(workspace, ops)
+        _apply_journal(workspace, journal, recovering=False)
+
+
+def recover(workspace: Path) -> str | None:
+    """Finish (journal present) or undo (staging only) an interrupted commit.
+
+    Returns a one-line description of what it did, or None. Runs under the
+    workspace lock: if this thread holds it, at once; otherwise only if the
+    lock is free right now (a busy lock means a writer is at work and will
+    recover itself), and then returns None.
+    """
+    from salesops.storage.lock import holds_lock, workspace_lock
+
+    workspace = Path(workspace)
+    if not _leftovers(workspace / META_DIR, with_journal=True):
+        return None
+    if holds_lock(workspace):
+        return recover_under_lock(workspace)
+    try:
+        with workspace_lock(workspace, wait=0) as note:
+            return note
+    except WorkspaceBusy:
+        return None
+
+
+# ---------------------------------------------------------------- stage + commit point
+
+
+def _check_ops(ops: list[Op]) -> None:
+    seen: set[str] = set()
+    for op in ops:
+        if not isinstance(op, Replace | Append):
+            raise TypeError(f"not a commit operation: {op!r}")
+        name = op.name
+        if (
+            not name
+            or name in (".", "..")
+            or "/" in name
+            or "\\" in name
+            or name == META_DIR
+            or os.path.basename(name) != name
+        ):
+            raise ValueError(f"commit targets are plain file names in the workspace, not {name!r}")
+        if name.casefold() in seen:
+            raise ValueError(f"{name} appears twice in one commit")
+        seen.add(name.casefold())
+
+
+def _prepare(ws: Path, ops: list[Op]) -> dict:
+    """Stage every op and write the journal; return it once it is in place."""
+    meta = ws / META_DIR
+    tx = uuid.uuid4().hex[:12]
+    txdir = meta / f"{TX_PREFIX}{tx}"
+    tmp = meta / f"{TMP_PREFIX}{tx}{TMP_SUFFIX}"
+    doing = ops[0].name
+    try:
+        _fs.mkdir(txdir)
+        entries = []
+        for op in ops:
+            doing = op.name
+            if isinstance(op, Replace):
+                entries.append(_stage_replace(ws, txdir, op))
+            else:
+                entries.append(_stage_append(ws, txdir, op))
+        doing = f"{META_DIR}/{JOURNAL}"
+        _fs.fsync_dir(txdir)
+        _fs.fsync_dir(meta)
+        journal = {"version": JOURNAL_VERSION, "tx": tx, "ops": entries}
+        _write_durably(tmp, _encode_journal(journal))
+        _fs.rename(tmp, meta / JOURNAL)  # the commit point
+    except BaseException as exc:
+        if (meta / JOURNAL).exists():
+            # The rename reported failure but happened (a network share can do
+            # that): past the commit point, so keep the staging for recover().
+            raise StorageError(
+                f"could not finish writing {doing}: {_reason(exc)}; the change is saved and the next "
+                "salesops command will finish it (do not repeat this command)"
+            ) from exc
+        _remove_quietly(txdir, tmp)
+        if isinstance(exc, OSError):
+            raise StorageError(f"could not write {doing}: {_reason(exc)}") from exc
+        raise
+    return journal
+
+
+def _stage_replace(ws: Path, txdir: Path, op: Replace) -> dict:
+    staged = txdir / op.name
+    op.write(staged)
+    if not staged.is_file():
+        raise StorageError(f"could not write {op.name}: its writer produced no file")
+    _copy_mode(ws / op.name, staged)
+    fd = _fs.open(staged, os.O_RDWR)
+    try:
+        _fs.fsync(fd)
+    finally:
+        _fs.close(fd)
+    size, digest = _file_digest(staged)
+    return {"op": "replace", "name": op.name, "size": size, "sha256": digest}
+
+
+def _stage_append(ws: Path, txdir: Path, op: Append) -> dict:
+    target = ws / op.name
+    try:
+        with open(target, "rb") as f:
+            orig = os.fstat(f.fileno()).st_size
+            tail_len = min(orig, TAIL_BYTES)
+            f.seek(orig - tail_len)
+            tail = f.read(tail_len)
+    except FileNotFoundError:
+        orig, tail = 0, b""
+    if orig == 0:
+        content = op.header + op.data
+    elif op.data and not tail.endswith(b"\n"):
+        content = (b"\r\n" if b"\r\n" in tail else b"\n") + op.data
+    else:
+        content = op.data
+    _write_durably(txdir / (op.name + APPEND_SUFFIX), content)
+    return {
+        "op": "append",
+        "name": op.name,
+        "size": len(content),
+        "sha256": _sha(content),
+        "orig_size": orig,
+        "tail_sha256": _sha(tail),
+        "header": base64.b64encode(op.header).decode("ascii"),
+    }
+
+
+# ---------------------------------------------------------------- apply + forget
+
+
+def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
+    """Steps 3 and 4; returns notes about anything unexpected it found."""
+    meta = ws / META_DIR
+    txdir = meta / f"{TX_PREFIX}{journal['tx']}"
+    notes: list[str] = []
+    doing = "the workspace folder"
+    try:
+        if not recovering:
+            doing = f"{META_DIR}/{JOURNAL}"
+            _fs.fsync_dir(meta)  # make the commit point durable before touching registers
+        for entry in journal["ops"]:
+            doing = entry["name"]
+            if entry["op"] == "replace":
+                _apply_replace(ws, txdir, entry, recovering, notes)
+            else:
+                _apply_append(ws, txdir, entry, notes)
+        doing = "the workspace folder"
+        _fs.fsync_dir(ws)
+    except OSError as exc:
+        if recovering:
+            raise StorageError(
+                f"could not finish an interrupted commit: could not write {doing}: {_reason(exc)}; "
+                f"fix the cause and try again (the change is kept in {META_DIR}/{JOURNAL})"
+            ) from exc
+        raise StorageError(
+            f"could not finish writing {doing}: {_reason(exc)}; the change is saved and the next "
+            "salesops command will finish it (do not repeat this command)"
+        ) from exc
+    # Every target is durable: forget the journal, then the staging folder.
+    # Failures here are harmless (re-applying is idempotent) and never reported
+    # as a failed command, since that would invite the user to repeat it.
+    try:
+        _fs.unlink(meta / JOURNAL)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        notes.append(f"could not remove {META_DIR}/{JOURNAL} ({_reason(exc)})")
+        return notes
+    try:
+        _fs.fsync_dir(meta)
+    except OSError:
+        pass
+    _remove_quietly(txdir)
+    return notes
+
+
+def _apply_replace(ws: Path, txdir: Path, entry: dict, recovering: bool, notes: list[str]) -> None:
+    name = entry["name"]
+    staged = txdir / name
+    target = ws / name
+    if not os.path.lexists(staged):
+        # Already moved by the interrupted run (or the staging folder was lost).
+        if recovering and _file_digest_or_none(target) != (entry["size"], entry["sha256"]):
+            notes.append(f"{name} changed after the interrupted commit and was left as it is")
+        return
+    if recovering and _file_digest(staged) != (entry["size"], entry["sha256"]):
+        raise StorageError(
+            f"cannot finish the interrupted commit: the staged copy of {name} in {txdir} is damaged; "
+            f"remove {META_DIR}/{JOURNAL} to abandon it, then check the registers with validate"
+        )
+    _replace_with_retry(ws, staged, target, name, recovering)
+
+
+def _replace_with_retry(ws: Path, staged: Path, target: Path, name: str, recovering: bool) -> None:
+    for delay in (*REPLACE_RETRY_DELAYS, None):
+        try:
+            _fs.replace(staged, target)
+            return
+        except PermissionError as exc:
+            if delay is not None:
+                time.sleep(delay)
+                continue
+            from salesops.storage.lock import owner_of
+
+            found = owner_of(ws, name)
+            if found:
+                where = f"open in {found[0]}" + (f" (by {found[1]})" if found[1] else "")
+            else:
+                where = "probably open in another program"
+            if recovering:
+                raise FileOpenElsewhere(
+                    f"could not finish an interrupted commit: could not replace {name} "
+                    f"({_reason(exc)}): it is {where}; close it and try again"
+                ) from exc
+            raise FileOpenElsewhere(
+                f"could not replace {name} ({_reason(exc)}): it is {where}; close it, then run any "
+                "salesops command to finish this change (it is saved; do not repeat this command)"
+            ) from exc
+
+
+def _apply_append(ws: Path, txdir: Path, entry: dict, notes: list[str]) -> None:
+    name = entry["name"]
+    orig, n = entry["orig_size"], entry["size"]
+    fd = _fs.open(ws / name, os.O_RDWR | os.O_CREAT)
+    try:
+        size = os.fstat(fd).st_size
+        tail = min(orig, TAIL_BYTES)
+        ours = size >= orig and _sha(_read_at(fd, orig - tail, tail)) == entry["tail_sha256"]
+        if ours and size >= orig + n and _sha(_read_at(fd, orig, n)) == entry["sha256"]:
+            return  # the interrupted run already appended it
+        data = _staged_append(txdir, entry)
+        if ours and size <= orig + n and data.startswith(_read_at(fd, orig, size - orig)):
+            offset = orig  # not appended yet, or only partly: write it again from the start
+        else:
+            # Someone edited the file since this commit was staged: keep their
+            # bytes and add ours at the end.
+            offset = size
+            if size == 0 and orig > 0:
+                data = base64.b64decode(entry["header"]) + data
+            notes.append(
+                f"{name} changed after the interrupted commit; its new lines were added at the end"
+            )
+        _fs.truncate(fd, offset)
+        os.lseek(fd, offset, os.SEEK_SET)
+        _fs.write(fd, data)
+        _fs.fsync(fd)
+    finally:
+        _fs.close(fd)
+
+
+def _staged_append(txdir: Path, entry: dict) -> bytes:
+    path = txdir / (entry["name"] + APPEND_SUFFIX)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = None
+    if data is None or len(data) != entry["size"] or _sha(data) != entry["sha256"]:
+        state = "missing" if data is None else "damaged"
+        raise StorageError(
+            f"cannot finish the interrupted commit: the staged lines for {entry['name']} are {state}; "
+            f"remove {META_DIR}/{JOURNAL} to abandon it, then check the registers with validate"
+        )
+    return data
+
+
+# ---------------------------------------------------------------- recovery
+
+
+def recover_under_lock(ws: Path) -> str | None:
+    """recover() for a caller that holds the workspace lock."""
+    meta = ws / META_DIR
+    said: list[str] = []
+    if (meta / JOURNAL).exists():
+        journal = _load_journal(meta / JOURNAL)
+        notes = _apply_journal(ws, journal, recovering=True)
+        names = ", ".join(e["name"] for e in journal["ops"])
+        said.append(f"finished an interrupted commit ({names})" + "".join(f"; {n}" for n in notes))
+    left = _leftovers(meta, with_journal=False)
+    if left:
+        for name in left:
+            _remove_quietly(meta / name)
+        still = _leftovers(meta, with_journal=False)
+        said.append(
+            "removed the staged files of an interrupted commit"
+            + (f" (could not remove {', '.join(still)})" if still else "")
+        )
+    return "; ".join(said) or None
+
+
+def _leftovers(meta: Path, *, with_journal: bool) -> list[str]:
+    try:
+        names = os.listdir(meta)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(
+        n
+        for n in names
+        if n.startswith(TX_PREFIX)
+        or (n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX))
+        or (with_journal and n == JOURNAL)
+    )
+
+
+def _encode_journal(journal: dict) -> bytes:
+    body = json.dumps(journal, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        {"journal": journal, "sha256": _sha(body.encode())}, sort_keys=True, indent=1
+    ).encode()
+
+
+def _load_journal(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_bytes())
+        journal = doc["journal"]
+        body = json.dumps(journal, sort_keys=True, separators=(",", ":"))
+        ok = doc["sha256"] == _sha(body.encode()) and journal["version"] == JOURNAL_VERSION
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    except OSError as exc:
+        raise StorageError(f"could not read {META_DIR}/{JOURNAL}: {_reason(exc)}") from exc
+    if not ok or not _journal_is_sane(journal):
+        raise StorageError(
+            f"the journal of an interrupted commit ({path}) is damaged; registers may be partly "
+            "updated: move it away, check the registers with validate and restore from a backup if needed"
+        )
+    return journal
+
+
+def _journal_is_sane(journal: dict) -> bool:
+    """Names and numbers a journal could carry without pointing outside the workspace.
+
+    A workspace may arrive from elsewhere (a zip, a share): its journal must not
+    be able to make recover() write to any path but the workspace's own files.
+    """
+    try:
+        tx = journal["tx"]
+        if not (isinstance(tx, str) and len(tx) == 12 and all(c in "0123456789abcdef" for c in tx)):
+            return False
+        entries = journal["ops"]
+        _check_ops([Append(e["name"], b"") for e in entries])
+        for e in entries:
+            numbers = [e["size"]] + ([e["orig_size"]] if e["op"] == "append" else [])
+            if e["op"] not in ("replace", "append") or any(
+                type(n) is not int or n < 0 for n in numbers
+            ):
+                return False
+            if e["op"] == "append":
+                base64.b64decode(e["header"], validate=True)
+                str(e["tail_sha256"])
+            str(e["sha256"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    fd = _fs.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        _fs.write(fd, data)
+        _fs.fsync(fd)
+    finally:
+        _fs.close(fd)
+
+
+def _remove_quietly(*paths: Path) -> None:
+    """Delete files or folders (bottom-up), ignoring failures: recover() retries later."""
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            for root, dirs, files in os.walk(path, topdown=False):
+                for name in files:
+                    _ignore(_fs.unlink, Path(root) / name)
+                for name in dirs:
+                    _ignore(_fs.rmdir, Path(root) / name)
+            _ignore(_fs.rmdir, path)
+        elif os.path.lexists(path):
+            _ignore(_fs.unlink, path)
+
+
+def _ignore(fn: Callable[[Path], None], path: Path) -> None:
+    try:
+        fn(path)
+    except OSError:
+        pass
+
+
+def _copy_mode(original: Path, staged: Path) -> None:
+    """Keep a register's permission bits (shared folders) on its new version."""
+    if os.name == "nt":
+        return
+    try:
+        os.chmod(staged, os.stat(original).st_mode & 0o7777)
+    except OSError:
+        pass
+
+
+def _read_at(fd: int, offset: int, n: int) -> bytes:
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks, left = [], n
+    while left > 0:
+        chunk = os.read(fd, left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest()
+
+
+def _file_digest_or_none(path: Path) -> tuple[int, str] | None:
+    try:
+        return _file_digest(path)
+    except OSError:
+        return None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
