@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> None:
         _fail([exc.format_message() + hint], EXIT_USAGE)
     except _click.exceptions.ClickException as exc:
         _fail([exc.format_message()], exc.exit_code)
-    except _click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except _click.exceptions.Abort:
+    except typer.Abort:
         _fail(["aborted"], 1)
     except SalesopsError as exc:
         if debug:
