@@ -1,0 +1,547 @@
+"""The frames a report needs, read once per command, and `--by` attribution.
+
+`ReportData` reads registers through `storage.frames.read_frame` (only the
+columns asked for; money as Int64 cents) and keeps them for the command.
+`Attribution` turns `--by owner|team|region|source|account|<opportunity
+column>` into one group key per record of any register: records are
+attributed through their opportunity (quote, contract → opportunity;
+delivery, receivable → contract → opportunity; payment → receivable → …);
+leads by their own field. A record whose opportunity cannot be found falls
+back to its own `owner`/`account_id` where it has one; anything left goes to
+the group `(none)`, so group figures always add up to the totals.
+
+Owners are canonicalised through reps: an owner written as a rep's `rep_id`
+or `name` (any case) groups under the rep's name; team and region of an
+owner come from reps (region falls back to the opportunity's account).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salesops.errors import UsageError
+from salesops.schema import HISTORY_FILE, REGISTERS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesops.problems import Problem
+    from salesops.storage.frames import Frame
+    from salesops.storage.workspace import Workspace
+
+NONE_KEY = "(none)"
+LEFT_OUT = ("written_off", "cancelled")  # receivable statuses no report counts
+
+# Which column links each register to its opportunity (directly or via a parent).
+_PARENT = {
+    "quotes": ("opportunity_id", "opportunities"),
+    "contracts": ("opportunity_id", "opportunities"),
+    "deliveries": ("contract_id", "contracts"),
+    "receivables": ("contract_id", "contracts"),
+    "payments": ("receivable_id", "receivables"),
+}
+SPECIAL_BY = {
+    "owner": "负责人",
+    "team": "团队",
+    "region": "区域",
+    "source": "来源",
+    "account": "客户",
+}
+
+
+class ReportData:
+    """Registers of one workspace as typed frames, read lazily and kept for the command."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.settings = ws.settings
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._objects: dict[str, Frame] = {}
+        self._columns: dict[str, set[str] | None] = {}
+        self._user: dict[str, list[str]] = {}
+        self._problems: dict[str, list[Problem]] = {}
+        self._history: pd.DataFrame | None = None
+        self._as_of: dict[dt.date, pd.DataFrame] = {}  # receivables replayed to a date
+
+    def frame(
+        self, name: str, columns: list[str] | None = None, user_columns: bool = False
+    ) -> pd.DataFrame:
+        """Register `name` with at least `columns` (all when None)."""
+        from salesops.storage.frames import read_frame
+
+        have = self._columns.get(name, set())
+        cached = name in self._frames
+        if (
+            cached
+            and (have is None or (columns is not None and set(columns) <= have))
+            and (not user_columns or name in self._user)
+        ):
+            return self._frames[name]
+        wanted: list[str] | None
+        if columns is None or (cached and have is None):
+            wanted = None
+        else:
+            wanted = sorted(set(columns) | (have or set()))
+        keep_user = user_columns or name in self._user
+        fr = read_frame(self.ws, name, columns=wanted, user_columns=keep_user)
+        self._frames[name] = fr.df
+        self._objects[name] = fr
+        self._columns[name] = None if wanted is None else set(wanted)
+        if keep_user:
+            self._user[name] = list(fr.user_columns)
+        self._problems[name] = list(fr.problems)
+        return fr.df
+
+    def full(self, name: str) -> Frame:
+        """Register `name` with every column, as a `storage.frames.Frame` (for validation)."""
+        self.frame(name, None)
+        return self._objects[name]
+
+    def user_columns(self, name: str) -> list[str]:
+        """The user's own columns of a register (read on demand)."""
+        if name not in self._user:
+            self.frame(name, columns=[REGISTERS[name].id_column], user_columns=True)
+        return self._user[name]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Cells that could not be read (they count as empty in the reports)."""
+        return [p for ps in self._problems.values() for p in ps]
+
+    def history(self) -> pd.DataFrame:
+        """history.csv as text columns plus `on` (the date of `at`); empty when missing."""
+        import pandas as pd
+
+        if self._history is None:
+            path = self.ws.root / HISTORY_FILE
+            cols = ["at", "register", "record_id", "field", "old_value", "new_value"]
+            df = None
+            if path.exists():
+                try:
+                    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                except UnicodeDecodeError:
+                    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+                except (pd.errors.EmptyDataError, pd.errors.ParserError):
+                    df = None
+            if df is None or not set(cols) <= set(df.columns):
+                df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+            df = df[cols].copy()
+            df["on"] = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+            self._history = df
+        return self._history
+
+
+# ---------------------------------------------------------------- small vectorised helpers
+
+
+def map_unique(series: pd.Series, func) -> pd.Series:
+    """`series.map(func)` computed once per distinct value (fast on large frames)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([func(u) for u in uniques] + [func(None)], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+
+def lookup(keys: pd.Series, ids: pd.Series, values: pd.Series) -> pd.Series:
+    """For each of `keys`, the value at the first row whose id equals it (None if absent)."""
+    import numpy as np
+    import pandas as pd
+
+    first = ~ids.duplicated() & ids.notna()
+    index = pd.Index(ids[first].to_numpy())
+    vals = values[first].to_numpy(dtype=object)
+    pos = index.get_indexer(keys.to_numpy())
+    out = np.empty(len(keys), dtype=object)
+    hit = pos >= 0
+    out[hit] = vals[pos[hit]]
+    out[~hit] = None
+    return pd.Series(out, index=keys.index, dtype=object)
+
+
+def positions(keys: pd.Series, ids: pd.Series):
+    """Row position in `ids` (first occurrence) of each key, -1 when absent."""
+    import numpy as np
+    import pandas as pd
+
+    first = ~ids.duplicated() & ids.notna()
+    where = np.flatnonzero(first.to_numpy())
+    index = pd.Index(ids[first].to_numpy())
+    pos = index.get_indexer(keys.to_numpy())
+    return np.where(pos >= 0, where[np.clip(pos, 0, None)] if len(where) else -1, -1)
+
+
+def cents(series: pd.Series):
+    """Int64 cents as a numpy int64 array, nulls as 0."""
+    import numpy as np
+
+    return series.fillna(0).to_numpy(dtype=np.int64)
+
+
+def money(value: Any) -> Decimal | None:
+    """Integer cents → Decimal with two places (None stays None)."""
+    if type(value) is int:
+        return Decimal(value).scaleb(-2)
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return Decimal(int(value)).scaleb(-2)
+
+
+def ts(day: dt.date):
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+def between(series: pd.Series, start: dt.date, end: dt.date):
+    """Boolean mask: date in [start, end] (NaT → False)."""
+    return ((series >= ts(start)) & (series <= ts(end))).fillna(False).to_numpy(dtype=bool)
+
+
+def on_or_before(series: pd.Series, day: dt.date):
+    return (series <= ts(day)).fillna(False).to_numpy(dtype=bool)
+
+
+def days_between(later, earlier: pd.Series):
+    """Whole days `later − earlier` (a date or a date series) as float64, NaN where a date is missing."""
+    import numpy as np
+
+    if isinstance(later, dt.date):
+        a = np.datetime64(later, "D")
+    else:
+        a = later.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    b = earlier.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (a - b).astype("float64")
+    out[np.isnat(b) | (np.isnat(a) if not isinstance(a, np.datetime64) else False)] = np.nan
+    return out
+
+
+# ---------------------------------------------------------------- receivables as of a date
+
+
+def receivables_as_of(
+    data: ReportData, as_of: dt.date, extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Receivables invoiced by `as_of` (not written off or cancelled), replayed to that date.
+
+    Columns: the receivable's own columns asked for, `amount` (cents),
+    `collected` (cents of payments received up to as-of — not the register's
+    collected_amount), `outstanding` (cents) and `days_overdue` (as-of −
+    due_date; NaN without a due date).
+    """
+    cols = list(dict.fromkeys(["amount", "invoiced_on", "due_date", "status", *extra]))
+    memo = data._as_of.get(as_of)
+    if memo is not None and set(cols) <= set(memo.columns):
+        return memo  # shared: callers filter or copy, never change it in place
+    rec = data.frame("receivables", cols)
+    keep = on_or_before(rec["invoiced_on"], as_of) & ~rec["status"].isin(LEFT_OUT).to_numpy(
+        dtype=bool
+    )
+    out = rec.loc[keep, list(dict.fromkeys(["receivable_id", *cols]))].copy()
+    amount = cents(out["amount"])
+    collected = paid_by(data, out["receivable_id"], as_of)
+    out["amount"] = amount
+    out["collected"] = collected
+    out["outstanding"] = amount - collected
+    out["days_overdue"] = days_between(as_of, out["due_date"])
+    data._as_of[as_of] = out
+    return out
+
+
+def paid_by(data: ReportData, receivable_ids: pd.Series, as_of: dt.date):
+    """Cents received up to `as_of` against each of `receivable_ids` (int64 array)."""
+    import numpy as np
+
+    pay = data.frame("payments", ["receivable_id", "received_on", "amount"])
+    ok = on_or_before(pay["received_on"], as_of)
+    pay = pay[ok]
+    pos = positions(pay["receivable_id"], receivable_ids.reset_index(drop=True))
+    hit = pos >= 0
+    amounts = cents(pay["amount"])[hit]
+    sums = np.bincount(pos[hit], weights=amounts.astype(np.float64), minlength=len(receivable_ids))
+    return np.rint(sums).astype(np.int64)
+
+
+# ---------------------------------------------------------------- attribution
+
+
+class Attribution:
+    """Group keys for `--by`: one key per record of any register."""
+
+    def __init__(self, data: ReportData, by: str | None) -> None:
+        self.data = data
+        self.by = by
+        self.kind, self.column = self._resolve(by) if by else (None, None)
+        self._opp_keys: pd.Series | None = None
+        self._cache: dict[str, pd.Series] = {}
+
+    # ---------------------------------------------------------- the option
+
+    def _resolve(self, by: str) -> tuple[str, str | None]:
+        from salesops.values import normalize_header
+
+        key = normalize_header(by)
+        for special, zh in SPECIAL_BY.items():
+            if key in (special, normalize_header(zh)):
+                return special, None
+        reg = REGISTERS["opportunities"]
+        name = reg.header_aliases.get(key)
+        if name == "owner":
+            return "owner", None
+        if name == "account_id":
+            return "account", None
+        if name is not None:
+            return "column", name
+        for user in self.data.user_columns("opportunities"):
+            if normalize_header(user) == key:
+                return "user", user
+        known = [
+            *SPECIAL_BY,
+            *(c.name for c in reg.columns),
+            *self.data.user_columns("opportunities"),
+        ]
+        raise UsageError(
+            f"--by {by!r}: not a grouping (use one of: {', '.join(dict.fromkeys(known))})"
+        )
+
+    @property
+    def label(self) -> str | None:
+        return self.column if self.kind in ("column", "user") else self.kind
+
+    # ---------------------------------------------------------- owners through reps
+
+    def _reps(self) -> dict[str, tuple[str, str | None, str | None]]:
+        """casefolded rep_id / name → (name, team, region)."""
+        if "_reps" not in self._cache:
+            reps = self.data.frame("reps", ["name", "team", "region"])
+            table: dict[str, tuple[str, str | None, str | None]] = {}
+            for rid, name, team, region in zip(
+                reps["rep_id"], reps["name"], reps["team"], reps["region"], strict=True
+            ):
+                entry = (name or rid, team, region)
+                for k in (name, rid):
+                    if k:
+                        table.setdefault(str(k).strip().casefold(), entry)
+            self._cache["_reps"] = table  # type: ignore[assignment]
+        return self._cache["_reps"]  # type: ignore[return-value]
+
+    def owner_part(self, owners: pd.Series, part: int) -> pd.Series:
+        """0: canonical owner name, 1: team, 2: region — of each owner value."""
+        reps = self._reps()
+
+        def one(v):
+            if v is None or not isinstance(v, str) or not v.strip():
+                return None
+            hit = reps.get(v.strip().casefold())
+            if hit is None:
+                return v.strip() if part == 0 else None
+            return hit[part]
+
+        return map_unique(owners, one)
+
+    # ---------------------------------------------------------- per register
+
+    def keys(self, register: str) -> pd.Series:
+        """The group key of every row of `register` (as read into the report data)."""
+        if register not in self._cache:
+            self._cache[register] = self._keys(register).fillna(NONE_KEY).astype(object)
+        return self._cache[register]
+
+    def _text(self, series: pd.Series) -> pd.Series:
+        def one(v):
+            if v is None:
+                return None
+            try:
+                import pandas as pd
+
+                if pd.isna(v):
+                    return None
+            except (TypeError, ValueError):
+                pass
+            if isinstance(v, dt.datetime):
+                return v.date().isoformat()
+            if isinstance(v, str):
+                return v.strip() or None
+            return str(v)
+
+        return map_unique(series, one)
+
+    def _keys(self, register: str) -> pd.Series:
+        import pandas as pd
+
+        data = self.data
+        kind = self.kind
+        if kind is None:
+            df = data.frame(register, [REGISTERS[register].id_column])
+            return pd.Series(NONE_KEY, index=df.index, dtype=object)
+        if register == "reps":
+            reps = data.frame("reps", ["name", "team", "region"])
+            part = {"owner": "name", "team": "team", "region": "region"}.get(kind)
+            if part is None:
+                return pd.Series(None, index=reps.index, dtype=object)
+            return self._text(
+                reps[part].where(reps[part].notna(), reps["rep_id"])
+                if part == "name"
+                else reps[part]
+            )
+        if register == "opportunities":
+            return self._opportunity_keys()
+        if register == "leads":
+            return self._lead_keys()
+        link, parent = _PARENT[register]
+        df = data.frame(register, [link] + self._own_fields(register))
+        own = self._own_key(register, df)
+        if kind == "account" and own is not None and own.notna().all():
+            return own  # the record names its account itself: no need to follow the chain
+        parent_ids = data.frame(parent, [REGISTERS[parent].id_column])[REGISTERS[parent].id_column]
+        via = lookup(df[link], parent_ids, self.keys_or_none(parent))
+        if kind == "account" and own is not None:
+            return own.where(own.notna(), via)
+        if own is not None:
+            return via.where(via.notna(), own)
+        return via
+
+    def keys_or_none(self, register: str) -> pd.Series:
+        """Keys with the unattributed left as None (for lookups through a parent)."""
+        keys = self.keys(register)
+        return keys.where(keys != NONE_KEY, None)
+
+    def _own_fields(self, register: str) -> list[str]:
+        names = REGISTERS[register].by_name
+        if self.kind in ("owner", "team", "region") and "owner" in names:
+            return ["owner"]
+        if self.kind == "account" and "account_id" in names:
+            return ["account_id"]
+        return []
+
+    def _own_key(self, register: str, df: pd.DataFrame) -> pd.Series | None:
+        fields = self._own_fields(register)
+        if not fields:
+            return None
+        if self.kind == "account":
+            return self._text(df["account_id"])
+        return self.owner_part(df["owner"], {"owner": 0, "team": 1, "region": 2}[self.kind])
+
+    def _opportunity_keys(self) -> pd.Series:
+        data = self.data
+        kind = self.kind
+        if kind in ("column", "user"):
+            opp = data.frame(
+                "opportunities",
+                [] if kind == "user" else [self.column],
+                user_columns=kind == "user",
+            )
+            return self._text(opp[self.column])
+        opp = data.frame("opportunities", ["owner", "account_id", "lead_id"])
+        if kind == "owner":
+            return self.owner_part(opp["owner"], 0)
+        if kind == "team":
+            return self.owner_part(opp["owner"], 1)
+        if kind == "account":
+            return self._text(opp["account_id"])
+        if kind == "region":
+            region = self.owner_part(opp["owner"], 2)
+            accounts = data.frame("accounts", ["region"])
+            by_account = lookup(
+                opp["account_id"], accounts["account_id"], self._text(accounts["region"])
+            )
+            return region.where(region.notna(), by_account)
+        # source: the opportunity's lead (lead_id, else the lead pointing at it)
+        leads = data.frame("leads", ["source", "opportunity_id"])
+        by_lead = lookup(opp["lead_id"], leads["lead_id"], leads["source"])
+        pointing = lookup(opp["opportunity_id"], leads["opportunity_id"], leads["source"])
+        return by_lead.where(by_lead.notna(), pointing)
+
+    def _lead_keys(self) -> pd.Series:
+        data = self.data
+        kind = self.kind
+        lead_cols = REGISTERS["leads"].by_name
+        if kind in ("owner", "team"):
+            leads = data.frame("leads", ["owner"])
+            return self.owner_part(leads["owner"], 0 if kind == "owner" else 1)
+        if kind in ("region", "source"):
+            leads = data.frame("leads", [kind])
+            return self._text(leads[kind])
+        if kind == "account":
+            leads = data.frame("leads", ["account_id", "opportunity_id"])
+            own = self._text(leads["account_id"])
+        elif (
+            kind == "column"
+            and self.column in lead_cols
+            and self.column not in ("notes", "created_on")
+        ):
+            leads = data.frame("leads", [self.column])
+            return self._text(leads[self.column])
+        else:
+            leads = data.frame("leads", ["opportunity_id"])
+            own = None
+        opp = data.frame("opportunities", ["opportunity_id"])
+        via = lookup(
+            leads["opportunity_id"], opp["opportunity_id"], self.keys_or_none("opportunities")
+        )
+        return via if own is None else own.where(own.notna(), via)
+
+    # ---------------------------------------------------------- names for keys
+
+    def names(self, keys: list[str]) -> dict[str, str]:
+        """Display name of each group key (account name for accounts)."""
+        if self.kind == "account":
+            accounts = self.data.frame("accounts", ["name"])
+            table = dict(zip(accounts["account_id"], accounts["name"], strict=True))
+            return {k: (table.get(k) or k) for k in keys}
+        return {k: k for k in keys}
+
+
+def account_names(data: ReportData, ids: pd.Series) -> pd.Series:
+    """The account name of each account ID (None when unknown)."""
+    accounts = data.frame("accounts", ["name"])
+    return lookup(ids, accounts["account_id"], accounts["name"])
+
+
+def order_keys(keys) -> list[str]:
+    """Group keys sorted, `(none)` last."""
+    ks = sorted({str(k) for k in keys if k != NONE_KEY})
+    if NONE_KEY in set(keys):
+        ks.append(NONE_KEY)
+    return ks
+
+
+def records(
+    df: pd.DataFrame, columns: list[str], money_cols=(), int_cols=()
+) -> list[dict[str, Any]]:
+    """Rows of `df` as JSON-ready dicts: cents → Decimal, Timestamps → date, NaN → None.
+
+    Converted column by column (the rows are only zipped together at the end).
+    """
+    import numpy as np
+
+    money_set, int_set = set(money_cols), set(int_cols)
+    converted = []
+    for c in columns:
+        s = df[c]
+        missing = s.isna().to_numpy()
+        if c in money_set or c in int_set:
+            ints = s.fillna(0).to_numpy(dtype=np.int64).tolist()
+            conv = (lambda v: Decimal(v).scaleb(-2)) if c in money_set else int
+            vals = [None if m else conv(v) for v, m in zip(ints, missing, strict=True)]
+        elif s.dtype.kind == "M":
+            days = s.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+            vals = [None if m else v for v, m in zip(days, missing, strict=True)]
+        else:
+            vals = [None if m else v for v, m in zip(s.tolist(), missing, strict=True)]
+        converted.append(vals)
+    return (
+        [dict(zip(columns, row, strict=True)) for row in zip(*converted, strict=True)]
+        if columns
+        else []
+    )
