@@ -89,8 +89,11 @@ def read_frame(
     if user_columns:
         for key in raw.columns:
             if key != ROW and key not in known:
-                frame.user_columns.append(str(key))
-                out[str(key)] = values.parse_text_series(raw[key])
+                # a user column is named by its own header text (its position when the header cell is empty)
+                title = values.parse_text(header[key]) if isinstance(key, int) and key < len(header) else None
+                name = title if title and title not in out else str(key)
+                frame.user_columns.append(name)
+                out[name] = values.parse_text_series(raw[key])
     out[ROW] = raw[ROW]
     frame.df = pd.DataFrame(out, index=raw.index)
     return frame
