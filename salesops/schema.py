@@ -444,8 +444,19 @@ CONTRACTS = Register(
         order=("draft", "review", "signed", "executing", "completed"),
         terminal=frozenset({"completed", "terminated"}),
         side=("terminated",),
+        # signing is the point of no return: no way back to draft or review
+        moves={
+            "signed": ("executing", "completed", "terminated"),
+            "executing": ("completed", "terminated"),
+        },
         gates={
-            "signed": ("contract_reviewer", "contract_amount_matches_quote", "contract_terms_valid"),
+            "signed": (
+                "contract_reviewer",
+                "contract_amount_matches_quote",
+                "contract_terms_valid",
+                "contract_opportunity_open",
+                "contract_no_plan_yet",
+            ),
             "executing": ("contract_delivery_shipped",),
             "completed": ("contract_all_accepted", "contract_all_settled"),
             "terminated": ("has_reason",),
@@ -573,6 +584,7 @@ STATE_DATE_FIELDS: dict[tuple[str, str], str] = {
     ("deliveries", "delivered"): "delivered_on",
     ("deliveries", "accepted"): "accepted_on",
     ("quotes", "approved"): "approved_on",
+    ("receivables", "invoiced"): "invoiced_on",
 }
 
 HISTORY_FILE = "history.csv"

@@ -1,0 +1,139 @@
+"""Commands `receivable invoice` and `payment record`: invoicing triggered milestones and recording cash."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salesops.cli.app import payment_app, receivable_app
+from salesops.cli.common import ByOpt, WaitOpt
+from salesops.cli.flowkit import (
+    FmtOpt,
+    OnOpt,
+    enum_option,
+    event_date,
+    finish,
+    money_option,
+    money_text,
+    open_for_write,
+    state_label,
+)
+from salesops.errors import UsageError
+
+
+@receivable_app.command("invoice")
+def receivable_invoice(
+    ctx: typer.Context,
+    receivable_id: Annotated[
+        str, typer.Argument(metavar="R-ID", help="A triggered receivable milestone.")
+    ],
+    invoice_no: Annotated[
+        str, typer.Option("--invoice-no", metavar="NO", help="Invoice number (kept as text).")
+    ],
+    on: OnOpt = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Invoice a triggered milestone: sets invoice_no, invoiced_on and the due date from the account's terms."""
+    from salesops.core import flow
+    from salesops.core.links import require
+
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    if not invoice_no.strip():
+        raise UsageError("--invoice-no must not be empty")
+    with ws.writing(wait):
+        table = ws.table("receivables")
+        i = require(ws.table, "receivables", receivable_id)
+        flow.advance(
+            ws.table,
+            table,
+            i,
+            "invoiced",
+            on=when,
+            settings=ws.settings,
+            by=by,
+            sets={"invoice_no": invoice_no.strip()},
+        )
+        rec = table.record(i)
+        finish(
+            ws,
+            by,
+            fmt,
+            [
+                f"{rec['receivable_id']} invoiced: {rec['invoice_no']} on {rec['invoiced_on']}, {money_text(rec['amount'])} due {rec['due_date']}"
+            ],
+        )
+
+
+@payment_app.command("record")
+def payment_record(
+    ctx: typer.Context,
+    receivable_id: Annotated[
+        str | None, typer.Argument(metavar="[R-ID]", help="The receivable paid (or use --account).")
+    ] = None,
+    amount: Annotated[
+        str | None,
+        typer.Option(
+            "--amount", metavar="AMOUNT", help="Cash received (1234.5, ¥1,234.50, 12.5万…)."
+        ),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account",
+            metavar="A-ID",
+            help="Spread the cash over this account's invoiced receivables, oldest due first.",
+        ),
+    ] = None,
+    on: OnOpt = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            metavar="METHOD",
+            help="bank_transfer, acceptance_bill, cash, other (or 中文).",
+        ),
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", metavar="TEXT", help="Bank reference (kept as text).")
+    ] = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Record cash received: updates collected amount, last payment date and status; refuses overpayment."""
+    from salesops.core import receivables
+    from salesops.schema import PAYMENT_METHOD
+
+    if (receivable_id is None) == (account is None):
+        raise UsageError("give a receivable ID or --account A-ID (one of them)")
+    if amount is None:
+        raise UsageError("--amount is required")
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    money = money_option("--amount", amount)
+    code = enum_option("--method", PAYMENT_METHOD, method)
+    reference = ref.strip() if ref and ref.strip() else None
+    with ws.writing(wait):
+        if receivable_id is not None:
+            created = receivables.record_payment(
+                ws.table, receivable_id, money, on=when, method=code, reference=reference
+            )
+        else:
+            created = receivables.record_account_payment(
+                ws.table, account, money, on=when, method=code, reference=reference
+            )
+        table = ws.table("receivables")
+        payments = ws.table("payments")
+        parts = []
+        for pid in created:
+            rid = payments.get(payments.find(pid), "receivable_id")
+            j = table.find(rid)
+            state = state_label(ws, "receivables", table.get(j, "status"))
+            parts.append(
+                f"{pid} → {rid} {money_text(payments.get(payments.find(pid), 'amount'))} ({state}, {money_text(receivables.outstanding(table, j))} outstanding)"
+            )
+        finish(ws, by, fmt, [f"recorded {money_text(money)} on {when}: " + "; ".join(parts)])

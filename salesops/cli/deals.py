@@ -1,0 +1,204 @@
+"""Commands `opp add`, `quote create`, `contract create`, `delivery add`: the records between lead and cash."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salesops.cli.app import contract_app, delivery_app, opp_app, quote_app
+from salesops.cli.common import ByOpt, WaitOpt
+from salesops.cli.flowkit import (
+    FmtOpt,
+    OnOpt,
+    date_option,
+    event_date,
+    finish,
+    money_option,
+    money_text,
+    open_for_write,
+    pct_option,
+    state_label,
+    warn_unknown_owner,
+)
+
+
+@opp_app.command("add")
+def opp_add(
+    ctx: typer.Context,
+    account: Annotated[
+        str, typer.Option("--account", metavar="ID", help="Account ID (or exact name).")
+    ],
+    name: Annotated[str, typer.Option("--name", metavar="TEXT", help="Opportunity name.")],
+    owner: Annotated[
+        str, typer.Option("--owner", metavar="REP", help="Owner: a rep's ID or name.")
+    ],
+    amount: Annotated[
+        str | None, typer.Option("--amount", metavar="AMOUNT", help="Amount.")
+    ] = None,
+    expected_close: Annotated[
+        str | None, typer.Option("--expected-close", metavar="DATE", help="Expected close date.")
+    ] = None,
+    on: OnOpt = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Open an opportunity at qualification for an account."""
+    from salesops.core import opportunities
+
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    money = money_option("--amount", amount)
+    close = date_option("--expected-close", expected_close, ws)
+    with ws.writing(wait):
+        warn_unknown_owner(ws, owner)
+        oid, i = opportunities.create(
+            ws.table,
+            ws.settings,
+            account=account,
+            name=name,
+            owner=owner,
+            amount=money,
+            expected_close=close,
+            today=when,
+        )
+        opps = ws.table("opportunities")
+        finish(
+            ws,
+            by,
+            fmt,
+            [
+                f"{oid} added: {name.strip()} for {opps.get(i, 'account_id')} ({state_label(ws, 'opportunities', 'qualification')})"
+            ],
+        )
+
+
+@quote_app.command("create")
+def quote_create(
+    ctx: typer.Context,
+    opportunity_id: Annotated[
+        str, typer.Argument(metavar="OPP-ID", help="The opportunity quoted.")
+    ],
+    list_amount: Annotated[
+        str, typer.Option("--list-amount", metavar="AMOUNT", help="List price.")
+    ],
+    discount: Annotated[
+        str | None, typer.Option("--discount", metavar="PCT", help="Discount in percent (0–100).")
+    ] = None,
+    cost: Annotated[
+        str | None, typer.Option("--cost", metavar="AMOUNT", help="Cost, for the margin.")
+    ] = None,
+    valid_days: Annotated[
+        int | None,
+        typer.Option(
+            "--valid-days", metavar="N", help="Days the quote is valid (default quote.valid_days)."
+        ),
+    ] = None,
+    on: OnOpt = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Create a draft quote (next version) with amount = list × (1 − discount/100) and its margin."""
+    from salesops.core import quotes
+
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    listed = money_option("--list-amount", list_amount)
+    pct = pct_option("--discount", discount)
+    cost_value = money_option("--cost", cost)
+    with ws.writing(wait):
+        qid, i = quotes.create(
+            ws.table,
+            ws.settings,
+            opportunity_id,
+            list_amount=listed,
+            discount_pct=pct,
+            cost=cost_value,
+            valid_days=valid_days,
+            today=when,
+        )
+        table = ws.table("quotes")
+        rec = table.record(i)
+        head = (
+            f"{qid} created for {rec['opportunity_id']} (version {rec['version']}): amount {money_text(rec['amount'])}, "
+            f"valid until {rec['valid_until']}"
+        )
+        reasons = quotes.approval_reasons(rec, ws.settings)
+        tail = (
+            f"needs approval ({'; '.join(reasons)}): salesops advance {qid} pending_approval, then approved --by APPROVER"
+            if reasons
+            else ""
+        )
+        finish(ws, by, fmt, [head, tail])
+
+
+@contract_app.command("create")
+def contract_create(
+    ctx: typer.Context,
+    quote_id: Annotated[str, typer.Argument(metavar="QUOTE-ID", help="An accepted quote.")],
+    terms: Annotated[
+        str | None,
+        typer.Option(
+            "--terms",
+            metavar="SPEC",
+            help="Payment terms, e.g. advance:30,delivery:60,acceptance:10 or 预付款:30,到货款:60,验收款:10 or a [contract.terms] name.",
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", metavar="TEXT", help="Contract title (default: the opportunity name)."
+        ),
+    ] = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Create a draft contract from an accepted quote (amount, account and owner copied)."""
+    from salesops.core import contracts
+
+    ws = open_for_write(ctx, fmt)
+    with ws.writing(wait):
+        cid, i = contracts.create(ws.table, ws.settings, quote_id, terms=terms, title=title)
+        rec = ws.table("contracts").record(i)
+        finish(
+            ws,
+            by,
+            fmt,
+            [
+                f"{cid} created from {rec['quote_id']}: amount {money_text(rec['amount'])}, terms {rec['payment_terms']}"
+            ],
+        )
+
+
+@delivery_app.command("add")
+def delivery_add(
+    ctx: typer.Context,
+    contract_id: Annotated[
+        str, typer.Argument(metavar="CONTRACT-ID", help="The contract delivered.")
+    ],
+    planned: Annotated[
+        str | None, typer.Option("--planned", metavar="DATE", help="Planned date.")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", metavar="TEXT", help="What is delivered.")
+    ] = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Plan a delivery of a contract."""
+    from salesops.core import deliveries
+
+    ws = open_for_write(ctx, fmt)
+    planned_on = date_option("--planned", planned, ws)
+    with ws.writing(wait):
+        did, i = deliveries.create(
+            ws.table, contract_id, planned_on=planned_on, description=description
+        )
+        cid = ws.table("deliveries").get(i, "contract_id")
+        finish(
+            ws, by, fmt, [f"{did} planned for {cid}" + (f" on {planned_on}" if planned_on else "")]
+        )

@@ -1,0 +1,235 @@
+"""Commands `lead add|score|assign|convert`: capture with duplicate detection, scoring, assignment, conversion."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salesops.cli.app import lead_app
+from salesops.cli.common import ByOpt, WaitOpt, check_choice, say
+from salesops.cli.flowkit import (
+    FmtOpt,
+    OnOpt,
+    enum_option,
+    event_date,
+    finish,
+    money_option,
+    open_for_write,
+    warn_unknown_owner,
+)
+from salesops.errors import UsageError
+
+IdsArg = Annotated[
+    list[str] | None, typer.Argument(metavar="[ID]...", help="Lead IDs (default: every open lead).")
+]
+
+
+@lead_app.command("add")
+def lead_add(
+    ctx: typer.Context,
+    company: Annotated[
+        str, typer.Option("--company", metavar="NAME", help="Company name (required).")
+    ],
+    contact: Annotated[
+        str | None, typer.Option("--contact", metavar="NAME", help="Contact person.")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", metavar="PHONE", help="Phone (kept as text).")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", metavar="EMAIL", help="E-mail address.")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="SOURCE",
+            help="website, referral, exhibition, cold_call, partner, campaign, other (or 中文).",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", metavar="REGION", help="Region.")
+    ] = None,
+    industry: Annotated[
+        str | None, typer.Option("--industry", metavar="TEXT", help="Industry.")
+    ] = None,
+    value: Annotated[
+        str | None,
+        typer.Option(
+            "--value", metavar="AMOUNT", help="Estimated value (1234.5, ¥1,234.50, 12.5万…)."
+        ),
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="Owner: a rep's ID or name.")
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", metavar="TEXT", help="Notes.")] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help="Add it even if an open lead has the same phone, email or company.",
+        ),
+    ] = False,
+    on: OnOpt = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Capture a new lead (scored and graded); a duplicate of an open lead is refused with its ID."""
+    from salesops.core import leads
+    from salesops.schema import LEAD_SOURCE
+
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    fields = {
+        "company": company.strip(),
+        "contact_name": contact,
+        "phone": phone,
+        "email": email,
+        "source": enum_option("--source", LEAD_SOURCE, source),
+        "region": region,
+        "industry": industry,
+        "estimated_value": money_option("--value", value),
+        "owner": owner,
+        "notes": notes,
+    }
+    fields = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()}
+    with ws.writing(wait):
+        warn_unknown_owner(ws, owner)
+        lid, i = leads.add(
+            ws.table, ws.settings, fields, today=when, allow_duplicate=allow_duplicate
+        )
+        table = ws.table("leads")
+        finish(
+            ws,
+            by,
+            fmt,
+            [
+                f"{lid} added: {company.strip()} (score {table.get(i, 'score')}, grade {table.get(i, 'grade')})"
+            ],
+        )
+
+
+@lead_app.command("score")
+def lead_score(
+    ctx: typer.Context,
+    ids: IdsArg = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Score and grade leads from the [lead.scoring] settings (default: every open lead)."""
+    from salesops.core import leads
+    from salesops.core.links import require
+
+    ws = open_for_write(ctx, fmt)
+    with ws.writing(wait):
+        table = ws.table("leads")
+        rows = (
+            [require(ws.table, "leads", x) for x in ids]
+            if ids
+            else [j for j in range(len(table)) if not table.is_blank(j) and leads.is_open(table, j)]
+        )
+        changed = [table.id_of(j) for j in rows if leads.rescore(table, j, ws.settings)]
+        if not changed and fmt != "json":
+            say(f"scored {len(rows)} lead(s); none changed")
+            return
+        more = " …" if len(changed) > 10 else ""
+        finish(
+            ws,
+            by,
+            fmt,
+            [
+                f"scored {len(rows)} lead(s); {len(changed)} changed: {', '.join(changed[:10])}{more}"
+            ],
+        )
+
+
+@lead_app.command("assign")
+def lead_assign(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID]...", help="Lead IDs (default: every open lead without an owner)."
+        ),
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="REP", help="Give them to this rep (ID or name).")
+    ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            "--rule",
+            metavar="RULE",
+            help="round-robin: among active reps, least open leads first, same region first.",
+        ),
+    ] = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Give leads an owner: one rep (--to) or round-robin among active reps balanced by open-lead load."""
+    from salesops.core import leads
+
+    if to is not None and rule is not None:
+        raise UsageError("give either --to REP or --rule round-robin, not both")
+    if rule is not None:
+        check_choice("--rule", rule, ("round-robin",))
+    ws = open_for_write(ctx, fmt)
+    with ws.writing(wait):
+        done = leads.assign(ws.table, list(ids or []), to=to)
+        if len(done) <= 5:
+            detail = ", ".join(f"{lid} → {owner}" for lid, owner in done)
+        else:
+            counts: dict[str, int] = {}
+            for _, owner in done:
+                counts[owner] = counts.get(owner, 0) + 1
+            detail = ", ".join(f"{owner} {n}" for owner, n in counts.items())
+        if not done and fmt != "json":
+            say("no leads to assign")
+            return
+        finish(ws, by, fmt, [f"assigned {len(done)} lead(s): {detail}"])
+
+
+@lead_app.command("convert")
+def lead_convert(
+    ctx: typer.Context,
+    lead_id: Annotated[str, typer.Argument(metavar="ID", help="A qualified lead.")],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", metavar="TEXT", help="Opportunity name (default: the company)."),
+    ] = None,
+    amount: Annotated[
+        str | None,
+        typer.Option(
+            "--amount",
+            metavar="AMOUNT",
+            help="Opportunity amount (default: the lead's estimated value).",
+        ),
+    ] = None,
+    on: OnOpt = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Convert a qualified lead: link or create its account, open an opportunity at qualification."""
+    from salesops.core import leads
+
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    money = money_option("--amount", amount)
+    with ws.writing(wait):
+        done = leads.convert(ws.table, ws.settings, lead_id, name=name, amount=money, today=when)
+        account = (
+            f"new account {done.account_id}"
+            if done.account_created
+            else f"account {done.account_id}"
+        )
+        finish(
+            ws,
+            by,
+            fmt,
+            [f"{done.lead_id} converted: opportunity {done.opportunity_id} for {account}"],
+        )

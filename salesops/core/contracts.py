@@ -1,0 +1,240 @@
+"""Contracts: payment terms, creation from an accepted quote, signing and termination.
+
+Payment terms are written `advance:30,delivery:60,acceptance:10` (Chinese
+labels allowed: `预付款:30,到货款:60,验收款:10`) or name a template of
+`[contract.terms]`; the percentages must sum to 100. Signing writes the
+receivables plan: one row per milestone, split to the exact cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related, require
+from salesops.schema import MILESTONE
+from salesops.storage.table import Table
+
+if TYPE_CHECKING:
+    from salesops.core.gates import Move
+
+HUNDRED = Decimal(100)
+OPEN_STATUSES = ("draft", "review", "signed", "executing")
+_SEPARATORS = re.compile(r"[,，;；、\n]+")
+_PAIR = re.compile(r"^\s*(.+?)\s*[:：=]\s*([0-9０-９.．]+)\s*[%％]?\s*$")
+
+
+class BadTerms(ValueError):
+    """Payment terms that cannot be used (syntax, unknown template, sum ≠ 100)."""
+
+
+def resolve_terms(text: str | None, settings) -> str:
+    """The terms spec in force: a template's text for a template name, the default when empty."""
+    spec = (text or "").strip() or str(settings.get("contract.default_terms", ""))
+    templates = settings.get("contract.terms") or {}
+    for name, template in templates.items():
+        if name.casefold() == spec.casefold():
+            return str(template)
+    return spec
+
+
+def parse_terms(text: str | None, settings) -> list[tuple[str, Decimal]]:
+    """[(milestone code or text, pct)] of payment terms; raises BadTerms saying what is wrong."""
+    spec = resolve_terms(text, settings)
+    if not spec:
+        raise BadTerms("payment terms are empty")
+    terms: list[tuple[str, Decimal]] = []
+    for part in _SEPARATORS.split(spec):
+        if not part.strip():
+            continue
+        m = _PAIR.match(part)
+        if not m:
+            names = ", ".join(sorted(settings.get("contract.terms") or {}))
+            hint = f" or a template name ({names})" if names else ""
+            raise BadTerms(
+                f'payment terms "{spec}": "{part.strip()}" is not MILESTONE:PCT '
+                f"(write like advance:30,delivery:60,acceptance:10{hint})"
+            )
+        label, number = m.groups()
+        milestone = MILESTONE.parse(label) or label.strip()
+        try:
+            pct = Decimal(number.translate(str.maketrans("０１２３４５６７８９．", "0123456789.")))
+        except InvalidOperation:
+            raise BadTerms(f'payment terms "{spec}": "{number}" is not a percentage') from None
+        if pct <= 0 or pct > HUNDRED:
+            raise BadTerms(
+                f'payment terms "{spec}": {label.strip()} {pct}% must be above 0 and at most 100'
+            )
+        if any(code == milestone for code, _ in terms):
+            raise BadTerms(f'payment terms "{spec}": milestone {milestone} appears twice')
+        terms.append((milestone, pct))
+    total = sum((p for _, p in terms), Decimal(0))
+    if total != HUNDRED:
+        raise BadTerms(f'payment terms "{spec}" sum to {format(total.normalize(), "f")}%, not 100%')
+    return terms
+
+
+def split(amount: Decimal, pcts: list[Decimal]) -> list[Decimal]:
+    """Amounts per percentage, to the cent, summing exactly to `amount` (the last takes the remainder)."""
+    from salesops import values
+
+    return list(values.split_by_pct(amount, pcts))
+
+
+def create(
+    tables: Tables,
+    settings,
+    quote_id: str,
+    *,
+    terms: str | None,
+    title: str | None,
+) -> tuple[str, int]:
+    """A draft contract from an accepted quote (amount, account, owner copied); returns (id, row)."""
+    quotes = tables("quotes")
+    qi = require(tables, "quotes", quote_id)
+    qid = quotes.id_of(qi)
+    problems = []
+    status = quotes.get(qi, "status")
+    if status != "accepted":
+        problems.append(
+            refusal(quotes, qi, f"{qid} is {status}: a contract is made from an accepted quote")
+        )
+    oid = quotes.get(qi, "opportunity_id")
+    opps = tables("opportunities")
+    oi = opps.find(oid) if oid else None
+    if oi is None:
+        problems.append(
+            refusal(quotes, qi, f"{qid}: its opportunity {oid or '(none)'} is not in {opps.file}")
+        )
+    contracts = tables("contracts")
+    for j in related(tables, "contracts", "quote_id", qid):
+        if contracts.get(j, "status") != "terminated":
+            problems.append(
+                refusal(
+                    quotes,
+                    qi,
+                    f"{qid} already has contract {contracts.id_of(j)} ({contracts.get(j, 'status')})",
+                )
+            )
+    spec = terms if terms and terms.strip() else None
+    try:
+        parse_terms(spec, settings)
+    except BadTerms as exc:
+        problems.append(refusal(quotes, qi, f"{qid}: {exc}", "bad-terms"))
+    refuse_if(problems)
+    assert oi is not None
+    account_id = opps.get(oi, "account_id")
+    return new_record(
+        contracts,
+        {
+            "title": title or opps.get(oi, "name"),
+            "opportunity_id": opps.id_of(oi),
+            "quote_id": qid,
+            "account_id": account_id,
+            "owner": opps.get(oi, "owner"),
+            "amount": quotes.get(qi, "amount"),
+            "currency": quotes.get(qi, "currency") or settings.currency,
+            "payment_terms": spec or str(settings.get("contract.default_terms")),
+            "status": "draft",
+        },
+    )
+
+
+def accepted_quote(tables: Tables, contract: dict) -> tuple[Table, int] | None:
+    """The contract's quote (table, row), if it names one that exists."""
+    qid = contract.get("quote_id")
+    if not qid:
+        return None
+    quotes = tables("quotes")
+    qi = quotes.find(qid)
+    return (quotes, qi) if qi is not None else None
+
+
+def write_plan(tables: Tables, contracts: Table, i: int, settings, signed_on: dt.date) -> list[str]:
+    """The receivables plan of a just-signed contract; returns the new receivable IDs."""
+    rec = contracts.record(i)
+    terms = parse_terms(rec["payment_terms"], settings)
+    amounts = split(rec["amount"], [p for _, p in terms])
+    receivables = tables("receivables")
+    created = []
+    for (milestone, pct), amount in zip(terms, amounts, strict=True):
+        rid, _ = new_record(
+            receivables,
+            {
+                "contract_id": rec["contract_id"],
+                "account_id": rec["account_id"],
+                "owner": rec["owner"],
+                "milestone": milestone,
+                "pct": pct,
+                "amount": amount,
+                "triggered_on": signed_on if milestone == "advance" else None,
+                "status": "scheduled",
+            },
+        )
+        created.append(rid)
+    return created
+
+
+def live_receivables(tables: Tables, contract_id: str) -> list[int]:
+    """Rows of the contract's receivables that are not cancelled."""
+    receivables = tables("receivables")
+    return [
+        j
+        for j in related(tables, "receivables", "contract_id", contract_id)
+        if receivables.get(j, "status") != "cancelled"
+    ]
+
+
+def cancel_scheduled(tables: Tables, contract_id: str, reason: str | None) -> list[str]:
+    """Cancel the contract's scheduled receivables (on termination); returns their IDs."""
+    receivables = tables("receivables")
+    cancelled = []
+    for j in related(tables, "receivables", "contract_id", contract_id):
+        if receivables.get(j, "status") == "scheduled":
+            receivables.set(j, "status", "cancelled")
+            if reason:
+                note = f"contract {contract_id} terminated: {reason}"
+                old = receivables.get(j, "notes")
+                receivables.set(j, "notes", f"{old}; {note}" if old else note)
+            cancelled.append(receivables.id_of(j))
+    return cancelled
+
+
+def describe_amount_mismatch(
+    contract_amount: Decimal | None, quote_id: str, quote_amount: Decimal | None
+) -> str:
+    return (
+        f"amount {money_text(contract_amount)} must equal the accepted quote {quote_id}'s "
+        f"{money_text(quote_amount)} to the cent"
+    )
+
+
+# ---------------------------------------------------------------- side effects of advance
+
+
+def on_signed(m: Move) -> None:
+    """Signed: reviewer, default terms, the opportunity won, the receivables plan."""
+    from salesops.core.flow import enter
+
+    if m.by and "reviewer" not in m.given:
+        m.table.set(m.row, "reviewer", m.by)
+    if not m.record["payment_terms"]:
+        m.table.set(m.row, "payment_terms", str(m.settings.get("contract.default_terms")))
+    rec = m.record
+    signed_on = rec["signed_on"] or m.on
+    opps = m.tables("opportunities")
+    oi = opps.find(rec["opportunity_id"]) if rec["opportunity_id"] else None
+    if oi is not None and opps.get(oi, "stage") != "won":
+        enter(m.tables, opps, oi, ["won"], on=signed_on, settings=m.settings, by=m.by)
+        m.notes.append(f"opportunity {opps.id_of(oi)} won")
+    created = write_plan(m.tables, m.table, m.row, m.settings, signed_on)
+    m.notes.append(f"receivables planned: {', '.join(created)}")
+
+
+def on_terminated(m: Move) -> None:
+    """Terminated: its scheduled receivables are cancelled."""
+    cancelled = cancel_scheduled(m.tables, m.record_id, m.reason or m.record["terminate_reason"])
+    if cancelled:
+        m.notes.append(f"receivables cancelled: {', '.join(cancelled)}")

@@ -1,0 +1,234 @@
+"""`advance`: move any record to a new stage, checking every gate and applying every side effect.
+
+The order is fixed: `--set` values first, then the dates and reason the move
+stamps (`schema.STATE_DATE_FIELDS`, `schema.REASON_FIELDS`), then the gates of
+every state on the way — all of them, so a refusal lists every unmet
+condition — and only then the status and the side effects of each state.
+Everything happens in the in-memory `Table`s; the caller commits (or, on
+`Refused`, simply does not), so a refused move writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from salesops.core import contracts, deliveries, machine, opportunities, quotes, receivables
+from salesops.core.gates import Move
+from salesops.core.links import Tables, refusal, refuse_if
+from salesops.errors import UsageError
+from salesops.problems import Problem
+from salesops.schema import REASON_FIELDS, STATE_DATE_FIELDS, Register
+from salesops.storage.table import Table
+
+Effect = Callable[[Move], None]
+
+# Side effects of entering a state, per (register, state); "*" = every state.
+EFFECTS: dict[tuple[str, str], tuple[Effect, ...]] = {
+    ("opportunities", "*"): (opportunities.on_stage,),
+    ("opportunities", "lost"): (opportunities.on_lost,),
+    ("quotes", "approved"): (quotes.on_approved,),
+    ("quotes", "draft"): (quotes.on_draft,),
+    ("contracts", "signed"): (contracts.on_signed,),
+    ("contracts", "terminated"): (contracts.on_terminated,),
+    ("deliveries", "shipped"): (deliveries.on_shipped,),
+    ("deliveries", "delivered"): (deliveries.on_delivered,),
+    ("deliveries", "accepted"): (deliveries.on_accepted,),
+    ("receivables", "invoiced"): (receivables.on_invoiced,),
+}
+
+
+@dataclass
+class Moved:
+    """What an `advance` did: the record, its states before and after, and the side effects."""
+
+    register: str
+    record_id: str
+    source: str
+    target: str
+    steps: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") -> dict[str, Any]:
+    """`FIELD=VALUE` texts → {canonical field: typed value} (empty value clears); usage errors name the field."""
+    from salesops import values
+    from salesops.storage import codec
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.replace("＝", "=").partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set {pair!r} is not FIELD=VALUE")
+        field_name = register.header_aliases.get(values.normalize_header(name))
+        if field_name is None:
+            raise UsageError(
+                f"--set: {register.name} has no column {name.strip()!r} (columns: {', '.join(register.by_name)})"
+            )
+        if field_name == register.id_column:
+            raise UsageError(f"--set: {field_name} is the record's ID and cannot be changed here")
+        if register.machine and field_name == register.machine.field:
+            raise UsageError(
+                f"--set: {field_name} changes only through the STAGE argument of advance"
+            )
+        column = register.column(field_name)
+        if raw.strip() == "":
+            out[field_name] = None
+            continue
+        try:
+            out[field_name] = codec.read_cell(column, raw, date_order)
+        except values.BadValue as exc:
+            raise UsageError(f'--set {field_name}: "{raw}" {exc}') from None
+    return out
+
+
+def _check_refs(tables: Tables, table: Table, i: int, sets: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for name, value in sets.items():
+        column = table.register.column(name)
+        if (
+            column.type == "ref"
+            and value is not None
+            and tables(column.ref).find(str(value)) is None
+        ):
+            problems.append(
+                refusal(
+                    table,
+                    i,
+                    f"{table.id_of(i)}: {name} {value} is not in {tables(column.ref).file}",
+                    "dangling-ref",
+                    name,
+                )
+            )
+    return problems
+
+
+def _stamps(
+    register: str,
+    steps: list[str],
+    on: dt.date,
+    reason: str | None,
+    record: dict[str, Any],
+    given: frozenset[str],
+) -> dict[str, Any]:
+    """The dates and reason a move records (fields given with --set win)."""
+    out: dict[str, Any] = {}
+    names = [STATE_DATE_FIELDS.get((register, step)) for step in steps] + [
+        STATE_DATE_FIELDS.get((register, "*"))
+    ]
+    for name in dict.fromkeys(n for n in names if n):
+        if name not in given:
+            out[name] = on
+    column = REASON_FIELDS.get((register, steps[-1]))
+    if reason and column and column not in given:
+        old = record.get(column) if column == "notes" else None
+        out[column] = f"{old}; {reason}" if old else reason
+    return out
+
+
+def _apply(move: Move, steps: list[str]) -> None:
+    """Set the status through `steps`, running each state's side effects."""
+    table, i = move.table, move.row
+    status = table.register.machine.field
+    reg = table.register.name
+    for step in steps:
+        table.set(i, status, step)
+        step_move = Move(
+            move.tables,
+            table,
+            i,
+            move.source,
+            step,
+            move.on,
+            move.settings,
+            move.by,
+            move.reason,
+            move.given,
+            move.notes,
+        )
+        for effect in EFFECTS.get((reg, "*"), ()) + EFFECTS.get((reg, step), ()):
+            effect(step_move)
+
+
+def enter(
+    tables: Tables,
+    table: Table,
+    i: int,
+    steps: list[str],
+    *,
+    on: dt.date,
+    settings,
+    by: str | None = None,
+    notes: list[str] | None = None,
+) -> None:
+    """Move a related record as a side effect (no gates: the caller's move is the reason)."""
+    status = table.register.machine.field
+    move = Move(
+        tables,
+        table,
+        i,
+        table.get(i, status),
+        steps[-1],
+        on,
+        settings,
+        by,
+        None,
+        frozenset(),
+        notes if notes is not None else [],
+    )
+    for name, value in _stamps(
+        table.register.name, steps, on, None, table.record(i), frozenset()
+    ).items():
+        table.set(i, name, value)
+    _apply(move, steps)
+
+
+def advance(
+    tables: Tables,
+    table: Table,
+    i: int,
+    target: str,
+    *,
+    on: dt.date,
+    settings,
+    by: str | None = None,
+    reason: str | None = None,
+    sets: dict[str, Any] | None = None,
+) -> Moved:
+    """Move record `i` of `table` to `target`; raises Refused (listing every unmet condition) or returns what moved."""
+    mach = table.register.machine
+    record_id = table.id_of(i) or ""
+    source = table.get(i, mach.field)
+    steps = machine.path(mach, source, target, record_id)
+    sets = sets or {}
+    given = frozenset(sets)
+    proposed = {**table.record(i), **sets}
+    problems = _check_refs(tables, table, i, sets)
+    if table.register.name == "quotes":
+        contradiction = quotes.reprice(proposed, given)
+        if contradiction:
+            problems.append(
+                refusal(table, i, f"{record_id}: {contradiction}", "quote-amount", "amount")
+            )
+    proposed.update(_stamps(table.register.name, steps, on, reason, proposed, given))
+    move = Move(
+        tables, table, i, source, target, on, settings, by, reason, given, proposed=proposed
+    )
+    seen: set[tuple[str, str]] = set()
+    for step in steps:
+        move.target = step
+        for problem in machine.check(move):
+            # a gate guarding several steps (dates in order) reports each condition once
+            key = (problem.code, problem.message.partition(": ")[2])
+            if key not in seen:
+                seen.add(key)
+                problems.append(problem)
+    refuse_if(problems)
+    for name, value in proposed.items():
+        if name != mach.field:
+            table.set(i, name, value)
+    move.target, move.proposed = target, None
+    _apply(move, steps)
+    return Moved(table.register.name, record_id, source, target, steps, move.notes)

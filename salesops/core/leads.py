@@ -1,0 +1,352 @@
+"""Leads: capture with duplicate detection, scoring and grading, assignment, conversion.
+
+A lead is a duplicate when its normalised phone, email or company name
+matches an open lead (not converted or disqualified). Scores follow
+`[lead.scoring]` (capped at 100), grades `lead.grades`. Assignment balances
+open-lead load among active reps, same region first. Conversion links or
+creates the account by normalised company name and opens the opportunity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from salesops.core.links import (
+    Tables,
+    money_text,
+    new_record,
+    refusal,
+    refuse_if,
+    require,
+    safe_get,
+)
+from salesops.schema import STATE_DATE_FIELDS
+from salesops.storage.table import Table
+
+CLOSED = ("converted", "disqualified")
+
+
+def is_open(table: Table, i: int) -> bool:
+    """Whether lead `i` is still open (an unreadable status counts as open)."""
+    return safe_get(table, i, "status") not in CLOSED
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+def _keys(record: dict[str, Any]) -> dict[str, str]:
+    from salesops import values
+
+    keys = {}
+    for name, normalise in (
+        ("phone", values.normalize_phone),
+        ("email", values.normalize_email),
+        ("company", values.normalize_company),
+    ):
+        raw = record.get(name)
+        key = normalise(raw) if raw else None
+        if key:
+            keys[name] = key
+    return keys
+
+
+def duplicates(
+    tables: Tables, record: dict[str, Any], skip: int | None = None
+) -> list[tuple[str, str]]:
+    """(lead_id, matching field) of the open leads that duplicate `record`."""
+    leads = tables("leads")
+    wanted = _keys(record)
+    if not wanted:
+        return []
+    found = []
+    for j in range(len(leads)):
+        if j == skip or leads.is_blank(j) or not is_open(leads, j):
+            continue
+        theirs = _keys({k: safe_get(leads, j, k) for k in wanted})
+        same = [k for k, v in wanted.items() if theirs.get(k) == v]
+        if same:
+            found.append((leads.id_of(j) or "?", ", ".join(same)))
+    return found
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def score(record: dict[str, Any], settings) -> int:
+    """Points from `[lead.scoring]`: source, phone, email, first value band reached; at most 100."""
+    rules = settings.get("lead.scoring") or {}
+    points = int((rules.get("source") or {}).get(record.get("source") or "", 0))
+    if record.get("phone"):
+        points += int(rules.get("has_phone", 0))
+    if record.get("email"):
+        points += int(rules.get("has_email", 0))
+    value = record.get("estimated_value")
+    if value is not None:
+        for threshold, band in rules.get("value_bands") or []:
+            if value >= Decimal(str(threshold)):
+                points += int(band)
+                break
+    return max(0, min(points, 100))
+
+
+def grade(points: int, settings) -> str:
+    """The grade of a score: the best of `lead.grades` whose threshold it reaches, else D."""
+    grades = settings.get("lead.grades") or {}
+    for name, threshold in sorted(grades.items(), key=lambda kv: -kv[1]):
+        if points >= threshold:
+            return name
+    return "D"
+
+
+def rescore(table: Table, i: int, settings) -> bool:
+    """Recompute score and grade of lead `i`; True if either changed."""
+    points = score(table.record(i), settings)
+    a = table.set(i, "score", points)
+    b = table.set(i, "grade", grade(points, settings))
+    return a or b
+
+
+# ---------------------------------------------------------------- capture
+
+
+def add(
+    tables: Tables,
+    settings,
+    fields: dict[str, Any],
+    *,
+    today: dt.date,
+    allow_duplicate: bool = False,
+) -> tuple[str, int]:
+    """A new lead (status new, scored); refuses a duplicate of an open lead unless allowed."""
+    leads = tables("leads")
+    if not (fields.get("company") or "").strip():
+        refuse_if([refusal(leads, None, "--company must not be empty")])
+    if not allow_duplicate:
+        found = duplicates(tables, fields)
+        if found:
+            refuse_if(
+                [
+                    refusal(
+                        leads,
+                        None,
+                        f"duplicate of open lead {rid} (same {what}); add --allow-duplicate to add it anyway",
+                        "duplicate",
+                    )
+                    for rid, what in found
+                ]
+            )
+    record = {
+        **fields,
+        "created_on": today,
+        "status": "new",
+        STATE_DATE_FIELDS[("leads", "*")]: today,
+    }
+    points = score(record, settings)
+    record.update(score=points, grade=grade(points, settings))
+    return new_record(leads, record)
+
+
+# ---------------------------------------------------------------- assignment
+
+
+@dataclass
+class Rep:
+    rep_id: str
+    name: str | None
+    region: str | None
+    active: bool
+    load: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.name or self.rep_id
+
+    def is_named(self, text: str) -> bool:
+        key = text.strip().casefold()
+        return key in (self.rep_id.casefold(), (self.name or "").strip().casefold())
+
+
+def reps(tables: Tables) -> list[Rep]:
+    """Every rep, with the number of open leads each owns (by rep_id or name)."""
+    table = tables("reps")
+    out = []
+    for j in range(len(table)):
+        if table.is_blank(j) or not table.id_of(j):
+            continue
+        active = safe_get(table, j, "active")
+        out.append(
+            Rep(
+                table.id_of(j) or "",
+                safe_get(table, j, "name"),
+                safe_get(table, j, "region"),
+                active is not False,
+            )
+        )
+    leads = tables("leads")
+    owners: dict[str, int] = {}
+    for j in range(len(leads)):
+        owner = safe_get(leads, j, "owner")
+        if owner and is_open(leads, j):
+            owners[owner.strip().casefold()] = owners.get(owner.strip().casefold(), 0) + 1
+    for rep in out:
+        keys = {rep.rep_id.casefold(), (rep.name or "").strip().casefold()} - {""}
+        rep.load = sum(owners.get(k, 0) for k in keys)
+    return out
+
+
+def find_rep(all_reps: list[Rep], text: str) -> Rep | None:
+    return next((r for r in all_reps if r.is_named(text)), None)
+
+
+def pick(active: list[Rep], region: str | None) -> Rep:
+    """The active rep with the least open-lead load, same region first; ties in file order."""
+    from salesops import values
+
+    pool = active
+    if region:
+        key = values.normalize_header(region)
+        local = [r for r in active if r.region and values.normalize_header(r.region) == key]
+        pool = local or active
+    return min(
+        pool, key=lambda r: r.load
+    )  # min keeps the first of equals: round-robin by file order
+
+
+def assign(tables: Tables, ids: list[str], *, to: str | None) -> list[tuple[str, str]]:
+    """Give leads an owner: `to` (rep ID or name) or round-robin; returns [(lead_id, owner)] changed.
+
+    Without IDs, every open lead that has no owner is assigned.
+    """
+    leads = tables("leads")
+    all_reps = reps(tables)
+    rows = [require(tables, "leads", rid) for rid in ids]
+    problems = []
+    for j in rows:
+        if not is_open(leads, j):
+            problems.append(
+                refusal(
+                    leads,
+                    j,
+                    f"{leads.id_of(j)} is {leads.get(j, 'status')}: only open leads are assigned",
+                )
+            )
+    if not ids:
+        rows = [
+            j
+            for j in range(len(leads))
+            if not leads.is_blank(j) and is_open(leads, j) and not leads.get(j, "owner")
+        ]
+    target = None
+    if to is not None:
+        target = find_rep(all_reps, to)
+        if target is None:
+            problems.append(
+                refusal(
+                    tables("reps"),
+                    None,
+                    f"no rep {to!r} in {tables('reps').file} (by rep_id or name)",
+                )
+            )
+        elif not target.active:
+            problems.append(
+                refusal(tables("reps"), None, f"rep {target.rep_id} {target.label} is not active")
+            )
+    active = [r for r in all_reps if r.active]
+    if to is None and rows and not active:
+        problems.append(
+            refusal(
+                tables("reps"), None, f"no active reps in {tables('reps').file} to assign leads to"
+            )
+        )
+    refuse_if(problems)
+    done = []
+    for j in rows:
+        rep = target or pick(active, leads.get(j, "region"))
+        old = leads.get(j, "owner")
+        if old:
+            previous = find_rep(all_reps, old)
+            if previous:
+                previous.load -= 1
+        if leads.set(j, "owner", rep.label):
+            done.append((leads.id_of(j) or "?", rep.label))
+        rep.load += 1
+    return done
+
+
+# ---------------------------------------------------------------- conversion
+
+
+@dataclass
+class Converted:
+    lead_id: str
+    account_id: str
+    account_created: bool
+    opportunity_id: str
+
+
+def convert(
+    tables: Tables,
+    settings,
+    lead_id: str,
+    *,
+    name: str | None,
+    amount: Decimal | None,
+    today: dt.date,
+) -> Converted:
+    """A qualified lead becomes an opportunity (at qualification) of a linked or new account."""
+    from salesops.core import opportunities
+
+    leads = tables("leads")
+    i = require(tables, "leads", lead_id)
+    rec = leads.record(i)
+    lid = rec["lead_id"]
+    problems = []
+    if rec["status"] != "qualified":
+        problems.append(
+            refusal(
+                leads,
+                i,
+                f"{lid} is {rec['status']}: only a qualified lead is converted (salesops advance {lid} qualified)",
+            )
+        )
+    if not rec["owner"]:
+        problems.append(refusal(leads, i, f"{lid} has no owner (salesops lead assign {lid})"))
+    if amount is not None and amount < 0:
+        problems.append(refusal(leads, i, f"--amount must not be negative ({money_text(amount)})"))
+    refuse_if(problems)
+    accounts = tables("accounts")
+    ai = accounts.find(rec["account_id"]) if rec["account_id"] else None
+    if ai is None:
+        ai = opportunities.account_by_name(tables, rec["company"] or "")
+    created = ai is None
+    if ai is None:
+        _, ai = new_record(
+            accounts,
+            {
+                "name": rec["company"],
+                "industry": rec["industry"],
+                "region": rec["region"],
+                "owner": rec["owner"],
+                "created_on": today,
+            },
+        )
+    account_id = accounts.id_of(ai) or ""
+    oid, _ = opportunities.create(
+        tables,
+        settings,
+        account=account_id,
+        name=name or rec["company"],
+        owner=rec["owner"],
+        amount=amount if amount is not None else rec["estimated_value"],
+        expected_close=None,
+        today=today,
+        lead_id=lid,
+    )
+    leads.set(i, "status", "converted")
+    leads.set(i, STATE_DATE_FIELDS[("leads", "*")], today)
+    leads.set(i, "account_id", account_id)
+    leads.set(i, "opportunity_id", oid)
+    return Converted(lid, account_id, created, oid)

@@ -1,0 +1,107 @@
+"""Small helpers over `Table`s shared by the flow modules: related rows, new IDs, settings numbers.
+
+`Tables` is how the core reaches registers: a function from register name to
+its `Table` (the CLI passes `Workspace.table`). Nothing here does I/O itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from salesops.errors import Refused
+from salesops.problems import ERROR, Problem
+from salesops.schema import REGISTERS
+from salesops.storage.table import Table
+
+Tables = Callable[[str], Table]
+
+CENT = Decimal("0.01")
+
+
+def related(tables: Tables, register: str, field: str, value: str | None) -> list[int]:
+    """Row indexes of `register` whose `field` holds the ID `value`."""
+    if not value:
+        return []
+    return tables(register).where(field, value)
+
+
+def safe_get(table: Table, i: int, name: str) -> Any:
+    """The typed value, or None when the cell is unreadable (for scans over a whole register;
+    `salesops validate` reports such cells)."""
+    from salesops.storage.table import BadCell
+
+    try:
+        return table.get(i, name)
+    except BadCell:
+        return None
+
+
+def find(tables: Tables, register: str, record_id: str | None) -> int | None:
+    """Row index of `record_id` in `register`, or None."""
+    if not record_id:
+        return None
+    return tables(register).find(record_id)
+
+
+def require(tables: Tables, register: str, record_id: str) -> int:
+    """Row index of `record_id` in `register`; refuses naming the register when it is missing."""
+    i = find(tables, register, record_id)
+    if i is None:
+        label = REGISTERS[register].name.rstrip("s").replace("opportunitie", "opportunity")
+        raise Refused(f"no {label} {record_id!r} in {tables(register).file}")
+    return i
+
+
+def new_record(table: Table, fields: dict[str, Any]) -> tuple[str, int]:
+    """Append a record with the next ID of its register; returns (id, row index)."""
+    record_id = table.next_id()
+    record = {table.register.id_column: record_id}
+    record.update({k: v for k, v in fields.items() if v is not None})
+    return record_id, table.append(record)
+
+
+def decimal_setting(settings, key: str, default: Any = None) -> Decimal | None:
+    """A numeric setting as a Decimal (None when unset)."""
+    value = settings.get(key, default)
+    if value is None or isinstance(value, bool):
+        return None
+    return Decimal(str(value))
+
+
+def refusal(
+    table: Table, i: int | None, message: str, code: str = "refused", column: str | None = None
+) -> Problem:
+    """A Problem naming the record; its message is the whole line the user sees."""
+    record_id = table.id_of(i) if i is not None else None
+    return Problem(
+        ERROR,
+        code,
+        message,
+        file=table.file,
+        row=table.excel_row(i) if i is not None else None,
+        column=column,
+        record_id=record_id,
+    )
+
+
+def refuse_if(problems: list[Problem]) -> None:
+    """Raise `Refused` listing every problem (one error line each), if there are any."""
+    if problems:
+        raise Refused(*(p.message for p in problems), problems=problems)
+
+
+def money_text(amount: Decimal | None) -> str:
+    """Money as shown in messages: `1,234.50`."""
+    if amount is None:
+        return "nothing"
+    return f"{amount.quantize(CENT):,.2f}"
+
+
+def pct_text(value: Decimal | None) -> str:
+    """A percentage as shown in messages: `12.5%`."""
+    if value is None:
+        return "?"
+    text = format(value.normalize(), "f")
+    return f"{text}%"

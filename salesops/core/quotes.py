@@ -1,0 +1,169 @@
+"""Quotes: price arithmetic, the approval rule, new versions, and expiry.
+
+`amount` = `list_amount` × (1 − `discount_pct`/100), rounded half-up to the
+cent; `margin_pct` = (amount − cost) / amount × 100. A quote needs approval
+when its discount is above `quote.approval_discount_pct` or, when its cost is
+known, its margin is below `quote.min_margin_pct`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from salesops.core.links import (
+    CENT,
+    Tables,
+    decimal_setting,
+    money_text,
+    new_record,
+    pct_text,
+    refusal,
+    refuse_if,
+    safe_get,
+)
+
+if TYPE_CHECKING:
+    from salesops.core.gates import Move
+
+HUNDRED = Decimal(100)
+PRICE_FIELDS = frozenset({"list_amount", "discount_pct", "cost", "amount"})
+LIVE = ("approved", "sent")  # statuses that expire past valid_until
+
+
+def price(list_amount: Decimal, discount_pct: Decimal | None) -> Decimal:
+    """The quoted amount: list × (1 − discount/100), to the cent (half up)."""
+    discount = discount_pct or Decimal(0)
+    return (list_amount * (HUNDRED - discount) / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+
+
+def margin(amount: Decimal | None, cost: Decimal | None) -> Decimal | None:
+    """(amount − cost) / amount × 100 to two decimals; None without cost or amount."""
+    if amount is None or cost is None or amount == 0:
+        return None
+    return ((amount - cost) / amount * HUNDRED).quantize(CENT, ROUND_HALF_UP)
+
+
+def approval_reasons(record: dict, settings) -> list[str]:
+    """Why this quote needs approval (empty: it needs none)."""
+    reasons = []
+    limit = decimal_setting(settings, "quote.approval_discount_pct")
+    discount = record.get("discount_pct")
+    if limit is not None and discount is not None and discount > limit:
+        reasons.append(f"discount {pct_text(discount)} is above {pct_text(limit)}")
+    floor = decimal_setting(settings, "quote.min_margin_pct")
+    if floor is not None and record.get("cost") is not None:
+        m = margin(record.get("amount"), record.get("cost"))
+        if m is None:
+            m = record.get("margin_pct")
+        if m is not None and m < floor:
+            reasons.append(f"margin {pct_text(m)} is below {pct_text(floor)}")
+    return reasons
+
+
+def reprice(record: dict, given: frozenset[str]) -> str | None:
+    """After `--set` of price fields: recompute amount and margin in `record`, or say what contradicts."""
+    if not given & PRICE_FIELDS:
+        return None
+    amount = record["amount"]
+    if record["list_amount"] is not None:
+        expected = price(record["list_amount"], record["discount_pct"])
+        if "amount" in given and amount != expected:
+            return (
+                f"amount {money_text(amount)} is not list_amount × (1 − discount_pct/100) = "
+                f"{money_text(expected)}; leave amount out and it is computed"
+            )
+        amount = record["amount"] = expected
+    record["margin_pct"] = margin(amount, record["cost"])
+    return None
+
+
+def create(
+    tables: Tables,
+    settings,
+    opportunity_id: str,
+    *,
+    list_amount: Decimal,
+    discount_pct: Decimal | None,
+    cost: Decimal | None,
+    valid_days: int | None,
+    today: dt.date,
+) -> tuple[str, int]:
+    """A new draft quote (next version) for an open opportunity; returns (quote_id, row)."""
+    from salesops.core.links import require
+
+    opps = tables("opportunities")
+    oi = require(tables, "opportunities", opportunity_id)
+    problems = []
+    stage = opps.get(oi, "stage")
+    if stage in opps.register.machine.terminal:
+        problems.append(
+            refusal(
+                opps, oi, f"{opps.id_of(oi)} is {stage}: quotes are made for open opportunities"
+            )
+        )
+    if list_amount <= 0:
+        problems.append(
+            refusal(opps, oi, f"--list-amount must be above 0, not {money_text(list_amount)}")
+        )
+    if discount_pct is not None and not (0 <= discount_pct <= 100):
+        problems.append(
+            refusal(opps, oi, f"--discount must be between 0 and 100, not {discount_pct}")
+        )
+    days = valid_days if valid_days is not None else int(settings.get("quote.valid_days", 30))
+    if days < 0:
+        problems.append(refusal(opps, oi, f"--valid-days must be 0 or more, not {days}"))
+    refuse_if(problems)
+    quotes = tables("quotes")
+    oid = opps.id_of(oi)
+    rows = quotes.where("opportunity_id", oid)
+    version = max([quotes.get(j, "version") or 0 for j in rows] + [len(rows)]) + 1
+    amount = price(list_amount, discount_pct)
+    return new_record(
+        quotes,
+        {
+            "opportunity_id": oid,
+            "version": version,
+            "quote_date": today,
+            "valid_until": today + dt.timedelta(days=days),
+            "currency": settings.currency,
+            "list_amount": list_amount,
+            "discount_pct": discount_pct,
+            "amount": amount,
+            "cost": cost,
+            "margin_pct": margin(amount, cost),
+            "status": "draft",
+        },
+    )
+
+
+def sweep(tables: Tables, today: dt.date) -> list[str]:
+    """Expire approved/sent quotes whose `valid_until` is before `today`; returns their IDs."""
+    quotes = tables("quotes")
+    expired = []
+    for i in range(len(quotes)):
+        if quotes.is_blank(i):
+            continue
+        if safe_get(quotes, i, "status") in LIVE:
+            until = safe_get(quotes, i, "valid_until")
+            if until is not None and until < today:
+                quotes.set(i, "status", "expired")
+                expired.append(quotes.id_of(i))
+    return expired
+
+
+# ---------------------------------------------------------------- side effects of advance
+
+
+def on_approved(m: Move) -> None:
+    """Approved: the approver (--by) is recorded; approved_on is stamped by the engine."""
+    if m.by and "approved_by" not in m.given:
+        m.table.set(m.row, "approved_by", m.by)
+
+
+def on_draft(m: Move) -> None:
+    """Back to draft: an earlier approval no longer holds."""
+    for name in ("approved_by", "approved_on"):
+        if name not in m.given:
+            m.table.set(m.row, name, None)

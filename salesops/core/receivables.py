@@ -1,0 +1,184 @@
+"""Receivables and payments: invoicing terms, recording cash, allocating it oldest due first.
+
+Outstanding = `amount` − `collected_amount`. A payment must be above zero, on
+an invoiced (or partly paid) receivable, and at most what is outstanding; it
+appends one payments row and updates `collected_amount`, `last_payment_on`
+and the status (partially_paid or paid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from salesops.core.gates import Move
+from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related
+from salesops.problems import Problem
+from salesops.storage.table import Table
+
+PAYABLE = ("invoiced", "partially_paid")
+ZERO = Decimal("0.00")
+
+
+def terms_days(tables: Tables, settings, account_id: str | None) -> int:
+    """Days from invoice to due date: the account's `payment_terms_days`, else the setting."""
+    if account_id:
+        accounts = tables("accounts")
+        ai = accounts.find(account_id)
+        if ai is not None:
+            days = accounts.get(ai, "payment_terms_days")
+            if days is not None:
+                return days
+    return int(settings.get("receivable.payment_terms_days") or 0)
+
+
+def on_invoiced(m: Move) -> None:
+    """Invoiced: due date = invoice date + payment terms days (unless --set due_date)."""
+    if "due_date" in m.given:
+        return
+    rec = m.record
+    invoiced = rec["invoiced_on"] or m.on
+    m.table.set(
+        m.row,
+        "due_date",
+        invoiced + dt.timedelta(days=terms_days(m.tables, m.settings, rec["account_id"])),
+    )
+
+
+def outstanding(table: Table, i: int) -> Decimal:
+    """What is still owed on receivable `i`."""
+    return (table.get(i, "amount") or ZERO) - (table.get(i, "collected_amount") or ZERO)
+
+
+def _payable_problems(table: Table, i: int, amount: Decimal) -> list[Problem]:
+    rid = table.id_of(i)
+    status = table.get(i, "status")
+    if status == "scheduled":
+        return [
+            refusal(
+                table,
+                i,
+                f"{rid} is not invoiced yet: salesops receivable invoice {rid} --invoice-no NO",
+            )
+        ]
+    if status not in PAYABLE:
+        return [refusal(table, i, f"{rid} is {status}: it takes no more payments")]
+    owed = outstanding(table, i)
+    if amount > owed:
+        return [
+            refusal(
+                table,
+                i,
+                f"{rid}: a payment of {money_text(amount)} is more than its outstanding {money_text(owed)}",
+            )
+        ]
+    return []
+
+
+def _apply(
+    tables: Tables, table: Table, i: int, amount: Decimal, on: dt.date, method, reference
+) -> str:
+    rid = table.id_of(i)
+    pid, _ = new_record(
+        tables("payments"),
+        {
+            "receivable_id": rid,
+            "account_id": table.get(i, "account_id"),
+            "received_on": on,
+            "amount": amount,
+            "method": method,
+            "reference": reference,
+        },
+    )
+    collected = (table.get(i, "collected_amount") or ZERO) + amount
+    table.set(i, "collected_amount", collected)
+    last = table.get(i, "last_payment_on")
+    table.set(i, "last_payment_on", max(last, on) if last else on)
+    table.set(
+        i, "status", "paid" if collected >= (table.get(i, "amount") or ZERO) else "partially_paid"
+    )
+    return pid
+
+
+def _check_amount(table: Table, amount: Decimal) -> list[Problem]:
+    if amount <= 0:
+        return [refusal(table, None, f"--amount must be above 0, not {money_text(amount)}")]
+    return []
+
+
+def record_payment(
+    tables: Tables,
+    receivable_id: str,
+    amount: Decimal,
+    *,
+    on: dt.date,
+    method: str | None = None,
+    reference: str | None = None,
+) -> list[str]:
+    """Cash against one receivable; returns the new payment IDs."""
+    from salesops.core.links import require
+
+    table = tables("receivables")
+    i = require(tables, "receivables", receivable_id)
+    refuse_if(_check_amount(table, amount) or _payable_problems(table, i, amount))
+    return [_apply(tables, table, i, amount, on, method, reference)]
+
+
+def record_account_payment(
+    tables: Tables,
+    account: str,
+    amount: Decimal,
+    *,
+    on: dt.date,
+    method: str | None = None,
+    reference: str | None = None,
+) -> list[str]:
+    """Cash from an account spread over its invoiced receivables, oldest due date first."""
+    from salesops.core.opportunities import find_account
+
+    table = tables("receivables")
+    refuse_if(_check_amount(table, amount))
+    ai = find_account(tables, account)
+    if ai is None:
+        refuse_if(
+            [
+                refusal(
+                    table,
+                    None,
+                    f"no account {account!r} in {tables('accounts').file} (by ID or name)",
+                )
+            ]
+        )
+    account_id = tables("accounts").id_of(ai)
+    rows = [
+        j
+        for j in related(tables, "receivables", "account_id", account_id)
+        if table.get(j, "status") in PAYABLE
+    ]
+    far = dt.date.max
+    rows.sort(
+        key=lambda j: (table.get(j, "due_date") or far, table.get(j, "invoiced_on") or far, j)
+    )
+    total = sum((outstanding(table, j) for j in rows), ZERO)
+    if amount > total:
+        refuse_if(
+            [
+                refusal(
+                    table,
+                    None,
+                    f"{account_id}: a payment of {money_text(amount)} is more than its invoiced outstanding "
+                    f"{money_text(total)} ({len(rows)} receivable(s))",
+                )
+            ]
+        )
+    left = amount
+    created = []
+    for j in rows:
+        if left <= 0:
+            break
+        part = min(left, outstanding(table, j))
+        if part <= 0:
+            continue
+        created.append(_apply(tables, table, j, part, on, method, reference))
+        left -= part
+    return created
