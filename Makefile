@@ -33,7 +33,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check salesops tests benchmarks
 
 docs: $(VENV)/.installed
-	$(BIN)/python -m salesops.docs > docs/cli-reference.md
+	$(BIN)/python -m salesops.docs --write README.md
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache
