@@ -250,3 +250,49 @@ def test_aging_cli_json_equals_the_api(ibm_ws, cli):
         check=3,
     )
     assert proc.stdout.startswith("key,name,not_due,1-30")
+
+
+@pytest.fixture(scope="module")
+def imported_ws(tmp_path_factory) -> Path:
+    """The export imported the way a user does it: `salesops import` with --map."""
+    from tests.conftest import run_cli
+
+    ws = make_workspace(tmp_path_factory.mktemp("ibm-import") / "ws", "csv")
+    src = str(IBM)
+    common = ["--map", "customerID=account_id", "--map", "InvoiceAmount=amount"]
+    run_cli(
+        "import", "receivables", src, *common,
+        "--map", "invoiceNumber=invoice_no", "--map", "InvoiceDate=invoiced_on", "--map", "DueDate=due_date",
+        "--map", "InvoiceAmount=collected_amount", "--map", "SettledDate=last_payment_on",
+        "--set", "status=paid", "--create-missing",
+        ws=ws, check=0,
+    )  # fmt: skip
+    run_cli(
+        "import", "payments", src, *common,
+        "--map", "invoiceNumber=receivable_id", "--map", "SettledDate=received_on", "--set", "method=bank_transfer",
+        ws=ws, check=0,
+    )  # fmt: skip
+    return ws
+
+
+def test_aging_after_a_real_import_matches_the_raw_columns(imported_ws, cli):
+    """Customers become accounts (by name); every as-of date agrees per customer and bucket."""
+    import salesops.reports as reports
+
+    customers = {r["customer"] for r in raw_invoices()}
+    for as_of in ("2012-03-31", "2013-01-01", "2013-06-30"):
+        expected = {k: v for k, v in naive_aging(dt.date.fromisoformat(as_of)).items() if any(v)}
+        rows = reports.aging_report(imported_ws, as_of=as_of).to_json()["rows"]
+        got = {
+            (r["name"] if r["name"] in customers else r["key"]): [_c(r[b]) for b in BUCKETS]
+            for r in rows
+        }
+        assert got == expected, as_of
+    data = json.loads(
+        cli(
+            "report", "aging", "--as-of", "2013-06-30", "-f", "json", ws=imported_ws, check=0
+        ).stdout
+    )
+    assert sum(_c(r["total"]) for r in data["rows"]) == sum(
+        sum(v) for v in naive_aging(dt.date(2013, 6, 30)).values()
+    )

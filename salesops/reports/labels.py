@@ -61,6 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "period": ("Period", "期间"),
     "by_group": ("by", "按"),
     "none_found": ("none", "无"),
+    "(none)": ("(none)", "(无)"),
     "more_rows": ("… and {n} more", "… 另有 {n} 条"),
     "run_validate": ("run 'salesops validate' for details", "运行 salesops validate 查看详情"),
     "validate_missing": ("not checked", "未检查"),
@@ -140,6 +141,7 @@ def bucket_label(name: str, lang: str = "en") -> str:
 
 
 _ENUMS = {
+    "source": ("leads", "source"),
     "stage": ("opportunities", "stage"),
     "lost_at_stage": ("opportunities", "stage"),
     "milestone": ("receivables", "milestone"),
@@ -165,3 +167,10 @@ def stage_label(code: str | None, lang: str = "en", register: str = "opportuniti
     field = "stage" if register == "opportunities" else "status"
     enum = REGISTERS[register].column(field).enum
     return enum.label(code, lang) if lang == "zh" else code
+
+
+def group_label(by: str | None, key: str, lang: str = "en") -> str:
+    """A `--by` group key as shown: enum codes translated, `(none)` in the language."""
+    if key == "(none)":
+        return label("(none)", lang)
+    return str(value_label(by or "", key, lang))

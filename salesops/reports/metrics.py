@@ -143,6 +143,8 @@ def compute(data: ReportData, period: Period, as_of: dt.date, by: str | None = N
         return result
     attribution = Attribution(data, by)
     raw, cycles = _sums(data, period, as_of, attribution)
+    if NONE_KEY in raw.index and not raw.loc[NONE_KEY].any():
+        raw = raw.drop(index=NONE_KEY)  # nothing unattributed: no "(none)" group
     keys = order_keys(list(raw.index))
     groups = [(k, _finish(raw.loc[k], cycles.get(k), period)) for k in keys]
     _apportion(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from salesops.reports.labels import bucket_label, label, stage_label, value_label
+from salesops.reports.labels import bucket_label, group_label, label, stage_label, value_label
 
 CURRENCY_SYMBOLS = {
     "CNY": "¥",
@@ -120,38 +120,86 @@ def _alert(sec: Section, i: int, j: int, value: Any) -> bool:
     return j in sec.alert_columns or (i in sec.alert_rows and j > 0)
 
 
+def _widths(sec: Section, lang: str, currency: str) -> list[int]:
+    """Display width (terminal cells) of each column: its longest value or header."""
+    from rich.cells import cell_len
+
+    return [
+        max(
+            [cell_len(h)]
+            + [
+                cell_len(display(r[j], _cell_kind(sec, i, j), lang, currency, sec.columns[j]))
+                for i, r in enumerate(sec.rows)
+            ]
+        )
+        for j, h in enumerate(sec.headers)
+    ]
+
+
+def _column_chunks(sec: Section, widths: list[int], room: int) -> list[list[int]]:
+    """Column index groups that fit `room` cells; a kpi table repeats its label column."""
+    if sec.row_kinds is None or sum(w + 3 for w in widths) + 1 <= room:
+        return [list(range(len(widths)))]
+    chunks: list[list[int]] = []
+    current = [0]
+    used = widths[0] + 4
+    for j in range(1, len(widths)):
+        if len(current) > 1 and used + widths[j] + 3 > room:
+            chunks.append(current)
+            current, used = [0], widths[0] + 4
+        current.append(j)
+        used += widths[j] + 3
+    chunks.append(current)
+    return chunks
+
+
 def render_table(sections: list[Section], lang: str, currency: str, heading: str, console) -> None:
-    """Print sections as rich tables (colour decided by the console)."""
+    """Print sections as rich tables (colour decided by the console).
+
+    Numbers never wrap (text columns give way); a kpi table too wide for the
+    terminal is printed in several tables, each with the metric names.
+    """
     from rich.table import Table
     from rich.text import Text
 
     console.print(Text(heading, style="bold"))
     for sec in sections:
-        title = sec.title if len(sections) > 1 else None  # a lone table is named by the heading
-        table = Table(title=title, header_style="bold", title_justify="left", show_lines=False)
-        for j, h in enumerate(sec.headers):
-            numeric = sec.kinds[j] in ("money", "rate", "days", "int") or (
-                sec.row_kinds is not None and j > 0
-            )
-            table.add_column(h, justify="right" if numeric else "left", overflow="fold")
-        for i, row in enumerate(sec.rows):
-            cells = []
-            for j, v in enumerate(row):
-                text = (
-                    ""
-                    if v is None and i in sec.total_rows
-                    else display(v, _cell_kind(sec, i, j), lang, currency, sec.columns[j])
+        widths = _widths(sec, lang, currency)
+        for n, chunk in enumerate(_column_chunks(sec, widths, console.width)):
+            title = (
+                sec.title if len(sections) > 1 and n == 0 else None
+            )  # a lone table is named by the heading
+            table = Table(title=title, header_style="bold", title_justify="left", show_lines=False)
+            for j in chunk:
+                numeric = sec.kinds[j] in ("money", "rate", "days", "int") or (
+                    sec.row_kinds is not None and j > 0
                 )
-                style = " ".join(
-                    s
-                    for s, on in (("bold", i in sec.total_rows), ("red", _alert(sec, i, j, v)))
-                    if on
+                table.add_column(
+                    sec.headers[j],
+                    justify="right" if numeric else "left",
+                    overflow="fold",
+                    no_wrap=numeric or j == 0,
+                    min_width=widths[j] if numeric else min(widths[j], 28) if j == 0 else None,
                 )
-                cells.append(Text(text, style=style))
-            table.add_row(*cells)
-        if sec.rows:
-            console.print(table)
-        else:
+            for i, row in enumerate(sec.rows):
+                cells = []
+                for j in chunk:
+                    v = row[j]
+                    text = (
+                        ""
+                        if v is None and i in sec.total_rows
+                        else display(v, _cell_kind(sec, i, j), lang, currency, sec.columns[j])
+                    )
+                    style = " ".join(
+                        s
+                        for s, on in (("bold", i in sec.total_rows), ("red", _alert(sec, i, j, v)))
+                        if on
+                    )
+                    cells.append(Text(text, style=style))
+                table.add_row(*cells)
+            if sec.rows:
+                console.print(table)
+        if not sec.rows:
             console.print(Text(f"{sec.title}: {label('none_found', lang)}"))
         if sec.more:
             console.print(label("more_rows", lang).format(n=sec.more))
@@ -272,7 +320,11 @@ def kpi_sections(result, lang: str, fmt: str) -> tuple[str, list[Section]]:
             )
         ]
     keys = [k for k, _ in result.groups]
-    headers = [label("metric", lang), label("total", lang), *keys]
+    headers = [
+        label("metric", lang),
+        label("total", lang),
+        *(group_label(result.by, k, lang) for k in keys),
+    ]
     rows = [[label(m, lang), result.totals[m], *(g[m] for _, g in result.groups)] for m in METRICS]
     sec = Section(
         "kpi",
@@ -309,6 +361,20 @@ def aging_sections(result, lang: str, fmt: str) -> tuple[str, list[Section]]:
     kinds = ["text", "text"] + ["money"] * (len(cols) - 2)
     alert = set(range(3, len(cols) - 1))
     totals = set() if fmt == "csv" else {len(rows) - 1}
+    if fmt != "csv":
+        for row in rows[:-1]:
+            row[0] = group_label(result.by, row[0], lang)
+        if all(r["name"] == r["key"] for r in result.rows):  # owners, teams: the key is the name
+            rows = [
+                [label("total", lang) if i == len(rows) - 1 else row[0], *row[2:]]
+                for i, row in enumerate(rows)
+            ]
+            cols, headers, kinds = (
+                cols[:1] + cols[2:],
+                headers[:1] + headers[2:],
+                kinds[:1] + kinds[2:],
+            )
+            alert = {j - 1 for j in alert}
     return heading, [
         Section(
             "aging",
@@ -486,7 +552,7 @@ def funnel_sections(result, lang: str, fmt: str) -> tuple[str, list[Section]]:
         secs.append(
             Section(
                 f"group:{g['key']}",
-                f"{g['key']} ({g['opportunities']})",
+                f"{group_label(result.by, g['key'], lang)} ({g['opportunities']})",
                 cols,
                 [label(c, lang) for c in cols],
                 rows,
@@ -528,7 +594,11 @@ def forecast_sections(result, lang: str, fmt: str) -> tuple[str, list[Section]]:
     heading = _heading(label("forecast", lang), lang, as_of=result.as_of, by=result.by)
     secs = [_forecast_section("forecast", label("forecast", lang), data, lang, fmt)]
     for g in data["groups"]:
-        secs.append(_forecast_section(f"group:{g['key']}", str(g["key"]), g, lang, fmt))
+        secs.append(
+            _forecast_section(
+                f"group:{g['key']}", group_label(result.by, g["key"], lang), g, lang, fmt
+            )
+        )
     return heading, secs
 
 
