@@ -1,0 +1,128 @@
+"""JSON text for `-f json`, in one pass.
+
+`dumps(data)` returns exactly `json.dumps(to_jsonable(data), ensure_ascii=False,
+indent=2)` (Decimals as numbers, dates as ISO text, numpy scalars as Python
+ones, keys as text) — but the standard encoder runs in pure Python whenever
+`indent` is set, after a separate conversion pass; on a report with 20,000
+rows that took half a second. This encoder converts and writes in the same
+pass, with the C string escaper. `tests/test_cache.py` checks it against the
+standard library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+_escape = json.encoder.encode_basestring  # the C version when available
+_INDENT = "  "
+
+
+def _float(v: float) -> str:
+    if v != v:
+        return "NaN"
+    if v == float("inf"):
+        return "Infinity"
+    if v == float("-inf"):
+        return "-Infinity"
+    return float.__repr__(v)
+
+
+def _decimal(v: Decimal) -> str:
+    return _float(float(v))
+
+
+_SCALAR = {
+    str: _escape,
+    int: int.__repr__,
+    float: _float,
+    Decimal: _decimal,
+    bool: lambda v: "true" if v else "false",
+    type(None): lambda v: "null",
+}
+
+
+def dumps(data: Any) -> str:
+    """`json.dumps(to_jsonable(data), ensure_ascii=False, indent=2)`, faster."""
+    out: list[str] = []
+    _encode(data, out, "\n")
+    return "".join(out)
+
+
+def _encode(v: Any, out: list[str], nl: str) -> None:
+    t = type(v)
+    if t is str:
+        out.append(_escape(v))
+    elif v is None:
+        out.append("null")
+    elif t is bool:
+        out.append("true" if v else "false")
+    elif t is int:
+        out.append(int.__repr__(v))
+    elif t is float:
+        out.append(_float(v))
+    elif t is Decimal:
+        out.append(_float(float(v)))
+    elif t is dict:
+        if not v:
+            out.append("{}")
+            return
+        inner = nl + _INDENT
+        scalar = _SCALAR.get
+        try:  # the common case, a record of plain values: one join
+            out.append(
+                "{"
+                + inner
+                + ("," + inner).join(
+                    [_escape(str(k)) + ": " + scalar(type(x))(x) for k, x in v.items()]
+                )
+                + nl
+                + "}"
+            )
+            return
+        except TypeError:  # a nested or unusual value: item by item
+            pass
+        sep = "{" + inner
+        for key, value in v.items():
+            out.append(sep + _escape(str(key)) + ": ")
+            _encode(value, out, inner)
+            sep = "," + inner
+        out.append(nl + "}")
+    elif t is list or t is tuple:
+        if not v:
+            out.append("[]")
+            return
+        inner = nl + _INDENT
+        sep = "[" + inner
+        for value in v:
+            out.append(sep)
+            _encode(value, out, inner)
+            sep = "," + inner
+        out.append(nl + "]")
+    else:
+        _encode(_plain(v), out, nl)
+
+
+def _plain(v: Any) -> Any:
+    """What `cli.common.to_jsonable` makes of the less common types (same order of checks)."""
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {str(k): x for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    if hasattr(v, "item") and callable(v.item):  # numpy scalars
+        return v.item()
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
+    if isinstance(v, str):
+        return str.__str__(v)
+    raise TypeError(f"Object of type {type(v).__name__} is not JSON serializable")
