@@ -1,1 +1,469 @@
-"""Commands: importer (being written)."""
+"""Command: `import REGISTER FILE` — check every row first, then add/update all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from salesops.cli.app import app
+from salesops.cli.common import (
+    RECORD_FORMATS,
+    ByOpt,
+    FormatOpt,
+    OutputOpt,
+    WaitOpt,
+    check_choice,
+    dumps,
+    emit_rows,
+    open_workspace,
+    say,
+    write_out,
+)
+from salesops.errors import Refused, SalesopsError, UsageError
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+PROGRESS_MIN_ROWS = 2000
+SHOWN_ACTIONS = 50
+
+
+@app.command("import")
+def import_file(
+    ctx: typer.Context,
+    register: Annotated[
+        str,
+        typer.Argument(
+            help="Register to import into: leads, accounts, reps, opportunities, quotes, contracts, deliveries, receivables, payments."
+        ),
+    ],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="CSV (any encoding) or xlsx file; row 1 is the header."
+        ),
+    ],
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="SRC=FIELD",
+            help="Read FILE's column SRC into FIELD (repeatable; a column may feed several fields). Headers already named like a field (English or Chinese) need no --map.",
+        ),
+    ] = None,
+    value_maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map-value",
+            metavar="FIELD:FROM=TO",
+            help="Rewrite the value FROM of FIELD to TO before parsing, e.g. status:Yes=paid (case-insensitive; an empty FROM rewrites empty cells).",
+        ),
+    ] = None,
+    constants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="Use VALUE for FIELD on every row where FILE gives none, e.g. --set status=paid.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet", metavar="NAME", help="xlsx: the sheet to read (default the first)."
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            metavar="ENC",
+            help="CSV: the file's encoding (default UTF-8, else GB18030), e.g. big5, latin-1.",
+        ),
+    ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            "--date-order",
+            metavar="MDY|DMY",
+            help="How to read slash dates with the year last (default: the workspace setting).",
+        ),
+    ] = None,
+    create_missing: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing",
+            help="Create referenced accounts (named by account name) and owners (reps) that do not exist yet.",
+        ),
+    ] = False,
+    on_duplicate: Annotated[
+        str,
+        typer.Option(
+            "--on-duplicate",
+            metavar="error|skip|update",
+            help="A row matching an existing record (by ID; leads by phone, email or company of an open lead) or an earlier row: refuse the import, skip the row, or update the record with the row's non-empty fields.",
+        ),
+    ] = "error",
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check and show what would be added, updated and skipped; write nothing.",
+        ),
+    ] = False,
+    wait: WaitOpt = 10.0,
+    by: ByOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Import rows from a CSV or xlsx file into a register.
+
+    Every row is parsed and checked (types, required values, enums, references,
+    duplicates) before anything is written; any error imports nothing and lists
+    every bad row (file, row, column, value, what was expected). Rows without
+    an ID get the next ones. References may give an ID or a name: an account
+    by its name, a receivable by its invoice number (so payments can be
+    imported against invoice numbers). New records without a status start at
+    the register's first stage; without `created_on`, today.
+
+    Example — an accounts-receivable export into receivables, then payments:
+
+      salesops import receivables ar.csv --map invoiceNumber=invoice_no
+        --map customerID=account_id --map InvoiceDate=invoiced_on
+        --map DueDate=due_date --map InvoiceAmount=amount
+        --map InvoiceAmount=collected_amount --map SettledDate=last_payment_on
+        --set status=paid --create-missing
+
+      salesops import payments ar.csv --map invoiceNumber=receivable_id
+        --map customerID=account_id --map SettledDate=received_on
+        --map InvoiceAmount=amount --set method=bank_transfer
+    """
+    from salesops.core.importer import ImportOptions, plan_import, summary
+    from salesops.schema import resolve_register
+    from salesops.storage.workspace import today
+
+    check_choice("--format", fmt, RECORD_FORMATS)
+    check_choice("--on-duplicate", on_duplicate, ("error", "skip", "update"))
+    if date_order is not None:
+        date_order = check_choice("--date-order", date_order.upper(), ("MDY", "DMY"))
+    reg = resolve_register(register)
+    if reg is None:
+        raise UsageError(f"unknown register {register!r}")
+    ws = open_workspace(ctx)
+    options = ImportOptions(
+        file=file.name,
+        maps=[_pair(m, "=", "--map", "SRC=FIELD") for m in maps or []],
+        value_maps=[_value_map(m) for m in value_maps or []],
+        constants=[_pair(m, "=", "--set", "FIELD=VALUE", last=False) for m in constants or []],
+        date_order=date_order or ws.settings.date_order,
+        create_missing=create_missing,
+        on_duplicate=on_duplicate,
+        today=today(),
+    )
+    header, rows = _read_file(file, sheet, encoding)
+    if dry_run:
+        plan = plan_import(header, rows, *_context(ws, reg), options)
+        _refuse_on_errors(plan, fmt, output)
+        _show_plan(plan, fmt, output)
+        return
+    with ws.writing(wait):
+        progress = _progress(len(rows))
+        plan = plan_import(header, rows, *_context(ws, reg), options)
+        _refuse_on_errors(plan, fmt, output)
+        _apply(ws, plan, progress)
+        ws.commit(user=by)
+        if progress is not None:
+            progress.stop()
+    data = summary(plan)
+    if fmt == "json":
+        write_out(
+            dumps({**data, "dry_run": False, "warnings": [p.line() for p in plan.warnings]}), output
+        )
+        return
+    _print_warnings(plan)
+    lines = [_done_line(data, "imported")]
+    lines += [f"created {n} {name}" for name, n in data["created"].items() if n]
+    write_out("\n".join(lines), output) if output else [say(line) for line in lines]
+
+
+# ---------------------------------------------------------------- options
+
+
+def _pair(text: str, sep: str, option: str, shape: str, last: bool = True) -> tuple[str, str]:
+    left, found, right = text.rpartition(sep) if last else text.partition(sep)
+    if not found or not left.strip() or (option != "--set" and not right.strip()):
+        raise UsageError(f"{option} {text!r} is not {shape}")
+    return left.strip(), right.strip()
+
+
+def _value_map(text: str) -> tuple[str, str, str]:
+    name, found, rest = text.partition(":")
+    src, eq, dst = rest.partition("=")
+    if not found or not eq or not name.strip():
+        raise UsageError(f"--map-value {text!r} is not FIELD:FROM=TO")
+    return name.strip(), src.strip(), dst.strip()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_file(path: Path, sheet: str | None, encoding: str | None) -> tuple[list, list[list]]:
+    """(header, rows) of the file to import."""
+    from salesops.storage.workspace import read_rows
+
+    if not path.exists():
+        raise SalesopsError(f"{path} does not exist")
+    if path.is_dir():
+        raise SalesopsError(f"{path} is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        if sheet:
+            raise UsageError("--sheet is for xlsx files; this is a CSV file")
+        fmt = "csv"
+    elif suffix in XLSX_SUFFIXES:
+        if encoding:
+            raise UsageError("--encoding is for CSV files; xlsx files carry their own")
+        fmt = "xlsx"
+    else:
+        raise UsageError(
+            f"{path.name}: cannot import {suffix or 'a file without extension'}; give a .csv or .xlsx file"
+        )
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(
+                f"--encoding {encoding!r} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)"
+            ) from None
+    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding)
+    if not header:
+        raise SalesopsError(f"{path.name} is empty: row 1 must be the header")
+    return header, rows
+
+
+def _column(table, name: str):
+    """Field `name` of every row of `table`, as text (None when empty or absent)."""
+    import pandas as pd
+
+    from salesops import values
+
+    j = table.colmap.get(name)
+    if j is None:
+        return pd.Series([None] * len(table), dtype=object)
+    return values.parse_text_series(
+        pd.Series([r[j] if j < len(r) else None for r in table.rows], dtype=object)
+    )
+
+
+def _context(ws, reg):
+    """(Target, {register: RefIndex}) for planning an import into `reg`."""
+    from salesops.core.importer import NAME_FIELDS, RefIndex, Target, lead_keys
+    from salesops.schema import REGISTERS
+
+    table = ws.table(reg.name)
+    known = set(table.colmap.values())
+    user_headers = [
+        str(h) for j, h in enumerate(table.header) if j not in known and h not in (None, "")
+    ]
+    target = Target(reg, set(table.ids), {}, user_headers, table.file)
+    if reg.name == "leads" and len(table):
+        status = _column(table, "status")
+        codes = status.map(
+            lambda v: reg.column("status").enum.parse(v) if isinstance(v, str) else None
+        )
+        open_rows = ~codes.isin(list(reg.machine.terminal))
+        ids = _column(table, reg.id_column)
+        phone, email, company = (_column(table, f) for f in ("phone", "email", "company"))
+        for rid, p, e, c in zip(
+            ids[open_rows], phone[open_rows], email[open_rows], company[open_rows], strict=True
+        ):
+            if rid:
+                for key in lead_keys(p, e, c):
+                    target.open_keys.setdefault(key, rid)
+    wanted = {c.ref for c in reg.columns if c.type == "ref" and c.ref}
+    if "owner" in reg.by_name:
+        wanted.add("reps")
+    refs = {}
+    for name in wanted:
+        ref_table = ws.table(name)
+        ids = _column(ref_table, REGISTERS[name].id_column).tolist()
+        names = _column(ref_table, NAME_FIELDS[name]).tolist() if name in NAME_FIELDS else None
+        refs[name] = RefIndex.build(REGISTERS[name], ids, names, ref_table.file)
+    return target, refs
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def _print_warnings(plan) -> None:
+    for p in plan.warnings:
+        print(p.line(), file=sys.stderr)
+
+
+def _refuse_on_errors(plan, fmt: str, output: Path | None) -> None:
+    """Print the warnings; when there is any error, refuse (exit 1) listing every one."""
+    from salesops.core.importer import summary
+
+    errors = plan.errors
+    if not errors:
+        return
+    if fmt == "json":
+        data = {**summary(plan), "ok": False, "problems": [p.to_json() for p in plan.problems]}
+        write_out(dumps(data), output)
+    _print_warnings(plan)
+    bad_rows = len({p.row for p in errors if p.row and p.row > 1})
+    tail = f"nothing imported: {len(errors)} error{'s' if len(errors) > 1 else ''}"
+    tail += (
+        f" in {bad_rows} row{'s' if bad_rows != 1 else ''} of {errors[0].file}"
+        if bad_rows
+        else f" in {errors[0].file}"
+    )
+    raise Refused(*(p.line().removeprefix("error: ") for p in errors), tail, problems=errors)
+
+
+def _done_line(data: dict[str, Any], verb: str) -> str:
+    return (
+        f"{verb} {data['added'] + data['updated']} {data['register']} "
+        f"({data['added']} added, {data['updated']} updated, {data['skipped']} skipped)"
+    )
+
+
+def _show_plan(plan, fmt: str, output: Path | None) -> None:
+    """Dry run: what would be added, updated and skipped."""
+    from salesops.core.importer import summary
+
+    data = summary(plan)
+    actions = [["add", p.row, p.record_id, _brief(p.record)] for p in plan.adds]
+    actions += [
+        ["update", p.row, p.record_id, f"{p.reason}: {_brief(p.record)}"] for p in plan.updates
+    ]
+    actions += [["skip", p.row, p.record_id, p.reason] for p in plan.skips]
+    actions += [
+        [f"create {name[:-1]}", None, r[next(iter(r))], _brief(r)]
+        for name, rs in plan.created.items()
+        for r in rs
+    ]
+    actions.sort(key=lambda a: (a[1] is None, a[1] or 0))
+    if fmt == "json":
+        keys = ["action", "row", "record_id", "detail"]
+        write_out(
+            dumps(
+                {
+                    **data,
+                    "dry_run": True,
+                    "actions": [dict(zip(keys, a, strict=True)) for a in actions],
+                    "warnings": [p.line() for p in plan.warnings],
+                }
+            ),
+            output,
+        )
+        return
+    _print_warnings(plan)
+    shown = actions if fmt != "table" else actions[:SHOWN_ACTIONS]
+    emit_rows(
+        fmt,
+        output,
+        ["action", "row", "record_id", "detail"],
+        shown,
+        title=f"import {plan.register.name} (dry run)",
+    )
+    if fmt == "table":
+        if len(actions) > len(shown):
+            say(f"… and {len(actions) - len(shown)} more (-f csv or -f json lists them all)")
+        lines = [_done_line(data, "dry run: would import")]
+        lines += [f"would create {n} {name}" for name, n in data["created"].items() if n]
+        lines.append("nothing written")
+        for line in lines:
+            say(line)
+
+
+def _brief(record: dict[str, Any]) -> str:
+    from salesops.cli.common import cell_text
+
+    parts = [f"{k}={cell_text(v)}" for k, v in record.items() if v is not None][:6]
+    text = ", ".join(parts)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+# ---------------------------------------------------------------- writing
+
+
+class _Progress:
+    """A rich progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("writing", total=total)
+
+    def advance(self, n: int) -> None:
+        self.bar.advance(self.task, n)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def _progress(rows: int) -> _Progress | None:
+    if rows < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
+        return None
+    return _Progress(rows)
+
+
+def _apply(ws, plan, progress: _Progress | None) -> None:
+    """Append and update the records of `plan` in the workspace tables (not yet committed)."""
+    for name, records in plan.created.items():
+        table = ws.table(name)
+        for record in records:
+            table.append(record)
+    table = ws.table(plan.register.name)
+    positions = {str(h): j for j, h in enumerate(table.header) if h not in (None, "")}
+    done = 0
+    for item in plan.adds:
+        i = table.append(item.record)
+        for head, text in item.user.items():
+            _set_user_cell(table, i, positions[head], text, new=True)
+        done += 1
+        if progress is not None and done % 500 == 0:
+            progress.advance(500)
+    for item in plan.updates:
+        if item.merged:
+            continue
+        i = table.find(item.record_id)
+        if i is None:
+            continue
+        for name, value in item.record.items():
+            table.set(i, name, value)
+        for head, text in item.user.items():
+            _set_user_cell(table, i, positions[head], text, new=False)
+
+
+def _set_user_cell(table, i: int, j: int, text: str, new: bool) -> None:
+    """Write a user column's cell (kept as text; not part of the history)."""
+    row = table.rows[i]
+    if j >= len(row):
+        row.extend([None] * (j + 1 - len(row)))
+    if row[j] == text:
+        return
+    row[j] = text
+    if not new:
+        table.updates.setdefault(i, {})[j] = text

@@ -1,0 +1,814 @@
+"""Import planning: the rows of a file in; planned adds, updates, skips and problems out.
+
+Pure: no file access, no clock (today is an option). The CLI reads the file
+and the workspace, calls `plan_import`, shows the problems, and — only when
+there is no error — applies the plan through one workspace commit.
+
+Steps, each over whole columns where it can be:
+
+1. header → fields: `--map SRC=FIELD` first, then the schema's header aliases
+   (English, Chinese, case/space/full-width-insensitive); a column the register
+   file already has as a user column is kept; any other column is ignored with
+   one warning;
+2. `--map-value FIELD:FROM=TO` rewrites cells, `--set FIELD=VALUE` fills empty
+   ones, new records default to the first stage of their register and to
+   `created_on` = today;
+3. every column is parsed by the vectorised parsers of `salesops.values`;
+4. references are resolved by ID or by name (account name, receivable invoice
+   number), `--create-missing` plans the missing accounts (and reps for owners);
+5. duplicates (by ID; leads also by normalised phone, email or company of an
+   open lead, existing or earlier in the file) are errors, skipped or merged
+   per `--on-duplicate`;
+6. records to add get their IDs and their required fields are checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salesops import values
+from salesops.errors import UsageError
+from salesops.problems import ERROR, WARNING, Problem
+from salesops.schema import Column, Register
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DUPLICATE_CHOICES = ("error", "skip", "update")
+
+# Registers whose records a reference may name instead of giving the ID, and the field naming them.
+NAME_FIELDS = {"accounts": "name", "receivables": "invoice_no", "reps": "name"}
+# What `--create-missing` may create from a name.
+CREATABLE = ("accounts",)
+
+TYPE_EXPECTED = {
+    "date": "is not a date (expected e.g. 2026-11-05, 2026/11/5 or 2026年11月5日)",
+    "money": "is not an amount of money (expected e.g. 1234.50, ¥1,234.50 or 12.5万)",
+    "int": "is not a whole number",
+    "pct": "is not a percentage between 0 and 100",
+    "bool": "is not yes or no",
+}
+CENT = Decimal("0.01")
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass
+class RefIndex:
+    """The records of a register that imported rows may reference: IDs and names."""
+
+    register: Register
+    ids: set[str]
+    names: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # exact name (case/space-insensitive) → IDs
+    loose: dict[str, list[str]] = field(default_factory=dict)  # normalised company name → IDs
+    file: str = ""
+
+    @classmethod
+    def build(
+        cls,
+        register: Register,
+        ids: Iterable[str | None],
+        names: Iterable[str | None] | None = None,
+        file: str = "",
+    ) -> RefIndex:
+        """An index over parallel sequences of IDs and (optionally) names, per NAME_FIELDS."""
+        id_list = list(ids)
+        index = cls(register, {i for i in id_list if i}, {}, {}, file or f"{register.name}.xlsx")
+        if names is not None:
+            for rid, name in zip(id_list, names, strict=False):
+                if rid and name:
+                    index.add_name(rid, name)
+        return index
+
+    def add_name(self, rid: str, name: str) -> None:
+        self.names.setdefault(values.normalize_header(name), []).append(rid)
+        if self.register.name == "accounts":
+            self.loose.setdefault(values.normalize_company(name) or "", []).append(rid)
+
+    def lookup(self, text: str) -> list[str]:
+        """IDs of the records `text` names: by ID, else by exact name, else by normalised company name."""
+        if text in self.ids:
+            return [text]
+        hits = self.names.get(values.normalize_header(text))
+        if not hits and self.loose:
+            hits = self.loose.get(values.normalize_company(text) or "")
+        return list(dict.fromkeys(hits or []))
+
+
+def name_key(register: str, text: str) -> str:
+    """How names given in one import are matched to each other (companies normalised)."""
+    if register == "accounts":
+        return values.normalize_company(text) or ""
+    return values.normalize_header(text)
+
+
+@dataclass
+class Target:
+    """The register being imported into, as it stands."""
+
+    register: Register
+    ids: set[str]
+    open_keys: dict[str, str] = field(default_factory=dict)  # leads: duplicate key → lead ID
+    user_headers: list[str] = field(default_factory=list)  # headers of user columns in the file
+    file: str = ""
+
+
+@dataclass
+class ImportOptions:
+    """The command line of one import, already split into pairs."""
+
+    file: str  # name of the imported file, for messages
+    maps: list[tuple[str, str]] = field(default_factory=list)  # (SRC header, FIELD)
+    value_maps: list[tuple[str, str, str]] = field(default_factory=list)  # (FIELD, FROM, TO)
+    constants: list[tuple[str, str]] = field(default_factory=list)  # (FIELD, VALUE)
+    date_order: str = "MDY"
+    create_missing: bool = False
+    on_duplicate: str = "error"
+    today: dt.date = dt.date(2000, 1, 1)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+@dataclass
+class Planned:
+    """One imported row's fate: a record to add, the fields to update, or a skip."""
+
+    row: int  # Excel row in the imported file
+    record_id: str | None
+    record: dict[str, Any] = field(default_factory=dict)  # typed values by field
+    user: dict[str, str] = field(default_factory=dict)  # register user-column header → text
+    reason: str = ""  # for updates and skips: which record it duplicates
+    merged: bool = False  # an update folded into a record added by an earlier row
+
+
+@dataclass
+class Plan:
+    """Everything an import would do, and every problem found on the way."""
+
+    register: Register
+    adds: list[Planned] = field(default_factory=list)
+    updates: list[Planned] = field(default_factory=list)
+    skips: list[Planned] = field(default_factory=list)
+    created: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # register → new records
+    problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # source header → field / user column
+    rows: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+
+# ---------------------------------------------------------------- the planner
+
+
+def resolve_field(register: Register, text: str, option: str) -> str:
+    """The canonical field `text` names (English, Chinese or alias); usage error otherwise."""
+    name = register.header_aliases.get(values.normalize_header(text))
+    if name is None:
+        raise UsageError(
+            f"{option}: {register.name} has no field {text!r} (fields: {', '.join(register.by_name)})"
+        )
+    return name
+
+
+def lead_keys(phone: str | None, email: str | None, company: str | None) -> list[str]:
+    """The keys two leads are duplicates by: normalised phone, email and company name."""
+    keys = []
+    for kind, raw, norm in (
+        ("phone", phone, values.normalize_phone),
+        ("email", email, values.normalize_email),
+        ("company", company, values.normalize_company),
+    ):
+        if raw:
+            key = norm(raw)
+            if key:
+                keys.append(f"{kind}:{key}")
+    return keys
+
+
+def lead_key_columns(
+    phone: pd.Series | None, email: pd.Series | None, company: pd.Series | None, n: int
+) -> list[list[str | None]]:
+    """`lead_keys` over whole columns: per kind, the key of each row (None when blank).
+
+    ASCII phones and e-mails are normalised with vectorised string operations
+    (the same rules as `values.normalize_phone` / `normalize_email`); other
+    cells, and company names, go through the scalar functions once per
+    distinct value.
+    """
+    import pandas as pd
+
+    out: list[list[str | None]] = []
+    for kind, s, norm in (
+        ("phone", phone, values.normalize_phone),
+        ("email", email, values.normalize_email),
+        ("company", company, values.normalize_company),
+    ):
+        if s is None:
+            out.append([None] * n)
+            continue
+        s = pd.Series(s, dtype=object).reset_index(drop=True)
+        keys = pd.Series([None] * len(s), dtype=object)
+        filled = s.notna()
+        if kind in ("phone", "email"):
+            text = s[filled].astype(str)
+            ascii_ = text.map(str.isascii).astype(bool)
+            fast = text[ascii_]
+            if kind == "phone":
+                digits = fast.str.replace(r"[^0-9]", "", regex=True)
+                digits = digits.str.replace(r"^(?:0086|86)(?=[0-9]{11}$)", "", regex=True)
+            else:
+                digits = fast.str.strip().str.lower()
+            keys[fast.index] = digits.where(digits != "", None)
+            slow = text[~ascii_]
+        else:
+            slow = s[filled]
+        if len(slow):
+            uniques = {u: norm(u) for u in pd.unique(slow)}
+            keys[slow.index] = slow.map(uniques)
+        out.append([None if k is None or k != k else f"{kind}:{k}" for k in keys.tolist()])
+    return out
+
+
+def plan_import(
+    header: list[Any],
+    rows: list[list[Any]],
+    target: Target,
+    refs: dict[str, RefIndex],
+    options: ImportOptions,
+) -> Plan:
+    """Plan importing `rows` (under `header`) into `target`; see the module docstring."""
+    import pandas as pd
+
+    reg = target.register
+    if options.on_duplicate not in DUPLICATE_CHOICES:
+        raise UsageError(
+            f"--on-duplicate must be one of {', '.join(DUPLICATE_CHOICES)}, not {options.on_duplicate!r}"
+        )
+    plan = Plan(reg)
+    fields, users, where = _map_columns(reg, header, target, options, plan)
+
+    n_cols = len(header)
+    width = max([n_cols, *(len(r) for r in rows)]) if rows else n_cols
+    data = {j: [r[j] if j < len(r) else None for r in rows] for j in range(width)}
+    raw = pd.DataFrame(data, dtype=object) if data else pd.DataFrame(index=range(len(rows)))
+    excel_rows = pd.Series(range(2, len(rows) + 2), index=raw.index)
+    if len(raw.columns):
+        blank = pd.Series(True, index=raw.index)
+        for j in raw.columns:
+            blank &= values.parse_text_series(raw[j]).isna()
+        raw, excel_rows = raw[~blank], excel_rows[~blank]
+    plan.rows = len(raw)
+    n = len(raw)
+
+    # 2. raw cells per field, rewritten and filled as the options say
+    cells: dict[str, pd.Series] = {name: raw[j] for name, j in fields.items()}
+    for name, pairs in _value_maps(reg, options).items():
+        if name in cells:
+            cells[name] = _rewrite(cells[name], pairs)
+        elif "" in pairs:
+            cells[name] = pd.Series([pairs[""]] * n, index=raw.index, dtype=object)
+    for text, value in options.constants:
+        name = resolve_field(reg, text, "--set")
+        where.setdefault(name, name)
+        s = cells.get(name, pd.Series([None] * n, index=raw.index, dtype=object))
+        cells[name] = s.where(values.parse_text_series(s).notna(), value)
+    defaults = _defaults(reg, cells, options)
+
+    # 3. parse every column
+    typed: dict[str, pd.Series] = {}
+    bad_cells: dict[str, pd.Series] = {}
+    id_col = reg.id_column
+    ids = (
+        values.parse_text_series(cells[id_col])
+        if id_col in cells
+        else pd.Series([None] * n, index=raw.index, dtype=object)
+    )
+    for name, s in cells.items():
+        col = reg.column(name)
+        out, bad, phrase = parse_series(col, s, options.date_order)
+        typed[name] = out
+        bad_cells[name] = bad
+        if bad.any():
+            for idx in bad[bad].index:
+                plan.problems.append(
+                    Problem(
+                        ERROR,
+                        f"bad-{col.type}" if col.type != "enum" else "bad-enum",
+                        f"{_show(s.at[idx])} {phrase}",
+                        options.file,
+                        int(excel_rows.at[idx]),
+                        where.get(name, name),
+                        ids.at[idx],
+                    )
+                )
+
+    # 4. references and owners
+    created: dict[str, dict[str, str]] = {}  # register → name key → new ID
+    for name in list(typed):
+        col = reg.column(name)
+        if col.type == "ref" and col.ref in refs:
+            typed[name], unresolved = _resolve_refs(
+                plan, col, typed[name], refs[col.ref], options, created, excel_rows, ids, where
+            )
+            bad_cells[name] = bad_cells[name] | unresolved
+    if "owner" in typed and "reps" in refs:
+        _check_owners(plan, typed["owner"], refs["reps"], options, created, excel_rows, ids, where)
+
+    # 5. duplicates → what happens to each row
+    actions = _decide(plan, reg, target, typed, defaults, ids, excel_rows, options, where)
+
+    # 6. records
+    _build(
+        plan,
+        reg,
+        target,
+        typed,
+        defaults,
+        users,
+        raw,
+        ids,
+        excel_rows,
+        actions,
+        bad_cells,
+        where,
+        options,
+    )
+    order = {where.get(c.name, c.name): j for j, c in enumerate(reg.columns)}
+    plan.problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
+    return plan
+
+
+def _map_columns(
+    reg: Register, header: list[Any], target: Target, options: ImportOptions, plan: Plan
+):
+    """(field → column, column → register user header, field → column name for messages)."""
+    explicit: dict[str, list[str]] = {}
+    for src, text in options.maps:
+        explicit.setdefault(values.normalize_header(src), []).append(
+            resolve_field(reg, text, "--map")
+        )
+    heads = [values.parse_text(h) or "" for h in header]
+    keys = [values.normalize_header(h) for h in heads]
+    for src in explicit:
+        if src not in keys:
+            shown = ", ".join(h for h in heads if h) or "none"
+            raise UsageError(f"--map: {options.file} has no column {src!r} (its columns: {shown})")
+    fields: dict[str, int] = {}
+    where: dict[str, str] = {}
+    for j, key in enumerate(keys):
+        for name in explicit.get(key, []):
+            if name in fields:
+                raise UsageError(
+                    f"--map: {name} is mapped from both {heads[fields[name]]!r} and {heads[j]!r}"
+                )
+            fields[name], where[name] = j, heads[j]
+    mapped = {name for names in explicit.values() for name in names}
+    users: dict[int, str] = {}
+    user_keys = {values.normalize_header(h): h for h in target.user_headers}
+    for j, key in enumerate(keys):
+        if key in explicit:
+            plan.columns[heads[j]] = ", ".join(explicit[key])
+            continue
+        name = reg.header_aliases.get(key) if key else None
+        if name is not None and name not in fields:
+            fields[name], where[name] = j, heads[j]
+            plan.columns[heads[j]] = name
+        elif name is not None and name in mapped:
+            _ignored(plan, options, heads[j], f"{name} is mapped from another column")
+        elif name is not None:
+            raise UsageError(
+                f"{options.file}: columns {fields[name] + 1} and {j + 1} are both {name!r}; map one of them elsewhere with --map"
+            )
+        elif key in user_keys:
+            users[j] = user_keys[key]
+            plan.columns[heads[j]] = f"user column {user_keys[key]!r}"
+        elif heads[j]:
+            _ignored(plan, options, heads[j], None)
+    _warn_ignored(plan, options)
+    return fields, users, where
+
+
+def _ignored(plan: Plan, options: ImportOptions, head: str, why: str | None) -> None:
+    plan.columns[head] = "(ignored)" + (f": {why}" if why else "")
+
+
+def _warn_ignored(plan: Plan, options: ImportOptions) -> None:
+    """One warning naming every ignored column of the file."""
+    ignored = [h for h, what in plan.columns.items() if what.startswith("(ignored)")]
+    if not ignored:
+        return
+    names = ", ".join(f'"{h}"' for h in ignored)
+    many = len(ignored) > 1
+    message = (
+        f"column{'s' if many else ''} {names} {'are' if many else 'is'} not imported: "
+        f'no field of {plan.register.name} takes {"them" if many else "it"} (--map "SRC=FIELD" imports a column)'
+    )
+    plan.problems.append(Problem(WARNING, "ignored-column", message, options.file, 1, None))
+
+
+def _value_maps(reg: Register, options: ImportOptions) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for text, src, dst in options.value_maps:
+        out.setdefault(resolve_field(reg, text, "--map-value"), {})[
+            values.normalize_header(src)
+        ] = dst
+    return out
+
+
+def _rewrite(s: pd.Series, pairs: dict[str, str]) -> pd.Series:
+    """Cells whose text matches a FROM (case/space/width-insensitive) become TO."""
+    import pandas as pd
+
+    text = values.parse_text_series(s)
+    keys = text.map(lambda v: values.normalize_header(v) if isinstance(v, str) else "")
+    hit = keys.isin(list(pairs))
+    if not hit.any():
+        return s
+    out = s.astype(object).copy()
+    out[hit] = keys[hit].map(pairs)
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _defaults(reg: Register, cells: dict, options: ImportOptions) -> dict[str, Any]:
+    """Values new records get where the file gives none: the first stage, created today."""
+    out: dict[str, Any] = {}
+    if reg.machine:
+        out[reg.machine.field] = reg.machine.order[0]
+    if "created_on" in reg.by_name:
+        out["created_on"] = options.today
+    return out
+
+
+def parse_series(col: Column, s: pd.Series, date_order: str) -> tuple[pd.Series, pd.Series, str]:
+    """(typed series, mask of cells that did not parse, what was expected) for one column."""
+    import pandas as pd
+
+    kind = col.type
+    phrase = TYPE_EXPECTED.get(kind, "is not valid")
+    if kind == "date":
+        out, bad = values.parse_date_series(s, date_order)
+    elif kind == "money":
+        out, bad = values.parse_money_series(s)
+    elif kind == "int":
+        out, bad = values.parse_int_series(s)
+        low, high = col.min, col.max
+        outside = out.notna() & (
+            ((out < low) if low is not None else False)
+            | ((out > high) if high is not None else False)
+        )
+        outside = outside.fillna(False).astype(bool)
+        if outside.any():
+            phrase = (
+                f"is not a whole number between {low} and {high}"
+                if high is not None
+                else f"is not a whole number from {low}"
+            )
+            bad = bad | outside
+            out = out.mask(outside)
+    elif kind == "pct":
+        text = s.map(lambda v: v.strip().rstrip("%") if isinstance(v, str) else v)
+        cents, bad = values.parse_money_series(text)
+        out = (cents.astype("Float64") / 100).astype("Float64")
+        if col.min is None or col.min >= 0:
+            outside = (out.notna() & ((out < 0) | (out > 100))).fillna(False).astype(bool)
+            bad = bad | outside
+            out = out.mask(outside)
+    elif kind in ("enum", "bool"):
+        text = values.parse_text_series(s)
+        uniques = pd.unique(text.dropna())
+        if kind == "bool":
+            mapping: dict[Any, Any] = {}
+            for u in uniques:
+                try:
+                    mapping[u] = values.parse_bool(u)
+                except values.BadValue:
+                    mapping[u] = None
+            out = text.map(mapping).astype("boolean")
+        else:
+            assert col.enum is not None
+            mapping = {u: col.enum.parse(u) for u in uniques}
+            if col.enum.open:
+                mapping = {u: (code if code is not None else u) for u, code in mapping.items()}
+            out = text.map(mapping).astype(object)
+            out = out.where(out.notna(), None)
+            article = "an" if col.enum.name[0] in "aeiou" else "a"
+            phrase = (
+                f"is not {article} {col.enum.name} (expected one of: {', '.join(col.enum.codes)})"
+            )
+        bad = text.notna() & out.isna()
+    else:
+        out = values.parse_text_series(s)
+        bad = pd.Series(False, index=s.index)
+    bad = (
+        bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else pd.Series(bad, index=s.index)
+    )
+    return out, bad, phrase
+
+
+def _show(cell: Any) -> str:
+    text = cell if isinstance(cell, str) else values.parse_text(cell) or ""
+    return f'"{text[:57] + "..." if len(text) > 60 else text}"'
+
+
+def _next_ids(register: Register, existing: Iterable[str]) -> Iterable[str]:
+    """IDs after the largest `<prefix>NNNNNN` among `existing`."""
+    pattern = re.compile(re.escape(register.prefix) + r"(\d+)$", re.IGNORECASE)
+    top = 0
+    for key in existing:
+        m = pattern.match(key or "")
+        if m:
+            top = max(top, int(m.group(1)))
+    while True:
+        top += 1
+        yield f"{register.prefix}{top:06d}"
+
+
+def _resolve_refs(plan, col, s, index: RefIndex, options, created, excel_rows, ids, where):
+    """Reference texts → IDs (by ID or name); problems for unknown and ambiguous ones."""
+    resolved: dict[str, str | None] = {}
+    trouble: dict[str, tuple[str, str]] = {}
+    makers = created.setdefault(index.register.name, {})
+    for text in s.dropna().unique():
+        hits = index.lookup(text)
+        key = name_key(index.register.name, text)
+        if len(hits) == 1:
+            resolved[text] = hits[0]
+        elif len(hits) > 1:
+            trouble[text] = (
+                "ambiguous-ref",
+                f'"{text}" names {len(hits)} records in {index.file} ({", ".join(hits[:5])}); give the ID',
+            )
+        elif key in makers:
+            resolved[text] = makers[key]
+        elif options.create_missing and index.register.name in CREATABLE:
+            new_id = _create(plan, index, text, options)
+            makers[key] = new_id
+            resolved[text] = new_id
+        else:
+            what = index.register.id_column + (
+                f" or {NAME_FIELDS[index.register.name]}"
+                if index.register.name in NAME_FIELDS
+                else ""
+            )
+            hint = "; --create-missing creates it" if index.register.name in CREATABLE else ""
+            trouble[text] = ("dangling-ref", f'"{text}" is not an {what} in {index.file}{hint}')
+    unresolved = s.isin(list(trouble))
+    for idx, text in s[unresolved].items():
+        code, message = trouble[text]
+        plan.problems.append(
+            Problem(
+                ERROR,
+                code,
+                message,
+                options.file,
+                int(excel_rows.at[idx]),
+                where.get(col.name, col.name),
+                ids.at[idx],
+            )
+        )
+    return s.map(resolved).where(s.notna(), None), unresolved
+
+
+def _create(plan: Plan, index: RefIndex, name: str, options: ImportOptions) -> str:
+    """Plan a new record of `index.register` named `name`; returns its ID."""
+    reg = index.register
+    gen = plan.__dict__.setdefault(f"_ids_{reg.name}", _next_ids(reg, index.ids))
+    new_id = next(gen)
+    record: dict[str, Any] = {reg.id_column: new_id, NAME_FIELDS[reg.name]: name}
+    if "created_on" in reg.by_name:
+        record["created_on"] = options.today
+    if reg.name == "reps":
+        record["active"] = True
+    plan.created.setdefault(reg.name, []).append(record)
+    index.ids.add(new_id)
+    index.add_name(new_id, name)
+    return new_id
+
+
+def _check_owners(plan, owners, reps: RefIndex, options, created, excel_rows, ids, where) -> None:
+    """Owners unknown to reps: created with --create-missing, else one warning per owner."""
+    makers = created.setdefault("reps", {})
+    filled = owners.dropna()
+    folded_ids = {i.casefold() for i in reps.ids}
+    for text in filled.unique():
+        if text.casefold() in folded_ids or reps.lookup(text):
+            continue
+        rows = filled[filled == text]
+        if options.create_missing:
+            if name_key("reps", text) not in makers:
+                makers[name_key("reps", text)] = _create(plan, reps, text, options)
+            continue
+        first = rows.index[0]
+        more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
+        plan.problems.append(
+            Problem(
+                WARNING,
+                "unknown-owner",
+                f'"{text}" is not a rep_id or name in {reps.file}{more}; --create-missing adds the rep',
+                options.file,
+                int(excel_rows.at[first]),
+                where.get("owner", "owner"),
+                ids.at[first],
+            )
+        )
+
+
+def _decide(
+    plan, reg, target, typed, defaults, ids, excel_rows, options, where
+) -> list[tuple[str, Any, str]]:
+    """Per row: ("add", None, "") | ("update", existing ID, why) | ("merge", row position, why) | ("skip"|"dup", match, why)."""
+    n = len(ids)
+    id_list = ids.tolist()
+    keyed = reg.name == "leads"
+    if keyed:
+        lists = lead_key_columns(typed.get("phone"), typed.get("email"), typed.get("company"), n)
+        status = typed.get("status")
+        status_list = status.tolist() if status is not None else [defaults.get("status")] * n
+        terminal = reg.machine.terminal if reg.machine else frozenset()
+    seen_ids: dict[str, int] = {}
+    seen_keys: dict[str, int] = {}
+    actions: list[tuple[str, Any, str]] = []
+    for pos in range(n):
+        rid = id_list[pos]
+        existing = match = None
+        why, by = "", reg.id_column
+        if rid is not None and rid in target.ids:
+            existing, why = rid, f"{reg.id_column} {rid} exists"
+        elif rid is not None and rid in seen_ids:
+            match, why = (
+                seen_ids[rid],
+                f"{reg.id_column} {rid} is also on row {int(excel_rows.iat[seen_ids[rid]])}",
+            )
+        keys: list[str] = []
+        if keyed:
+            keys = [k for k in (lists[0][pos], lists[1][pos], lists[2][pos]) if k]
+            if existing is None and match is None:
+                for key in keys:
+                    by = key.split(":", 1)[0]
+                    if key in target.open_keys:
+                        existing = target.open_keys[key]
+                        why = f"same {by} as open lead {existing}"
+                        break
+                    if key in seen_keys:
+                        match = seen_keys[key]
+                        why = f"same {by} as row {int(excel_rows.iat[match])}"
+                        break
+        if existing is None and match is None:
+            actions.append(("add", None, ""))
+            if rid is not None:
+                seen_ids[rid] = pos
+            if keyed and status_list[pos] not in terminal:
+                for key in keys:
+                    seen_keys.setdefault(key, pos)
+            continue
+        if options.on_duplicate == "skip":
+            actions.append(("skip", existing if existing is not None else match, why))
+        elif options.on_duplicate == "update":
+            actions.append(
+                ("update", existing, why) if existing is not None else ("merge", match, why)
+            )
+        else:
+            actions.append(("dup", existing if existing is not None else match, why))
+            plan.problems.append(
+                Problem(
+                    ERROR,
+                    "duplicate-record",
+                    f"duplicate: {why} (use --on-duplicate skip or update)",
+                    options.file,
+                    int(excel_rows.iat[pos]),
+                    where.get(by, by),
+                    rid,
+                )
+            )
+    return actions
+
+
+def _pylist(col: Column, s: pd.Series) -> list[Any]:
+    """A typed series as the Python values records hold (Decimal money, date, int…)."""
+    kind = col.type
+    if kind == "money":
+        return [
+            None if v is None else (Decimal(int(v)) / 100).quantize(CENT)
+            for v in s.to_numpy(dtype=object, na_value=None)
+        ]
+    if kind == "date":
+        mask = s.isna().tolist()
+        dates = s.dt.date.tolist() if len(s) else []
+        return [None if m else d for d, m in zip(dates, mask, strict=True)]
+    if kind == "pct":
+        return [
+            None if v is None else Decimal(str(round(float(v), 2)))
+            for v in s.to_numpy(dtype=object, na_value=None)
+        ]
+    if kind == "int":
+        return [None if v is None else int(v) for v in s.to_numpy(dtype=object, na_value=None)]
+    if kind == "bool":
+        return [None if v is None else bool(v) for v in s.to_numpy(dtype=object, na_value=None)]
+    return [v if isinstance(v, str) else None for v in s.tolist()]
+
+
+def _build(
+    plan,
+    reg,
+    target,
+    typed,
+    defaults,
+    users,
+    raw,
+    ids,
+    excel_rows,
+    actions,
+    bad_cells,
+    where,
+    options,
+) -> None:
+    """Records for adds, field sets for updates; IDs for new rows; required fields of adds."""
+    n = len(ids)
+    columns = {name: _pylist(reg.column(name), s) for name, s in typed.items()}
+    bad = {name: m.tolist() for name, m in bad_cells.items()}
+    user_cols = {h: values.parse_text_series(raw[j]).tolist() for j, h in users.items()}
+    given_ids = [i for i in ids.tolist() if i]
+    fresh = _next_ids(reg, [*target.ids, *given_ids])
+    required = [c.name for c in reg.columns if c.required and c.name != reg.id_column]
+    row_list = excel_rows.tolist()
+    id_list = ids.tolist()
+    add_at: dict[int, Planned] = {}
+    names = list(columns)
+    heads = list(user_cols)
+    cells = zip(*columns.values(), strict=True) if names else iter([()] * n)
+    user_cells = zip(*user_cols.values(), strict=True) if heads else iter([()] * n)
+    for pos, vals, uvals in zip(range(n), cells, user_cells, strict=True):
+        action, match, why = actions[pos]
+        record = {name: v for name, v in zip(names, vals, strict=True) if v is not None}
+        user = {h: v for h, v in zip(heads, uvals, strict=True) if v is not None}
+        row = row_list[pos]
+        if action == "add":
+            for name, value in defaults.items():
+                if record.get(name) is None and not (name in bad and bad[name][pos]):
+                    record[name] = value
+            for name in required:
+                if record.get(name) is None and not (name in bad and bad[name][pos]):
+                    plan.problems.append(
+                        Problem(
+                            ERROR,
+                            "missing-value",
+                            "required value is empty",
+                            options.file,
+                            row,
+                            where.get(name, name),
+                            id_list[pos],
+                        )
+                    )
+            rid = id_list[pos] or next(fresh)
+            record[reg.id_column] = rid
+            item = Planned(row, rid, record, user)
+            add_at[pos] = item
+            plan.adds.append(item)
+        elif action == "merge":
+            into = add_at.get(match)
+            record.pop(reg.id_column, None)
+            if into is not None:
+                into.record.update(record)
+                into.user.update(user)
+            plan.updates.append(
+                Planned(row, into.record_id if into else None, record, user, why, merged=True)
+            )
+        elif action == "update":
+            record.pop(reg.id_column, None)
+            plan.updates.append(Planned(row, match, record, user, why))
+        elif action == "skip":
+            target_id = (
+                match
+                if isinstance(match, str)
+                else (add_at[match].record_id if match in add_at else None)
+            )
+            plan.skips.append(Planned(row, target_id, {}, {}, why))
+
+
+def summary(plan: Plan) -> dict[str, Any]:
+    """Counts for the one-line report and the JSON summary."""
+    return {
+        "register": plan.register.name,
+        "rows": plan.rows,
+        "added": len(plan.adds),
+        "updated": len(plan.updates),
+        "skipped": len(plan.skips),
+        "created": {name: len(records) for name, records in plan.created.items()},
+        "errors": len(plan.errors),
+        "warnings": len(plan.warnings),
+    }

@@ -1,0 +1,742 @@
+"""Validation of a whole workspace (SPEC section 5), vectorised over typed frames.
+
+Each check is a plain function `(frames, options) -> list[Problem]` where
+`frames` maps register name → `storage.frames.Frame` (a register that could not
+be read is absent) and `options` carries the settings and today's date. Checks
+are collected in named sets, the way beancount does it:
+
+- `BASIC_VALIDATIONS`: required columns and values, unique IDs, references.
+- `CONSISTENCY_VALIDATIONS`: money and status rules across rows and registers.
+- `WARNING_VALIDATIONS`: things worth a look that do not make data invalid.
+
+Every check works on whole columns (money as integer cents), so validating a
+100,000-row register costs about as much as reading it. Cells that did not
+parse were reported while reading (`Frame.problems`) and are left out of the
+checks that would otherwise report them a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from salesops.core.catalogue import CATALOGUE
+from salesops.problems import ERROR, Problem
+from salesops.schema import REGISTERS, STATE_DATE_FIELDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salesops.settings import Settings
+    from salesops.storage.frames import Frame
+    from salesops.storage.workspace import Workspace
+
+ROW = "_row"
+Frames = dict[str, "Frame"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What checks may consult besides the frames: the settings and today's date."""
+
+    settings: Settings | None
+    today: dt.date
+
+
+Check = Callable[[Frames, Options], list[Problem]]
+
+# Dates that must not decrease along each chain, per register (a later date
+# is compared with the closest earlier date that is filled in).
+DATE_CHAINS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "leads": (("created_on", "status_changed_on"),),
+    "opportunities": (("created_on", "stage_changed_on"), ("created_on", "closed_on")),
+    "quotes": (("quote_date", "valid_until"),),
+    "contracts": (("signed_on", "completed_on"),),
+    "deliveries": (("shipped_on", "delivered_on", "accepted_on"),),
+    "receivables": (
+        ("triggered_on", "invoiced_on", "due_date"),
+        ("invoiced_on", "last_payment_on"),
+    ),
+}
+
+# State → date column it needs, besides schema.STATE_DATE_FIELDS (which the
+# stage machine sets): an invoiced receivable has its invoice date.
+EXTRA_STATE_DATES: dict[tuple[str, str], str] = {("receivables", "invoiced"): "invoiced_on"}
+
+UNINVOICED_DAYS = 30
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def validate_workspace(ws: Workspace, today: dt.date | None = None) -> list[Problem]:
+    """Every problem of every register of `ws`, sorted by file and row."""
+    return check_workspace(ws, today)[0]
+
+
+def check_workspace(
+    ws: Workspace, today: dt.date | None = None
+) -> tuple[list[Problem], dict[str, int]]:
+    """(sorted problems, rows read per register) — `validate_workspace` plus counts."""
+    from salesops.storage.workspace import today as clock
+
+    frames, problems = read_frames(ws)
+    problems += validate_frames(frames, Options(ws.settings, today or clock()))
+    return sort_problems(problems), {name: len(f.df) for name, f in frames.items() if f.exists}
+
+
+def read_frames(ws: Workspace) -> tuple[Frames, list[Problem]]:
+    """Every register as a typed frame, plus the problems found reading them.
+
+    A register that cannot be read is left out of the frames and reported once.
+    """
+    from salesops.errors import SalesopsError
+    from salesops.storage.frames import read_frame
+
+    frames: Frames = {}
+    problems: list[Problem] = []
+    for name, reg in REGISTERS.items():
+        try:
+            path, _, _ = ws.file_of(reg)
+        except SalesopsError:
+            message = f"both {name}.xlsx and {name}.csv exist; keep one of them"
+            problems.append(Problem(ERROR, "both-formats", message, file=f"{name}.csv"))
+            continue
+        try:
+            frame = read_frame(ws, name)
+        except SalesopsError as exc:
+            problems.append(
+                Problem(ERROR, "unreadable-file", _plain(exc, path.name), file=path.name)
+            )
+            continue
+        frames[name] = frame
+        problems += frame.problems
+    return frames, problems
+
+
+def _plain(exc: Exception, file: str | None = None) -> str:
+    """An exception's message without a leading `file: ` (the Problem names the file)."""
+    text = "; ".join(getattr(exc, "messages", None) or [str(exc)])
+    if file and text.startswith(file + ": "):
+        text = text[len(file) + 2 :]
+    return text
+
+
+def validate_frames(
+    frames: Frames, options: Options, checks: Iterable[Check] | None = None
+) -> list[Problem]:
+    """Run `checks` (all validations by default) over already-read frames."""
+    problems: list[Problem] = []
+    for check in checks if checks is not None else VALIDATIONS:
+        problems += check(frames, options)
+    return problems
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """File order of the schema, then row, then column order; file-level problems first."""
+    files = {}
+    for i, name in enumerate(REGISTERS):
+        files[f"{name}.xlsx"] = files[f"{name}.csv"] = i
+    positions = {
+        (reg.name, col.name): j for reg in REGISTERS.values() for j, col in enumerate(reg.columns)
+    }
+
+    def key(p: Problem) -> tuple:
+        stem = (p.file or "").rsplit(".", 1)[0]
+        return (
+            files.get(p.file or "", 99),
+            p.file or "",
+            p.row or 0,
+            positions.get((stem, p.column or ""), 99),
+        )
+
+    return sorted(problems, key=key)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _mask(s: Any) -> pd.Series:
+    """A plain boolean mask (NA counts as False)."""
+    return s.fillna(False).astype(bool)
+
+
+def _bad_rows(frame: Frame, column: str) -> set[int]:
+    """Excel rows whose `column` cell did not parse (already reported)."""
+    cache = frame.__dict__.setdefault("_bad_cells", {})
+    if not cache and frame.problems:
+        for p in frame.problems:
+            cache.setdefault(p.column, set()).add(p.row)
+        cache.setdefault(None, set())
+    return cache.get(column, set())
+
+
+def _clean(frame: Frame, *columns: str) -> pd.Series:
+    """Mask of rows where none of `columns` held an unreadable cell."""
+    import pandas as pd
+
+    df = frame.df
+    ok = pd.Series(True, index=df.index)
+    for c in columns:
+        bad = _bad_rows(frame, c)
+        if bad:
+            ok &= ~df[ROW].isin(bad)
+    return _mask(ok)
+
+
+def _emit(
+    frame: Frame, mask: pd.Series, column: str | None, code: str, message: Any
+) -> list[Problem]:
+    """One Problem per row of `mask`; `message` is a text or a function of the masked rows."""
+    mask = _mask(mask)
+    if not mask.any():
+        return []
+    severity = CATALOGUE[code].severity
+    sub = frame.df.loc[mask]
+    rows = sub[ROW].tolist()
+    ids = sub[frame.register.id_column].tolist()
+    texts = [message] * len(sub) if isinstance(message, str) else list(message(sub))
+    return [
+        Problem(
+            severity,
+            code,
+            text,
+            file=frame.file,
+            row=int(row),
+            column=column,
+            record_id=rid if isinstance(rid, str) else None,
+        )
+        for row, rid, text in zip(rows, ids, texts, strict=True)
+    ]
+
+
+def money(cents: Any) -> str:
+    """Integer cents as `1,234.50`."""
+    c = int(cents)
+    sign = "-" if c < 0 else ""
+    whole, frac = divmod(abs(c), 100)
+    return f"{sign}{whole:,}.{frac:02d}"
+
+
+def _pct(x: Any) -> str:
+    return f"{float(x):g}%"
+
+
+def _day(ts: Any) -> str:
+    return ts.date().isoformat()
+
+
+def _frames(frames: Frames, *names: str) -> list[Frame] | None:
+    """The frames `names`, or None when one of them could not be read."""
+    out = [frames.get(n) for n in names]
+    return None if any(f is None for f in out) else out  # type: ignore[return-value]
+
+
+def _first_by_id(frame: Frame, column: str) -> pd.Series:
+    """`column` of each record, indexed by ID (first row of a duplicated ID)."""
+    df = frame.df
+    idc = frame.register.id_column
+    return df.loc[df[idc].notna()].drop_duplicates(idc).set_index(idc)[column]
+
+
+# ---------------------------------------------------------------- basic checks
+
+
+def check_required_columns(frames: Frames, options: Options) -> list[Problem]:
+    """An existing register must have every required column."""
+    out = []
+    for frame in frames.values():
+        if not frame.exists:
+            continue
+        for col in frame.register.columns:
+            if col.required and col.name not in frame.columns_present:
+                out.append(
+                    Problem(
+                        ERROR,
+                        "missing-column",
+                        f'the required column is missing (header "{col.name}" or "{col.zh}")',
+                        file=frame.file,
+                        row=1,
+                        column=col.name,
+                    )
+                )
+    return out
+
+
+def check_required_values(frames: Frames, options: Options) -> list[Problem]:
+    """Required columns hold a value on every row."""
+    out = []
+    for frame in frames.values():
+        for col in frame.register.columns:
+            if col.required and col.name in frame.columns_present:
+                empty = frame.df[col.name].isna() & _clean(frame, col.name)
+                out += _emit(frame, empty, col.name, "missing-value", "required value is empty")
+    return out
+
+
+def check_unique_ids(frames: Frames, options: Options) -> list[Problem]:
+    """No two rows of a register carry the same ID."""
+    out = []
+    for frame in frames.values():
+        df = frame.df
+        idc = frame.register.id_column
+        ids = df[idc]
+        dup = ids.notna() & ids.duplicated(keep="first")
+        if not dup.any():
+            continue
+        first = df.loc[ids.notna() & ~dup].set_index(idc)[ROW]
+        out += _emit(
+            frame,
+            dup,
+            idc,
+            "duplicate-id",
+            lambda sub, first=first, idc=idc: (
+                f'duplicate ID "{v}" (first on row {first[v]})' for v in sub[idc]
+            ),
+        )
+    return out
+
+
+def check_references(frames: Frames, options: Options) -> list[Problem]:
+    """Every reference names an existing record of its register."""
+    out = []
+    for frame in frames.values():
+        for col in frame.register.columns:
+            if col.type != "ref" or col.name not in frame.columns_present:
+                continue
+            target = frames.get(col.ref or "")
+            if target is None:
+                continue
+            known = target.df[target.register.id_column].dropna()
+            values = frame.df[col.name]
+            dangling = values.notna() & ~values.isin(known)
+            out += _emit(
+                frame,
+                dangling,
+                col.name,
+                "dangling-ref",
+                lambda sub, c=col.name, t=target: (
+                    f'"{v}" is not an ID in {t.file}' for v in sub[c]
+                ),
+            )
+    return out
+
+
+def check_account_matches(frames: Frames, options: Options) -> list[Problem]:
+    """A payment's account is its receivable's; a receivable's is its contract's."""
+    out = []
+    for child, parent, ref in (
+        ("payments", "receivables", "receivable_id"),
+        ("receivables", "contracts", "contract_id"),
+    ):
+        pair = _frames(frames, child, parent)
+        if pair is None:
+            continue
+        c, p = pair
+        df = c.df
+        theirs = df[ref].map(_first_by_id(p, "account_id"))
+        bad = df["account_id"].notna() & theirs.notna() & (df["account_id"] != theirs)
+        df = df.assign(_theirs=theirs)
+        c_view = _with_df(c, df)
+        out += _emit(
+            c_view,
+            bad,
+            "account_id",
+            "account-mismatch",
+            lambda sub, ref=ref, what=parent[:-1]: (
+                f'"{a}" is not the account of {what} {r} ("{t}")'
+                for a, r, t in zip(sub["account_id"], sub[ref], sub["_theirs"], strict=True)
+            ),
+        )
+    return out
+
+
+def _with_df(frame: Frame, df: pd.DataFrame) -> Frame:
+    """A shallow copy of `frame` over another (row-aligned) frame."""
+    import copy
+
+    view = copy.copy(frame)
+    view.df = df
+    return view
+
+
+BASIC_VALIDATIONS: list[Check] = [
+    check_required_columns,
+    check_required_values,
+    check_unique_ids,
+    check_references,
+]
+
+
+# ---------------------------------------------------------------- consistency checks
+
+
+def check_quote_amounts(frames: Frames, options: Options) -> list[Problem]:
+    """`amount` = `list_amount` × (1 − `discount_pct`/100), to the cent, when both are given."""
+    q = frames.get("quotes")
+    if q is None:
+        return []
+    df = q.df
+    given = df["list_amount"].notna() & df["discount_pct"].notna() & df["amount"].notna()
+    given &= _clean(q, "list_amount", "discount_pct", "amount")
+    if not _mask(given).any():
+        return []
+    # Work in units of 1/10000 cent: exact for discounts given to 0.01 %.
+    basis = (df["discount_pct"] * 100).round().astype("Int64")
+    exact = df["list_amount"] * (10000 - basis)
+    off = (df["amount"] * 10000 - exact).abs() > 5000  # more than half a cent away
+    return _emit(
+        q,
+        given & off,
+        "amount",
+        "quote-amount",
+        lambda sub: (
+            f"amount {money(a)} is not list_amount {money(la)} less discount_pct {_pct(d)} (= {money(_half_up(la, d))})"
+            for a, la, d in zip(sub["amount"], sub["list_amount"], sub["discount_pct"], strict=True)
+        ),
+    )
+
+
+def _half_up(list_cents: Any, discount: Any) -> int:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(int(list_cents)) * (1 - Decimal(str(round(float(discount), 2))) / 100)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def check_contract_receivables(frames: Frames, options: Options) -> list[Problem]:
+    """The receivables of a contract (cancelled rows aside) sum to the contract amount."""
+    pair = _frames(frames, "contracts", "receivables")
+    if pair is None:
+        return []
+    c, r = pair
+    rdf = r.df
+    live = rdf["contract_id"].notna() & (rdf["status"] != "cancelled") & rdf["amount"].notna()
+    live = _mask(live) & _clean(r, "amount", "status")
+    if not live.any():
+        return []
+    sums = rdf.loc[live].groupby("contract_id")["amount"].sum()
+    df = c.df
+    got = df["contract_id"].map(sums)
+    bad = (
+        got.notna() & df["amount"].notna() & (got != df["amount"]) & (df["status"] != "terminated")
+    )
+    bad &= _clean(c, "amount") & ~df["contract_id"].duplicated(keep="first")
+    view = _with_df(c, df.assign(_got=got))
+    return _emit(
+        view,
+        bad,
+        "amount",
+        "receivables-sum",
+        lambda sub: (
+            f"its receivables sum to {money(g)}, not the contract amount {money(a)}"
+            for g, a in zip(sub["_got"], sub["amount"], strict=True)
+        ),
+    )
+
+
+def _payment_sums(frames: Frames) -> tuple[pd.Series, pd.Series] | None:
+    """(sum of payment cents, number of payments) per receivable ID."""
+    p = frames.get("payments")
+    if p is None:
+        return None
+    df = p.df
+    ok = _mask(df["receivable_id"].notna() & df["amount"].notna())
+    grouped = df.loc[ok].groupby("receivable_id")["amount"]
+    return grouped.sum(), grouped.size()
+
+
+def check_collected_amounts(frames: Frames, options: Options) -> list[Problem]:
+    """A receivable's `collected_amount` equals the sum of its payments."""
+    r = frames.get("receivables")
+    sums = _payment_sums(frames)
+    if r is None or sums is None:
+        return []
+    total, count = sums
+    df = r.df
+    paid = df["receivable_id"].map(total).fillna(0).astype("Int64")
+    n = df["receivable_id"].map(count).fillna(0).astype("Int64")
+    collected = df["collected_amount"].fillna(0)
+    bad = (paid != collected) & _clean(r, "collected_amount")
+    view = _with_df(r, df.assign(_paid=paid, _n=n, _coll=collected))
+
+    def say(sub: pd.DataFrame) -> Iterable[str]:
+        for coll, got, k in zip(sub["_coll"], sub["_paid"], sub["_n"], strict=True):
+            if k == 0:
+                yield f"collected_amount is {money(coll)} but the receivable has no payments"
+            else:
+                yield f"collected_amount is {money(coll)} but its payments sum to {money(got)} ({k} payment{'s' if k > 1 else ''})"
+
+    return _emit(view, bad, "collected_amount", "collected-mismatch", say)
+
+
+def check_overpayment(frames: Frames, options: Options) -> list[Problem]:
+    """Nothing collected beyond a receivable's amount (by its field or its payments)."""
+    r = frames.get("receivables")
+    if r is None:
+        return []
+    df = r.df
+    sums = _payment_sums(frames)
+    paid = df["receivable_id"].map(sums[0]).fillna(0).astype("Int64") if sums else df["amount"] * 0
+    collected = df["collected_amount"].fillna(0)
+    most = collected.where(collected >= paid, paid)
+    bad = df["amount"].notna() & (most > df["amount"]) & _clean(r, "amount", "collected_amount")
+    view = _with_df(r, df.assign(_most=most))
+    return _emit(
+        view,
+        bad,
+        "collected_amount",
+        "overpayment",
+        lambda sub: (
+            f"{money(m)} collected, {money(m - a)} more than the amount {money(a)}"
+            for m, a in zip(sub["_most"], sub["amount"], strict=True)
+        ),
+    )
+
+
+def check_payment_amounts(frames: Frames, options: Options) -> list[Problem]:
+    """Payments are of a positive amount."""
+    p = frames.get("payments")
+    if p is None:
+        return []
+    bad = p.df["amount"].notna() & (p.df["amount"] <= 0)
+    return _emit(
+        p,
+        bad,
+        "amount",
+        "non-positive-amount",
+        lambda sub: (f"amount {money(a)} is not above zero" for a in sub["amount"]),
+    )
+
+
+def check_receivable_status(frames: Frames, options: Options) -> list[Problem]:
+    """A receivable's status agrees with what was collected."""
+    r = frames.get("receivables")
+    if r is None:
+        return []
+    df = r.df
+    coll = df["collected_amount"].fillna(0)
+    amount = df["amount"]
+    status = df["status"]
+    ok = _clean(r, "amount", "collected_amount") & amount.notna()
+    out = []
+    view = _with_df(r, df.assign(_coll=coll, _out=amount - coll))
+    out += _emit(
+        view,
+        ok & (status == "paid") & (coll < amount),
+        "status",
+        "status-amount",
+        lambda sub: (f"status is paid but {money(o)} is outstanding" for o in sub["_out"]),
+    )
+    out += _emit(
+        view,
+        ok & (status == "partially_paid") & (coll <= 0),
+        "status",
+        "status-amount",
+        "status is partially_paid but nothing has been collected",
+    )
+    out += _emit(
+        view,
+        ok & (status == "partially_paid") & (coll >= amount) & (coll > 0),
+        "status",
+        "status-amount",
+        "status is partially_paid but the whole amount has been collected (expected paid)",
+    )
+    out += _emit(
+        view,
+        ok & status.isin(["scheduled", "invoiced"]) & (coll > 0),
+        "status",
+        "status-amount",
+        lambda sub: (
+            f"status is {s} but {money(c)} has been collected (expected partially_paid or paid)"
+            for s, c in zip(sub["status"], sub["_coll"], strict=True)
+        ),
+    )
+    return out
+
+
+def state_dates() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Per register: (date column, the states in which it must be filled).
+
+    A state's date is needed in that state and in every later state of the
+    machine's forward path (a completed contract was signed: it has `signed_on`).
+    """
+    out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for (name, state), column in {**STATE_DATE_FIELDS, **EXTRA_STATE_DATES}.items():
+        reg = REGISTERS[name]
+        if state == "*" or reg.machine is None:
+            continue
+        order = reg.machine.order
+        states = {state} | (set(order[order.index(state) + 1 :]) if state in order else set())
+        out.setdefault(name, []).append((column, frozenset(states)))
+    return out
+
+
+def check_status_dates(frames: Frames, options: Options) -> list[Problem]:
+    """A record in a state has that state's date (won/lost → closed_on, shipped → shipped_on…)."""
+    out = []
+    for name, rules in state_dates().items():
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        field = frame.register.status_field or "status"
+        df = frame.df
+        for column, states in rules:
+            bad = df[field].isin(list(states)) & df[column].isna() & _clean(frame, column)
+            out += _emit(
+                frame,
+                bad,
+                column,
+                "status-date",
+                lambda sub, f=field, c=column: (f"{f} is {s} but {c} is empty" for s in sub[f]),
+            )
+    return out
+
+
+def check_date_order(frames: Frames, options: Options) -> list[Problem]:
+    """Dates of a record follow each other (quote_date ≤ valid_until, shipped ≤ delivered ≤ accepted…)."""
+    import pandas as pd
+
+    out = []
+    for name, chains in DATE_CHAINS.items():
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        df = frame.df
+        for chain in chains:
+            latest = df[chain[0]]
+            latest_name = pd.Series(chain[0], index=df.index, dtype=object)
+            for column in chain[1:]:
+                later = df[column]
+                bad = later.notna() & latest.notna() & (later < latest)
+                view = _with_df(frame, df.assign(_prev=latest, _prev_name=latest_name))
+                out += _emit(
+                    view,
+                    bad,
+                    column,
+                    "date-order",
+                    lambda sub, c=column: (
+                        f"{c} {_day(v)} is before {pn} {_day(pv)}"
+                        for v, pv, pn in zip(sub[c], sub["_prev"], sub["_prev_name"], strict=True)
+                    ),
+                )
+                filled = later.notna()
+                latest = later.where(filled, latest)
+                latest_name = latest_name.where(~filled, column)
+    return out
+
+
+CONSISTENCY_VALIDATIONS: list[Check] = [
+    check_account_matches,
+    check_quote_amounts,
+    check_contract_receivables,
+    check_collected_amounts,
+    check_overpayment,
+    check_payment_amounts,
+    check_receivable_status,
+    check_status_dates,
+    check_date_order,
+]
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def check_lost_reasons(frames: Frames, options: Options) -> list[Problem]:
+    """A lost opportunity says why."""
+    o = frames.get("opportunities")
+    if o is None:
+        return []
+    bad = (o.df["stage"] == "lost") & o.df["lost_reason"].isna()
+    return _emit(
+        o, bad, "lost_reason", "lost-without-reason", "stage is lost but lost_reason is empty"
+    )
+
+
+def check_owners(frames: Frames, options: Options) -> list[Problem]:
+    """Every `owner` is a rep (by rep_id or name, case-insensitively)."""
+    import pandas as pd
+
+    reps = frames.get("reps")
+    if reps is None:
+        return []
+    known = set(_fold(reps.df["rep_id"].dropna())) | set(_fold(reps.df["name"].dropna()))
+    out = []
+    for frame in frames.values():
+        if "owner" not in frame.df.columns or "owner" not in frame.columns_present:
+            continue
+        owner = frame.df["owner"]
+        strangers = [v for v in pd.unique(owner.dropna()) if v.strip().casefold() not in known]
+        if not strangers:
+            continue
+        out += _emit(
+            frame,
+            owner.isin(strangers),
+            "owner",
+            "unknown-owner",
+            lambda sub, r=reps.file: (
+                f'"{v}" is not a rep_id or name in {r}' for v in sub["owner"]
+            ),
+        )
+    return out
+
+
+def _fold(s: pd.Series) -> pd.Series:
+    return s.astype(str).str.strip().str.casefold()
+
+
+def check_stale_quotes(frames: Frames, options: Options) -> list[Problem]:
+    """A sent quote whose validity has passed should be expired (`salesops sweep`)."""
+    import pandas as pd
+
+    q = frames.get("quotes")
+    if q is None:
+        return []
+    today = pd.Timestamp(options.today)
+    bad = (q.df["status"] == "sent") & q.df["valid_until"].notna() & (q.df["valid_until"] < today)
+    return _emit(
+        q,
+        bad,
+        "valid_until",
+        "quote-past-validity",
+        lambda sub: (
+            f"status is sent but valid_until {_day(v)} has passed; 'salesops sweep' expires it"
+            for v in sub["valid_until"]
+        ),
+    )
+
+
+def check_uninvoiced(frames: Frames, options: Options) -> list[Problem]:
+    """A receivable triggered over 30 days ago is invoiced."""
+    import pandas as pd
+
+    r = frames.get("receivables")
+    if r is None:
+        return []
+    today = pd.Timestamp(options.today)
+    df = r.df
+    age = (today - df["triggered_on"]).dt.days
+    bad = (df["status"] == "scheduled") & df["triggered_on"].notna() & (age > UNINVOICED_DAYS)
+    view = _with_df(r, df.assign(_age=age))
+    return _emit(
+        view,
+        bad,
+        "triggered_on",
+        "not-invoiced",
+        lambda sub: (
+            f"triggered on {_day(t)} ({int(a)} days ago) and not invoiced yet"
+            for t, a in zip(sub["triggered_on"], sub["_age"], strict=True)
+        ),
+    )
+
+
+WARNING_VALIDATIONS: list[Check] = [
+    check_lost_reasons,
+    check_owners,
+    check_stale_quotes,
+    check_uninvoiced,
+]
+
+VALIDATIONS: list[Check] = BASIC_VALIDATIONS + CONSISTENCY_VALIDATIONS + WARNING_VALIDATIONS
