@@ -345,7 +345,9 @@ def data_problems(data: ReportData, today: dt.date) -> int | None:
         return None
     from salesops.errors import SalesopsError
     from salesops.schema import REGISTERS
+    from salesops.storage.frames import prefetch
 
+    prefetch(data.ws)  # xlsx registers not cached yet are read two at a time
     frames = {}
     count = 0
     for name in REGISTERS:

@@ -52,14 +52,90 @@ def read_frame(
     columns: list[str] | None = None,
     user_columns: bool = False,
 ) -> Frame:
-    """Read `register` of workspace `ws` as a typed frame (only `columns` if given)."""
-    import pandas as pd
+    """Read `register` of workspace `ws` as a typed frame (only `columns` if given).
 
+    An xlsx register costs the same to read for one column or all of them, so
+    it is read whole once and its full frame kept in the columnar cache
+    (`storage.framecache`); later reads of the unchanged file, of any columns,
+    come from there with exactly the frame this function would build.
+    """
     reg = REGISTERS[register]
     path, fmt, exists = ws.file_of(reg)
     wanted = [c.name for c in reg.columns] if columns is None else list(dict.fromkeys([reg.id_column, *columns]))
     if not exists:
         return Frame(reg, path.name, empty_frame(reg, wanted), exists=False)
+    cached = _full_frame(ws, reg, path, fmt) if fmt == "xlsx" else _cached_frame(ws, path)
+    if cached is not None:
+        from salesops.storage import framecache
+
+        frame = framecache.subset(cached, reg, path.name, wanted, user_columns, ws.settings.date_order)
+        if frame is not None:
+            return frame
+    return _read_frame(ws, reg, path, fmt, wanted, user_columns)
+
+
+def _cached_frame(ws: Workspace, path):
+    from salesops.storage import framecache
+
+    return framecache.load(ws.root, path, ws.settings.date_order)
+
+
+def _full_frame(ws: Workspace, reg: Register, path, fmt: str):
+    """The whole register, typed (`framecache.Cached`): prefetched, cached, or read now and cached."""
+    from salesops.storage import framecache
+
+    order = ws.settings.date_order
+    st = framecache.stamp(path, order)
+    ready = ws.__dict__.get("_full_frames", {}).get(reg.name)
+    if ready is not None and ready.header["stamp"] == st:
+        return ready
+    cached = framecache.load(ws.root, path, order)
+    if cached is None:
+        full = _read_frame(ws, reg, path, fmt, [c.name for c in reg.columns], True)
+        cached = framecache.build(full, st)
+        if cached is not None:
+            framecache.save(ws.root, path, order, cached)
+    return cached
+
+
+def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) -> None:
+    """Read the xlsx registers among `names` (all by default) that are not cached yet, in parallel.
+
+    calamine parses without holding the GIL, so two registers read at once take
+    little more than the larger one. Errors are left for `read_frame` to raise.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from salesops.storage import framecache
+
+    todo = []
+    for name in names or list(REGISTERS):
+        try:
+            path, fmt, exists = ws.file_of(name)
+        except Exception:
+            continue
+        if exists and fmt == "xlsx" and framecache.load(ws.root, path, ws.settings.date_order) is None:
+            todo.append((name, path))
+    if len(todo) < 2:
+        return
+    todo.sort(key=lambda t: -t[1].stat().st_size)  # largest first: the others fill in beside it
+
+    def one(item):
+        name, path = item
+        try:
+            return name, _full_frame(ws, REGISTERS[name], path, "xlsx")
+        except Exception:
+            return name, None
+
+    with ThreadPoolExecutor(threads) as pool:
+        done = dict(pool.map(one, todo))
+    ws.__dict__.setdefault("_full_frames", {}).update({k: v for k, v in done.items() if v is not None})
+
+
+def _read_frame(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str], user_columns: bool) -> Frame:
+    """Read and parse the file (no cache)."""
+    import pandas as pd
+
     header, raw = _read_raw(ws, reg, path, fmt, wanted, user_columns)
     from salesops.storage.table import map_header
 
@@ -106,36 +182,142 @@ def header_key(colmap: dict[str, int], name: str) -> int | None:
 
 def _read_raw(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str], user_columns: bool):
     """(header cells, raw frame keyed by column position + _row), blank rows dropped."""
-    import pandas as pd
-
     if fmt == "csv":
         header, df = _read_csv_raw(path, reg, wanted, user_columns)
     else:
-        from salesops.storage.workspace import read_rows
-
-        header, rows = read_rows(path, fmt)
         from salesops.storage.table import map_header
 
+        header, grid = _xlsx_grid(path)
+        if grid is None:  # anything unusual: the general reader (and its messages)
+            from salesops.storage.workspace import read_rows
+
+            header, rows = read_rows(path, fmt)
         colmap, _ = map_header(reg, header)
         keep = range(len(header)) if user_columns else sorted({colmap[n] for n in wanted if n in colmap})
-        data = {j: [r[j] if j < len(r) else None for r in rows] for j in keep}
-        df = pd.DataFrame(data, dtype=object) if data else pd.DataFrame(index=range(len(rows)))
-        df[ROW] = range(2, len(rows) + 2)
+        df = _grid_frame(grid, list(keep)) if grid is not None else _columns_frame(rows, list(keep))
     body = df.drop(columns=[ROW])
     if len(body.columns):
-        blank = body.isna() | body.map(lambda v: isinstance(v, str) and not v.strip()) if len(body) < 50_000 else _blank_fast(body)
-        df = df[~blank.all(axis=1)]
+        df = df[~_blank_rows(body, colmap_key(reg, header, body))]
     return header, df
 
 
-def _blank_fast(body):
+def _xlsx_grid(path) -> tuple[list, Any]:
+    """(header, data cells as a 2-D object array with None for empty) of the first sheet.
+
+    The same cells `workspace.read_rows` gives, converted in bulk; (None, None)
+    for anything unusual (merged cells, an unreadable file, ragged rows) so
+    that the caller uses `read_rows`, which also words the error.
+    """
+    import numpy as np
+    import python_calamine as pc
+
+    from salesops.storage.xlsx_io import check_xlsx_safe
+
+    check_xlsx_safe(path)
+    try:
+        with pc.CalamineWorkbook.from_path(str(path)) as wb:
+            if not wb.sheet_names:
+                return None, None
+            sheet = wb.get_sheet_by_index(0)
+            if sheet.merged_cell_ranges:
+                return None, None
+            data = sheet.to_python(skip_empty_area=False)
+    except pc.CalamineError:
+        return None, None
+    if not data:
+        return [], np.empty((0, 0), dtype=object)
+    width = len(data[0])
+    if any(len(r) != width for r in data):
+        return None, None
+    grid = np.empty((len(data), width), dtype=object)
+    grid[:] = data
+    grid[grid == ""] = None
+    n = len(grid)
+    while n and all(v is None for v in grid[n - 1]):  # trailing empty rows are not rows
+        n -= 1
+    grid = grid[:n]
+    if not n:
+        return [], np.empty((0, 0), dtype=object)
+    header = grid[0].tolist()
+    while header and header[-1] is None:
+        header.pop()
+    return header, grid[1:]
+
+
+def _grid_frame(grid, keep: list[int]):
+    """The raw frame (object columns keyed by position, + _row) of a 2-D cell array."""
     import pandas as pd
 
-    out = pd.DataFrame(index=body.index)
-    for c in body.columns:
-        s = body[c]
-        out[c] = s.isna() | (s.astype(str).str.strip() == "")
-    return out
+    n = len(grid)
+    if keep:
+        df = pd.DataFrame({j: grid[:, j] for j in keep}, dtype=object)
+    else:
+        df = pd.DataFrame(index=range(n))
+    df[ROW] = range(2, n + 2)
+    return df
+
+
+def _columns_frame(rows: list[list], keep: list[int]):
+    """The raw frame (object columns keyed by position, + _row) of the xlsx rows, built column-wise in C."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(rows)
+    width = max(keep) + 1 if keep else 0
+    if width:
+        padded = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows] if n else []
+        grid = np.empty((n, max((len(r) for r in padded), default=width)), dtype=object)
+        if n:
+            try:
+                grid[:] = padded
+            except ValueError:  # ragged beyond `width`: cut every row to it
+                grid = np.empty((n, width), dtype=object)
+                grid[:] = [r[:width] for r in padded]
+        data = {j: grid[:, j] for j in keep}
+        df = pd.DataFrame(data, dtype=object)
+    else:
+        df = pd.DataFrame(index=range(n))
+    df[ROW] = range(2, n + 2)
+    return df
+
+
+def colmap_key(reg: Register, header: list, body) -> Any:
+    """The raw column to screen for blank rows first: the ID's, else the first one."""
+    from salesops.storage.table import map_header
+
+    try:
+        key = map_header(reg, header)[0].get(reg.id_column)
+    except Exception:
+        key = None
+    return key if key in body.columns else body.columns[0]
+
+
+def _blank_rows(body, screen) -> Any:
+    """Rows whose every cell is empty or spaces.
+
+    Such a row is empty in the screened column too, so only rows empty there are checked.
+    """
+    import numpy as np
+
+    col = body[screen].to_numpy(dtype=object)
+    suspects = np.flatnonzero([_maybe_blank(v) for v in col])
+    blank = np.zeros(len(body), dtype=bool)
+    if len(suspects):
+        sub = body.iloc[suspects]
+        cells = sub.isna() | sub.map(lambda v: isinstance(v, str) and not v.strip())
+        blank[suspects] = cells.all(axis=1).to_numpy()
+    return blank
+
+
+def _maybe_blank(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    try:
+        return bool(v != v)  # NaN
+    except (TypeError, ValueError):  # pd.NA and friends
+        return True
 
 
 def _read_csv_raw(path, reg: Register, wanted: list[str], user_columns: bool):
@@ -295,5 +477,7 @@ def _report(frame: Frame, col: Column, raw, rows, mask, phrase: str) -> None:
 
 
 def read_frames(ws: Workspace, names: list[str] | None = None, user_columns: bool = False) -> dict[str, Frame]:
-    """Several registers at once (all by default)."""
-    return {n: read_frame(ws, n, user_columns=user_columns) for n in (names or list(REGISTERS))}
+    """Several registers at once (all by default; xlsx registers are read two at a time)."""
+    names = names or list(REGISTERS)
+    prefetch(ws, names)
+    return {n: read_frame(ws, n, user_columns=user_columns) for n in names}
