@@ -591,7 +591,7 @@ def test_invoice_needs_a_triggered_milestone_and_sets_due_date(tmp_path):
     signed_contract(ws, deliveries=1)
     msgs = refused(move, ws, "R-000002", "invoiced", sets={"invoice_no": "INV-2"})
     assert msgs == [
-        "R-000002 → invoiced: the delivery milestone is not triggered yet (triggered when the contract's last delivery is delivered)"
+        "R-000002 → invoiced: the delivery milestone is not triggered yet (it triggers when the contract's last delivery is delivered)"
     ]
     assert refused(
         move,
@@ -751,3 +751,23 @@ def test_signing_is_a_point_of_no_return_and_a_service_contract_completes_direct
     moved = move(ws, cid, "completed", on=dt.date(2026, 12, 31))
     assert moved.steps == ["completed"]
     assert record(ws, cid)["completed_on"] == dt.date(2026, 12, 31)
+
+
+def test_a_hand_made_milestone_is_triggered_by_hand(ws):
+    ws.table("accounts").append({"account_id": "A-1", "name": "甲"})
+    rt = ws.table("receivables")
+    rt.append(
+        {
+            "receivable_id": "R-9",
+            "account_id": "A-1",
+            "milestone": "installation",
+            "amount": D(10),
+            "status": "scheduled",
+        }
+    )
+    assert refused(move, ws, "R-9", "invoiced", sets={"invoice_no": "7"}) == [
+        "R-9 → invoiced: the installation milestone is not triggered yet "
+        "(set it: salesops advance R-9 invoiced --set triggered_on=DATE --set invoice_no=NO)"
+    ]
+    move(ws, "R-9", "invoiced", sets={"invoice_no": "7", "triggered_on": TODAY})
+    assert record(ws, "R-9")["due_date"] == TODAY + dt.timedelta(days=30)

@@ -111,9 +111,16 @@ def test_lead_to_cash(tmp_path, fmt, lang):
     )
 
     # opportunity gates
-    s.refused(
-        "advance", "O-000001", s.st("opportunities", "solution"), expect=["needs expected_close"]
+    lines = s.refused(
+        "advance",
+        "O-000001",
+        s.st("opportunities", "proposal"),
+        expect=[
+            "→ solution: needs expected_close",
+            "→ proposal: needs a quote in approved or sent",
+        ],
     )
+    assert len(lines) == 2
     close = "预计成交日期=2027年1月31日" if zh else "expected_close=2027-01-31"
     s.ok("advance", "O-000001", s.st("opportunities", "solution"), "--set", close)
     assert s.one("opportunities", "O-000001")["probability"] == 40
@@ -330,6 +337,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
     table = ws.table("receivables")
     assert table.raw(0, "status") == ("已回款" if zh else "paid")
     assert table.header_lang == lang
+    assert run_cli("validate", ws=root, env=ENV).returncode == 0
     history = (root / "history.csv").read_text("utf-8-sig")
     assert "tester" in history and "李总" not in history.splitlines()[0]
 

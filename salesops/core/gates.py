@@ -353,14 +353,20 @@ _TRIGGER_HINTS = {
 
 @gate
 def receivable_triggered(m: Move) -> Iterator[str]:
+    """Only a triggered milestone is invoiced, on or after its trigger date."""
     rec = m.record
     triggered = rec["triggered_on"]
-    milestone = rec["milestone"] or "this"
+    what = f"the {rec['milestone']} milestone" if rec["milestone"] else "the milestone"
     if triggered is None:
-        hint = _TRIGGER_HINTS.get(milestone, "by --set triggered_on=DATE")
-        yield f"the {milestone} milestone is not triggered yet (triggered {hint})"
+        hint = _TRIGGER_HINTS.get(rec["milestone"] or "")
+        how = (
+            f"it triggers {hint}"
+            if hint
+            else f"set it: salesops advance {m.record_id} invoiced --set triggered_on=DATE --set invoice_no=NO"
+        )
+        yield f"{what} is not triggered yet ({how})"
     elif triggered > m.on:
-        yield f"the {milestone} milestone is triggered on {triggered}, after the invoice date {m.on}"
+        yield f"{what} is triggered on {triggered}, after the invoice date {m.on}"
 
 
 @gate
