@@ -205,6 +205,7 @@ def cancel_scheduled(tables: Tables, contract_id: str, reason: str | None) -> li
 def describe_amount_mismatch(
     contract_amount: Decimal | None, quote_id: str, quote_amount: Decimal | None
 ) -> str:
+    """The unmet signing condition: contract amount ≠ the accepted quote's."""
     return (
         f"amount {money_text(contract_amount)} must equal the accepted quote {quote_id}'s "
         f"{money_text(quote_amount)} to the cent"

@@ -49,7 +49,8 @@ def require(tables: Tables, register: str, record_id: str) -> int:
     """Row index of `record_id` in `register`; refuses naming the register when it is missing."""
     i = find(tables, register, record_id)
     if i is None:
-        label = REGISTERS[register].name.rstrip("s").replace("opportunitie", "opportunity")
+        name = REGISTERS[register].name
+        label = name[:-3] + "y" if name.endswith("ies") else name.rstrip("s")
         raise Refused(f"no {label} {record_id!r} in {tables(register).file}")
     return i
 
