@@ -93,8 +93,9 @@ def read_frames(ws: Workspace) -> tuple[Frames, list[Problem]]:
     A register that cannot be read is left out of the frames and reported once.
     """
     from salesops.errors import SalesopsError
-    from salesops.storage.frames import read_frame
+    from salesops.storage.frames import prefetch, read_frame
 
+    prefetch(ws)  # xlsx registers not cached yet are read two at a time
     frames: Frames = {}
     problems: list[Problem] = []
     for name, reg in REGISTERS.items():

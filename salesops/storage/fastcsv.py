@@ -425,18 +425,28 @@ def _dates(buf: Buffer, s, e, date_order: str) -> np.ndarray:
     iso = lengths == 10
     idx = np.flatnonzero(iso)
     if len(idx):
+        # YYYY-MM-DD: the eight digits packed in one word, parsed once per distinct date
         ss = s[idx]
-        w = [buf.u64[ss], buf.u64[ss + 8] & np.uint64(0xFFFF)]
-        d = [_byte(w, k) - 48 for k in range(10)]
-        ok = (d[4] == -3) & (d[7] == -3)  # '-'
-        for k in (0, 1, 2, 3, 5, 6, 8, 9):
-            ok &= (d[k] >= 0) & (d[k] <= 9)
+        w0, w1 = buf.u64[ss], buf.u64[ss + 2]  # bytes 0-7 and 2-9
+        dashes = ((w0 >> np.uint64(32)) & np.uint64(0xFF) == 45) & ((w0 >> np.uint64(56)) == 45)
+        key = (
+            (w0 & np.uint64(0x00FFFF00FFFFFFFF))
+            | ((w1 >> np.uint64(16)) & np.uint64(0xFF00000000))
+            | (w1 & np.uint64(0xFF00000000000000))
+        )
+        uniq, inv = np.unique(key, return_inverse=True)
+        d = [((uniq >> np.uint64(8 * k)) & np.uint64(0xFF)).astype(np.int64) - 48 for k in range(8)]
+        ok_u = np.ones(len(uniq), dtype=bool)
+        for k in range(8):
+            ok_u &= (d[k] >= 0) & (d[k] <= 9)
         y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
         m = d[5] * 10 + d[6]
-        dd = d[8] * 10 + d[9]
-        ok &= (y >= 1900) & (y <= 2999) & (m >= 1) & (m <= 12) & (dd >= 1)
-        ok &= dd <= _days_in_month(y, m)
-        out[idx[ok]] = _days_from_civil(y[ok], m[ok], dd[ok])
+        dd = d[4] * 10 + d[7]  # byte 8 sits where byte 4 was, byte 9 where byte 7 was
+        ok_u &= (y >= 1900) & (y <= 2999) & (m >= 1) & (m <= 12) & (dd >= 1)
+        ok_u &= dd <= _days_in_month(y, m)
+        days_u = np.where(ok_u, _days_from_civil(y, m, dd), 0).astype(np.int32)
+        ok = ok_u[inv] & dashes
+        out[idx[ok]] = days_u[inv][ok]
         iso[idx[~ok]] = False
     rest = np.flatnonzero(~iso & (lengths > 0))
     if len(rest):
