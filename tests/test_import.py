@@ -182,14 +182,50 @@ def test_messy_chinese_gb18030_csv_into_leads(ws, tmp_path):
         assert "'='1'" in (ws / "leads.csv").read_text(encoding="utf-8-sig")
 
 
-def test_existing_user_column_is_kept_and_filled(tmp_path):
-    root = make_workspace(tmp_path / "ws", "csv")
-    write_csv(root / "leads.csv", [["lead_id", "created_on", "company", "status", "微信"]])
+def _register_rows(root: Path, name: str) -> list[list[str]]:
+    """A register's cells as text, whichever its format."""
+    if (root / f"{name}.csv").exists():
+        return list(csv.reader(io.StringIO((root / f"{name}.csv").read_text(encoding="utf-8-sig"))))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(root / f"{name}.xlsx").worksheets[0]
+    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_existing_user_column_is_kept_and_filled(ws, tmp_path):
+    header = ["lead_id", "created_on", "company", "status", "微信"]
+    if (ws / "salesops.toml").read_text().startswith('format = "csv"'):
+        write_csv(ws / "leads.csv", [header])
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.active.append(header)
+        wb.save(ws / "leads.xlsx")
     src = write_csv(tmp_path / "in.csv", MESSY, "gb18030")
-    run_cli("import", "leads", str(src), ws=root, check=0)
-    rows = list(csv.reader(io.StringIO((root / "leads.csv").read_text(encoding="utf-8-sig"))))
-    assert rows[0][:5] == ["lead_id", "created_on", "company", "status", "微信"]
-    assert [r[4] for r in rows[1:]] == ["wx01", "", ""]
+    run_cli("import", "leads", str(src), ws=ws, check=0)
+    rows = _register_rows(ws, "leads")
+    assert rows[0][:5] == header
+    assert [r[4] if len(r) > 4 else "" for r in rows[1:]] == ["wx01", "", ""]
+    assert [r[2] for r in rows[1:]] == [
+        "杭州恒达电子有限公司",
+        "上海华信科技有限公司",
+        "北京东方能源股份有限公司",
+    ]
+
+
+def test_encoding_option(tmp_path):
+    root = make_workspace(tmp_path / "ws", "csv")
+    src = write_csv(
+        tmp_path / "latin.csv",
+        [["company", "contact_name"], ["Café Müller GmbH", "Zoë"]],
+        "latin-1",
+    )
+    run_cli("import", "leads", str(src), "--encoding", "latin-1", ws=root, check=0)
+    (lead,) = records(root, "leads")
+    assert (lead["company"], lead["contact_name"]) == ("Café Müller GmbH", "Zoë")
+    proc = run_cli("import", "leads", str(src), "--encoding", "klingon", ws=root, check=2)
+    assert proc.stderr.startswith("error: --encoding 'klingon' is not an encoding")
 
 
 # ---------------------------------------------------------------- all or nothing
@@ -310,8 +346,8 @@ def test_lead_duplicates_by_phone_email_or_company_of_an_open_lead(tmp_path):
     assert [x["notes"] for x in leads] == [None, None, "closed", "closed one"]
 
 
-def test_lead_duplicates_update_sets_the_given_fields(tmp_path):
-    root = make_workspace(tmp_path / "ws", "csv")
+def test_lead_duplicates_update_sets_the_given_fields(ws, tmp_path):
+    root = ws
     run_cli(
         "import",
         "leads",
@@ -332,6 +368,7 @@ def test_lead_duplicates_update_sets_the_given_fields(tmp_path):
     )  # fmt: skip
     history = (root / "history.csv").read_text(encoding="utf-8-sig")
     assert "L-000001,notes,first,second" in history
+    assert len(_register_rows(root, "leads")) == 2
 
 
 def test_duplicate_ids_in_other_registers(tmp_path):

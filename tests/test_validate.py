@@ -163,6 +163,42 @@ def test_quote_amount_is_exact_to_the_cent_with_half_cent_rounding(tmp_path):
     assert [p.code for p in problems_of(root)] == ["quote-amount"]
 
 
+@pytest.mark.parametrize(
+    ("collected", "status", "message"),
+    [
+        ("10000.00", "partially_paid", None),
+        ("28500.00", "paid", None),
+        ("0", "partially_paid", "status is partially_paid but nothing has been collected"),
+        (
+            "28500.00",
+            "partially_paid",
+            "status is partially_paid but the whole amount has been collected (expected paid)",
+        ),
+        (
+            "10000.00",
+            "invoiced",
+            "status is invoiced but 10,000.00 has been collected (expected partially_paid or paid)",
+        ),
+        ("10000.00", "paid", "status is paid but 18,500.00 is outstanding"),
+    ],
+)
+def test_receivable_status_agrees_with_collections(tmp_path, collected, status, message):
+    root = tmp_path / "ws"
+    shutil.copytree(CORPUS / "clean", root)
+    for name, old, new in (
+        ("receivables", "10000.00,2026-11-20,partially_paid", f"{collected},2026-11-20,{status}"),
+        ("payments", "10000.00,bank_transfer", f"{collected},bank_transfer"),
+    ):
+        path = root / f"{name}.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    if collected == "0":  # nothing collected: no payment either
+        (root / "payments.csv").write_text(
+            "payment_id,receivable_id,received_on,amount\n", encoding="utf-8"
+        )
+    problems = [(p.code, p.message) for p in problems_of(root)]
+    assert problems == ([("status-amount", message)] if message else [])
+
+
 # ---------------------------------------------------------------- the command
 
 

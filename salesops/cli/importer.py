@@ -36,7 +36,8 @@ def import_file(
     register: Annotated[
         str,
         typer.Argument(
-            help="Register to import into: leads, accounts, reps, opportunities, quotes, contracts, deliveries, receivables, payments."
+            metavar="REGISTER",
+            help="Register to import into: leads, accounts, reps, opportunities, quotes, contracts, deliveries, receivables, payments.",
         ),
     ],
     file: Annotated[
@@ -128,17 +129,18 @@ def import_file(
     imported against invoice numbers). New records without a status start at
     the register's first stage; without `created_on`, today.
 
-    Example — an accounts-receivable export into receivables, then payments:
+    Example — an accounts-receivable export into receivables, then its
+    settlements into payments (receivables found by invoice number):
 
-      salesops import receivables ar.csv --map invoiceNumber=invoice_no
-        --map customerID=account_id --map InvoiceDate=invoiced_on
-        --map DueDate=due_date --map InvoiceAmount=amount
-        --map InvoiceAmount=collected_amount --map SettledDate=last_payment_on
-        --set status=paid --create-missing
-
-      salesops import payments ar.csv --map invoiceNumber=receivable_id
-        --map customerID=account_id --map SettledDate=received_on
-        --map InvoiceAmount=amount --set method=bank_transfer
+    \b
+      salesops import receivables ar.csv --create-missing --set status=paid \\
+        --map invoiceNumber=invoice_no --map customerID=account_id \\
+        --map InvoiceDate=invoiced_on --map DueDate=due_date \\
+        --map InvoiceAmount=amount --map InvoiceAmount=collected_amount \\
+        --map SettledDate=last_payment_on
+      salesops import payments ar.csv --set method=bank_transfer \\
+        --map invoiceNumber=receivable_id --map customerID=account_id \\
+        --map SettledDate=received_on --map InvoiceAmount=amount
     """
     from salesops.core.importer import ImportOptions, plan_import, summary
     from salesops.schema import resolve_register
@@ -164,18 +166,26 @@ def import_file(
     )
     header, rows = _read_file(file, sheet, encoding)
     if dry_run:
-        plan = plan_import(header, rows, *_context(ws, reg), options)
+        with _progress(len(rows)) as progress:
+            progress.phase(f"checking {len(rows):,} rows")
+            plan = plan_import(header, rows, *_context(ws, reg), options)
         _refuse_on_errors(plan, fmt, output)
         _show_plan(plan, fmt, output)
         return
     with ws.writing(wait):
-        progress = _progress(len(rows))
-        plan = plan_import(header, rows, *_context(ws, reg), options)
-        _refuse_on_errors(plan, fmt, output)
-        _apply(ws, plan, progress)
-        ws.commit(user=by)
-        if progress is not None:
-            progress.stop()
+        with _progress(len(rows)) as progress:
+            progress.phase(f"checking {len(rows):,} rows")
+            plan = plan_import(header, rows, *_context(ws, reg), options)
+            if plan.errors:
+                progress.stop()
+                _refuse_on_errors(plan, fmt, output)
+            progress.phase(
+                f"adding {len(plan.adds) + len(plan.updates):,} records",
+                len(plan.adds) + len(plan.updates),
+            )
+            _apply(ws, plan, progress)
+            progress.phase("writing the registers")
+            ws.commit(user=by)
     data = summary(plan)
     if fmt == "json":
         write_out(
@@ -393,43 +403,65 @@ def _brief(record: dict[str, Any]) -> str:
 
 
 class _Progress:
-    """A rich progress bar on stderr (only when stderr is a terminal)."""
+    """A rich progress bar on stderr for large files (only when stderr is a terminal).
 
-    def __init__(self, total: int) -> None:
+    `phase(description, total)` starts the next step (no total: a pulsing bar);
+    without a terminal every method does nothing.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.bar = None
+        self.task = None
+        if rows < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
+            return
         from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
             Progress,
             TextColumn,
-            TimeRemainingColumn,
+            TimeElapsedColumn,
         )
 
         self.bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TimeRemainingColumn(),
+            TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
         )
-        self.bar.start()
-        self.task = self.bar.add_task("writing", total=total)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def phase(self, description: str, total: int | None = None) -> None:
+        if self.bar is None:
+            return
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+        self.task = self.bar.add_task(description, total=total)
 
     def advance(self, n: int) -> None:
-        self.bar.advance(self.task, n)
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, n)
 
     def stop(self) -> None:
-        self.bar.stop()
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
-def _progress(rows: int) -> _Progress | None:
-    if rows < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
-        return None
+def _progress(rows: int) -> _Progress:
     return _Progress(rows)
 
 
-def _apply(ws, plan, progress: _Progress | None) -> None:
+def _apply(ws, plan, progress: _Progress) -> None:
     """Append and update the records of `plan` in the workspace tables (not yet committed)."""
     for name, records in plan.created.items():
         table = ws.table(name)
@@ -443,9 +475,10 @@ def _apply(ws, plan, progress: _Progress | None) -> None:
         for head, text in item.user.items():
             _set_user_cell(table, i, positions[head], text, new=True)
         done += 1
-        if progress is not None and done % 500 == 0:
+        if done % 500 == 0:
             progress.advance(500)
     for item in plan.updates:
+        progress.advance(1)
         if item.merged:
             continue
         i = table.find(item.record_id)
