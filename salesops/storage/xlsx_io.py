@@ -1,0 +1,336 @@
+"""xlsx registers: the shapes the rest of salesops uses, and the helpers the readers and writers share.
+
+The work is split by job:
+
+- `xlsx_read`    — `check_xlsx_safe` (hostile-file checks) and `read_xlsx` (values through
+  python-calamine), plus the workbook structure (sheets, styles, relationships).
+- `xlsx_new`     — `write_new_xlsx`: a fresh, formatted register (openpyxl builds the
+  workbook; the cells go through `CellEncoder`, like `patch_xlsx`'s).
+- `xlsx_patch`   — `SheetPatch`: rewrite only the changed rows of the first sheet's XML.
+- `xlsx_package` — the parts that follow a patch: styles, tables, calcChain, content types.
+- `xlsx_zip`     — the zip container: bounded reads, raw copies of untouched members.
+
+This module imports nothing heavy; the functions below load their module on first call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from salesops.errors import StorageError
+
+MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
+# Characters XML 1.0 cannot carry at all (even as &#..; references), plus lone surrogates.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# OOXML reads `_xHHHH_` inside text as an escaped character; a literal one needs its `_` escaped.
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+# Text that needs more than writing as is: markup characters, CR, illegal characters, `_xHHHH_`.
+_TEXT_WORK = re.compile(
+    "[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_"
+)
+
+
+@dataclass
+class ColumnKind:
+    """How a column is written: its type, dropdown labels (enum/bool) and width."""
+
+    type: str  # 'text' | 'date' | 'money' | 'int' | 'pct' | 'enum' | 'bool'
+    choices: list[str] = field(default_factory=list)
+    width: float | None = None
+
+
+@dataclass
+class RawSheet:
+    """A sheet's values as stored: rows[0] is Excel row 1, cells None when empty."""
+
+    rows: list[list]
+    sheet_name: str
+    merged: list[str]
+
+
+def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30) -> None:
+    """Refuse a file that is not a sound xlsx or that is hostile; StorageError naming the file.
+
+    Checks the zip structure (not a zip, truncated, overlapping members), the workbook
+    parts, the declared and actual uncompressed sizes against `max_uncompressed` and
+    against absurd compression ratios (zip bombs), and every XML part for DOCTYPE/ENTITY
+    declarations.
+    """
+    from salesops.storage import xlsx_read
+
+    xlsx_read.check_xlsx_safe(path, max_uncompressed)
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
+    """The values of the first sheet (or of `sheet`) of an xlsx file, after `check_xlsx_safe`.
+
+    Rows are aligned with Excel row numbers (rows[0] is row 1), empty cells are None,
+    trailing empty cells and rows are dropped. Numbers stay as calamine gives them.
+    """
+    from salesops.storage import xlsx_read
+
+    return xlsx_read.read_xlsx(path, sheet)
+
+
+def write_new_xlsx(
+    path: Path,
+    header: list[str],
+    rows: list[list],
+    kinds: list[ColumnKind],
+    sheet_name: str = "Sheet1",
+) -> None:
+    """Write a new register: styled frozen header, filter, dropdowns, number formats, widths.
+
+    Text is always written as text (never a formula); dates as date cells.
+    """
+    from salesops.storage import xlsx_new
+
+    xlsx_new.write_new_xlsx(path, header, rows, kinds, sheet_name)
+
+
+def patch_xlsx(
+    src: Path,
+    dst: Path,
+    updates: dict[int, dict[int, object]],
+    appends: list[list],
+    kinds: list[ColumnKind],
+) -> None:
+    """Write `dst` = `src` with only the first sheet's changed rows rewritten.
+
+    `updates` maps Excel row numbers to {column index (0-based): new value}; `appends` are
+    new rows after the last row holding values. Every other zip member and every untouched
+    row of the sheet XML is copied byte for byte.
+    """
+    from salesops.storage import xlsx_patch
+
+    xlsx_patch.patch_xlsx(src, dst, updates, appends, kinds)
+
+
+# --- helpers shared by the reader and the writers -------------------------------------------
+
+
+def col_letter(index0: int) -> str:
+    """Column letters of a 0-based column index: 0 → 'A', 27 → 'AB'."""
+    n, out = index0 + 1, ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def col_index(letters: str) -> int:
+    """0-based column index of column letters: 'A' → 0, 'ab' → 27."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def parse_cell_ref(ref: str) -> tuple[int, int]:
+    """(Excel row number, 0-based column) of a reference like 'B12' or '$B$12'."""
+    m = _CELL_REF.fullmatch(ref.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), col_index(m.group(1))
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    """(first row, first col, last row, last col) of 'A1:C9' or 'B2' (rows 1-based, cols 0-based)."""
+    a, _, b = ref.partition(":")
+    r0, c0 = parse_cell_ref(a)
+    r1, c1 = parse_cell_ref(b) if b else (r0, c0)
+    return r0, c0, r1, c1
+
+
+def range_ref(r0: int, c0: int, r1: int, c1: int) -> str:
+    """'A1:C9' from (first row, first col, last row, last col); a single cell stays 'B2'."""
+    a, b = f"{col_letter(c0)}{r0}", f"{col_letter(c1)}{r1}"
+    return a if a == b else f"{a}:{b}"
+
+
+def checked_text(value: str, where: str) -> str:
+    """`value` ready for an OOXML string cell (`_xHHHH_` escaped), or StorageError saying why not.
+
+    Refuses characters XML 1.0 cannot carry and text past Excel's 32,767-character limit,
+    rather than writing a file Excel would have to repair.
+    """
+    bad = _ILLEGAL_XML.search(value)
+    if bad:
+        raise StorageError(
+            f"{where}: the text holds the control character U+{ord(bad.group()):04X}, "
+            "which an xlsx file cannot store; remove it"
+        )
+    if len(value) > MAX_CELL_TEXT:
+        raise StorageError(
+            f"{where}: the text has {len(value):,} characters, past Excel's limit of {MAX_CELL_TEXT:,}"
+        )
+    return _OOXML_ESCAPE.sub(r"_x005F_\1", value) if "_x" in value else value
+
+
+def excel_serial(value: dt.date, date1904: bool = False) -> float | int:
+    """The Excel serial number of a date (int) or datetime (float, to the microsecond)."""
+    epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        delta = value - epoch
+        return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+    return (value - epoch.date()).days
+
+
+def xml_text(text: str) -> str:
+    """Element text escaped for XML: &, <, > as entities, CR as &#13; (a raw CR reads back as LF)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r", "&#13;") if "\r" in text else text
+
+
+def number_text(v: float | int) -> str:
+    """A number as an xlsx <v>: integers without a decimal point, floats to full precision."""
+    if type(v) is int:
+        return str(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+class CellEncoder:
+    """Values → <c> elements for one sheet, choosing each cell's style through `styles.ensure`.
+
+    Text becomes an inline string (never a formula), numbers and dates numeric cells (dates
+    with a date format), bool a t="b" cell. Used by patch_xlsx for changed and new rows.
+    """
+
+    def __init__(
+        self, kinds: list[ColumnKind], styles: Any, date1904: bool, label: str, prefix: str = ""
+    ) -> None:
+        self.styles, self.date1904, self.label, self.p = styles, date1904, label, prefix
+        self.need = [
+            "money" if k.type == "money" else "pct" if k.type == "pct" else "number" for k in kinds
+        ]
+        self.letters: list[str] = []
+        self._sattr: dict[bytes | None, str] = {None: ""}
+        self._head_cache: dict[int, tuple[list, list, dict, dict]] = {}
+
+    def letter(self, col: int) -> str:
+        """Column letters, cached."""
+        while len(self.letters) <= col:
+            self.letters.append(col_letter(len(self.letters)))
+        return self.letters[col]
+
+    def _text(self, v: str, row: int, col: int) -> str:
+        p = self.p
+        spaced = v[:1].isspace() or v[-1:].isspace()
+        if len(v) > MAX_CELL_TEXT or _TEXT_WORK.search(v):
+            v = xml_text(checked_text(v, f"{self.label}:{row}: column {self.letter(col)}"))
+        if spaced:
+            return f'<{p}is><{p}t xml:space="preserve">{v}</{p}t></{p}is>'
+        return f"<{p}is><{p}t>{v}</{p}t></{p}is>"
+
+    def cell(self, row: int, col: int, v: Any, s: bytes | None) -> tuple[str, bytes | None]:
+        """The <c> element for value `v` at (row, col) whose current style is `s`; and the style it gets."""
+        p, t = self.p, type(v)
+        if t is str:
+            body, ta = self._text(v, row, col), ' t="inlineStr"'
+        elif t is bool:
+            body, ta = f"<{p}v>{int(v)}</{p}v>", ' t="b"'
+        elif (
+            t is float
+            or t is int
+            or (isinstance(v, (numbers.Real, Decimal)) and not isinstance(v, bool))
+        ):
+            v = (
+                v
+                if t is float or t is int
+                else float(v)
+                if isinstance(v, Decimal) or not isinstance(v, numbers.Integral)
+                else int(v)
+            )
+            if type(v) is float and not math.isfinite(v):
+                raise StorageError(
+                    f"{self.label}:{row}: column {self.letter(col)}: {v} cannot be stored in Excel"
+                )
+            s = self.styles.ensure(s, self.need[col] if col < len(self.need) else "number")
+            body, ta = f"<{p}v>{number_text(v)}</{p}v>", ""
+        elif isinstance(v, dt.date):
+            timed = isinstance(v, dt.datetime) and v.time() != dt.time()
+            s = self.styles.ensure(s, "datetime" if timed else "date")
+            body, ta = f"<{p}v>{number_text(excel_serial(v, self.date1904))}</{p}v>", ""
+        else:
+            raise StorageError(
+                f"{self.label}:{row}: column {self.letter(col)}: cannot store a {t.__name__} in a cell"
+            )
+        return f'<{p}c r="{self.letter(col)}{row}"{self._attr_s(s)}{ta}>{body}</{p}c>', s
+
+    def _heads(self, template: dict[int, bytes | None], n: int) -> tuple[list, list, dict, dict]:
+        """Per-column cell prefixes for new rows: '<c r="B' and what follows the row number."""
+        key = id(template)
+        cached = self._head_cache.get(key)
+        if cached is None or len(cached[0]) < n:
+            p = self.p
+            self.letter(n)
+            pre = [f'<{p}c r="{self.letters[j]}' for j in range(n)]
+            text = [
+                f'"{self._attr_s(template.get(j))} t="inlineStr"><{p}is><{p}t>' for j in range(n)
+            ]
+            cached = self._head_cache[key] = (pre, text, {}, {})
+        return cached
+
+    def _attr_s(self, s: bytes | None) -> str:
+        sa = self._sattr.get(s)
+        if sa is None:
+            sa = self._sattr[s] = f' s="{s.decode()}"'
+        return sa
+
+    def row(self, row: int, values: list, template: dict[int, bytes | None]) -> str:
+        """A whole new <row> of `values` (None and '' cells left out); new cells take the template's styles.
+
+        The hot path of big writes: common types are inlined, the rest go through `cell`.
+        """
+        p, rs = self.p, str(row)
+        pre, text, num, day = self._heads(template, len(values))
+        out = [f'<{p}row r="{rs}">']
+        end_t, end_v = f"</{p}t></{p}is></{p}c>", f"</{p}v></{p}c>"
+        for col, v in enumerate(values):
+            t = type(v)
+            if t is str:
+                if not v:
+                    continue
+                if len(v) > 200 or _TEXT_WORK.search(v) or v[0].isspace() or v[-1].isspace():
+                    out.append(self.cell(row, col, v, template.get(col))[0])
+                else:
+                    out.append(f"{pre[col]}{rs}{text[col]}{v}{end_t}")
+            elif t is float or t is int or t is Decimal:
+                if t is not int:
+                    v = float(v)
+                    if v - v != 0:  # nan, inf
+                        if v == v:
+                            self.cell(row, col, v, None)  # raises
+                        continue
+                mid = num.get(col)
+                if mid is None:
+                    s = self.styles.ensure(
+                        template.get(col), self.need[col] if col < len(self.need) else "number"
+                    )
+                    mid = num[col] = f'"{self._attr_s(s)}><{p}v>'
+                out.append(f"{pre[col]}{rs}{mid}{number_text(v)}{end_v}")
+            elif t is dt.date and not self.date1904:
+                mid = day.get(col)
+                if mid is None:
+                    mid = day[col] = (
+                        f'"{self._attr_s(self.styles.ensure(template.get(col), "date"))}><{p}v>'
+                    )
+                out.append(f"{pre[col]}{rs}{mid}{v.toordinal() - 693594}{end_v}")
+            elif v is not None:
+                out.append(self.cell(row, col, v, template.get(col))[0])
+        if len(out) == 1:
+            return ""
+        out.append(f"</{p}row>")
+        return "".join(out)

@@ -1,0 +1,238 @@
+"""Reading xlsx files safely: hostile-file checks, the workbook's structure, values through calamine.
+
+`check_xlsx_safe` runs before anything else opens a file: it looks at the zip directory
+(`xlsx_zip.ZipDirectory`), the sizes members declare and really inflate to, and the
+prolog of every XML part. `read_xlsx` then lets python-calamine read the values.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from salesops.errors import StorageError
+from salesops.storage.xlsx_io import RawSheet, range_ref
+from salesops.storage.xlsx_zip import ZipDirectory
+
+MAX_RATIO = 200  # a member past this uncompressed:compressed ratio (and past 10 MB) is a bomb
+SMALL_XML = 1 << 20  # XML parts up to this size are parsed whole with defusedxml
+_START_TAG = re.compile(r"<(?![?!])")
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):,.0f} MB" if n >= 1 << 20 else f"{n / 1024:,.1f} KB"
+
+
+def _sniff(head: bytes) -> str:
+    """Why a file that is not a zip was refused, in words that suggest the fix."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "it is an old .xls workbook or a password-protected file; save it as .xlsx without a password"
+    if not head:
+        return "it is empty"
+    sample = head[:4096]
+    for enc in (
+        ("utf-16",) if head.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    ):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if text and sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.95 * len(text):
+            return "it is a text file, perhaps CSV; name it .csv"
+    return "it is not a zip archive"
+
+
+def _xml_prolog_ok(data: bytes) -> bool:
+    """True when the bytes before the root element declare no DTD or entity."""
+    enc = "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        enc = "utf-16"
+    elif data[:1] == b"\x00" or data[1:2] == b"\x00":  # UTF-16 without a byte-order mark
+        enc = "utf-16-be" if data[:1] == b"\x00" else "utf-16-le"
+    text = data[: len(data) // 2 * 2 if enc != "utf-8" else None].decode(enc, "replace")
+    m = _START_TAG.search(re.sub(r"<!--.*?-->", "", text, flags=re.S))
+    prolog = text if m is None else text[: m.start()]
+    return "<!DOCTYPE" not in prolog.upper() and "<!ENTITY" not in prolog.upper()
+
+
+def open_zip(fh: BinaryIO, label: str) -> ZipDirectory:
+    """The zip directory of an open file, or StorageError saying what the file is instead."""
+    fh.seek(0)
+    head = fh.read(4096)
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise StorageError(f"{label} is not a valid xlsx file ({_sniff(head)})")
+    return ZipDirectory(fh, label)
+
+
+def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30) -> None:
+    """The hostile-file checks of `check_xlsx_safe` on an opened zip directory.
+
+    Sizes are the ones the headers declare: a header that understates its member is
+    harmless, because every reader used here (`ZipDirectory.read`, calamine's zip crate,
+    Python's zipfile) stops at the declared size and reports the member as damaged.
+    """
+    label = zd.label
+    total = sum(e.usize for e in zd.entries)
+    if total > max_uncompressed or len(zd.entries) > 100_000:
+        raise StorageError(
+            f"{label} would decompress to {_mb(total)}, past the limit of {_mb(max_uncompressed)}; refusing to read it"
+        )
+    for e in zd.entries:
+        if e.usize > 10 << 20 and e.usize > MAX_RATIO * max(e.csize, 1):
+            raise StorageError(
+                f"{label} would decompress to {_mb(e.usize)} from {_mb(e.csize)} "
+                f"(a ratio of {e.usize // max(e.csize, 1):,}:1), which is a zip bomb; refusing to read it"
+            )
+    for part in ("[Content_Types].xml", workbook_part(zd)):
+        if part not in zd.by_name:
+            raise StorageError(f"{label} is not a complete xlsx workbook: it has no {part}")
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    for e in zd.entries:
+        if not e.name.lower().endswith((".xml", ".rels")):
+            continue
+        if not _xml_prolog_ok(zd.head(e.name)):
+            raise StorageError(
+                f"{label} carries XML entity declarations ({e.name}); refusing to read it"
+            )
+        if e.usize <= SMALL_XML:
+            try:
+                fromstring(zd.read(e.name), forbid_dtd=True)
+            except DefusedXmlException:
+                raise StorageError(
+                    f"{label} carries XML entity declarations ({e.name}); refusing to read it"
+                ) from None
+            except StorageError:  # the member itself is damaged: zd.read says how
+                raise
+            except Exception as exc:  # ParseError: not well-formed
+                raise zd.bad(f"{e.name} is not well-formed XML: {exc}") from None
+
+
+def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30) -> None:
+    """See `xlsx_io.check_xlsx_safe`."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            check_zip(open_zip(fh, path.name), max_uncompressed)
+    except OSError as exc:
+        raise StorageError(f"{path.name} could not be read ({exc.strerror or exc})") from None
+
+
+# --- workbook structure ---------------------------------------------------------------------
+
+
+def parse_xml(data: bytes):
+    """A small XML part as an ElementTree element, refusing DTDs and entities."""
+    from defusedxml.ElementTree import fromstring
+
+    return fromstring(data, forbid_dtd=True)
+
+
+def local(tag: str) -> str:
+    """The local name of a namespaced tag or attribute."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def rels_of(zd: ZipDirectory, part: str) -> dict[str, tuple[str, str]]:
+    """Relationships of a part: Id → (type suffix, target part path)."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in zd.by_name:
+        return {}
+    out = {}
+    for rel in parse_xml(zd.read(rels)):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path)
+    return out
+
+
+def workbook_part(zd: ZipDirectory) -> str:
+    """The workbook part's path, from the package relationships (usually xl/workbook.xml)."""
+    for kind, target in rels_of(zd, "").values():
+        if kind == "officeDocument":
+            return target
+    return "xl/workbook.xml"
+
+
+@dataclass
+class BookParts:
+    """Where the parts the patcher needs live."""
+
+    workbook: str
+    sheets: list[tuple[str, str]]  # (sheet name, part path) in workbook order
+    styles: str | None
+    calc_chain: str | None
+    date1904: bool
+
+
+def book_parts(zd: ZipDirectory) -> BookParts:
+    """The workbook's sheets (in order), styles and calcChain parts, and its date system."""
+    wb_part = workbook_part(zd)
+    if wb_part not in zd.by_name:
+        raise StorageError(f"{zd.label} is not a complete xlsx workbook: it has no {wb_part}")
+    rels = rels_of(zd, wb_part)
+    root = parse_xml(zd.read(wb_part))
+    sheets, date1904 = [], False
+    for el in root.iter():
+        tag = local(el.tag)
+        if tag == "workbookPr":
+            date1904 = el.get("date1904", "0").lower() in ("1", "true")
+        elif tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if local(k) == "id"), "")
+            sheets.append((el.get("name", ""), rels.get(rid, ("", ""))[1]))
+    by_kind = {kind: target for kind, target in rels.values()}
+    return BookParts(wb_part, sheets, by_kind.get("styles"), by_kind.get("calcChain"), date1904)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
+    """See `xlsx_io.read_xlsx`."""
+    path = Path(path)
+    check_xlsx_safe(path)
+    import python_calamine as pc
+
+    try:
+        with pc.CalamineWorkbook.from_path(str(path)) as wb:
+            names = wb.sheet_names
+            if sheet is not None and sheet not in names:
+                raise StorageError(
+                    f"{path.name} has no sheet named {sheet!r}; its sheets are: {', '.join(names)}"
+                )
+            if not names:
+                raise StorageError(f"{path.name} has no sheets")
+            sh = wb.get_sheet_by_name(sheet) if sheet is not None else wb.get_sheet_by_index(0)
+            data = sh.to_python(skip_empty_area=False)
+            merged = sh.merged_cell_ranges or []
+            name = sh.name
+    except StorageError:
+        raise
+    except Exception as exc:  # CalamineError and whatever else a damaged file provokes
+        raise StorageError(f"{path.name} could not be read ({exc})") from exc
+    except BaseException as exc:  # a Rust panic inside calamine arrives as PanicException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise StorageError(f"{path.name} could not be read ({exc})") from exc
+    rows: list[list] = []
+    for row in data:
+        if "" in row:
+            row = [None if c == "" else c for c in row]
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+    while rows and not rows[-1]:
+        rows.pop()
+    shown = [range_ref(a[0] + 1, a[1], b[0] + 1, b[1]) for a, b in merged]
+    return RawSheet(rows, name, shown)
