@@ -3,8 +3,8 @@
 The registers stay the single source of truth. The cache only remembers what
 parsing a register file gave — typed columns as in `storage.fastcsv` — in
 `<workspace>/.salesops/cache/<file>.npz`, stamped with the file's size,
-modification time and inode, the settings that change parsing (`date_order`)
-and the salesops version. Any difference, and the entry is ignored and
+modification time and inode, the settings that change parsing (`date_order`),
+the salesops version and a fingerprint of the parsing code. Any difference, and the entry is ignored and
 rewritten from the file. A file changed less than `RACY_SECONDS` before the
 entry would be written is not cached at all: a second change within the
 file-system's timestamp granularity could otherwise keep size and mtime.
@@ -15,6 +15,8 @@ cache: an unreadable or unwritable entry is skipped.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import time
@@ -35,6 +37,36 @@ RACY_SECONDS = 2.0
 _TEXT_PARTS = ("codes", "blob", "offsets", "hashes", "hashes2")
 
 
+# the modules whose code decides what a register parses to: an entry made by other code is not trusted
+_CODE = (
+    "values.py",
+    "schema.py",
+    "storage/table.py",
+    "storage/csv_io.py",
+    "storage/xlsx_read.py",
+    "storage/frames.py",
+    "storage/fastcsv.py",
+    "storage/framecache.py",
+    "storage/cache.py",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """A fingerprint of the parsing code (sizes and mtimes of its modules)."""
+    import salesops
+
+    base = Path(salesops.__file__).parent
+    parts = []
+    for rel in _CODE:
+        try:
+            st = (base / rel).stat()
+            parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{rel}:-")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
 def stamp(path: Path, date_order: str) -> dict | None:
     """What must be unchanged for an entry of `path` to be trusted (None if missing)."""
     from salesops import __version__
@@ -46,6 +78,7 @@ def stamp(path: Path, date_order: str) -> dict | None:
     return {
         "format": FORMAT,
         "version": __version__,
+        "code": code_stamp(),
         "size": st.st_size,
         "mtime_ns": st.st_mtime_ns,
         "ino": st.st_ino,
