@@ -278,6 +278,21 @@ def test_every_bad_row_is_reported_with_value_and_expectation(tmp_path):
     ) == ["salesops.toml"]
 
 
+def test_text_no_cell_can_hold_is_refused_before_writing(tmp_path):
+    root = make_workspace(tmp_path / "ws", "xlsx")
+    src = write_csv(
+        tmp_path / "in.csv",
+        [["company", "notes"], ["甲", "ok"], ["乙", "ring\x07 twice"], ["丙", "x" * 40_000]],
+    )
+    proc = run_cli("import", "leads", str(src), ws=root, check=1)
+    assert proc.stderr.splitlines() == [
+        "error: in.csv row 3, notes: the text holds the control character U+0007, which a spreadsheet cell cannot hold; remove it",
+        "error: in.csv row 4, notes: the text has 40,000 characters, past the limit of 32,767 characters a spreadsheet cell can hold",
+        "error: nothing imported: 2 errors in 2 rows of in.csv",
+    ]
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == ["salesops.toml"]
+
+
 def test_dry_run_writes_nothing_and_shows_the_plan(ws, tmp_path):
     src = write_csv(tmp_path / "in.csv", MESSY, "gb18030")
     before = tree_digest(ws)

@@ -144,6 +144,7 @@ def import_file(
     """
     from salesops.core.importer import ImportOptions, plan_import, summary
     from salesops.schema import resolve_register
+    from salesops.storage.table import text_fault
     from salesops.storage.workspace import today
 
     check_choice("--format", fmt, RECORD_FORMATS)
@@ -163,6 +164,7 @@ def import_file(
         create_missing=create_missing,
         on_duplicate=on_duplicate,
         today=today(),
+        text_fault=text_fault,
     )
     header, rows = _read_file(file, sheet, encoding)
     if dry_run:

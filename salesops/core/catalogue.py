@@ -82,6 +82,14 @@ CODES: tuple[Code, ...] = (
     ),
     Code("bad-bool", ERROR, "Not yes or no", "The cell is not yes/no (是/否).", "both"),
     Code(
+        "bad-text",
+        ERROR,
+        "Text a cell cannot hold",
+        "The text holds a control character, or is longer than the 32,767 characters a "
+        "spreadsheet cell holds; it is kept as it is, but must be fixed by hand.",
+        "both",
+    ),
+    Code(
         "bad-enum",
         ERROR,
         "Unknown value",

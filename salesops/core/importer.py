@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -133,6 +133,9 @@ class ImportOptions:
     create_missing: bool = False
     on_duplicate: str = "error"
     today: dt.date = dt.date(2000, 1, 1)
+    # why a text cannot be stored in a cell (control characters, too long), or None;
+    # the CLI passes storage.table.text_fault
+    text_fault: Callable[[str], str | None] | None = None
 
 
 # ---------------------------------------------------------------- outputs
@@ -316,6 +319,12 @@ def plan_import(
                         ids.at[idx],
                     )
                 )
+
+    if options.text_fault is not None:
+        texts = {name: s for name, s in typed.items() if s.dtype == object}
+        texts |= {h: values.parse_text_series(raw[j]) for j, h in users.items()}
+        for name, s in texts.items():
+            _text_faults(plan, s, options, excel_rows, ids, where.get(name, name))
 
     # 4. references and owners
     created: dict[str, dict[str, str]] = {}  # register → name key → new ID
@@ -518,6 +527,29 @@ def parse_series(col: Column, s: pd.Series, date_order: str) -> tuple[pd.Series,
         bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else pd.Series(bad, index=s.index)
     )
     return out, bad, phrase
+
+
+def _text_faults(
+    plan: Plan, s: pd.Series, options: ImportOptions, excel_rows, ids, column: str
+) -> None:
+    """Problems for texts no spreadsheet cell can hold (checked once per distinct text)."""
+    assert options.text_fault is not None
+    faults = {u: options.text_fault(u) for u in s.dropna().unique() if isinstance(u, str)}
+    faults = {u: f for u, f in faults.items() if f}
+    if not faults:
+        return
+    for idx, text in s[s.isin(list(faults))].items():
+        plan.problems.append(
+            Problem(
+                ERROR,
+                "bad-text",
+                faults[text],
+                options.file,
+                int(excel_rows.at[idx]),
+                column,
+                ids.at[idx],
+            )
+        )
 
 
 def _show(cell: Any) -> str:
