@@ -1,0 +1,792 @@
+"""Cell values: parse what a register holds, format what we write back.
+
+Every parser takes what a cell can hold (text from CSV; str, int, float, bool,
+date, datetime or time from xlsx; None) and returns the typed value, None for
+a blank cell, or raises `BadValue` whose text is the "what is wrong" phrase
+("is not a date"). Blank means None or whitespace-only text; words such as
+"NA", "null" or "nan" are text, never blank.
+
+The `*_series` functions do the same for a whole pandas column at once and
+agree with the scalar parsers on every value; they take the common shapes
+(ISO dates, plain numbers) in bulk and hand only the leftovers to the scalar
+parser. pandas is imported inside them, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import warnings
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as its column's type; str() is the phrase."""
+
+
+NOT_A_DATE = "is not a date"
+NOT_MONEY = "is not an amount of money"
+NOT_WHOLE = "is not a whole number"
+NOT_PCT = "is not a percentage between 0 and 100"
+NOT_BOOL = "is not yes or no"
+
+CENT = Decimal("0.01")
+MONEY_LIMIT = Decimal(10) ** 15  # |amount| must stay below; keeps cents inside Int64
+INT_LIMIT = 2**63 - 1  # whole numbers must fit Int64
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+MAX_SERIAL = 2958465  # 9999-12-31
+
+# --------------------------------------------------------------------- helpers
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars → the Python scalar they hold (repr(np.float64) is not a number)."""
+    if type(v).__module__ == "numpy" and hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _is_blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, float):
+        return v != v  # NaN: a missing cell from pandas, never typed text
+    if isinstance(v, Decimal):
+        return v.is_nan()
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+_ANY_DIGIT = re.compile(r"\d")
+_WS = re.compile(r"\s+")
+
+
+def _norm(s: str) -> str:
+    """NFKC (full-width forms), every Unicode decimal digit as ASCII, stripped."""
+    s = unicodedata.normalize("NFKC", s)
+    if not s.isascii():
+        s = _ANY_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), s)
+    return s.strip()
+
+
+# ------------------------------------------------------------------------ text
+
+
+def parse_text(v: Any) -> str | None:
+    """The text of a cell: stripped; numbers without a spurious ".0"; dates ISO."""
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0):
+            return v.date().isoformat()
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M:%S")
+    return str(v).strip() or None
+
+
+# ----------------------------------------------------------------------- dates
+
+
+def excel_serial_to_date(n: float) -> dt.date:
+    """The date of an Excel 1900-system serial (1 … 2958465); the fraction is the time."""
+    n = _plain(n)
+    if isinstance(n, bool) or not isinstance(n, int | float | Decimal) or _is_blank(n):
+        raise BadValue(NOT_A_DATE)
+    if not 1 <= n < MAX_SERIAL + 1:
+        raise BadValue(NOT_A_DATE)
+    return EXCEL_EPOCH + dt.timedelta(days=int(n))
+
+
+def date_to_excel_serial(d: dt.date) -> int:
+    """The Excel 1900-system serial of a date (a datetime counts as its date)."""
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return (d - EXCEL_EPOCH).days
+
+
+_TIME = (
+    r"(?:(?:T|\s+)(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})"
+    r"(?::(?P<S>[0-9]{2})(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+_YEAR_FIRST = re.compile(
+    r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})" + _TIME
+)
+_CHINESE = re.compile(
+    r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]?" + _TIME
+)
+_YEAR_LAST = re.compile(
+    r"(?P<a>[0-9]{1,2})(?P<sep>[-/.])(?P<b>[0-9]{1,2})(?P=sep)(?P<y>[0-9]{4}|[0-9]{2})" + _TIME
+)
+_COMPACT = re.compile(r"[0-9]{8}")
+_SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
+_MONTH_NAME = re.compile(
+    r"(?<![a-z])(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])",
+    re.IGNORECASE,
+)
+_YEAR4 = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
+
+
+def _ymd(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _time_ok(match: re.Match) -> bool:
+    h, m, s = match.group("H"), match.group("M"), match.group("S")
+    return h is None or (int(h) < 24 and int(m) < 60 and (s is None or int(s) < 60))
+
+
+def _check_order(date_order: str) -> str:
+    order = str(date_order).upper()
+    if order not in ("MDY", "DMY"):
+        raise ValueError(f"date_order must be MDY or DMY, not {date_order!r}")
+    return order
+
+
+def _date_from_text(s: str, order: str) -> dt.date:
+    s = _norm(s)
+    for pattern in (_YEAR_FIRST, _CHINESE):
+        m = pattern.fullmatch(s)
+        if m:
+            d = _ymd(int(m["y"]), int(m["m"]), int(m["d"]))
+            if d is None or not _time_ok(m):
+                raise BadValue(NOT_A_DATE)
+            return d
+    if _COMPACT.fullmatch(s):
+        d = _ymd(int(s[:4]), int(s[4:6]), int(s[6:]))
+        if d is None:
+            raise BadValue(NOT_A_DATE)
+        return d
+    if _SERIAL.fullmatch(s):
+        return excel_serial_to_date(float(s))
+    m = _YEAR_LAST.fullmatch(s)
+    if m:
+        year = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
+        a, b = int(m["a"]), int(m["b"])
+        month, day = (a, b) if order == "MDY" else (b, a)
+        d = _ymd(year, month, day)
+        if not _time_ok(m):
+            raise BadValue(NOT_A_DATE)
+        if d is not None:
+            return d
+        if _ymd(year, day, month) is not None:
+            shown = "M/D/YYYY" if order == "MDY" else "D/M/YYYY"
+            raise BadValue(
+                f"is not a date in {shown} order (date_order = {order}); write it as YYYY-MM-DD"
+            )
+        raise BadValue(NOT_A_DATE)
+    if _MONTH_NAME.search(s) and _YEAR4.search(s):
+        return _date_from_words(s)
+    raise BadValue(NOT_A_DATE)
+
+
+def _date_from_words(s: str) -> dt.date:
+    """'Nov 5, 2026', '5 November 2026' via dateutil; every part must be written."""
+    from dateutil import parser
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            one = parser.parse(s, default=dt.datetime(2000, 1, 1))
+            two = parser.parse(s, default=dt.datetime(2004, 2, 2))
+    except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+        raise BadValue(NOT_A_DATE) from exc
+    if one.date() != two.date():  # a part came from the default: no day, month or year
+        raise BadValue(NOT_A_DATE)
+    return one.date()
+
+
+def parse_date(v: Any, date_order: str = "MDY") -> dt.date | None:
+    """A date from a date/datetime, an Excel serial or text (ISO, 2026/11/5, 2026年11月5日,
+    20261105, 11/5/2026 in `date_order`, 'Nov 5, 2026'); None when blank."""
+    order = _check_order(date_order)
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        return _date_from_text(v, order)
+    if isinstance(v, bool) or not isinstance(v, int | float | Decimal):
+        raise BadValue(NOT_A_DATE)
+    return excel_serial_to_date(v)
+
+
+# --------------------------------------------------------------------- numbers
+
+_MANTISSA = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_NUMBER = re.compile(_MANTISSA + r"(?:[eE][+-]?[0-9]+)?")
+_CURRENCY_PREFIXES = ("人民币", "rmb", "cny", "¥", "$", "€")
+_CURRENCY_SUFFIXES = ("人民币", "rmb", "cny")
+
+
+def _take_sign(s: str) -> tuple[str, str]:
+    return (s[0], s[1:]) if s[:1] in ("+", "-") else ("", s)
+
+
+def _wrapped(s: str) -> bool:
+    return len(s) >= 2 and s[0] == "(" and s[-1] == ")"
+
+
+def _decimal_text(s: str, phrase: str, *, money: bool = False, pct: bool = False) -> Decimal:
+    """The exact Decimal of a number written as text (commas, sign, parentheses;
+    with `money` also currency marks and 元/万/亿; with `pct` a trailing %)."""
+    s = _WS.sub("", _norm(s)).replace("\u2212", "-")
+    if pct:
+        s = s.removesuffix("%")
+    negative = False
+    if money and _wrapped(s):
+        negative, s = True, s[1:-1]
+    sign, s = _take_sign(s)
+    mult = 1
+    if money:
+        low = s.casefold()
+        for mark in _CURRENCY_PREFIXES:
+            if low.startswith(mark):
+                s = s[len(mark) :]
+                break
+        if not sign:
+            sign, s = _take_sign(s)
+        if not sign and not negative and _wrapped(s):
+            negative, s = True, s[1:-1]
+        low = s.casefold()
+        for mark in _CURRENCY_SUFFIXES:
+            if low.endswith(mark):
+                s = s[: -len(mark)]
+                break
+        s = s.removesuffix("元")
+        if s.endswith("万"):
+            mult, s = 10**4, s[:-1]
+        elif s.endswith("亿"):
+            mult, s = 10**8, s[:-1]
+    if (negative and sign) or not _NUMBER.fullmatch(s):
+        raise BadValue(phrase)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        try:
+            d = Decimal(s.replace(",", ""))
+            d = d * mult if mult != 1 else d
+        except (ArithmeticError, ValueError) as exc:  # decimal.Overflow and friends
+            raise BadValue(phrase) from exc
+    return -d if (negative or sign == "-") else d
+
+
+def _decimal_of(v: Any, phrase: str, **kinds: bool) -> Decimal:
+    """Exact Decimal of a non-blank cell (floats through their shortest repr)."""
+    if isinstance(v, bool):
+        raise BadValue(phrase)
+    if isinstance(v, Decimal):
+        d = v
+    elif isinstance(v, int):
+        d = Decimal(v)
+    elif isinstance(v, float):
+        d = Decimal(repr(v))
+    elif isinstance(v, str):
+        d = _decimal_text(v, phrase, **kinds)
+    else:
+        raise BadValue(phrase)
+    if not d.is_finite():
+        raise BadValue(phrase)
+    return d
+
+
+def _to_cents(d: Decimal, phrase: str) -> Decimal:
+    if d.copy_abs() >= MONEY_LIMIT:
+        raise BadValue(phrase)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        q = d.quantize(CENT, rounding=ROUND_HALF_UP)
+    return q if q else abs(q)  # no "-0.00"
+
+
+def parse_money(v: Any) -> Decimal | None:
+    """An amount to the cent (ROUND_HALF_UP) from a number or text such as
+    '¥1,234.50', '1234元', '12.5万', '(50)'; None when blank."""
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    return _to_cents(_decimal_of(v, NOT_MONEY, money=True), NOT_MONEY)
+
+
+def parse_pct(v: Any) -> Decimal | None:
+    """A percentage 0–100 to 0.01, from 30, '30', '30%' or '３０％'; None when blank."""
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    d = _to_cents(_decimal_of(v, NOT_PCT, money=True, pct=True), NOT_PCT)
+    if not 0 <= d <= 100:
+        raise BadValue(NOT_PCT)
+    return d
+
+
+def parse_int(v: Any) -> int | None:
+    """A whole number from 12, 12.0, '12', '1,200' or '１２'; None when blank."""
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    d = _decimal_of(v, NOT_WHOLE)
+    if not -INT_LIMIT - 1 <= d <= INT_LIMIT or d != d.to_integral_value():
+        raise BadValue(NOT_WHOLE)
+    return int(d)
+
+
+_TRUE = frozenset({"yes", "y", "true", "1", "是", "在职"})
+_FALSE = frozenset({"no", "n", "false", "0", "否", "离职"})
+
+
+def parse_bool(v: Any) -> bool | None:
+    """yes/no, y/n, true/false, 1/0, 是/否, 在职/离职 (any case), bools, 1/0 numbers."""
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float | Decimal) and v in (0, 1):
+        return v == 1
+    if isinstance(v, str):
+        word = _norm(v).casefold()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise BadValue(NOT_BOOL)
+
+
+# ------------------------------------------------------------------ normalisers
+
+_HEADER_RUNS = re.compile(r"[\s\-_]+")
+
+
+def normalize_header(s: str) -> str:
+    """The matching key of a header: NFKC, stripped, casefolded, spaces/-/_ runs as '_'."""
+    text = s if isinstance(s, str) else (parse_text(s) or "")
+    text = unicodedata.normalize("NFKC", text).strip().strip("\ufeff\u200b").strip()
+    return _HEADER_RUNS.sub("_", text.casefold())
+
+
+def normalize_phone(s: Any) -> str | None:
+    """The digits of a phone number, without a leading 86/0086/+86 before 11 digits."""
+    text = parse_text(s)
+    if text is None:
+        return None
+    digits = re.sub(r"[^0-9]", "", _norm(text))
+    if not digits:
+        return None
+    for code in ("0086", "86"):
+        if digits.startswith(code) and len(digits) - len(code) == 11:
+            return digits[len(code) :]
+    return digits
+
+
+def normalize_email(s: Any) -> str | None:
+    """An e-mail address for matching: NFKC, stripped, lower case; None when blank."""
+    text = parse_text(s)
+    return unicodedata.normalize("NFKC", text).strip().lower() if text else None
+
+
+_CN_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+_LATIN_FORMS = re.compile(
+    r"(?:^|(?<=[^a-z0-9]))(?:co ?ltd|co ?limited|ltd|limited|inc|llc|corporation|corp|gmbh)$"
+)
+
+
+def normalize_company(s: Any) -> str | None:
+    """A company name for matching: NFKC, casefolded, no spaces or punctuation,
+    one trailing legal form (有限公司, Co., Ltd., Inc, GmbH …) dropped."""
+    text = parse_text(s)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # punctuation becomes a space first so "Co.,Ltd" and "co ltd" compare equal,
+    # and a Latin legal form only counts as its own word ("Zinc" keeps its "inc")
+    words = "".join(" " if unicodedata.category(c)[0] in "PZC" else c for c in text).split()
+    spaced = " ".join(words)
+    base = spaced
+    for form in _CN_FORMS:
+        if spaced.endswith(form):
+            base = spaced[: -len(form)]
+            break
+    else:
+        m = _LATIN_FORMS.search(spaced)
+        if m:
+            base = spaced[: m.start()]
+    key = base.replace(" ", "") or spaced.replace(" ", "")
+    return key or None
+
+
+_NUMBERISH = re.compile(r"[0-9.][0-9 .,()/+\-%eE]*")
+
+
+def is_formula_like(s: str) -> bool:
+    """Text a spreadsheet would run as a formula: starts with '=', '@', a tab or CR,
+    or with '+'/'-' not followed by a plain number ('+86 138 0013 8000', '-12.5' are fine)."""
+    if not isinstance(s, str) or not s:
+        return False
+    if s[0] in "=@\t\r":
+        return True
+    if s[0] in "+-":
+        return not _NUMBERISH.fullmatch(s[1:])
+    return False
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def format_money(d: Decimal) -> str:
+    """Plain two-decimal text for CSV/JSON: '1234.50', '-5.00'; '' for None."""
+    if d is None:
+        return ""
+    if not isinstance(d, Decimal):
+        d = Decimal(repr(float(d))) if isinstance(d, float) else Decimal(d)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        q = d.quantize(CENT, rounding=ROUND_HALF_UP)
+    return format(q if q else abs(q), "f")
+
+
+_SYMBOLS = {"CNY": "¥", "RMB": "¥", "人民币": "¥", "USD": "$", "EUR": "€"}
+
+
+def format_money_display(d: Decimal | None, currency: str = "CNY") -> str:
+    """Money for people: '¥1,234.50', '-$5.00', 'GBP 1,234.50'; '' for None."""
+    if d is None:
+        return ""
+    plain = format_money(d)
+    sign, digits = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+    whole, cents = digits.split(".")
+    number = f"{int(whole):,}.{cents}"
+    code = (currency or "CNY").strip().upper() or "CNY"
+    symbol = _SYMBOLS.get(code)
+    return f"{sign}{symbol}{number}" if symbol else f"{code} {sign}{number}"
+
+
+def split_by_pct(total: Decimal, pcts: list[Decimal]) -> list[Decimal]:
+    """Split `total` by percentages: each part rounded half-up to the cent, the last
+    part the remainder, so the parts always sum exactly to `total`."""
+    if not pcts:
+        return []
+    with localcontext() as ctx:
+        ctx.prec = 80
+        pcts = [p if isinstance(p, Decimal) else Decimal(str(p)) for p in pcts]
+        parts = [(total * p / 100).quantize(CENT, rounding=ROUND_HALF_UP) for p in pcts[:-1]]
+        parts.append(total - sum(parts, Decimal(0)))
+    return parts
+
+
+# ------------------------------------------------------------------ vectorised
+# Each column is built as int64 values (cents, whole numbers, or days since
+# 1970-01-01) with a missing mask and a bad mask. Bulk paths fill what numpy can
+# do exactly; the scalar parser fills the rest, once per distinct string.
+
+_BLANK, _STR, _NUM, _DATE, _OTHER = range(5)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+class _Column:
+    """int64 values with missing and bad masks, being filled for one column."""
+
+    def __init__(self, n: int):
+        import numpy as np
+
+        self.values = np.zeros(n, dtype=np.int64)
+        self.missing = np.ones(n, dtype=bool)
+        self.bad = np.zeros(n, dtype=bool)
+
+    def put(self, positions, values, ok) -> None:
+        """Store values[ok] at positions[ok]."""
+        self.values[positions[ok]], self.missing[positions[ok]] = values[ok], False
+
+    def scalar(self, fn, positions, vals, convert, *args, texts: bool = False) -> None:
+        """fn(v, *args) stored via convert, for each value; once per distinct value when
+        all are `texts` (other values may not be merged: 1 == 1.0 == True)."""
+        import numpy as np
+        import pandas as pd
+
+        if texts and len(vals):
+            codes, uniques = pd.factorize(vals)
+        else:
+            codes, uniques = np.arange(len(vals)), vals
+        part = _Column(len(uniques))
+        for j, v in enumerate(uniques):
+            try:
+                r = fn(v, *args)
+            except BadValue:
+                part.bad[j] = True
+                continue
+            if r is not None:
+                part.values[j], part.missing[j] = convert(r), False
+        self.take(positions, part, codes)
+
+    def take(self, positions, part: _Column, codes) -> None:
+        """Copy part's entries `codes` to `positions`."""
+        self.values[positions] = part.values[codes]
+        self.missing[positions] = part.missing[codes]
+        self.bad[positions] = part.bad[codes]
+
+    def series(self, index, name):
+        """(nullable Int64 values, bool bad mask)."""
+        import pandas as pd
+
+        values = pd.arrays.IntegerArray(self.values, self.missing.copy())
+        return pd.Series(values, index=index, name=name), pd.Series(
+            self.bad, index=index, name=name
+        )
+
+
+def _kinds(s: pd.Series):
+    """Per element: blank, str, plain number, date/datetime or other (numpy int8)."""
+    import numpy as np
+    import pandas as pd
+
+    kind = None
+    if pd.api.types.is_bool_dtype(s.dtype):
+        kind = _OTHER
+    elif pd.api.types.is_numeric_dtype(s.dtype):
+        kind = _NUM
+    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        kind = _STR
+    if kind is not None:
+        return np.where(s.isna().to_numpy(), _BLANK, kind).astype(np.int8)
+    table = {str: _STR, type(None): _BLANK, int: _NUM, float: _NUM, np.float64: _NUM}
+    table.update({np.int64: _NUM, dt.date: _DATE, dt.datetime: _DATE, pd.Timestamp: _DATE})
+    get = table.get
+    return np.fromiter((get(type(v), _OTHER) for v in s.to_numpy(dtype=object)), np.int8, len(s))
+
+
+def _numbers(s: pd.Series, positions):
+    """float64 of the numbers at positions, or None when one does not fit a float."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)[positions]
+    try:
+        return np.asarray(s.iloc[positions].to_numpy(dtype=object), dtype=np.float64)
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
+def _split(s: pd.Series):
+    """(kinds, positions of text, the texts as an object array) of an untyped column."""
+    import numpy as np
+
+    kinds = _kinds(s)
+    idx = np.flatnonzero(kinds == _STR)
+    return kinds, idx, s.iloc[idx].to_numpy(dtype=object)
+
+
+def _serial_days(x):
+    """Days since 1970 of Excel serials, and which are in range (NaN is neither)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        ok = (x >= 1) & (x < MAX_SERIAL + 1)
+        days = np.where(ok, np.floor(np.where(ok, x, 0)), 0).astype(np.int64)
+    return days + (EXCEL_EPOCH.toordinal() - _EPOCH_ORDINAL), ok
+
+
+def _days_of(d: dt.date) -> int:
+    return d.toordinal() - _EPOCH_ORDINAL
+
+
+def parse_date_series(s: pd.Series, date_order: str = "MDY") -> tuple[pd.Series, pd.Series]:
+    """parse_date over a column: (datetime64[ns] with NaT, bool mask of non-blank cells
+    that are not dates). Agrees with parse_date on every cell, except that dates
+    datetime64[ns] cannot hold (before 1677-09-22, after 2262-04-11) count as bad."""
+    import numpy as np
+    import pandas as pd
+
+    order = _check_order(date_order)
+    n = len(s)
+    col = _Column(n)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_localize(None)  # the wall-clock date, as datetime.date() gives
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        days = s.to_numpy().astype("datetime64[D]")
+        col.put(np.arange(n), days.astype(np.int64), ~np.isnat(days))
+    else:
+        kinds, idx, strs = _split(s)
+        if len(idx):  # dates repeat: parse each distinct text once
+            codes, uniques = pd.factorize(strs)
+            part = _Column(len(uniques))
+            u = pd.Series(uniques, dtype=object)
+            iso = (u.str.len() == 10) & (u.str[4] == "-") & (u.str[7] == "-")
+            where = np.flatnonzero(iso.to_numpy(dtype=bool))
+            stamps = pd.to_datetime(u.iloc[where], format="%Y-%m-%d", errors="coerce")
+            days = stamps.to_numpy().astype("datetime64[D]")
+            hit = ~np.isnat(days)
+            part.put(where, days.astype(np.int64), hit)
+            rest = np.setdiff1d(np.arange(len(uniques)), where[hit])
+            part.scalar(parse_date, rest, uniques[rest], _days_of, order)
+            col.take(idx, part, codes)
+        num = np.flatnonzero(kinds == _NUM)
+        x = _numbers(s, num)
+        if x is not None:
+            days, ok = _serial_days(x)
+            col.put(num, days, ok)
+            col.bad[num] = ~ok & ~np.isnan(x)
+            num = num[:0]
+        when = np.flatnonzero(kinds == _DATE)
+        if len(when):
+            vals = s.iloc[when].to_numpy(dtype=object)
+            ordinals = np.fromiter((v.toordinal() for v in vals), np.int64, len(when))
+            col.put(when, ordinals - _EPOCH_ORDINAL, np.ones(len(when), dtype=bool))
+        other = np.concatenate([np.flatnonzero(kinds == _OTHER), num])
+        col.scalar(parse_date, other, s.iloc[other].to_numpy(dtype=object), _days_of, order)
+    lo, hi = _days_of(pd.Timestamp.min.date()) + 1, _days_of(pd.Timestamp.max.date())
+    outside = ~col.missing & ((col.values < lo) | (col.values > hi))
+    days = col.values.astype("datetime64[D]")
+    days[col.missing | outside] = np.datetime64("NaT")
+    out = pd.Series(days.astype("datetime64[ns]"), index=s.index, name=s.name)
+    return out, pd.Series(col.bad | outside, index=s.index, name=s.name)
+
+
+def _float_cents(x):
+    """Cents of floats whose half-up rounding is unambiguous, and where that holds.
+    Floats within a hair of a half cent, or too large, are left to the scalar parser."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 100.0
+        a = np.abs(y)
+        whole = np.floor(a)
+        frac = a - whole
+        ok = np.isfinite(x) & (np.abs(x) < 1e11) & (np.abs(frac - 0.5) > 0.01)
+        rounded = np.where(frac > 0.5, whole + 1, whole)
+        cents = np.where(ok, np.where(y < 0, -rounded, rounded), 0).astype(np.int64)
+    return cents, ok
+
+
+def _whole_floats(x):
+    """int64 of floats that are whole and small enough to be exact, and where."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(x) & (np.abs(x) < 1e15) & (x == np.floor(x))
+    return np.where(ok, x, 0).astype(np.int64), ok
+
+
+def _plain_digits(strs):
+    """Which texts hold no '.' and no exponent (their float is exact when whole)."""
+    import numpy as np
+
+    marks = (("." in v or "e" in v or "E" in v) for v in strs)
+    return ~np.fromiter(marks, bool, len(strs))
+
+
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+
+
+def _numeric_text(col: _Column, positions, strs, scalar, convert, floats, exact_text, distinct):
+    """Numeric text into `col`: plain numbers (and '1,234.50' whose commas group as
+    parse_money expects) in bulk through float64, the rest through `scalar`."""
+    import numpy as np
+    import pandas as pd
+
+    text = [v.replace(",", "") if "," in v and _GROUPED.fullmatch(v) else v for v in strs]
+    x = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=np.float64)
+    values, ok = floats(x)
+    if exact_text is not None:
+        ok &= exact_text(text)
+    col.put(positions, values, ok)
+    left = np.flatnonzero(~ok)
+    col.scalar(scalar, positions[left], strs[left], convert, texts=not distinct)
+
+
+def _numeric_series(s: pd.Series, scalar, convert, floats, exact_text=None, repeats=False):
+    """The money/int/pct series: numbers in bulk through `floats` (float64 → int64
+    values, and where that is exact), text through _numeric_text (once per distinct
+    text when values `repeats`), anything else through `scalar`."""
+    import numpy as np
+    import pandas as pd
+
+    col = _Column(len(s))
+    kinds, idx, strs = _split(s)
+    if len(idx) and repeats:
+        codes, uniques = pd.factorize(strs)
+        part = _Column(len(uniques))
+        everything = np.arange(len(uniques))
+        _numeric_text(part, everything, uniques, scalar, convert, floats, exact_text, True)
+        col.take(idx, part, codes)
+    elif len(idx):
+        _numeric_text(col, idx, strs, scalar, convert, floats, exact_text, False)
+    num = np.flatnonzero(kinds == _NUM)
+    x = _numbers(s, num)
+    if x is not None:
+        values, ok = floats(x)
+        col.put(num, values, ok)
+        num = num[~ok]
+    other = np.concatenate([np.flatnonzero((kinds == _OTHER) | (kinds == _DATE)), num])
+    col.scalar(scalar, other, s.iloc[other].to_numpy(dtype=object), convert)
+    return col.series(s.index, s.name)
+
+
+def _cents_of(d: Decimal) -> int:
+    return int(d * 100)
+
+
+def parse_money_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """parse_money over a column: (nullable Int64 of CENTS, bool mask of non-blank
+    cells that are not amounts). Agrees with parse_money on every cell."""
+    return _numeric_series(s, parse_money, _cents_of, _float_cents)
+
+
+def parse_pct_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """parse_pct over a column: (nullable Int64 of hundredths of a percent, bool mask
+    of non-blank cells that are not percentages 0–100). Agrees with parse_pct."""
+
+    def floats(x):
+        c, ok = _float_cents(x)
+        return c, ok & (c >= 0) & (c <= 10000)  # the rest: parse_pct says why
+
+    return _numeric_series(s, parse_pct, _cents_of, floats, repeats=True)
+
+
+def parse_int_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """parse_int over a column: (nullable Int64, bool mask of non-blank cells that
+    are not whole numbers). Agrees with parse_int on every cell."""
+    import pandas as pd
+
+    if pd.api.types.is_signed_integer_dtype(s.dtype):
+        col = _Column(0)
+        col.missing = s.isna().to_numpy().copy()
+        col.values = s.to_numpy(dtype="int64", na_value=0).copy()
+        col.bad = col.missing & False
+        return col.series(s.index, s.name)
+    return _numeric_series(s, parse_int, int, _whole_floats, _plain_digits, repeats=True)
+
+
+def parse_text_series(s: pd.Series) -> pd.Series:
+    """parse_text over a column: an object series of stripped text, None for blank."""
+    import numpy as np
+    import pandas as pd
+
+    vals = s.to_numpy(dtype=object)
+    out = np.empty(len(vals), dtype=object)
+    out[:] = [(v.strip() or None) if type(v) is str else parse_text(v) for v in vals]
+    return pd.Series(out, index=s.index, name=s.name, dtype=object)

@@ -1,0 +1,795 @@
+"""The value layer: every accepted spelling, every error phrase, and proofs that
+the column-at-once parsers agree with the one-cell parsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from salesops import values as V
+from salesops.values import BadValue
+
+D = Decimal
+BAD = "bad"
+NOT_DATE = "is not a date"
+MDY_ORDER = "is not a date in M/D/YYYY order (date_order = MDY); write it as YYYY-MM-DD"
+DMY_ORDER = "is not a date in D/M/YYYY order (date_order = DMY); write it as YYYY-MM-DD"
+
+
+def outcome(fn, v, *args):
+    """fn(v) or BAD, so tables can hold both."""
+    try:
+        return fn(v, *args)
+    except BadValue:
+        return BAD
+
+
+def phrase(fn, v, *args) -> str:
+    with pytest.raises(BadValue) as info:
+        fn(v, *args)
+    return str(info.value)
+
+
+# ----------------------------------------------------------------------- blanks
+
+NOT_BLANK_WORDS = ["NA", "N/A", "#N/A", "None", "null", "nan"]
+
+
+@pytest.mark.parametrize(
+    "fn", [V.parse_text, V.parse_date, V.parse_money, V.parse_int, V.parse_pct, V.parse_bool]
+)
+@pytest.mark.parametrize(
+    "blank", [None, "", "   ", "\t\n", "\u3000", float("nan"), D("NaN"), pd.NA, pd.NaT]
+)
+def test_blank_is_none_for_every_parser(fn, blank):
+    assert fn(blank) is None
+
+
+@pytest.mark.parametrize("word", NOT_BLANK_WORDS)
+def test_na_words_are_text_not_blank(word):
+    assert V.parse_text(word) == word
+    for fn in (V.parse_date, V.parse_money, V.parse_int, V.parse_pct, V.parse_bool):
+        with pytest.raises(BadValue):
+            fn(word)
+
+
+# ------------------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize(
+    "cell, text",
+    [
+        ("  Acme  ", "Acme"),
+        ("007", "007"),
+        ("00123456789012345678", "00123456789012345678"),
+        ("a  b", "a  b"),
+        (12, "12"),
+        (13800138000.0, "13800138000"),
+        (1.5, "1.5"),
+        (0.1, "0.1"),
+        (-3.0, "-3"),
+        (True, "TRUE"),
+        (False, "FALSE"),
+        (dt.date(2026, 11, 5), "2026-11-05"),
+        (dt.datetime(2026, 11, 5), "2026-11-05"),
+        (dt.datetime(2026, 11, 5, 9, 30, 5), "2026-11-05 09:30:05"),
+        (dt.time(9, 30), "09:30:00"),
+        (D("1.50"), "1.50"),
+        ("=SUM(A1)", "=SUM(A1)"),
+    ],
+)
+def test_parse_text(cell, text):
+    assert V.parse_text(cell) == text
+
+
+# ------------------------------------------------------------------------ dates
+
+NOV5 = dt.date(2026, 11, 5)
+
+
+@pytest.mark.parametrize(
+    "cell, order, expected",
+    [
+        ("2026-11-05", "MDY", NOV5),
+        (" 2026-11-05 ", "MDY", NOV5),
+        ("2026-11-05 00:00:00", "MDY", NOV5),
+        ("2026-11-05T10:00", "MDY", NOV5),
+        ("2026-11-05T10:00:00+08:00", "MDY", NOV5),
+        ("2026/11/5", "MDY", NOV5),
+        ("2026/11/05", "DMY", NOV5),
+        ("2026.11.5", "MDY", NOV5),
+        ("2026-11-5", "MDY", NOV5),
+        ("2026年11月5日", "MDY", NOV5),
+        ("2026年11月5号", "MDY", NOV5),
+        ("2026年11月5", "MDY", NOV5),
+        ("2026 年 11 月 05 日", "MDY", NOV5),
+        ("２０２６年１１月５日", "MDY", NOV5),
+        ("２０２６／１１／５", "MDY", NOV5),
+        ("２０２６－１１－０５", "MDY", NOV5),
+        ("20261105", "MDY", NOV5),
+        ("11/5/2026", "MDY", NOV5),
+        ("5/11/2026", "DMY", NOV5),
+        ("11.5.2026", "MDY", NOV5),
+        ("5-11-2026", "DMY", NOV5),
+        ("11/5/26", "MDY", NOV5),
+        ("5/11/26", "DMY", NOV5),
+        ("11/05/2026 14:30", "MDY", NOV5),
+        ("46331", "MDY", NOV5),
+        ("46331.75", "MDY", NOV5),
+        (46331, "MDY", NOV5),
+        (46331.5, "MDY", NOV5),
+        (D("46331"), "MDY", NOV5),
+        (1, "MDY", dt.date(1899, 12, 31)),
+        (2958465, "MDY", dt.date(9999, 12, 31)),
+        ("Nov 5, 2026", "MDY", NOV5),
+        ("5 November 2026", "MDY", NOV5),
+        ("November 5th, 2026", "DMY", NOV5),
+        ("2026-Nov-05", "MDY", NOV5),
+        (NOV5, "MDY", NOV5),
+        (dt.datetime(2026, 11, 5, 23, 59), "MDY", NOV5),
+        (pd.Timestamp("2026-11-05 08:00"), "MDY", NOV5),
+        ("2024/2/29", "MDY", dt.date(2024, 2, 29)),
+        ("12/31/2026", "mdy", dt.date(2026, 12, 31)),
+    ],
+)
+def test_parse_date_accepts(cell, order, expected):
+    assert V.parse_date(cell, order) == expected
+
+
+@pytest.mark.parametrize(
+    "cell, order, message",
+    [
+        ("13/5/2026", "MDY", MDY_ORDER),
+        ("11/13/2026", "DMY", DMY_ORDER),
+        ("31/12/26", "MDY", MDY_ORDER),
+        ("13/13/2026", "MDY", NOT_DATE),
+        ("2/30/2026", "MDY", NOT_DATE),
+        ("2026-13-45", "MDY", NOT_DATE),
+        ("2026-02-30", "MDY", NOT_DATE),
+        ("2025/2/29", "MDY", NOT_DATE),
+        ("2026年13月1日", "MDY", NOT_DATE),
+        ("20261345", "MDY", NOT_DATE),
+        ("5", "MDY", NOT_DATE),
+        ("11/5", "MDY", NOT_DATE),
+        ("Nov 5", "MDY", NOT_DATE),
+        ("November 2026", "MDY", NOT_DATE),
+        ("5th of never 2026", "MDY", NOT_DATE),
+        ("tomorrow", "MDY", NOT_DATE),
+        ("2026-11-05 25:00", "MDY", NOT_DATE),
+        ("00000", "MDY", NOT_DATE),
+        (0, "MDY", NOT_DATE),
+        (-5, "MDY", NOT_DATE),
+        (2958466, "MDY", NOT_DATE),
+        (float("inf"), "MDY", NOT_DATE),
+        (True, "MDY", NOT_DATE),
+        (dt.time(10, 0), "MDY", NOT_DATE),
+        ("NA", "MDY", NOT_DATE),
+    ],
+)
+def test_parse_date_rejects(cell, order, message):
+    assert phrase(V.parse_date, cell, order) == message
+
+
+def test_date_order_must_be_known():
+    with pytest.raises(ValueError):
+        V.parse_date("1/2/2026", "YMD")
+
+
+def test_excel_serials():
+    assert V.excel_serial_to_date(46331) == NOV5
+    assert V.date_to_excel_serial(NOV5) == 46331
+    assert V.date_to_excel_serial(dt.datetime(2026, 11, 5, 12)) == 46331
+    with pytest.raises(BadValue):
+        V.excel_serial_to_date(0)
+
+
+@given(st.dates())
+def test_iso_and_chinese_dates_round_trip(d):
+    assert V.parse_date(d.isoformat()) == d
+    assert V.parse_date(f"{d.year:04d}年{d.month}月{d.day}日") == d
+    assert V.parse_date(f"{d.year:04d}/{d.month}/{d.day}", "DMY") == d
+
+
+@given(st.dates(min_value=dt.date(1899, 12, 31)))
+def test_serials_round_trip(d):
+    n = V.date_to_excel_serial(d)
+    assert V.excel_serial_to_date(n) == d
+    assert V.parse_date(n) == d
+    assert V.parse_date(n + 0.25) == d
+
+
+@given(st.dates(min_value=dt.date(1000, 1, 1)), st.sampled_from(["MDY", "DMY"]))
+def test_year_last_dates_in_their_order(d, order):
+    a, b = (d.month, d.day) if order == "MDY" else (d.day, d.month)
+    assert V.parse_date(f"{a}/{b}/{d.year}", order) == d
+
+
+# ------------------------------------------------------------------------ money
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("1234.5", D("1234.50")),
+        ("1,234.50", D("1234.50")),
+        ("1,234,567.50", D("1234567.50")),
+        ("¥1,234.50", D("1234.50")),
+        ("￥1234", D("1234.00")),
+        ("$1,234", D("1234.00")),
+        ("€ 99.9", D("99.90")),
+        ("RMB 1,000", D("1000.00")),
+        ("cny1000", D("1000.00")),
+        ("人民币1000元", D("1000.00")),
+        ("1000 RMB", D("1000.00")),
+        ("1234元", D("1234.00")),
+        ("12.5万", D("125000.00")),
+        ("12.5万元", D("125000.00")),
+        ("¥3万", D("30000.00")),
+        ("1.2亿", D("120000000.00")),
+        ("１，２３４.５", D("1234.50")),
+        ("１２３４．５６", D("1234.56")),
+        ("1 234.50", D("1234.50")),
+        ("-1,234.50", D("-1234.50")),
+        ("(1,234.50)", D("-1234.50")),
+        ("(¥50)", D("-50.00")),
+        ("¥(50)", D("-50.00")),
+        ("-¥5", D("-5.00")),
+        ("¥-5", D("-5.00")),
+        ("+5", D("5.00")),
+        ("1.2E+05", D("120000.00")),
+        ("1e3", D("1000.00")),
+        (".5", D("0.50")),
+        ("5.", D("5.00")),
+        ("1.005", D("1.01")),
+        ("1.004999", D("1.00")),
+        ("-1.005", D("-1.01")),
+        ("0.001", D("0.00")),
+        ("-0.001", D("0.00")),
+        ("-1e-99999999", D("0.00")),
+        (1234, D("1234.00")),
+        (1234.5, D("1234.50")),
+        (0.1 + 0.2, D("0.30")),
+        (1.005, D("1.01")),
+        (2.675, D("2.68")),
+        (D("1.235"), D("1.24")),
+    ],
+)
+def test_parse_money_accepts(cell, expected):
+    got = V.parse_money(cell)
+    assert got == expected and got.as_tuple().exponent == -2
+    assert str(got) != "-0.00"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "1,23",
+        "12,34.5",
+        "1,2345",
+        ",123",
+        "abc",
+        "¥",
+        "万",
+        "1.2.3",
+        "--5",
+        "(-5)",
+        "5-",
+        "1e30",
+        "1e999999",
+        "1E1000000",
+        "NaN",
+        "inf",
+        "Infinity",
+        "¥¥5",
+        "12%",
+        True,
+        False,
+        float("inf"),
+        dt.date(2026, 1, 1),
+        10**15,
+    ],
+)
+def test_parse_money_rejects(cell):
+    assert phrase(V.parse_money, cell) == "is not an amount of money"
+
+
+@given(st.decimals(min_value=-(10**14), max_value=10**14, places=2))
+def test_money_round_trips_through_text(d):
+    text = V.format_money(d)
+    assert V.parse_money(text) == d
+    assert V.parse_money(V.format_money_display(d)) == d
+
+
+@given(st.integers(-(10**12), 10**12))
+def test_money_of_any_cent_float_is_that_cent(cents):
+    assert V.parse_money(cents / 100) == D(cents) / 100
+
+
+# ----------------------------------------------------------- int, pct, bool
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [("12", 12), (12, 12), (12.0, 12), ("12.0", 12), ("1,200", 1200), ("１２", 12), (" -7 ", -7)],
+)
+def test_parse_int_accepts(cell, expected):
+    assert V.parse_int(cell) == expected
+
+
+@pytest.mark.parametrize(
+    "cell", [12.5, "12.5", "abc", "1,20", True, "¥12", "1e400", "1E1000000", 2**63]
+)
+def test_parse_int_rejects(cell):
+    assert phrase(V.parse_int, cell) == "is not a whole number"
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("30", D("30.00")),
+        ("30%", D("30.00")),
+        ("３０％", D("30.00")),
+        (" 12.5 % ", D("12.50")),
+        (0, D("0.00")),
+        (100, D("100.00")),
+        ("100%", D("100.00")),
+        (33.333, D("33.33")),
+    ],
+)
+def test_parse_pct_accepts(cell, expected):
+    assert V.parse_pct(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["101", "-1", "100.01", "abc", "%", "30%%", True])
+def test_parse_pct_rejects(cell):
+    assert phrase(V.parse_pct, cell) == "is not a percentage between 0 and 100"
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("yes", True),
+        ("YES", True),
+        ("y", True),
+        ("True", True),
+        ("TRUE", True),
+        ("1", True),
+        ("是", True),
+        ("在职", True),
+        (True, True),
+        (1, True),
+        (1.0, True),
+        ("no", False),
+        ("N", False),
+        ("false", False),
+        ("0", False),
+        ("否", False),
+        ("离职", False),
+        (False, False),
+        (0, False),
+    ],
+)
+def test_parse_bool_accepts(cell, expected):
+    assert V.parse_bool(cell) is expected
+
+
+@pytest.mark.parametrize("cell", ["maybe", "2", 2, 0.5, "是的"])
+def test_parse_bool_rejects(cell):
+    assert phrase(V.parse_bool, cell) == "is not yes or no"
+
+
+# ---------------------------------------------------------------- normalisers
+
+
+@pytest.mark.parametrize(
+    "header, key",
+    [
+        (" Lead ID ", "lead_id"),
+        ("lead_id", "lead_id"),
+        ("ＬＥＡＤ＿ＩＤ", "lead_id"),
+        ("Lead-ID", "lead_id"),
+        ("lead  -_ id", "lead_id"),
+        ("\ufeffLead ID", "lead_id"),
+        (" 线索编号 ", "线索编号"),
+        ("客户名称", "客户名称"),
+    ],
+)
+def test_normalize_header(header, key):
+    assert V.normalize_header(header) == key
+
+
+@pytest.mark.parametrize(
+    "phone, digits",
+    [
+        ("138 0013 8000", "13800138000"),
+        ("+86 138-0013-8000", "13800138000"),
+        ("0086 13800138000", "13800138000"),
+        ("8613800138000", "13800138000"),
+        ("１３８００１３８０００", "13800138000"),
+        (13800138000.0, "13800138000"),
+        ("010-12345678", "01012345678"),
+        ("86123", "86123"),
+        ("ext", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalize_phone(phone, digits):
+    assert V.normalize_phone(phone) == digits
+
+
+def test_normalize_email():
+    assert V.normalize_email("  Wang.Li@Example.COM ") == "wang.li@example.com"
+    assert V.normalize_email("   ") is None
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("阿里巴巴（中国）有限公司", "阿里巴巴中国"),
+        ("阿里巴巴(中国)有限公司", "阿里巴巴中国"),
+        ("华为技术有限公司", "华为技术"),
+        ("中信证券股份有限公司", "中信证券"),
+        ("北京某某科技有限责任公司", "北京某某科技"),
+        ("某某·科技公司", "某某科技"),
+        ("Acme Co., Ltd.", "acme"),
+        ("ACME CO LTD", "acme"),
+        ("Acme Co.,Ltd", "acme"),
+        ("Acme Limited", "acme"),
+        ("Acme, Inc.", "acme"),
+        ("Acme LLC", "acme"),
+        ("Acme Corp.", "acme"),
+        ("Acme Corporation", "acme"),
+        ("Acme GmbH", "acme"),
+        ("ＡＣＭＥ　Inc", "acme"),
+        ("Zinc", "zinc"),
+        ("Costco Ltd", "costco"),
+        ("公司", "公司"),
+        ("Limited", "limited"),
+        ("  ", None),
+        ("...", None),
+    ],
+)
+def test_normalize_company(name, key):
+    assert V.normalize_company(name) == key
+
+
+@pytest.mark.parametrize(
+    "text, formula",
+    [
+        ("=1+1", True),
+        ("@SUM(A1)", True),
+        ("+", True),
+        ("-", True),
+        ("-abc", True),
+        ("+cmd", True),
+        ("-2+3+cmd|' /C calc'!A0", True),
+        ("\tabc", True),
+        ("\rabc", True),
+        ("+86 138 0013 8000", False),
+        ("-5", False),
+        ("-12.5", False),
+        ("+1,234.50", False),
+        ("-1e5", False),
+        ("Acme", False),
+        ("a=b", False),
+        ("", False),
+    ],
+)
+def test_is_formula_like(text, formula):
+    assert V.is_formula_like(text) is formula
+
+
+# ------------------------------------------------------------------ formatting
+
+
+@pytest.mark.parametrize(
+    "d, plain, cny",
+    [
+        (D("1234.5"), "1234.50", "¥1,234.50"),
+        (D("0"), "0.00", "¥0.00"),
+        (D("-0.001"), "0.00", "¥0.00"),
+        (D("-1234567.891"), "-1234567.89", "-¥1,234,567.89"),
+        (D("1.005"), "1.01", "¥1.01"),
+    ],
+)
+def test_format_money(d, plain, cny):
+    assert V.format_money(d) == plain
+    assert V.format_money_display(d) == cny
+
+
+@pytest.mark.parametrize(
+    "currency, shown",
+    [("CNY", "¥1,234.50"), ("USD", "$1,234.50"), ("EUR", "€1,234.50"), ("GBP", "GBP 1,234.50")],
+)
+def test_format_money_display_currencies(currency, shown):
+    assert V.format_money_display(D("1234.5"), currency) == shown
+    assert V.format_money_display(None, currency) == ""
+
+
+def test_split_by_pct_examples():
+    assert V.split_by_pct(D("100.00"), [D(30), D(60), D(10)]) == [
+        D("30.00"),
+        D("60.00"),
+        D("10.00"),
+    ]
+    assert V.split_by_pct(D("100.00"), [D("33.33")] * 2 + [D("33.34")]) == [
+        D("33.33"),
+        D("33.33"),
+        D("33.34"),
+    ]
+    assert V.split_by_pct(D("0.05"), [D(50), D(50)]) == [D("0.03"), D("0.02")]
+    assert V.split_by_pct(D("10.00"), [D(100)]) == [D("10.00")]
+    assert V.split_by_pct(D("10.00"), []) == []
+
+
+@st.composite
+def pct_lists(draw):
+    """2–6 percentages with two decimals that sum to exactly 100."""
+    k = draw(st.integers(2, 6))
+    cuts = sorted(draw(st.lists(st.integers(0, 10000), min_size=k - 1, max_size=k - 1)))
+    bounds = [0, *cuts, 10000]
+    return [D(b - a) / 100 for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+@given(st.decimals(min_value=-(10**13), max_value=10**13, places=2), pct_lists())
+@example(D("0.01"), [D("33.33"), D("33.33"), D("33.34")])
+@example(D("9999999999999.99"), [D("0.01"), D("99.99")])
+def test_splits_sum_exactly(total, pcts):
+    parts = V.split_by_pct(total, pcts)
+    assert sum(parts) == total
+    assert len(parts) == len(pcts)
+    for part, pct in zip(parts[:-1], pcts[:-1], strict=True):
+        assert part.as_tuple().exponent == -2
+        assert abs(part - total * pct / 100) <= D("0.005")
+
+
+# ------------------------------------------------------------------ vectorised
+
+
+def as_series(cells, dtype=object):
+    return pd.Series(cells, dtype=dtype)
+
+
+NS_MIN, NS_MAX = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
+
+
+def check_dates(cells, order="MDY", dtype=object):
+    s = as_series(cells, dtype)
+    out, bad = V.parse_date_series(s, order)
+    assert str(out.dtype) == "datetime64[ns]" and bad.dtype == bool
+    assert list(out.index) == list(s.index) and list(bad.index) == list(s.index)
+    for cell, got, flagged in zip(s.tolist(), out.tolist(), bad.tolist(), strict=True):
+        want = outcome(V.parse_date, cell, order)
+        if isinstance(want, dt.date) and not NS_MIN <= want <= NS_MAX:
+            want = BAD  # datetime64[ns] cannot hold it
+        if want == BAD:
+            assert flagged and got is pd.NaT, cell
+        elif want is None:
+            assert not flagged and got is pd.NaT, cell
+        else:
+            assert not flagged and got == pd.Timestamp(want), (cell, got, want)
+
+
+def check_numbers(fn_series, fn, cells, to_int, dtype=object):
+    s = as_series(cells, dtype)
+    out, bad = fn_series(s)
+    assert str(out.dtype) == "Int64" and bad.dtype == bool
+    for cell, got, flagged in zip(s.tolist(), out.tolist(), bad.tolist(), strict=True):
+        want = outcome(fn, cell)
+        if want == BAD:
+            assert flagged and got is pd.NA, cell
+        elif want is None:
+            assert not flagged and got is pd.NA, cell
+        else:
+            assert not flagged and got == to_int(want), (cell, got, want)
+
+
+def check_money(cells, dtype=object):
+    check_numbers(V.parse_money_series, V.parse_money, cells, lambda d: int(d * 100), dtype)
+
+
+def check_pct(cells, dtype=object):
+    check_numbers(V.parse_pct_series, V.parse_pct, cells, lambda d: int(d * 100), dtype)
+
+
+def check_ints(cells, dtype=object):
+    check_numbers(V.parse_int_series, V.parse_int, cells, int, dtype)
+
+
+def check_text(cells, dtype=object):
+    s = as_series(cells, dtype)
+    out = V.parse_text_series(s)
+    assert out.dtype == object
+    assert out.tolist() == [V.parse_text(c) for c in s.tolist()]
+
+
+small_dates = st.dates(min_value=dt.date(1000, 1, 1))
+date_text = st.one_of(
+    small_dates.map(dt.date.isoformat),
+    small_dates.map(lambda d: f"{d.year}/{d.month}/{d.day}"),
+    small_dates.map(lambda d: f"{d.year}-{d.month}-{d.day}"),
+    small_dates.map(lambda d: f"{d.month}/{d.day}/{d.year}"),
+    small_dates.map(lambda d: f"{d.day}.{d.month}.{d.year % 100:02d}"),
+    small_dates.map(lambda d: f"{d.year}年{d.month}月{d.day}日"),
+    small_dates.map(lambda d: f"{d.year}{d.month:02d}{d.day:02d}"),
+    small_dates.map(lambda d: f"{d.isoformat()} 10:{d.day:02d}"),
+    small_dates.map(lambda d: d.strftime("%b %d, %Y")),
+    st.integers(0, 3_000_000).map(str),
+    st.text(alphabet="0123456789-/.T :年月日号+Z", max_size=14),
+    st.sampled_from(
+        [
+            "",
+            "  ",
+            "NA",
+            "nan",
+            "None",
+            "-2026-11-05",
+            "+2026-11-05",
+            " 2026-11-05",
+            "2026-11-05\n",
+            "２０２６-11-05",
+            "٢٠٢٦-١١-٠٥",
+            "2026-１１-05",
+            "9999-12-31",
+            "0001-01-01",
+            "1677-09-21",
+            "2262-04-12",
+            "13/5/2026",
+            "Nov 5",
+        ]
+    ),
+)
+money_text = st.one_of(
+    st.decimals(min_value=-(10**13), max_value=10**13, places=2).map(str),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=4).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(min_value=-1e12, max_value=1e12).map(lambda f: f"{f:,.3f}"),
+    st.integers(-(10**18), 10**18).map(str),
+    st.integers(-(10**8), 10**8).map(lambda i: f"{i / 1000:.3f}"),
+    st.text(alphabet="0123456789.,-+eE ¥$万元()%", max_size=10),
+    st.sampled_from(
+        ["1,23", "1,234.5", "0.125", "1.005", "2.675", "-0.005", "1e3", "12.5万", "٣٥"]
+    ),
+)
+plain_cells = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.integers(-5, 3_000_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1e6, max_value=1e6).map(lambda f: round(f, 3)),
+    st.sampled_from([0.125, 1.005, 2.675, 0.1 + 0.2, 46331.5, 1e11, 1e15, -0.0]),
+    st.dates(),
+    st.datetimes(),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=3),
+    st.times(),
+)
+mixed = st.lists(st.one_of(date_text, money_text, plain_cells), max_size=40)
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(mixed, st.sampled_from(["MDY", "DMY"]))
+def test_date_series_agrees_with_parse_date(cells, order):
+    check_dates(cells, order)
+
+
+@FAST
+@given(st.lists(date_text, max_size=40))
+def test_date_series_of_text_columns(cells):
+    check_dates(cells)
+    check_dates(cells, dtype="str")
+
+
+@FAST
+@given(mixed)
+def test_money_series_agrees_with_parse_money(cells):
+    check_money(cells)
+    check_pct(cells)
+
+
+@FAST
+@given(st.lists(money_text, max_size=40))
+def test_money_series_of_text_columns(cells):
+    check_money(cells)
+    check_money(cells, dtype="str")
+    check_pct(cells, dtype="str")
+
+
+@FAST
+@given(mixed)
+def test_int_series_agrees_with_parse_int(cells):
+    check_ints(cells)
+
+
+@FAST
+@given(st.lists(money_text, max_size=40))
+def test_int_series_of_text_columns(cells):
+    check_ints(cells)
+    check_ints(cells, dtype="str")
+
+
+@FAST
+@given(mixed)
+def test_text_series_agrees_with_parse_text(cells):
+    check_text(cells)
+
+
+@FAST
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=40))
+@example([0.125, 1.005, 2.675, -2.675, 0.1 + 0.2, 1e11, 123456789012.345, float("nan")])
+def test_float_columns(cells):
+    check_money(cells, dtype="float64")
+    check_pct(cells, dtype="float64")
+    check_ints(cells, dtype="float64")
+    check_dates(cells, dtype="float64")
+
+
+@FAST
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=40))
+def test_int64_columns(cells):
+    check_money(cells, dtype="int64")
+    check_ints(cells, dtype="int64")
+    check_dates(cells, dtype="int64")
+
+
+def test_typed_columns():
+    check_ints([1, None, 3], dtype="Int64")
+    check_money([1, None, 3], dtype="Int64")
+    check_money([True, None], dtype="boolean")
+    check_ints([True, False], dtype="bool")
+    check_dates([True, False], dtype="bool")
+    stamps = [pd.Timestamp("2026-11-05 10:00"), None, pd.Timestamp("1960-01-01 23:00")]
+    check_dates(stamps, dtype="datetime64[ns]")
+    check_dates(stamps, dtype="datetime64[s]")
+    aware = pd.Series(pd.to_datetime(["2026-11-05 23:30"]).tz_localize("Asia/Shanghai"))
+    out, bad = V.parse_date_series(aware)
+    assert out.tolist() == [pd.Timestamp("2026-11-05")] and not bad.any()
+    check_text(["a", None, "  "], dtype="str")
+    check_text([1.0, 2.5, None], dtype="float64")
+
+
+def test_series_keep_the_index_and_name():
+    s = pd.Series(["2026-11-05", "x"], index=[10, 20], name="due_date")
+    out, bad = V.parse_date_series(s)
+    assert list(out.index) == [10, 20] and out.name == "due_date"
+    assert bad.tolist() == [False, True]
+    out, bad = V.parse_money_series(pd.Series(["1,234.50", "¥1"], index=["a", "b"]))
+    assert out.tolist() == [123450, 100] and list(out.index) == ["a", "b"]
+
+
+def test_dates_beyond_datetime64_ns_are_flagged():
+    out, bad = V.parse_date_series(pd.Series(["9999-12-31", 2958465, dt.date(1, 1, 1)]))
+    assert out.isna().all() and bad.all()
+
+
+def test_empty_series():
+    for fn in (V.parse_date_series, V.parse_money_series, V.parse_int_series, V.parse_pct_series):
+        out, bad = fn(pd.Series([], dtype=object))
+        assert len(out) == 0 and len(bad) == 0
+    assert len(V.parse_text_series(pd.Series([], dtype=object))) == 0
+
+
+def test_importing_values_does_not_import_pandas():
+    import subprocess
+    import sys
+
+    code = "import sys, salesops.values; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_equal_values_of_different_types_are_not_merged():
+    cells = [True, 1, 1.0, D(1), D("1.000"), "1", False, 0, "TRUE"]
+    check_dates(cells)
+    check_money(cells)
+    check_ints(cells)
+    check_pct(cells)
+    check_text(cells)
