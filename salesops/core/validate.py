@@ -61,10 +61,6 @@ DATE_CHAINS: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
 }
 
-# State → date column it needs, besides schema.STATE_DATE_FIELDS (which the
-# stage machine sets): an invoiced receivable has its invoice date.
-EXTRA_STATE_DATES: dict[tuple[str, str], str] = {("receivables", "invoiced"): "invoiced_on"}
-
 UNINVOICED_DAYS = 30
 
 
@@ -565,7 +561,7 @@ def state_dates() -> dict[str, list[tuple[str, frozenset[str]]]]:
     machine's forward path (a completed contract was signed: it has `signed_on`).
     """
     out: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    for (name, state), column in {**STATE_DATE_FIELDS, **EXTRA_STATE_DATES}.items():
+    for (name, state), column in STATE_DATE_FIELDS.items():
         reg = REGISTERS[name]
         if state == "*" or reg.machine is None:
             continue
