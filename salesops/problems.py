@@ -8,6 +8,25 @@ ERROR = "error"
 WARNING = "warning"
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and control characters escaped (`\\n`, `\\x1d`), so a message stays one line.
+
+    Messages quote what users typed or what cells hold; a line break in a
+    cell must not split an `error:` line in two.
+    """
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            out.append(repr(ch)[1:-1])  # \n, \t, \x1d, \u2028
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding: where it is and what is wrong.
@@ -37,7 +56,9 @@ class Problem:
     def line(self) -> str:
         """The one-line form: `error: leads.xlsx row 14, created_on: "x" is not a date`."""
         where = self.location()
-        return f"{self.severity}: {where + ': ' if where else ''}{self.message}"
+        if self.row is None and self.column is None and self.file and self.message.startswith(self.file + " "):
+            where = ""  # "leads.xlsx has merged cells …" names its file already
+        return one_line(f"{self.severity}: {where + ': ' if where else ''}{self.message}")
 
     def to_json(self) -> dict:
         data = asdict(self)

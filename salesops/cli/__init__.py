@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(lines: list[str], code: int) -> None:
+    from salesops.problems import one_line
+
     for line in lines:
-        print(f"error: {line}", file=sys.stderr)
+        print(one_line(f"error: {line}"), file=sys.stderr)
     sys.exit(code)

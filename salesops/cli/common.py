@@ -32,6 +32,8 @@ def open_workspace(ctx: typer.Context, lang: str | None = None):
 
     root = find_workspace((ctx.find_root().obj or {}).get("workspace"))
     ws = Workspace(root)
+    if ws.recovered:  # an earlier command was interrupted mid-commit
+        warn(ws.recovered)
     if lang:
         check_choice("--lang", lang, ("en", "zh"))
         ws.settings = ws.settings.with_overrides(lang=lang)
@@ -172,4 +174,6 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     """A `warning: …` line on stderr."""
-    print(f"warning: {message}", file=sys.stderr)
+    from salesops.problems import one_line
+
+    print(one_line(f"warning: {message}"), file=sys.stderr)

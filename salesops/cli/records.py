@@ -86,8 +86,14 @@ def list_records(
     filters = [parse_where(reg, w) for w in where or []]
     ws = open_workspace(ctx)
     frame = read_frame(ws, reg.name, user_columns=True)
-    if frame.problems:
-        warn(f"{len(frame.problems)} cell(s) of {frame.file} could not be read and are shown empty; run 'salesops validate'")
+    unread = [p for p in frame.problems if p.code != "bad-text"]  # bad-text cells are shown as they are
+    if unread:
+        warn(f"{len(unread)} cell(s) of {frame.file} could not be read and are shown empty; run 'salesops validate'")
+    if len(unread) < len(frame.problems):
+        warn(
+            f"{len(frame.problems) - len(unread)} cell(s) of {frame.file} hold text a spreadsheet cell cannot "
+            "(control characters, or past 32,767 characters); run 'salesops validate'"
+        )
     df = frame.df
     columns = [c.name for c in reg.columns]
     rows: list[list[Any]] = []

@@ -6,6 +6,7 @@ and the `'` is removed again on read (SPEC section 8).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterable
@@ -27,6 +28,28 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> str:
     if encoding:
         raise StorageError(f"{name} cannot be read as {encoding}; try another --encoding")
     raise StorageError(f"{name} is neither UTF-8 nor GB18030 text; pass --encoding (for example --encoding big5)")
+
+
+def sniff_encoding(head: bytes, name: str, *, complete: bool, encoding: str | None = None) -> tuple[str, str]:
+    """(encoding, text) of a CSV file's first bytes `head` (`complete`: the whole file).
+
+    Refuses, naming the file, what is not a CSV register: binary data, an
+    empty file (not even a header row), text in neither UTF-8 nor GB18030.
+    A multi-byte character cut at the end of an incomplete `head` is fine.
+    """
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise StorageError(f"{name} is not a text CSV file (it looks binary)")
+    tried = [encoding] if encoding else list(ENCODINGS)
+    for enc in tried:
+        try:
+            text = codecs.getincrementaldecoder(enc)().decode(head, final=complete)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if complete and not text.strip():
+            raise StorageError(f"{name} is empty: it has no header row")
+        return enc, text
+    decode(head if complete else b"\xff", name, encoding)  # raises the message for `encoding`
+    raise AssertionError("unreachable")
 
 
 def _dialect(first_line: str) -> str:
@@ -59,16 +82,28 @@ def read_csv(path: Path, encoding: str | None = None) -> list[list[str]]:
         data = path.read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise StorageError(f"{path.name} is not a text CSV file (it looks binary)")
-    text = decode(data, path.name, encoding)
+    _, text = sniff_encoding(data, path.name, complete=True, encoding=encoding)
     first = text.split("\n", 1)[0]
-    try:
-        rows = [[unguard(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(first))]
-    except csv.Error as exc:
-        raise StorageError(f"{path.name} is not valid CSV: {exc}") from None
+    rows = [[unguard(c) for c in row] for row in _parse(text, _dialect(first), path.name)]
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
+    return rows
+
+
+def _parse(text: str, sep: str, name: str) -> list[list[str]]:
+    """The records of CSV text; a quote left open (which would swallow the rest of the file) is an error."""
+    rows: list[list[str]] = []
+    try:
+        rows.extend(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise StorageError(
+                f'{name} is not valid CSV: the quoted cell that starts in row {len(rows) + 1} is never closed (a " is missing)'
+            ) from None
+        try:  # other slips (text after a closing quote): read them the way spreadsheets do
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        except csv.Error as again:
+            raise StorageError(f"{name} is not valid CSV: {again}") from None
     return rows
 
 

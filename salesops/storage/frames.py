@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salesops import values
-from salesops.errors import StorageError
+from salesops.errors import SalesopsError, StorageError
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS, Column, Register
 from salesops.storage.codec import TYPE_PHRASES
@@ -143,6 +143,14 @@ def _read_frame(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str],
         colmap, _ = map_header(reg, header)
     except Exception as exc:  # duplicate header: a file problem, reported with the file name
         raise StorageError(f"{path.name}: {exc}") from None
+    if len(raw) and raw[ROW].iloc[0] == 2:  # a second header row reads as nonsense records
+        from salesops.storage.table import second_header
+
+        first = raw.index[0]
+        present = {n: j for n, j in colmap.items() if j in raw.columns}
+        repeated = second_header(reg, present, {j: raw.at[first, j] for j in present.values()})
+        if repeated:
+            raise StorageError(f"{path.name}: {repeated}")
     frame = Frame(
         reg,
         path.name,
@@ -183,7 +191,12 @@ def header_key(colmap: dict[str, int], name: str) -> int | None:
 def _read_raw(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str], user_columns: bool):
     """(header cells, raw frame keyed by column position + _row), blank rows dropped."""
     if fmt == "csv":
-        header, df = _read_csv_raw(path, reg, wanted, user_columns)
+        try:
+            header, df = _read_csv_raw(path, reg, wanted, user_columns)
+        except SalesopsError as exc:
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(f"{path.name}: {exc.messages[0]}") from None  # e.g. a duplicated column
     else:
         from salesops.storage.table import map_header
 
@@ -325,18 +338,13 @@ def _read_csv_raw(path, reg: Register, wanted: list[str], user_columns: bool):
 
     import pandas as pd
 
-    from salesops.storage.csv_io import decode
+    from salesops.storage.csv_io import read_csv, sniff_encoding
     from salesops.storage.table import map_header
 
     with open(path, "rb") as fh:
         head = fh.read(65536)
-    encoding = "utf-8-sig"
-    try:
-        head.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:
-            encoding = "gb18030"
-    first_line = decode(head, path.name, encoding).splitlines()[0] if head else ""
+    encoding, text = sniff_encoding(head, path.name, complete=len(head) < 65536)  # refuses binary, empty
+    first_line = text.splitlines()[0] if text else ""
     sep = "," if "," in first_line or not any(s in first_line for s in "\t;") else ("\t" if "\t" in first_line else ";")
     header = next(csv.reader([first_line], delimiter=sep)) if first_line else []
     colmap, _ = map_header(reg, header)
@@ -360,6 +368,7 @@ def _read_csv_raw(path, reg: Register, wanted: list[str], user_columns: bool):
     except pd.errors.EmptyDataError:
         df = pd.DataFrame(columns=keep)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        read_csv(path)  # raises the same message the record path gives (unclosed quote, encoding…)
         raise StorageError(f"{path.name} is not valid CSV: {exc}") from None
     if not keep:
         df = df.iloc[:, 0:0]
@@ -429,6 +438,7 @@ def _parse_column(frame: Frame, col: Column, s, rows):
                 bad = bad | outside
                 out = out.mask(outside)
     elif kind in ("enum", "bool"):
+        _text_faults(frame, col, s, rows)
         text = values.parse_text_series(s)
         uniques = pd.unique(text.dropna())
         if kind == "bool":
@@ -448,12 +458,34 @@ def _parse_column(frame: Frame, col: Column, s, rows):
             phrase = f"is not a {col.enum.name} (expected one of: {', '.join(col.enum.codes)})"
         bad = text.notna() & out.isna()
     else:
+        _text_faults(frame, col, s, rows)
         out = values.parse_text_series(s)
     if bad is not None:
         bad = bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else bad
         if bad.any():
             _report(frame, col, s, rows, bad, phrase)
     return out
+
+
+def _text_faults(frame: Frame, col: Column, s, rows) -> None:
+    """Report text cells a spreadsheet cannot hold (control characters, past 32,767 characters).
+
+    They are kept as they are (never silently changed); one joined search
+    over the column finds that there are none in the usual case.
+    """
+    from salesops.storage.table import text_fault
+    from salesops.storage.xlsx_io import _ILLEGAL_XML, MAX_CELL_TEXT
+
+    cells = [v for v in s.tolist() if isinstance(v, str)]
+    if not cells or (not _ILLEGAL_XML.search("\n".join(cells)) and max(map(len, cells)) <= MAX_CELL_TEXT):
+        return
+    for idx, cell in s.items():
+        fault = text_fault(cell) if isinstance(cell, str) else None
+        if fault:
+            ids = frame._ids.at[idx] if frame._ids is not None else None
+            frame.problems.append(
+                Problem(ERROR, "bad-text", fault, file=frame.file, row=int(rows.at[idx]), column=col.name, record_id=ids)
+            )
 
 
 def _report(frame: Frame, col: Column, raw, rows, mask, phrase: str) -> None:

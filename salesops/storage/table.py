@@ -35,6 +35,54 @@ def show_cell(cell: Any) -> str:
     return f'"{text}"'
 
 
+def text_fault(text: str) -> str | None:
+    """Why `text` cannot go into a spreadsheet cell as it is, or None.
+
+    Control characters (other than tab and line breaks) cannot be stored in
+    xlsx at all, and Excel cuts text past 32,767 characters; rather than
+    change the user's text silently, it is refused or reported.
+    """
+    from salesops.storage.xlsx_io import _ILLEGAL_XML, MAX_CELL_TEXT
+
+    bad = _ILLEGAL_XML.search(text)
+    if bad:
+        return (
+            f"the text holds the control character U+{ord(bad.group()):04X}, which a spreadsheet cell "
+            "cannot hold; remove it"
+        )
+    if len(text) > MAX_CELL_TEXT:
+        return (
+            f"the text has {len(text):,} characters, past the limit of {MAX_CELL_TEXT:,} characters "
+            "a spreadsheet cell can hold"
+        )
+    return None
+
+
+def second_header(register: Register, colmap: dict[str, int], cells: dict[int, Any]) -> str | None:
+    """The error if the first data row (`cells`: column index → cell) repeats the header.
+
+    A register saved with two header rows (say English over Chinese) would
+    otherwise read its second header as a record full of bad values.
+    """
+    aliases = register.header_aliases
+    hits = []
+    for name, j in colmap.items():
+        cell = cells.get(j)
+        if cell is None or cell == "":
+            continue
+        if not isinstance(cell, str) or aliases.get(values.normalize_header(cell)) != name:
+            return None
+        hits.append((j, cell.strip()))
+    if len(hits) < 2:  # one cell alone could be a value that happens to read like its header
+        return None
+    shown = [text for _, text in sorted(hits)]
+    more = ", …" if len(shown) > 3 else ""
+    return (
+        f"row 2 repeats the header ({', '.join(shown[:3])}{more}); a register has one header row, "
+        "in row 1: delete row 2"
+    )
+
+
 @dataclass
 class Change:
     """One changed field of one record (a history row before it gets time and user)."""
@@ -68,6 +116,11 @@ class Table:
     def __post_init__(self) -> None:
         if not self.colmap:
             self.colmap, self.header_lang = map_header(self.register, self.header)
+            if self.rows:
+                first = self.rows[0]
+                repeated = second_header(self.register, self.colmap, dict(enumerate(first)))
+                if repeated:
+                    raise SalesopsError(repeated)
         if not self.exists and not self.header:
             self.header_lang = self.lang
             self.header = [c.header(self.lang) for c in self.register.columns]
@@ -124,7 +177,7 @@ class Table:
 
     def problem(self, i: int | None, name: str | None, message: str, code: str = "bad-value", severity: str = ERROR) -> Problem:
         record_id = None
-        if i is not None:
+        if i is not None and i < len(self.rows):  # (a row being appended has no ID yet)
             raw_id = self.raw(i, self.register.id_column)
             record_id = values.parse_text(raw_id) if raw_id is not None else None
         return Problem(
@@ -197,11 +250,12 @@ class Table:
         if old == value and (value is not None or self.raw(i, name) in (None, "")):
             return False
         column = self.register.column(name)
+        cell = self._checked_cell(i, column, value)
         col = self._column_index(name)
         row = self.rows[i]
         if col >= len(row):
             row.extend([None] * (col + 1 - len(row)))
-        row[col] = self._cell(column, value)
+        row[col] = cell
         self.updates.setdefault(i, {})[col] = value
         record_id = self.id_of(i) or ""
         self.changes.append(
@@ -213,15 +267,18 @@ class Table:
 
     def append(self, record: dict[str, Any]) -> int:
         """Add a record (typed values by field name); returns its row index."""
-        for name in record:
-            if record[name] is not None:
-                self._column_index(name)
+        i = len(self.rows)
+        cells = {
+            name: self._checked_cell(i, self.register.column(name), value)
+            for name, value in record.items()
+            if value is not None
+        }
+        for name in cells:
+            self._column_index(name)
         row: list[Any] = [None] * len(self.header)
-        for name, value in record.items():
-            if value is not None:
-                row[self.colmap[name]] = self._cell(self.register.column(name), value)
+        for name, cell in cells.items():
+            row[self.colmap[name]] = cell
         self.rows.append(row)
-        i = len(self.rows) - 1
         self.appended.append(i)
         record_id = str(record.get(self.register.id_column) or "")
         if self._ids is not None and record_id:
@@ -231,6 +288,15 @@ class Table:
             if value is not None:
                 self.changes.append(Change(self.register.name, record_id, column.name, "", codec.to_text(column, value)))
         return i
+
+    def _checked_cell(self, i: int, column: Column, value: Any) -> Any:
+        """`_cell`, refusing text a spreadsheet cell cannot hold (BadCell naming row and column)."""
+        cell = self._cell(column, value)
+        if isinstance(cell, str):
+            fault = text_fault(cell)
+            if fault:
+                raise BadCell(self.problem(i, column.name, fault, "bad-text"))
+        return cell
 
     def _cell(self, column: Column, value: Any) -> Any:
         """The cell stored in memory after a write: what a re-read would give."""
@@ -280,7 +346,7 @@ def map_header(register: Register, header: list[Any]) -> tuple[dict[str, int], s
             continue
         if name in colmap:
             raise SalesopsError(
-                f"{register.name}: columns {colmap[name] + 1} and {j + 1} are both {name!r}; rename or remove one"
+                f"columns {colmap[name] + 1} and {j + 1} are both {name!r}; rename or remove one"
             )
         colmap[name] = j
         if key == values.normalize_header(register.column(name).zh):

@@ -63,7 +63,13 @@ class Workspace:
     """One workspace folder: settings, registers (read lazily), pending changes."""
 
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
+        from salesops.storage.commit import recover
+
         self.root = root
+        # A command killed mid-commit left a journal (finish it) or staged files
+        # (undo them): do it before reading, so no command sees half of a change.
+        # `recovered` says what was done (None: nothing to do, or a writer is at work).
+        self.recovered = recover(root)
         self.settings = settings or load_settings(root)
         self._tables: dict[str, Table] = {}
         self.locked = False
@@ -124,7 +130,7 @@ class Workspace:
                 date_order=self.settings.date_order,
             )
         except SalesopsError as exc:
-            raise StorageError(f"{path.name}: {exc.messages[0].split(': ', 1)[-1]}") from None
+            raise StorageError(f"{path.name}: {exc.messages[0]}") from None
 
     # ------------------------------------------------------------ writing
 
