@@ -225,6 +225,20 @@ class Cached:
         return self._bad
 
 
+def write_file(target: Path, cached: Cached) -> None:
+    """Write `cached` to any file (a hand-over between processes)."""
+    _write_entry(target, cached.header, cached.arrays)
+
+
+def read_file(source: Path) -> Cached | None:
+    """A `Cached` written by `write_file` (None if missing or damaged)."""
+    try:
+        header, arrays = _read_entry(source)
+    except Exception:  # missing or damaged: the caller reads the register itself
+        return None
+    return Cached(header, arrays) if header.get("kind") == KIND else None
+
+
 def load(root: Path, path: Path, date_order: str) -> Cached | None:
     """The cached full frame of `path`, if it is there and current."""
     want = stamp(path, date_order)

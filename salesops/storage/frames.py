@@ -14,7 +14,10 @@ pct: Float64; bool: boolean — plus `_row`, the Excel row number.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesops import values
@@ -127,9 +130,73 @@ def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) ->
         except Exception:
             return name, None
 
-    with ThreadPoolExecutor(threads) as pool:
-        done = dict(pool.map(one, todo))
+    done = _prefetch_forked(ws, todo, one) if threads > 1 and _may_fork() else None
+    if done is None:
+        with ThreadPoolExecutor(threads) as pool:
+            done = dict(pool.map(one, todo))
     ws.__dict__.setdefault("_full_frames", {}).update({k: v for k, v in done.items() if v is not None})
+
+
+def _may_fork() -> bool:
+    """Forking is safe only with no other thread alive (a child would inherit their locks)."""
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1 and not os.environ.get("SALESOPS_NO_FORK")
+
+
+def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
+    """Read half of `todo` (by size) in a forked child, the other half here, at the same time.
+
+    Parsing is Python work that threads cannot share (the GIL); a child process
+    can. The child hands its frames over as cache entries in a private temporary
+    folder (the workspace's own cache may refuse a file changed seconds ago);
+    whatever it could not do is simply read here afterwards.
+    """
+    import shutil
+    import tempfile
+
+    from salesops.storage import framecache
+
+    groups: list[list] = [[], []]
+    load = [0, 0]
+    for item in todo:
+        g = 0 if load[0] <= load[1] else 1
+        groups[g].append(item)
+        load[g] += item[1].stat().st_size
+    here, there = groups
+    tmp = Path(tempfile.mkdtemp(prefix="salesops-read-"))
+    order = ws.settings.date_order
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    if pid == 0:  # the child: read, hand over, leave without running any exit handler
+        try:
+            for name, path in there:
+                try:
+                    st = framecache.stamp(path, order)
+                    full = _read_frame(ws, REGISTERS[name], path, "xlsx", [c.name for c in REGISTERS[name].columns], True)
+                    cached = framecache.build(full, st)
+                    if cached is not None:
+                        framecache.write_file(tmp / f"{name}.frame", cached)
+                except BaseException:  # noqa: BLE001 - the parent reads it itself
+                    pass
+        finally:
+            os._exit(0)
+    try:
+        done = dict(map(one, here))
+        os.waitpid(pid, 0)
+        for name, path in there:
+            cached = framecache.read_file(tmp / f"{name}.frame")
+            if cached is not None and cached.header["stamp"] == framecache.stamp(path, order):
+                framecache.save(ws.root, path, order, cached)
+                done[name] = cached
+        return done
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _read_frame(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str], user_columns: bool) -> Frame:
