@@ -143,3 +143,18 @@ def test_list_and_show(tmp_path: Path, fmt: str) -> None:
     assert proc.returncode == 1 and proc.stderr.startswith("error: no record")
     proc = run_cli("list", "nonsense", ws=ws_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error:")
+
+
+def test_advance_set_fixes_an_unreadable_cell(tmp_path: Path) -> None:
+    ws_path = make_workspace(tmp_path / "ws", "csv")
+    (ws_path / "opportunities.csv").write_text(
+        "opportunity_id,name,account_id,owner,stage,amount,expected_close,created_on\n"
+        "O-000001,Big deal,A-000001,Li,qualification,100,2026-13-45,2026-11-01\n",
+        encoding="utf-8",
+    )
+    (ws_path / "accounts.csv").write_text("account_id,name\nA-000001,Acme\n", encoding="utf-8")
+    run_cli("advance", "O-000001", "solution", "--set", "expected_close=2026-12-31", ws=ws_path, check=0)
+    rows = read_csv(ws_path / "opportunities.csv")
+    assert rows[1][rows[0].index("expected_close")] == "2026-12-31"
+    history = read_csv(ws_path / "history.csv")
+    assert ["expected_close", "2026-13-45", "2026-12-31"] in [r[5:8] for r in history]

@@ -204,7 +204,7 @@ def advance(
     steps = machine.path(mach, source, target, record_id)
     sets = sets or {}
     given = frozenset(sets)
-    proposed = {**table.record(i), **sets}
+    proposed = table.record(i, sets)
     problems = _check_refs(tables, table, i, sets)
     if table.register.name == "quotes":
         contradiction = quotes.reprice(proposed, given)

@@ -158,9 +158,15 @@ class Table:
         except values.BadValue as exc:
             raise BadCell(self.problem(i, name, f"{show_cell(cell)} {exc}")) from None
 
-    def record(self, i: int) -> dict[str, Any]:
-        """Every known field of row `i`, typed; the first bad cell raises BadCell."""
-        rec = {name: self.get(i, name) for name in self.colmap}
+    def record(self, i: int, given: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Every known field of row `i`, typed; the first bad cell raises BadCell.
+
+        Fields in `given` take those values instead of being read, so a bad
+        cell that is about to be replaced does not stop the change.
+        """
+        given = given or {}
+        rec = {name: given[name] if name in given else self.get(i, name) for name in self.colmap}
+        rec.update(given)
         for col in self.register.columns:
             rec.setdefault(col.name, None)
         return rec
@@ -245,11 +251,19 @@ class Table:
         return col
 
     def set(self, i: int, name: str, value: Any) -> bool:
-        """Set field `name` of row `i` to a typed value; records the change. True if changed."""
-        old = self.get(i, name)
+        """Set field `name` of row `i` to a typed value; records the change. True if changed.
+
+        An unreadable old cell may be overwritten (that is how a user fixes it
+        with `--set`); history then keeps the old cell's text.
+        """
+        column = self.register.column(name)
+        try:
+            old = self.get(i, name)
+            old_text = codec.to_text(column, old)
+        except BadCell:
+            old = old_text = values.parse_text(self.raw(i, name)) or ""
         if old == value and (value is not None or self.raw(i, name) in (None, "")):
             return False
-        column = self.register.column(name)
         cell = self._checked_cell(i, column, value)
         col = self._column_index(name)
         row = self.rows[i]
@@ -259,7 +273,7 @@ class Table:
         self.updates.setdefault(i, {})[col] = value
         record_id = self.id_of(i) or ""
         self.changes.append(
-            Change(self.register.name, record_id, name, codec.to_text(column, old), codec.to_text(column, value))
+            Change(self.register.name, record_id, name, old_text, codec.to_text(column, value))
         )
         if name == self.register.id_column:
             self._ids = None
