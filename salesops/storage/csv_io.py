@@ -69,8 +69,13 @@ def unguard(cell: str) -> str:
     return cell
 
 
+_RISKY_FIRST = frozenset("=@+-\t\r")
+
+
 def guard(cell: str) -> str:
     """Prefix formula-like text with `'` so spreadsheets keep it as text."""
+    if not cell or cell[0] not in _RISKY_FIRST:  # the common case, kept cheap
+        return cell
     from salesops.values import is_formula_like
 
     return "'" + cell if is_formula_like(cell) else cell
