@@ -115,7 +115,10 @@ def console(output: Path | None = None, file=None):
     from rich.console import Console
 
     no_color = bool(os.environ.get("NO_COLOR")) or output is not None
-    return Console(file=file, no_color=no_color, highlight=False, soft_wrap=False, width=None if file is None else 200)
+    width = 200 if file is not None else None
+    if file is None and not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        width = 160  # piped (cron mail, less): wide enough that tables are never cropped
+    return Console(file=file, no_color=no_color, highlight=False, soft_wrap=False, width=width)
 
 
 def rich_table(columns: list[str], rows: list[list[Any]], title: str | None = None):
