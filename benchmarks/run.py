@@ -521,6 +521,12 @@ def machine() -> dict[str, str]:
             pass
     info["libraries"] = ", ".join(libs)
     try:
+        info["load average at the end (1/5/15 min)"] = " / ".join(
+            Path("/proc/loadavg").read_text().split()[:3]
+        )
+    except OSError:
+        pass
+    try:
         info["commit"] = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
             capture_output=True,

@@ -33,52 +33,42 @@ BY_ACCOUNT = ("account", "account_id", "客户", "客户编号")
 
 def try_aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult | None:
     """The aging by account as `reports.ar.aging` computes it, or None when this kernel cannot."""
-    from salesops.reports import ar
-    from salesops.storage.cache import columns
-
     if (by or "account").strip().casefold() not in BY_ACCOUNT:
         return None
+    from salesops.reports import ar
     from salesops.schema import REGISTERS
+    from salesops.storage.cache import columns, derived
 
     ws = data.ws
     order = ws.settings.date_order
-    wanted = {
-        "receivables": [
-            "receivable_id",
-            "account_id",
-            "amount",
-            "invoiced_on",
-            "due_date",
-            "status",
-        ],
-        "payments": ["receivable_id", "received_on", "amount"],
-        "accounts": ["account_id", "name"],
-    }
-    files = {name: ws.file_of(name) for name in wanted}
+    files = {name: ws.file_of(name) for name in ("receivables", "payments", "accounts")}
     if not all(exists for _, _, exists in files.values()):
         return None
-
-    def read(name: str):
-        path, fmt, _ = files[name]
-        return columns(ws.root, path, fmt, REGISTERS[name], wanted[name], order)
-
+    # payment → receivable rows, cached while both files are unchanged: the IDs are then not needed
+    link_name, sources = "payments-to-receivables", [files["receivables"][0], files["payments"][0]]
+    link = derived(ws.root, link_name, sources, order, None)
+    ids = ["receivable_id"] if link is None else []
+    wanted = {
+        "receivables": [*ids, "account_id", "amount", "invoiced_on", "due_date", "status"],
+        "payments": [*ids, "received_on", "amount"],
+        "accounts": ["account_id", "name"],
+    }
     got = {}
-    for name in wanted:  # one after the other: each is read on two threads already
-        cols = read(name)
+    for name, cols_wanted in wanted.items():  # one after the other: each is read on two threads
+        path, fmt, _ = files[name]
+        cols = columns(ws.root, path, fmt, REGISTERS[name], cols_wanted, order, transient=("receivable_id",))
         if cols is None:
             return None
         got[name] = cols
-    from salesops.storage.cache import derived
-
     rec, pay = got["receivables"], got["payments"]
-    sources = [ws.file_of("receivables")[0], ws.file_of("payments")[0]]
-    link = derived(
-        ws.root,
-        "payments-to-receivables",
-        sources,
-        order,
-        lambda: link_rows(rec.data["receivable_id"], pay.data["receivable_id"]),
-    )
+    if link is None:
+        link = derived(
+            ws.root,
+            link_name,
+            sources,
+            order,
+            lambda: link_rows(rec.data["receivable_id"], pay.data["receivable_id"]),
+        )
     if link is None or len(link) != pay.n:
         return None
     edges = ar.bucket_edges(data)

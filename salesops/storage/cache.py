@@ -207,7 +207,7 @@ def derived(
     """An array computed from several register files (`compute()`), cached under `name`.
 
     Trusted only while every source file is unchanged; `compute` may return
-    None (nothing is cached then).
+    None (nothing is cached then). With `compute` None: the cached array or None.
     """
     stamps = [stamp(p, date_order) for p in sources]
     entry = root / CACHE_DIR / f"{name}.cols"
@@ -218,6 +218,8 @@ def derived(
                 return z["value"]
         except Exception:  # damaged: recompute
             pass
+    if compute is None:
+        return None
     value = compute()
     now = time.time()
     if (
@@ -240,12 +242,20 @@ def derived(
 
 
 def columns(
-    root: Path, path: Path, fmt: str, reg: Register, wanted: list[str], date_order: str
+    root: Path,
+    path: Path,
+    fmt: str,
+    reg: Register,
+    wanted: list[str],
+    date_order: str,
+    transient: tuple[str, ...] = (),
 ) -> Columns | None:
     """Typed columns `wanted` of register file `path`: from the cache, else parsed and cached.
 
-    None when the file is not in the simple shape the fast reader handles (the
-    caller then reads it the general way, which also reports bad cells).
+    Columns named in `transient` are parsed when asked for but not kept (the
+    caller caches what it derives from them). None when the file is not in the
+    simple shape the fast reader handles (the caller then reads it the general
+    way, which also reports bad cells).
     """
     hit = load(root, path, date_order, wanted)
     if hit is not None:
@@ -256,5 +266,6 @@ def columns(
         cols = fastcsv.read_columns(path, reg, wanted, date_order)
     except Decline:
         return None
-    store(root, path, date_order, cols)
+    keep = Columns(cols.n, cols.rows, {k: v for k, v in cols.data.items() if k not in transient})
+    store(root, path, date_order, keep)
     return cols
