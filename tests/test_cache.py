@@ -225,6 +225,38 @@ def test_aging_kernel_on_hand_made_edge_cases(tmp_path):
     assert "R-7" not in json.dumps(to_jsonable(fast.to_json()))
 
 
+def test_aging_kernel_joins_ids_as_parse_text_reads_them(tmp_path):
+    """IDs with spaces, quotes or Chinese characters match the way the general path matches them."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    (root / "salesops.toml").write_text('format = "csv"\n', encoding="utf-8")
+    write_csv(root / "accounts.csv", ["account_id,name", "A-1,甲", "客户-2,乙"])
+    write_csv(
+        root / "receivables.csv",
+        [
+            "receivable_id,account_id,amount,invoiced_on,due_date,status",
+            "应收-1,A-1,100.00,2026-01-01,2026-02-01,invoiced",
+            "R 2,客户-2,50.00,2026-01-01,2026-02-01,invoiced",
+            '"R,3",A-1,70.00,2026-01-01,2026-02-01,invoiced',
+            "R-4,A-1,30.00,2026-01-01,2026-02-01,invoiced",
+        ],
+    )
+    write_csv(
+        root / "payments.csv",
+        [
+            "payment_id,receivable_id,received_on,amount",
+            "P-1, 应收-1 ,2026-01-15,40.00",
+            "P-2,R 2,2026-01-15,10.00",
+            'P-3,"R,3",2026-01-15,7.00',
+            "P-4,R-4  ,2026-01-15,3.00",
+            "P-5,r-4,2026-01-15,1.00",  # a different text: no match
+        ],
+    )
+    day = dt.date(2026, 3, 15)
+    fast, slow = both(root, day)
+    assert fast is not None and fast.to_json() == slow.to_json()
+    assert fast.totals["total"] == Decimal("190.00")
+
+
 def test_aging_kernel_declines_and_the_general_path_answers(tmp_path):
     root = l_workspace(tmp_path, 200)
     day = dt.date(2026, 9, 30)

@@ -47,7 +47,7 @@ def try_aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingRes
     # payment → receivable rows, cached while both files are unchanged: the IDs are then not needed
     link_name, sources = "payments-to-receivables", [files["receivables"][0], files["payments"][0]]
     link = derived(ws.root, link_name, sources, order, None)
-    ids = ["receivable_id"] if link is None else []
+    ids = ("receivable_id",) if link is None else ()
     wanted = {
         "receivables": [*ids, "account_id", "amount", "invoiced_on", "due_date", "status"],
         "payments": [*ids, "received_on", "amount"],
@@ -56,7 +56,16 @@ def try_aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingRes
     got = {}
     for name, cols_wanted in wanted.items():  # one after the other: each is read on two threads
         path, fmt, _ = files[name]
-        cols = columns(ws.root, path, fmt, REGISTERS[name], cols_wanted, order, transient=("receivable_id",))
+        cols = columns(
+            ws.root,
+            path,
+            fmt,
+            REGISTERS[name],
+            cols_wanted,
+            order,
+            transient=ids,
+            keys_only=tuple(ids),
+        )
         if cols is None:
             return None
         got[name] = cols
@@ -140,32 +149,30 @@ def _sum_by(index: np.ndarray, cents: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def link_rows(ids: TextColumn, refs: TextColumn) -> np.ndarray | None:
+def link_rows(ids, refs) -> np.ndarray | None:
     """For each row of `refs`, the row of `ids` holding the same text (-1 if none).
 
-    None when `ids` repeats a value (the general path's first-match rules apply then).
+    Both are `fastcsv.KeyColumn`s (per-row fingerprints). None when `ids`
+    repeats a value (the general path's first-match rules apply then) or two
+    fingerprints collide.
     """
-    live = ids.codes >= 0
-    codes = ids.codes[live]
-    if len(codes) and np.bincount(codes, minlength=len(ids.hashes)).max() > 1:
-        return None
-    row_of = np.full(len(ids.hashes) + 1, -1, dtype=np.int64)
-    row_of[codes] = np.flatnonzero(live)
-    target = np.full(len(refs.hashes) + 1, len(ids.hashes), dtype=np.int64)  # → row_of[-1] = -1
-    if len(ids.hashes) and len(refs.hashes):
-        order = np.argsort(ids.hashes)
-        at = np.minimum(np.searchsorted(ids.hashes[order], refs.hashes), len(order) - 1)
-        code = order[at]
-        hit = ids.hashes[code] == refs.hashes
-        same = (
-            hit
-            & (ids.hashes2[code] == refs.hashes2)
-            & (np.diff(ids.offsets)[code] == np.diff(refs.offsets))
-        )
-        if (hit & ~same).any():
-            return None  # pragma: no cover - a fingerprint collision
-        target[:-1] = np.where(same, code, len(ids.hashes))
-    return row_of[target[refs.codes]].astype(np.int32)  # code -1 → target[-1]
+    rows = np.flatnonzero(ids.lengths > 0)
+    h = ids.h1[rows]
+    order = np.argsort(h)
+    hs = h[order]
+    if len(hs) > 1 and (hs[1:] == hs[:-1]).any():
+        return None  # a repeated ID (or, once in 2**64, a collision)
+    out = np.full(len(refs), -1, dtype=np.int32)
+    if not len(hs):
+        return out
+    at = np.minimum(np.searchsorted(hs, refs.h1), len(hs) - 1)
+    cand = rows[order[at]]
+    hit = (refs.lengths > 0) & (hs[at] == refs.h1)
+    same = hit & (ids.h2[cand] == refs.h2) & (ids.lengths[cand] == refs.lengths)
+    if (hit & ~same).any():
+        return None  # pragma: no cover - a fingerprint collision
+    out[same] = cand[same]
+    return out
 
 
 def _money(cents: int) -> Decimal:

@@ -249,11 +249,13 @@ def columns(
     wanted: list[str],
     date_order: str,
     transient: tuple[str, ...] = (),
+    keys_only: tuple[str, ...] = (),
 ) -> Columns | None:
     """Typed columns `wanted` of register file `path`: from the cache, else parsed and cached.
 
     Columns named in `transient` are parsed when asked for but not kept (the
-    caller caches what it derives from them). None when the file is not in the
+    caller caches what it derives from them); those in `keys_only` come as
+    per-row fingerprints (`fastcsv.KeyColumn`), for joins. None when the file is not in the
     simple shape the fast reader handles (the caller then reads it the general
     way, which also reports bad cells).
     """
@@ -263,7 +265,7 @@ def columns(
     if fmt != "csv":
         return None
     try:
-        cols = fastcsv.read_columns(path, reg, wanted, date_order)
+        cols = fastcsv.read_columns(path, reg, wanted, date_order, keys_only=keys_only)
     except Decline:
         return None
     keep = Columns(cols.n, cols.rows, {k: v for k, v in cols.data.items() if k not in transient})

@@ -86,6 +86,18 @@ class TextColumn:
 
 
 @dataclass
+class KeyColumn:
+    """Per-row fingerprints of text (for joins only): no distinct values kept."""
+
+    h1: np.ndarray  # uint64
+    h2: np.ndarray  # uint64
+    lengths: np.ndarray  # int64 UTF-8 length of the text as parse_text gives it; 0 = empty
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+@dataclass
 class Columns:
     """Typed columns of one register file (rows after dropping blank records)."""
 
@@ -210,7 +222,12 @@ class _Chunk:
 
 
 def read_columns(
-    path: Path, reg: Register, wanted: list[str], date_order: str = "MDY", threads: int = 2
+    path: Path,
+    reg: Register,
+    wanted: list[str],
+    date_order: str = "MDY",
+    threads: int = 2,
+    keys_only: tuple[str, ...] = (),
 ) -> Columns:
     """Typed columns `wanted` (and the ID) of CSV register `path`; raises Decline outside the simple shape.
 
@@ -254,7 +271,8 @@ def read_columns(
         present = {n: colmap[n] for n in names if n in colmap}
         specs = {j: reg.column(n) for n, j in present.items()}
         id_col = colmap[reg.id_column]
-        job = (len(header), ord(sep), specs, id_col, date_order)
+        keyed = {colmap[n] for n in keys_only if n in present}
+        job = (len(header), ord(sep), specs, id_col, date_order, keyed)
         blocks = _blocks(fh, head[nl + 1 :] if nl >= 0 else b"")
         results: list[_Chunk] = []
         if threads > 1:
@@ -278,6 +296,16 @@ def read_columns(
     for name, j in present.items():
         col = specs[j]
         pieces = [r.parts[j] for r in results]
+        if j in keyed:
+            out.data[name] = KeyColumn(
+                *(
+                    np.concatenate([getattr(p, f) for p in pieces])
+                    if pieces
+                    else np.zeros(0, np.uint64)
+                    for f in ("h1", "h2", "lengths")
+                )
+            )
+            continue
         if col.type in ("date", "money", "int", "pct"):
             out.data[name] = np.concatenate(pieces) if pieces else empty(col.type, 0)
             continue
@@ -322,7 +350,13 @@ def _blocks(fh, carry: bytes):
 
 
 def _process(
-    buf: Buffer, ncols: int, sep: int, specs: dict, id_col: int, date_order: str
+    buf: Buffer,
+    ncols: int,
+    sep: int,
+    specs: dict,
+    id_col: int,
+    date_order: str,
+    keyed: set = frozenset(),
 ) -> _Chunk:
     """Tokenise one block of whole records and parse the wanted columns of it."""
     block = buf.raw
@@ -363,7 +397,7 @@ def _process(
         e = grid[:, j]
         if j == ncols - 1:  # the CR of a CRLF line end is not part of the last field
             e = e - ((e > s) & (arr[np.maximum(e - 1, 0)] == 13))
-        parts[j] = _parse(buf, s, e, col, date_order)
+        parts[j] = _key_column(buf, s, e) if j in keyed else _parse(buf, s, e, col, date_order)
     # blank rows (every cell empty or spaces) are dropped; only a row whose ID is empty or
     # starts with a space (or a quote) can be blank, so only those are looked at
     s = rs if id_col == 0 else grid[:, id_col - 1] + 1
@@ -384,6 +418,8 @@ def _process(
 
 
 def _take(part, keep: np.ndarray):
+    if isinstance(part, KeyColumn):
+        return KeyColumn(part.h1[keep], part.h2[keep], part.lengths[keep])
     if isinstance(part, _Raw):
         return _Raw(part.codes[keep], part.blob, part.offsets, part.hashes, part.hashes2)
     return part[keep]
@@ -413,6 +449,41 @@ def _parse(buf: Buffer, s: np.ndarray, e: np.ndarray, col, date_order: str):
     if kind in ("money", "int", "pct"):
         return _numbers(buf, s, e, col)
     return _factorise(buf, s, e)
+
+
+def _key_column(buf: Buffer, s: np.ndarray, e: np.ndarray) -> KeyColumn:
+    """Fingerprints of text cells as `values.parse_text` gives them, row by row.
+
+    Plain cells (printable ASCII, no space, no quote mark) are their own text;
+    any other cell is decoded and parsed one by one (rare in ID columns).
+    """
+    lengths = (e - s).astype(np.int64)
+    h1, h2 = keys(buf, s, lengths)
+    n = len(s)
+    odd = np.zeros(n, dtype=bool)
+    width = int(lengths.max()) if n else 0
+    for i in range((width + 7) // 8):
+        w = _words(buf, s, lengths, i)
+        b = w.view(np.uint8).reshape(n, 8)
+        live = (np.arange(8) + 8 * i) < lengths[:, None]
+        odd |= (((b < 0x21) | (b > 0x7E) | (b == 0x22) | (b == 0x27)) & live).any(axis=1)
+    rest = np.flatnonzero(odd)
+    if len(rest):
+        from salesops import values
+        from salesops.storage.csv_io import unguard
+
+        lengths = lengths.copy()
+        for i in rest.tolist():
+            cell = bytes(buf.raw[int(s[i]) : int(e[i])])
+            try:
+                text = values.parse_text(unguard(_unquote(cell).decode("utf-8")))
+            except UnicodeDecodeError:
+                raise Decline("not UTF-8") from None
+            data = (text or "").encode("utf-8")
+            one = Buffer(data)
+            k1, k2 = keys(one, np.zeros(1, np.int64), np.array([len(data)], dtype=np.int64))
+            h1[i], h2[i], lengths[i] = k1[0], k2[0], len(data)
+    return KeyColumn(h1, h2, lengths)
 
 
 def _byte(words: list[np.ndarray], k: int) -> np.ndarray:
