@@ -117,7 +117,12 @@ def _encode(name: str, s, arrays: dict[str, np.ndarray], texts: dict[str, np.nda
         return dtype.str.lstrip("<>=|")  # e.g. M8[ns]
     # text: every value str or None, joined by NUL into one UTF-8 blob (split again on load)
     values = s.to_numpy(dtype=object)
-    null = pd.isna(values)
+    try:
+        null = np.asarray(values == None, dtype=bool)  # noqa: E711  (elementwise; text columns hold str or None)
+    except (TypeError, ValueError):
+        null = pd.isna(values)
+    if null.shape != values.shape:
+        null = pd.isna(values)
     filled = np.where(null, "", values) if null.any() else values
     try:
         joined = "\x00".join(filled.tolist())
