@@ -69,7 +69,20 @@ def reference() -> str:
         lines.append(f"- [`{path}`](#{_anchor(path)}) — {summary}")
     for path, _cmd, text in entries:
         lines += ["", f"### {path}", "", "```text", text, "```"]
+    lines += ["", *error_reference().splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def error_reference() -> str:
+    """The error reference: every problem code `validate` and `import` report, from the catalogue."""
+    from salesops.core.catalogue import reference_markdown
+
+    intro = (
+        "## Error reference\n\n"
+        "Every problem `validate` (and `import`) can report, by its `code` "
+        "(shown with `validate -f csv` or `-f markdown`).\n\n"
+    )
+    return intro + reference_markdown()
 
 
 def _anchor(heading: str) -> str:
