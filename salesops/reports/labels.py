@@ -69,6 +69,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "metric": ("Metric", "指标"),
     "total": ("Total", "合计"),
     "key": ("Key", "编号"),
+    "account": ("Account", "客户"),
     "name": ("Name", "名称"),
     "this": ("This week", "本周"),
     "previous": ("Previous week", "上周"),
