@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	SALESOPS_TODAY=2026-11-27 $(BIN)/salesops -w $(DEMO) report weekly --as-of 2026-11-27
 
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check salesops tests benchmarks
 	$(BIN)/python -m pytest -n 2
 
 bench: $(VENV)/.installed-dev
