@@ -171,6 +171,7 @@ def test_aging_kernel_warm_from_the_cache_equals_cold(tmp_path):
     age(*root.glob("*.csv"))
     day = dt.date(2026, 9, 30)
     cold = try_aging(ReportData(Workspace(root)), day)
+    cache.flush()  # entries are written on a background thread
     entries = sorted(p.name for p in (root / ".salesops" / "cache").iterdir())
     assert entries == [
         "accounts.csv.cols",
@@ -277,6 +278,7 @@ def test_a_changed_file_is_never_answered_from_the_cache(tmp_path):
     age(*root.glob("*.csv"))
     day = dt.date(2026, 9, 30)
     first = try_aging(ReportData(Workspace(root)), day)
+    cache.flush()
     # same size, different bytes, mtime moved on: another amount on an open invoice
     lines = rec.read_text(encoding="utf-8-sig").splitlines()
     i = next(
@@ -290,12 +292,14 @@ def test_a_changed_file_is_never_answered_from_the_cache(tmp_path):
     write_csv(rec, lines)
     age(rec, seconds=30)
     second = try_aging(ReportData(Workspace(root)), day)
+    cache.flush()
     assert second.to_json() == ar.aging(ReportData(Workspace(root)), day).to_json()
     assert second.totals != first.totals
     # a file changed just now is read, not cached
     write_csv(rec, lines[:-1])
     before = (root / ".salesops" / "cache" / "receivables.csv.cols").stat().st_mtime_ns
     third = try_aging(ReportData(Workspace(root)), day)
+    cache.flush()
     assert third.to_json() == ar.aging(ReportData(Workspace(root)), day).to_json()
     assert (root / ".salesops" / "cache" / "receivables.csv.cols").stat().st_mtime_ns == before
     # a damaged entry is ignored

@@ -37,7 +37,7 @@ def try_aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingRes
         return None
     from salesops.reports import ar
     from salesops.schema import REGISTERS
-    from salesops.storage.cache import columns, derived
+    from salesops.storage.cache import columns, derived, stamp
 
     ws = data.ws
     order = ws.settings.date_order
@@ -46,6 +46,7 @@ def try_aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingRes
         return None
     # payment → receivable rows, cached while both files are unchanged: the IDs are then not needed
     link_name, sources = "payments-to-receivables", [files["receivables"][0], files["payments"][0]]
+    before = [stamp(p, order) for p in sources]
     link = derived(ws.root, link_name, sources, order, None)
     ids = ("receivable_id",) if link is None else ()
     wanted = {
@@ -77,6 +78,7 @@ def try_aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingRes
             sources,
             order,
             lambda: link_rows(rec.data["receivable_id"], pay.data["receivable_id"]),
+            expect=before,
         )
     if link is None or len(link) != pay.n:
         return None

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +66,35 @@ def code_stamp() -> str:
         except OSError:
             parts.append(f"{rel}:-")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+_PENDING: list = []
+
+
+def in_background(write) -> None:
+    """Run `write()` on a thread: the entry is written while the command computes and prints.
+
+    The thread is not a daemon, so the interpreter waits for it before exiting; a
+    failure only means no entry (readers never see a partial one: entries are
+    written to a temporary file and renamed).
+    """
+    import threading
+
+    def run() -> None:
+        try:
+            write()
+        except Exception:  # noqa: BLE001 - a cache entry is never worth an error
+            pass
+
+    t = threading.Thread(target=run, name="salesops-cache-write")
+    t.start()
+    _PENDING.append(t)
+
+
+def flush() -> None:
+    """Wait for entries still being written."""
+    while _PENDING:
+        _PENDING.pop().join()
 
 
 def stamp(path: Path, date_order: str) -> dict | None:
@@ -163,10 +193,17 @@ def load(
         return None
 
 
-def store(root: Path, path: Path, date_order: str, cols: Columns) -> bool:
-    """Write `cols` as the entry of `path` (merged with the valid entry already there)."""
+def store(
+    root: Path, path: Path, date_order: str, cols: Columns, expect: dict | None = None
+) -> bool:
+    """Write `cols` as the entry of `path` (merged with the valid entry already there).
+
+    `expect`: the file's stamp taken before it was read; nothing is written if it changed since.
+    """
     st = stamp(path, date_order)
     if st is None or time.time() - st["mtime_ns"] / 1e9 < RACY_SECONDS:
+        return False
+    if expect is not None and st != expect:
         return False
     arrays: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
@@ -176,7 +213,7 @@ def store(root: Path, path: Path, date_order: str, cols: Columns) -> bool:
     _put(arrays, kinds, cols)
     arrays["rows"] = cols.rows
     entry = entry_path(root, path)
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         _write_entry(tmp, {"stamp": st, "n": cols.n, "columns": kinds}, arrays)
@@ -202,12 +239,14 @@ def _put(arrays: dict, kinds: dict, cols: Columns) -> None:
 
 
 def derived(
-    root: Path, name: str, sources: list[Path], date_order: str, compute
+    root: Path, name: str, sources: list[Path], date_order: str, compute, expect: list | None = None
 ) -> np.ndarray | None:
     """An array computed from several register files (`compute()`), cached under `name`.
 
     Trusted only while every source file is unchanged; `compute` may return
     None (nothing is cached then). With `compute` None: the cached array or None.
+    `expect`: the sources' stamps taken before the data `compute` uses was read;
+    nothing is cached if they changed since.
     """
     stamps = [stamp(p, date_order) for p in sources]
     entry = root / CACHE_DIR / f"{name}.cols"
@@ -228,16 +267,24 @@ def derived(
         or any(now - st["mtime_ns"] / 1e9 < RACY_SECONDS for st in stamps)
     ):
         return value
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        _write_entry(tmp, {"stamps": stamps}, {"value": value})
-        os.replace(tmp, entry)
-    except OSError:
+    if expect is not None and expect != stamps:
+        return value
+
+    def write() -> None:
+        if [stamp(p, date_order) for p in sources] != stamps:
+            return  # a source changed while it was being read
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
         try:
-            tmp.unlink(missing_ok=True)
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            _write_entry(tmp, {"stamps": stamps}, {"value": value})
+            os.replace(tmp, entry)
         except OSError:
-            pass
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    in_background(write)
     return value
 
 
@@ -264,10 +311,11 @@ def columns(
         return hit
     if fmt != "csv":
         return None
+    before = stamp(path, date_order)
     try:
         cols = fastcsv.read_columns(path, reg, wanted, date_order, keys_only=keys_only)
     except Decline:
         return None
     keep = Columns(cols.n, cols.rows, {k: v for k, v in cols.data.items() if k not in transient})
-    store(root, path, date_order, keep)
+    in_background(lambda: store(root, path, date_order, keep, before))
     return cols
