@@ -30,6 +30,7 @@ def test_benchmark_runner_smoke(tmp_path):
     for target in (
         "help",
         "aging-cold",
+        "aging-cold-cached",
         "aging-warm",
         "advance",
         "validate",
