@@ -30,18 +30,21 @@ def _float(v: float) -> str:
     return float.__repr__(v)
 
 
-def _decimal(v: Decimal) -> str:
-    return _float(float(v))
+_FLAT: dict[str, json.JSONEncoder] = {}
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
 
 
-_SCALAR = {
-    str: _escape,
-    int: int.__repr__,
-    float: _float,
-    Decimal: _decimal,
-    bool: lambda v: "true" if v else "false",
-    type(None): lambda v: "null",
-}
+def _plain_record(v: dict) -> bool:
+    """A dict of text keys and plain values (no container, nothing unusual)."""
+    plain = _PLAIN
+    return all(type(k) is str for k in v) and all(type(x) in plain for x in v.values())
+
+
+def _default(v: Any) -> Any:
+    """Decimals and dates for the C encoder, as `cli.common.to_jsonable` has them."""
+    if type(v) is Decimal:
+        return float(v)
+    return v.isoformat()  # a date or datetime (the only other types `_plain_record` lets in)
 
 
 def dumps(data: Any) -> str:
@@ -70,20 +73,15 @@ def _encode(v: Any, out: list[str], nl: str) -> None:
             out.append("{}")
             return
         inner = nl + _INDENT
-        scalar = _SCALAR.get
-        try:  # the common case, a record of plain values: one join
-            out.append(
-                "{"
-                + inner
-                + ("," + inner).join(
-                    [_escape(str(k)) + ": " + scalar(type(x))(x) for k, x in v.items()]
+        if _plain_record(v):
+            # a record of plain values: the C encoder writes it, its item separator carrying the indent
+            enc = _FLAT.get(inner)
+            if enc is None:
+                enc = _FLAT[inner] = json.JSONEncoder(
+                    ensure_ascii=False, separators=("," + inner, ": "), default=_default
                 )
-                + nl
-                + "}"
-            )
+            out.append("{" + inner + enc.encode(v)[1:-1] + nl + "}")
             return
-        except TypeError:  # a nested or unusual value: item by item
-            pass
         sep = "{" + inner
         for key, value in v.items():
             out.append(sep + _escape(str(key)) + ": ")
