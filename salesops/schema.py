@@ -26,6 +26,11 @@ class Enum:
     def codes(self) -> tuple[str, ...]:
         return tuple(code for code, _ in self.values)
 
+    @property
+    def a_name(self) -> str:
+        """The name with its article, for messages: "an opportunity stage"."""
+        return ("an " if self.name[0] in "aeiou" else "a ") + self.name
+
     def label(self, code: str, lang: str) -> str:
         """The label of `code` in `lang` ('en' → the code itself)."""
         if lang == "zh":

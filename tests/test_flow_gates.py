@@ -55,7 +55,7 @@ def test_states_parse_from_english_codes_words_and_chinese_labels():
     assert machine.parse_state(opps, "Needs Analysis") == "needs_analysis"
     assert machine.parse_state(opps, "商务谈判") == "negotiation"
     assert machine.parse_state(schema.REGISTERS["receivables"], "已核销") == "written_off"
-    with pytest.raises(UsageError, match="is not a opportunity stage"):
+    with pytest.raises(UsageError, match="is not an opportunity stage"):
         machine.parse_state(opps, "closing")
     with pytest.raises(UsageError, match="no stages"):
         machine.parse_state(schema.REGISTERS["accounts"], "x")

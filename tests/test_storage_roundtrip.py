@@ -158,3 +158,12 @@ def test_advance_set_fixes_an_unreadable_cell(tmp_path: Path) -> None:
     assert rows[1][rows[0].index("expected_close")] == "2026-12-31"
     history = read_csv(ws_path / "history.csv")
     assert ["expected_close", "2026-13-45", "2026-12-31"] in [r[5:8] for r in history]
+
+
+def test_a_blank_looking_id_cell_is_no_id(tmp_path: Path) -> None:
+    ws_path = make_workspace(tmp_path / "ws", "csv")
+    (ws_path / "accounts.csv").write_text("account_id,name\n ,Nobody\nA-000004,Acme\n", encoding="utf-8")
+    ws = Workspace(ws_path)
+    table = ws.table("accounts")
+    assert table.next_id() == "A-000005"
+    assert list(table.ids) == ["A-000004"]

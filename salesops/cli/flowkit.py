@@ -91,7 +91,7 @@ def enum_option(option: str, enum, text: str | None) -> str | None:
     code = enum.parse(text)
     if code is None:
         choices = ", ".join(f"{c} ({enum.label(c, 'zh')})" for c in enum.codes)
-        raise UsageError(f"{option} {text!r} is not a {enum.name}; use one of: {choices}")
+        raise UsageError(f"{option} {text!r} is not {enum.a_name}; use one of: {choices}")
     return code
 
 

@@ -35,6 +35,7 @@ from salesops import values
 from salesops.errors import UsageError
 from salesops.problems import ERROR, WARNING, Problem
 from salesops.schema import Column, Register
+from salesops.storage.codec import read_series
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -465,68 +466,7 @@ def _defaults(reg: Register, cells: dict, options: ImportOptions) -> dict[str, A
 
 def parse_series(col: Column, s: pd.Series, date_order: str) -> tuple[pd.Series, pd.Series, str]:
     """(typed series, mask of cells that did not parse, what was expected) for one column."""
-    import pandas as pd
-
-    kind = col.type
-    phrase = TYPE_EXPECTED.get(kind, "is not valid")
-    if kind == "date":
-        out, bad = values.parse_date_series(s, date_order)
-    elif kind == "money":
-        out, bad = values.parse_money_series(s)
-    elif kind == "int":
-        out, bad = values.parse_int_series(s)
-        low, high = col.min, col.max
-        outside = out.notna() & (
-            ((out < low) if low is not None else False)
-            | ((out > high) if high is not None else False)
-        )
-        outside = outside.fillna(False).astype(bool)
-        if outside.any():
-            phrase = (
-                f"is not a whole number between {low} and {high}"
-                if high is not None
-                else f"is not a whole number from {low}"
-            )
-            bad = bad | outside
-            out = out.mask(outside)
-    elif kind == "pct":
-        text = s.map(lambda v: v.strip().rstrip("%") if isinstance(v, str) else v)
-        cents, bad = values.parse_money_series(text)
-        out = (cents.astype("Float64") / 100).astype("Float64")
-        if col.min is None or col.min >= 0:
-            outside = (out.notna() & ((out < 0) | (out > 100))).fillna(False).astype(bool)
-            bad = bad | outside
-            out = out.mask(outside)
-    elif kind in ("enum", "bool"):
-        text = values.parse_text_series(s)
-        uniques = pd.unique(text.dropna())
-        if kind == "bool":
-            mapping: dict[Any, Any] = {}
-            for u in uniques:
-                try:
-                    mapping[u] = values.parse_bool(u)
-                except values.BadValue:
-                    mapping[u] = None
-            out = text.map(mapping).astype("boolean")
-        else:
-            assert col.enum is not None
-            mapping = {u: col.enum.parse(u) for u in uniques}
-            if col.enum.open:
-                mapping = {u: (code if code is not None else u) for u, code in mapping.items()}
-            out = text.map(mapping).astype(object)
-            out = out.where(out.notna(), None)
-            article = "an" if col.enum.name[0] in "aeiou" else "a"
-            phrase = (
-                f"is not {article} {col.enum.name} (expected one of: {', '.join(col.enum.codes)})"
-            )
-        bad = text.notna() & out.isna()
-    else:
-        out = values.parse_text_series(s)
-        bad = pd.Series(False, index=s.index)
-    bad = (
-        bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else pd.Series(bad, index=s.index)
-    )
-    return out, bad, phrase
+    return read_series(col, s, date_order, TYPE_EXPECTED)
 
 
 def _text_faults(

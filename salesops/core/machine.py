@@ -24,7 +24,7 @@ def parse_state(register: Register, text: str) -> str:
     code = column.enum.parse(text) if column.enum else None
     if code is None:
         choices = ", ".join(f"{c} ({column.enum.label(c, 'zh')})" for c in column.enum.codes)
-        raise UsageError(f"{text!r} is not a {column.enum.name}; use one of: {choices}")
+        raise UsageError(f"{text!r} is not {column.enum.a_name}; use one of: {choices}")
     return code
 
 

@@ -24,7 +24,7 @@ from salesops import values
 from salesops.errors import SalesopsError, StorageError
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS, Column, Register
-from salesops.storage.codec import TYPE_PHRASES
+from salesops.storage.codec import read_series
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -476,61 +476,11 @@ def _empty_series(col: Column, n: int, index):
 
 def _parse_column(frame: Frame, col: Column, s, rows):
     """Typed series for one column; bad cells become null and Problems."""
-    import pandas as pd
-
-    kind = col.type
-    bad = None
-    phrase = TYPE_PHRASES.get(kind, "is not valid")
-    if kind == "date":
-        out, bad = values.parse_date_series(s, frame.date_order)
-    elif kind == "money":
-        out, bad = values.parse_money_series(s)
-    elif kind == "int":
-        out, bad = values.parse_int_series(s)
-        low = col.min if col.min is not None else None
-        high = col.max
-        if low is not None or high is not None:
-            outside = out.notna() & (((out < low) if low is not None else False) | ((out > high) if high is not None else False))
-            outside = outside.fillna(False).astype(bool)
-            if outside.any():
-                _report(frame, col, s, rows, outside, f"is not between {low} and {high}" if high is not None else f"is below {low}")
-                out = out.mask(outside)
-    elif kind == "pct":
-        text = s.map(lambda v: v.strip().rstrip("%") if isinstance(v, str) else v)
-        cents, bad = values.parse_money_series(text)
-        out = (cents.astype("Float64") / 100).astype("Float64")
-        if col.min is None or col.min >= 0:
-            outside = (out.notna() & ((out < 0) | (out > 100))).fillna(False).astype(bool)
-            if outside.any():
-                bad = bad | outside
-                out = out.mask(outside)
-    elif kind in ("enum", "bool"):
+    if col.type in ("text", "id", "ref", "enum", "bool"):
         _text_faults(frame, col, s, rows)
-        text = values.parse_text_series(s)
-        uniques = pd.unique(text.dropna())
-        if kind == "bool":
-            mapping = {}
-            for u in uniques:
-                try:
-                    mapping[u] = values.parse_bool(u)
-                except values.BadValue:
-                    mapping[u] = None
-            out = text.map(mapping).astype("boolean")
-        else:
-            mapping = {u: col.enum.parse(u) for u in uniques}
-            if col.enum.open:
-                mapping = {u: (code if code is not None else u) for u, code in mapping.items()}
-            out = text.map(mapping).astype(object)
-            out = out.where(out.notna(), None)
-            phrase = f"is not a {col.enum.name} (expected one of: {', '.join(col.enum.codes)})"
-        bad = text.notna() & out.isna()
-    else:
-        _text_faults(frame, col, s, rows)
-        out = values.parse_text_series(s)
-    if bad is not None:
-        bad = bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else bad
-        if bad.any():
-            _report(frame, col, s, rows, bad, phrase)
+    out, bad, phrase = read_series(col, s, frame.date_order)
+    if bad.any():
+        _report(frame, col, s, rows, bad, phrase)
     return out
 
 

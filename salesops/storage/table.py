@@ -208,7 +208,9 @@ class Table:
             if col is not None:
                 for i, row in enumerate(self.rows):
                     if col < len(row) and row[col] not in (None, ""):
-                        index.setdefault(values.parse_text(row[col]), i)
+                        key = values.parse_text(row[col])
+                        if key is not None:  # a blank-looking ID cell (" ") is no ID
+                            index.setdefault(key, i)
             self._ids = index
         return self._ids
 
