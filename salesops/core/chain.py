@@ -7,7 +7,6 @@ from typing import Any
 
 from salesops.storage.table import Table
 
-_STATUS = {"opportunities": "stage"}
 _DATE = {
     "leads": "created_on",
     "opportunities": "expected_close",
@@ -36,7 +35,7 @@ def _summary(table: Table, i: int) -> dict[str, Any]:
     return {
         "register": reg,
         "id": table.id_of(i),
-        "status": rec.get(_STATUS.get(reg, "status")),
+        "status": rec.get(table.register.status_field or ""),
         "amount": rec.get("amount", rec.get("estimated_value")),
         "date": rec.get(_DATE.get(reg, "")),
         "name": rec.get(_NAME.get(reg, "")),
