@@ -788,5 +788,5 @@ def parse_text_series(s: pd.Series) -> pd.Series:
 
     vals = s.to_numpy(dtype=object)
     out = np.empty(len(vals), dtype=object)
-    out[:] = [(v.strip() or None) if type(v) is str else parse_text(v) for v in vals]
+    out[:] = [(v.strip() or None) if type(v) is str else None if v is None else parse_text(v) for v in vals]
     return pd.Series(out, index=s.index, name=s.name, dtype=object)

@@ -92,8 +92,12 @@ def save(root: Path, path: Path, date_order: str, cached: Cached) -> bool:
     entry = entry_path(root, path)
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
+        arrays = cached.packed()
+    except (TypeError, ValueError):  # a value the layout cannot hold: no entry
+        return False
+    try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        _write_entry(tmp, cached.header, cached.arrays)
+        _write_entry(tmp, cached.header, arrays)
         os.replace(tmp, entry)
         return True
     except OSError:  # unwritable: no entry, no harm
@@ -115,7 +119,7 @@ def _encode(name: str, s, arrays: dict[str, np.ndarray], texts: dict[str, np.nda
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         arrays[f"{name}.v"] = s.to_numpy().view(np.int64)
         return dtype.str.lstrip("<>=|")  # e.g. M8[ns]
-    # text: every value str or None, joined by NUL into one UTF-8 blob (split again on load)
+    # text: kept as it is; packed into one blob only when written (`Cached.packed`)
     values = s.to_numpy(dtype=object)
     try:
         null = np.asarray(values == None, dtype=bool)  # noqa: E711  (elementwise; text columns hold str or None)
@@ -123,6 +127,13 @@ def _encode(name: str, s, arrays: dict[str, np.ndarray], texts: dict[str, np.nda
         null = pd.isna(values)
     if null.shape != values.shape:
         null = pd.isna(values)
+    arrays[f"{name}.null"] = null
+    texts[name] = values
+    return "text"
+
+
+def _pack_text(name: str, values: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """A text column as one UTF-8 blob, its values joined by NUL (split again on load)."""
     filled = np.where(null, "", values) if null.any() else values
     try:
         joined = "\x00".join(filled.tolist())
@@ -130,10 +141,7 @@ def _encode(name: str, s, arrays: dict[str, np.ndarray], texts: dict[str, np.nda
         raise TypeError(f"column {name} holds values that are not text") from None
     if joined.count("\x00") != max(len(values) - 1, 0):
         raise ValueError(f"column {name} holds NUL characters")
-    arrays[f"{name}.blob"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    arrays[f"{name}.null"] = null
-    texts[name] = values
-    return "text"
+    return np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
 
 
 def _problem_dict(p) -> dict[str, Any]:
@@ -168,6 +176,14 @@ class Cached:
         self.kinds: dict[str, str] = header["columns"]
         self._blank: dict[str, np.ndarray] = {}
         self._bad: dict[str, set[int]] | None = None
+
+    def packed(self) -> dict[str, np.ndarray]:
+        """The arrays as written: every text column packed into its blob."""
+        out = dict(self.arrays)
+        for name, kind in [*self.kinds.items(), ("\x00ids", "text")]:
+            if kind == "text" and f"{name}.null" in out and f"{name}.blob" not in out:
+                out[f"{name}.blob"] = _pack_text(name, self._texts[name], out[f"{name}.null"])
+        return out
 
     def series_values(self, name: str):
         """The column as the pandas array the general reader builds."""
@@ -231,8 +247,9 @@ class Cached:
 
 
 def write_file(target: Path, cached: Cached) -> None:
-    """Write `cached` to any file (a hand-over between processes)."""
-    _write_entry(target, cached.header, cached.arrays)
+    """Write `cached` to any file (a hand-over between processes); TypeError or
+    ValueError if it holds a value the layout cannot."""
+    _write_entry(target, cached.header, cached.packed())
 
 
 def read_file(source: Path) -> Cached | None:
