@@ -568,8 +568,12 @@ def _kinds(s: pd.Series):
         kind = _OTHER
     elif pd.api.types.is_numeric_dtype(s.dtype):
         kind = _NUM
-    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        kind = _STR
+    else:
+        inferred = pd.api.types.infer_dtype(s, skipna=True)  # one pass in C
+        if inferred in ("string", "empty"):
+            kind = _STR
+        elif inferred in ("date", "datetime"):  # a date column as calamine reads it
+            kind = _DATE
     if kind is not None:
         return np.where(s.isna().to_numpy(), _BLANK, kind).astype(np.int8)
     table = {str: _STR, type(None): _BLANK, int: _NUM, float: _NUM, np.float64: _NUM}

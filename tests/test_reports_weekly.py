@@ -261,3 +261,30 @@ def test_overdue_list_cli(company, cli):
         check=0,
     ).stdout
     assert "\x1b[" in colour  # on a (forced) terminal overdue figures are coloured
+
+
+def test_weekly_counts_the_problems_validate_finds_with_and_without_fork(tmp_path, cli):
+    """data_problems is validate's count; the report is the same whether its parts ran in a child or here."""
+    import openpyxl
+
+    ws = tmp_path / "ws"
+    cli("init", str(ws), "--sample", check=0)
+    book = openpyxl.load_workbook(ws / "leads.xlsx")
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=3, column=header.index("created_on") + 1, value="2026-13-45")  # not a date
+    sheet.cell(row=4, column=header.index("estimated_value") + 1, value="lots")  # not money
+    book.save(ws / "leads.xlsx")
+    book = openpyxl.load_workbook(ws / "receivables.xlsx")
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("contract_id") + 1, value="C-NOPE")  # a dangling reference
+    book.save(ws / "receivables.xlsx")
+
+    found = json.loads(cli("validate", "-f", "json", ws=ws).stdout)
+    assert found["errors"] >= 3
+    args = ("report", "weekly", "--as-of", "2026-11-27", "-f", "json")
+    forked = json.loads(cli(*args, ws=ws, check=0).stdout)
+    here = json.loads(cli(*args, ws=ws, env={"SALESOPS_NO_FORK": "1"}, check=0).stdout)
+    assert forked["data_problems"] == len(found["problems"])
+    assert forked == here

@@ -682,6 +682,13 @@ def test_date_series_agrees_with_parse_date(cells, order):
 
 
 @FAST
+@given(st.lists(st.one_of(st.none(), st.dates(), st.datetimes()), max_size=40))
+def test_date_series_of_date_cells(cells):
+    """A column of date cells only, as calamine reads a date column (the all-dates fast path)."""
+    check_dates(cells)
+
+
+@FAST
 @given(st.lists(date_text, max_size=40))
 def test_date_series_of_text_columns(cells):
     check_dates(cells)

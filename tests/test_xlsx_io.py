@@ -646,7 +646,7 @@ def test_a_header_understating_its_member_is_refused_not_inflated(tmp_path):
     zip_with_raw_member(path, parts, SHEET, [*pieces, comp.flush()], zlib.crc32(sheet), len(sheet))
     t0 = time.perf_counter()
     for action in (
-        check_xlsx_safe,
+        lambda p: check_xlsx_safe(p, deep=True),
         read_xlsx,
         lambda p: patch_xlsx(p, tmp_path / "o.xlsx", {}, [["x"]], [TEXT]),
     ):

@@ -14,6 +14,7 @@ of the last 13 weeks and an 8-week trend.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +68,7 @@ def weekly(
 ) -> WeeklyResult:
     """Everything of the weekly summary, JSON-ready (money as Decimal)."""
     period = weekly_period(today, week, as_of)
-    problems = data_problems(
-        data, today
-    )  # reads every register in full first; the sections reuse them
+    problems = data_problems(data, today)  # reads every register in full; the sections reuse them
     end = period.end
     receivables_as_of(data, end, OVERDUE_EXTRA)  # once, with every column the sections need
     prev = period.previous()
@@ -91,7 +90,7 @@ def weekly(
         "expiring_quotes": _expiring_quotes(data, end),
         "stalled_opportunities": _stalled(data, end),
         "forecast": forecast_mod.forecast(data, end, 3).to_json(),
-        "data_problems": problems,
+        "data_problems": None,  # counted beside the sections; filled in last
     }
     buckets, totals = aging_mod.aging_totals(data, end)
     out["aging"] = {"buckets": buckets, "totals": totals}
@@ -106,6 +105,7 @@ def weekly(
         "bottleneck": fun.opportunities["bottleneck"],
     }
     out["trend"] = _trend(data, period)
+    out["data_problems"] = problems()
     return WeeklyResult(out)
 
 
@@ -334,27 +334,32 @@ def _trend(data: ReportData, period: Period) -> list[dict[str, Any]]:
     return out
 
 
-def data_problems(data: ReportData, today: dt.date) -> int | None:
-    """How many problems `validate` finds in the workspace (None if validation is unavailable).
+def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
+    """How many problems `validate` finds in the workspace, as a callable that waits for the count.
 
-    The registers are read once, in full, and shared with the report.
+    The registers are read here, once and in full, and shared with the report;
+    the checks then run beside the report's sections (in a forked child where
+    the platform allows, see `salesops.forking`).
     """
-    try:
-        from salesops.core.validate import Options, validate_frames
-    except ImportError:  # pragma: no cover - validation ships with salesops
-        return None
+    from salesops.core.validate import Options, validate_frames
     from salesops.errors import SalesopsError
+    from salesops.forking import in_background
     from salesops.schema import REGISTERS
     from salesops.storage.frames import prefetch
 
     prefetch(data.ws)  # xlsx registers not cached yet are read two at a time
-    frames = {}
-    count = 0
-    for name in REGISTERS:
-        try:
-            frames[name] = data.full(name)
-        except SalesopsError:
-            count += 1  # an unreadable register is one problem, as validate reports it
-            continue
-        count += len(frames[name].problems)
-    return count + len(validate_frames(frames, Options(data.settings, today)))
+    options = Options(data.settings, today)
+
+    def count() -> int:
+        frames = {}
+        found = 0
+        for name in REGISTERS:
+            try:
+                frames[name] = data.full(name)
+            except SalesopsError:
+                found += 1  # an unreadable register is one problem, as validate reports it
+                continue
+            found += len(frames[name].problems)
+        return found + len(validate_frames(frames, options))
+
+    return in_background(count)

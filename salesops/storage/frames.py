@@ -15,15 +15,15 @@ pct: Float64; bool: boolean — plus `_row`, the Excel row number.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesops import values
+from salesops import forking, values
 from salesops.errors import SalesopsError, StorageError
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS, Column, Register
@@ -133,18 +133,11 @@ def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) ->
         except Exception:
             return name, None
 
-    done = _prefetch_forked(ws, todo, one) if threads > 1 and _may_fork() else None
+    done = _prefetch_forked(ws, todo, one) if threads > 1 else None
     if done is None:
         with ThreadPoolExecutor(threads) as pool:
             done = dict(pool.map(one, todo))
     ws.__dict__.setdefault("_full_frames", {}).update({k: v for k, v in done.items() if v is not None})
-
-
-def _may_fork() -> bool:
-    """Forking is safe only with no other thread alive (a child would inherit their locks)."""
-    import threading
-
-    return hasattr(os, "fork") and threading.active_count() == 1 and not os.environ.get("SALESOPS_NO_FORK")
 
 
 def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
@@ -169,11 +162,8 @@ def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
     here, there = groups
     tmp = Path(tempfile.mkdtemp(prefix="salesops-read-"))
     order = ws.settings.date_order
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-    except OSError:
+    pid = forking.fork()
+    if pid is None:
         shutil.rmtree(tmp, ignore_errors=True)
         return None
     if pid == 0:  # the child: read, hand over, leave without running any exit handler
@@ -331,8 +321,8 @@ def _xlsx_grid(path) -> tuple[list, Any]:
     width = len(data[0])
     if any(len(r) != width for r in data):
         return None, None
-    grid = np.empty((len(data), width), dtype=object)
-    grid[:] = data
+    cells = itertools.chain.from_iterable(data)  # flat: numpy need not discover the nesting
+    grid = np.fromiter(cells, dtype=object, count=len(data) * width).reshape(len(data), width)
     grid[grid == ""] = None
     n = len(grid)
     while n and all(v is None for v in grid[n - 1]):  # trailing empty rows are not rows

@@ -56,17 +56,19 @@ class RawSheet:
     merged: list[str]
 
 
-def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30) -> None:
+def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = False) -> None:
     """Refuse a file that is not a sound xlsx or that is hostile; StorageError naming the file.
 
     Checks the zip structure (not a zip, truncated, overlapping members), the workbook
     parts, the declared and actual uncompressed sizes against `max_uncompressed` and
     against absurd compression ratios (zip bombs), and every XML part for DOCTYPE/ENTITY
-    declarations.
+    declarations; the small structural parts must be well-formed XML. `deep` also
+    parses the worksheets and shared strings (up to 1 MB) whole, which readers leave
+    to calamine and do only to say what is wrong once it has failed.
     """
     from salesops.storage import xlsx_read
 
-    xlsx_read.check_xlsx_safe(path, max_uncompressed)
+    xlsx_read.check_xlsx_safe(path, max_uncompressed, deep)
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:

@@ -20,6 +20,7 @@ from salesops.storage.xlsx_zip import ZipDirectory
 MAX_RATIO = 200  # a member past this uncompressed:compressed ratio (and past 10 MB) is a bomb
 SMALL_XML = 1 << 20  # XML parts up to this size are parsed whole with defusedxml
 _START_TAG = re.compile(r"<(?![?!])")
+_BULK_PART = re.compile(r"xl/(worksheets/[^/]+|sharedStrings)\.xml$", re.I)
 
 
 def _mb(n: int) -> str:
@@ -67,8 +68,11 @@ def open_zip(fh: BinaryIO, label: str) -> ZipDirectory:
     return ZipDirectory(fh, label)
 
 
-def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30) -> None:
+def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30, deep: bool = True) -> None:
     """The hostile-file checks of `check_xlsx_safe` on an opened zip directory.
+
+    `deep=False` leaves out parsing the worksheets and the shared strings whole:
+    the reader parses them anyway, and `explain_damage` words its failure.
 
     Sizes are the ones the headers declare: a header that understates its member is
     harmless, because every reader used here (`ZipDirectory.read`, calamine's zip crate,
@@ -99,7 +103,7 @@ def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30) -> None:
             raise StorageError(
                 f"{label} carries XML entity declarations ({e.name}); refusing to read it"
             )
-        if e.usize <= SMALL_XML:
+        if e.usize <= SMALL_XML and (deep or not _BULK_PART.match(e.name)):
             try:
                 fromstring(zd.read(e.name), forbid_dtd=True)
             except DefusedXmlException:
@@ -112,14 +116,24 @@ def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30) -> None:
                 raise zd.bad(f"{e.name} is not well-formed XML: {exc}") from None
 
 
-def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30) -> None:
+def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = False) -> None:
     """See `xlsx_io.check_xlsx_safe`."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            check_zip(open_zip(fh, path.name), max_uncompressed)
+            check_zip(open_zip(fh, path.name), max_uncompressed, deep)
     except OSError as exc:
         raise StorageError(f"{path.name} could not be read ({exc.strerror or exc})") from None
+
+
+def explain_damage(path: Path, exc: BaseException) -> StorageError:
+    """The error for a file calamine could not read: what is malformed in it when the
+    deep checks find it (e.g. a worksheet that is not well-formed XML), else calamine's words."""
+    try:
+        check_xlsx_safe(path, deep=True)
+    except StorageError as found:
+        return found
+    return StorageError(f"{Path(path).name} could not be read ({exc})")
 
 
 # --- workbook structure ---------------------------------------------------------------------
@@ -220,11 +234,11 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
     except StorageError:
         raise
     except Exception as exc:  # CalamineError and whatever else a damaged file provokes
-        raise StorageError(f"{path.name} could not be read ({exc})") from exc
+        raise explain_damage(path, exc) from exc
     except BaseException as exc:  # a Rust panic inside calamine arrives as PanicException
         if type(exc).__name__ != "PanicException":
             raise
-        raise StorageError(f"{path.name} could not be read ({exc})") from exc
+        raise explain_damage(path, exc) from exc
     rows: list[list] = []
     for row in data:
         if "" in row:
