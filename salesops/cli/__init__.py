@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail([exc.format_message() + hint], EXIT_USAGE)
     except _click.exceptions.ClickException as exc:
         _fail([exc.format_message()], exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+    except typer.Exit as exc:  # e.g. exit 3 of --fail-on-overdue, after the output
+        code = exc.exit_code
     except typer.Abort:
         _fail(["aborted"], 1)
     except SalesopsError as exc:
@@ -99,7 +99,25 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail([f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"], 1)
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if argv is None:  # the console script: done once the output is out
+        _fast_exit(code)
+    sys.exit(code)
+
+
+def _fast_exit(code: int) -> None:
+    """Leave without tearing the interpreter down object by object (a tenth of a second
+    after a report over 100,000 rows). Every file salesops writes is closed and synced by
+    then (`storage.commit`), and no exit handler of its own is pending; only the output
+    buffers need flushing."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader left (e.g. `| head`): nothing more to say
+        pass
+    except Exception:  # noqa: BLE001 - a stream we cannot flush: let the normal exit try
+        sys.exit(code)
+    os._exit(code)
 
 
 def _fail(lines: list[str], code: int) -> None:

@@ -285,3 +285,25 @@ def test_fuzzed_command_lines_never_end_in_a_traceback(argv):
 def teardown_module():
     for ws in _WORKSPACE.values():
         shutil.rmtree(ws.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("args", [["list", "leads", "-f", "json"], ["list", "leads", "-f", "csv"]])
+def test_a_reader_that_leaves_early_ends_nothing_in_an_error(tmp_path, args):
+    """`salesops list leads | head -1`: the pipe closes under the output; exit 0, nothing on stderr.
+
+    The JSON (about 86 KB) outgrows the pipe's buffer, so its writer meets the closed pipe."""
+    ws = sample_workspace(tmp_path / "ws")
+    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO), "SALESOPS_WORKSPACE": str(ws)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "salesops", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        bufsize=0,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.read(20)
+    proc.stdout.close()  # the reader leaves after its first bytes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and first
+    assert "Traceback" not in err and "Exception ignored" not in err and "error" not in err
