@@ -101,6 +101,8 @@ def _full_frame(ws: Workspace, reg: Register, path, fmt: str):
         cached = framecache.build(full, st)
         if cached is not None:
             framecache.save(ws.root, path, order, cached)
+    if cached is not None:  # kept for the command: each column is decoded once
+        ws.__dict__.setdefault("_full_frames", {})[reg.name] = cached
     return cached
 
 
