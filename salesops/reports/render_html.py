@@ -22,7 +22,7 @@ from salesops.reports.render_text import (
 )
 
 CSS = """
-body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#1f2933;padding:0 1em}
+body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#1f2933;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #d9e2ec;padding-bottom:.2em}
 .sub{color:#627d98;margin-top:0}
 table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}
@@ -107,6 +107,9 @@ def funnel_chart(title: str, stages: list[tuple[str, int, str]]) -> str:
     return f'<div class="chart"><h3>{_esc(title)}</h3>{"".join(parts)}</div>'
 
 
+DASHES = ("", ' stroke-dasharray="7 4"', ' stroke-dasharray="2 3"')
+
+
 def line_chart(
     title: str, labels: list[str], series: list[tuple[str, str, list[float]]], currency: str
 ) -> str:
@@ -134,13 +137,18 @@ def line_chart(
             f"{left + i * step:.1f},{base - max(v, 0) / peak * (h - top - bottom):.1f}"
             for i, v in enumerate(values)
         )
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>')
+        # each series its own dash, so a line lying on another (bookings = won amount) still shows
+        dash = DASHES[k % len(DASHES)]
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"{dash}/>'
+        )
         for i, v in enumerate(values):
             parts.append(
                 f'<circle cx="{left + i * step:.1f}" cy="{base - max(v, 0) / peak * (h - top - bottom):.1f}" r="3" fill="{color}"><title>{_esc(labels[i])}: {_esc(fmt_money(Decimal(str(v)), currency))}</title></circle>'
             )
         parts.append(
-            f'<rect x="{left + k * 140}" y="{h - 18}" width="10" height="10" fill="{color}"/>'
+            f'<line x1="{left + k * 140}" y1="{h - 13}" x2="{left + k * 140 + 12}" y2="{h - 13}" '
+            f'stroke="{color}" stroke-width="3"{dash}/>'
         )
         parts.append(f'<text x="{left + k * 140 + 14}" y="{h - 9}">{_esc(name)}</text>')
     parts.append("</svg>")
