@@ -1,18 +1,39 @@
 """`report funnel`: how far the deals (and leads) created in a period got, and where they stall.
 
+Everything is seen as of the as-of date: a deal won after it is still open at
+the stage it had then, a deal lost after it is not lost.
+
 A deal at stage k has reached every earlier stage; a won deal reached all;
 a lost deal reached its `lost_at_stage` (else the furthest stage its history
-shows, else the first). Conversion of a stage = reached it ÷ reached the
-previous one. The bottleneck is the stage with the lowest conversion (the
-weakest step into it from the stage before); on a tie the earliest such stage
-is named, since deals are lost there first.
+shows up to as-of, else the first). Conversion of a stage = reached it ÷
+reached the previous one. The bottleneck is the stage with the lowest
+conversion (the weakest step into it from the stage before); on a tie the
+earliest such stage is named, since deals are lost there first.
 
-Days in a stage come from history.csv: each stage change ends the stay in the
-old stage and starts one in the new; the first stay starts at `created_on`.
-A deal without history stays in its stage since `stage_changed_on`. The stay
-in a still-open current stage counts up to as-of. The median is per stage.
-The lead funnel is the same over lead statuses (disqualified leads reached
-the furthest status their history shows).
+The stage of a deal as of a date D comes from history.csv. Each change of the
+stage field has an event date: the `stage_changed_on` written with it (same
+`at`; that is the `--on` date, or today), else the value `stage_changed_on`
+had then (a command leaves it alone when it already holds the day), else the
+day of `at` (hand-written histories without it). `at` itself is when the
+change was recorded: for a backfill (`--on` in the past) later than the event.
+The stage as of D is the new value of the record's last change dated ≤ D (in
+`at` order, then file order); when its changes are all after D, the old value
+of the first (for the row that created the record: the stage it was created
+at). A record without changes after D has its register stage, unless its
+`stage_changed_on` is after D and history knows an earlier stage (the
+register was then edited by hand after D). A record with no history at all
+has its register stage even when its `stage_changed_on` is after D: there is
+no way to know what it was before. History rows of records not in the
+register, and rows whose new value is not a stage, are ignored; values may be
+codes or labels in any language the enum knows.
+
+Days in a stage: each change ends the stay in the old stage and starts one in
+the new, on the change's event date; the first stay starts at `created_on`.
+A deal without history stays in its stage since `stage_changed_on` (no stay
+is counted when that is after as-of). The stay in a stage still open at as-of
+counts up to as-of; changes after as-of are not seen. The median is per stage.
+The lead funnel is the same over lead statuses (`status_changed_on`;
+disqualified leads reached the furthest status their history shows).
 """
 
 from __future__ import annotations
@@ -31,7 +52,7 @@ from salesops.reports.data import (
     order_keys,
 )
 from salesops.reports.periods import Period
-from salesops.schema import REGISTERS
+from salesops.schema import REGISTERS, STATE_DATE_FIELDS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,48 +87,21 @@ class FunnelResult:
 
 
 def funnel(data: ReportData, period: Period, as_of: dt.date, by: str | None = None) -> FunnelResult:
-    """The opportunity and lead funnels of the deals/leads created in `period`."""
+    """The opportunity and lead funnels of the deals/leads created in `period`, as of `as_of`."""
     end = min(period.end, as_of)
     opp = data.frame(
-        "opportunities", ["stage", "created_on", "stage_changed_on", "lost_reason", "lost_at_stage"]
+        "opportunities",
+        ["stage", "created_on", _dated("opportunities"), "lost_reason", "lost_at_stage"],
     )
     cohort = between(opp["created_on"], period.start, end)
-    machine = REGISTERS["opportunities"].machine
-    order = list(machine.order)
-    furthest = _furthest_in_history(data, "opportunities", "stage", order)
-    idx = _stage_index(
-        opp,
-        "opportunity_id",
-        "stage",
-        order,
-        lost="lost",
-        lost_at="lost_at_stage",
-        furthest=furthest,
-    )
-    stay = _median_days(
-        data,
-        "opportunities",
-        "stage",
-        opp[cohort],
-        order,
-        "stage_changed_on",
-        as_of,
-        machine.terminal,
-    )
-    c = idx[cohort]
-    stages = _stages(c, order)
-    current = opp["stage"][cohort]
-    for s in stages:
-        s["median_days"] = stay.get(s["stage"])
-        s["open"] = int((current == s["stage"]).sum()) if s["stage"] not in machine.terminal else 0
-        s["lost"] = int(((current == "lost") & (c == order.index(s["stage"]))).sum())
-    lost_rows = opp[cohort & (opp["stage"] == "lost").to_numpy(dtype=bool)]
+    view = _view(data, "opportunities", opp, cohort, as_of, lost_at="lost_at_stage")
+    lost_rows = opp[cohort][view.lost]
     opportunities = {
         "opportunities": int(cohort.sum()),
-        "stages": stages,
-        "bottleneck": bottleneck(stages),
+        "stages": view.stages,
+        "bottleneck": bottleneck(view.stages),
         "lost_reasons": _counts(lost_rows["lost_reason"], "reason"),
-        "lost_at_stage": _counts(lost_rows["lost_at_stage"], "stage", order),
+        "lost_at_stage": _counts(lost_rows["lost_at_stage"], "stage", view.order),
     }
     leads = _lead_funnel(data, period, end, as_of)
     result = FunnelResult(period, as_of, None, opportunities, leads)
@@ -117,7 +111,7 @@ def funnel(data: ReportData, period: Period, as_of: dt.date, by: str | None = No
         result.by = attr.label
         for key in order_keys(list(keys.unique())):
             sel = (keys == key).to_numpy(dtype=bool)
-            g = _stages(c[sel], order)
+            g = _stages(view.reached[sel], view.order)
             result.groups.append(
                 {
                     "key": key,
@@ -130,51 +124,232 @@ def funnel(data: ReportData, period: Period, as_of: dt.date, by: str | None = No
 
 
 def _lead_funnel(data: ReportData, period: Period, end: dt.date, as_of: dt.date) -> dict[str, Any]:
-    leads = data.frame("leads", ["status", "created_on", "status_changed_on", "disqualify_reason"])
+    leads = data.frame("leads", ["status", "created_on", _dated("leads"), "disqualify_reason"])
     cohort = between(leads["created_on"], period.start, end)
-    machine = REGISTERS["leads"].machine
-    order = list(machine.order)
-    furthest = _furthest_in_history(data, "leads", "status", order)
-    idx = _stage_index(
-        leads, "lead_id", "status", order, lost="disqualified", lost_at=None, furthest=furthest
-    )
-    stages = _stages(idx[cohort], order)
-    stay = _median_days(
-        data, "leads", "status", leads[cohort], order, "status_changed_on", as_of, machine.terminal
-    )
-    current = leads["status"][cohort]
-    c = idx[cohort]
-    for s in stages:
-        s["median_days"] = stay.get(s["stage"])
-        s["open"] = int((current == s["stage"]).sum()) if s["stage"] not in machine.terminal else 0
-        s["lost"] = int(((current == "disqualified") & (c == order.index(s["stage"]))).sum())
-    dq = leads[cohort & (leads["status"] == "disqualified").to_numpy(dtype=bool)]
+    view = _view(data, "leads", leads, cohort, as_of, lost_at=None)
+    dq = leads[cohort][view.lost]
     return {
         "leads": int(cohort.sum()),
-        "stages": stages,
-        "bottleneck": bottleneck(stages),
+        "stages": view.stages,
+        "bottleneck": bottleneck(view.stages),
         "disqualify_reasons": _counts(dq["disqualify_reason"], "reason"),
     }
 
 
-# ---------------------------------------------------------------- pieces
+# ---------------------------------------------------------------- one register's funnel
+
+
+@dataclass
+class _View:
+    """A register's funnel over its cohort, as of a date."""
+
+    order: list[str]
+    stages: list[dict[str, Any]]  # stage, reached, conversion, median_days, open, lost
+    reached: np.ndarray  # furthest stage index of each cohort record
+    lost: np.ndarray  # bool: lost (disqualified) by as-of, per cohort record
+
+
+def _view(
+    data: ReportData,
+    register: str,
+    df: pd.DataFrame,
+    cohort: np.ndarray,
+    as_of: dt.date,
+    lost_at: str | None,
+) -> _View:
+    """Reached, conversion, median days, open and lost per stage of the `cohort` rows of `df`."""
+    reg = REGISTERS[register]
+    machine = reg.machine
+    order = list(machine.order)
+    lost = machine.side[0]
+    changes = _stage_changes(data, register, df[reg.id_column])
+    state = _state_as_of(register, df, changes, as_of)
+    furthest = _furthest_in_history(changes, as_of)
+    idx = _stage_index(df, reg.id_column, state, order, lost, lost_at, furthest)
+    reached = idx[cohort]
+    now = state[cohort]
+    is_lost = now == lost
+    stay = _median_days(register, changes, df[cohort], now, order, as_of, machine.terminal)
+    stages = _stages(reached, order)
+    for s in stages:
+        s["median_days"] = stay.get(s["stage"])
+        s["open"] = int((now == s["stage"]).sum()) if s["stage"] not in machine.terminal else 0
+        s["lost"] = int((is_lost & (reached == order.index(s["stage"]))).sum())
+    return _View(order, stages, reached, is_lost)
+
+
+# ---------------------------------------------------------------- stages from history
+
+
+def _dated(register: str) -> str:
+    """The column a register's stage machine stamps on every change (stage_changed_on…)."""
+    return STATE_DATE_FIELDS[(register, "*")]
+
+
+def _stage_changes(data: ReportData, register: str, ids: pd.Series) -> pd.DataFrame:
+    """The changes of `register`'s stage field in history.csv, in the order they were made.
+
+    One row per change: `id`, `old` and `new` (stage codes; `old` is None when
+    blank or not a stage), `when` (the event date, see the module docstring),
+    `old_rank` and `new_rank` (index in the machine's order, -1 off it).
+    Sorted by record, then `at` (as an instant), then file order. Rows of
+    records not in `ids`, rows whose new value is not a stage and rows with no
+    date at all are left out.
+    """
+    import numpy as np
+    import pandas as pd
+
+    reg = REGISTERS[register]
+    name, dated = reg.machine.field, _dated(register)
+    empty = pd.DataFrame(
+        {
+            "id": pd.Series([], dtype=object),
+            "old": pd.Series([], dtype=object),
+            "new": pd.Series([], dtype=object),
+            "when": pd.Series([], dtype="datetime64[s]"),
+            "old_rank": pd.Series([], dtype="int64"),
+            "new_rank": pd.Series([], dtype="int64"),
+        }
+    )
+    h = data.history()
+    h = h[(h["register"] == register).to_numpy(dtype=bool)]
+    h = h[h["field"].isin([name, dated]).to_numpy(dtype=bool)]
+    h = h[h["record_id"].isin(ids).to_numpy(dtype=bool)]
+    if h.empty:
+        return empty
+    at_key = _per_value(h["at"], _instants, np.iinfo(np.int64).min)  # unreadable: first
+    rid = pd.factorize(h["record_id"])[0]
+    o = np.lexsort((np.arange(len(h)), at_key, rid))
+    h, rid, at_key = h.iloc[o], rid[o], at_key[o]
+
+    # For each row, the nearest date row before/after it and the next stage row after
+    # it, within the same record (rows are grouped by record after the sort).
+    n = len(h)
+    i = np.arange(n)
+    is_date = (h["field"] == dated).to_numpy(dtype=bool)
+    new_group = np.r_[True, rid[1:] != rid[:-1]]
+    first_of = np.maximum.accumulate(np.where(new_group, i, 0))
+    last_of = np.minimum.accumulate(np.where(np.r_[new_group[1:], True], i, n)[::-1])[::-1]
+    prev = np.maximum.accumulate(np.where(is_date, i, -1))
+    prev_ok = prev >= first_of
+    nxt = np.minimum.accumulate(np.where(is_date, i, n)[::-1])[::-1]
+    nxt_ok = nxt <= last_of
+    next_stage = np.r_[np.minimum.accumulate(np.where(~is_date, i, n)[::-1])[::-1][1:], n]
+    prev_c, nxt_c = np.clip(prev, 0, n - 1), np.clip(nxt, 0, n - 1)
+    nat = np.datetime64("NaT", "s")
+    stamped = _per_value(h["new_value"], _iso_days, nat)
+    same_prev = prev_ok & (at_key[prev_c] == at_key)
+    same_next = nxt_ok & (at_key[nxt_c] == at_key) & (nxt < next_stage)
+    when = np.where(
+        same_prev,
+        stamped[prev_c],
+        np.where(same_next, stamped[nxt_c], np.where(prev_ok, stamped[prev_c], nat)),
+    )
+    on = np.asarray(h["on"]).astype("datetime64[s]")
+    when = np.where(np.isnat(when), on, when)
+
+    stage_rows = ~is_date
+    enum = reg.column(name).enum
+    rank = {st: k for k, st in enumerate(reg.machine.order)}
+
+    def code(v):
+        return enum.parse(v) if isinstance(v, str) and v.strip() else None
+
+    def ranks(values):
+        return np.array([rank.get(code(v), -1) for v in values], dtype=np.int64)
+
+    s = h[stage_rows]
+    out = pd.DataFrame(
+        {
+            "id": s["record_id"].to_numpy(dtype=object),
+            "old": map_unique(s["old_value"], code).to_numpy(dtype=object),
+            "new": map_unique(s["new_value"], code).to_numpy(dtype=object),
+            "when": when[stage_rows],
+            "old_rank": _per_value(s["old_value"], ranks, -1),
+            "new_rank": _per_value(s["new_value"], ranks, -1),
+        }
+    )
+    keep = out["new"].notna() & out["when"].notna()
+    return out[keep].reset_index(drop=True)
+
+
+def _per_value(values: pd.Series, convert, missing) -> np.ndarray:
+    """`convert` (an array function) applied once per distinct value, spread back over `values`."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    out = convert(np.asarray(uniques, dtype=object))
+    return np.append(out, np.asarray([missing], dtype=out.dtype))[codes]
+
+
+def _instants(texts: np.ndarray) -> np.ndarray:
+    """ISO 8601 timestamps (with offsets) as int64 nanoseconds UTC; unreadable → int64 min."""
+    import numpy as np
+    import pandas as pd
+
+    at = pd.to_datetime(pd.Series(texts, dtype=object), utc=True, errors="coerce", format="ISO8601")
+    return at.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _iso_days(texts: np.ndarray) -> np.ndarray:
+    """`YYYY-MM-DD…` texts as datetime64[s] days (NaT when not such a date)."""
+    import pandas as pd
+
+    days = pd.Series(texts, dtype=object).str.strip().str.slice(0, 10)
+    parsed = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")
+    return parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
+
+
+def _state_as_of(register: str, df: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date):
+    """Each row's stage as of `as_of` (object array of codes; see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
+    reg = REGISTERS[register]
+    current = df[reg.machine.field].to_numpy(dtype=object)
+    if changes.empty:
+        return current
+    day = pd.Timestamp(as_of)
+    known = (changes["when"] <= day).to_numpy(dtype=bool)
+    last = changes[known].drop_duplicates("id", keep="last")
+    after = changes[~known].drop_duplicates("id", keep="first")
+    ids = df[reg.id_column].to_numpy(dtype=object)
+    pl = pd.Index(last["id"]).get_indexer(ids)
+    pa = pd.Index(after["id"]).get_indexer(ids)
+    last_new = np.append(last["new"].to_numpy(dtype=object), None)[pl]
+    # the stage before the first change after as-of (the creating row: the stage it created)
+    before = after["old"].where(after["old"].notna(), after["new"]).to_numpy(dtype=object)
+    before_next = np.append(before, None)[pa]
+    edited_later = (df[_dated(register)] > day).fillna(False).to_numpy(dtype=bool)
+    return np.where(
+        pa >= 0,
+        np.where(pl >= 0, last_new, before_next),
+        np.where((pl >= 0) & edited_later, last_new, current),
+    )
 
 
 def _stage_index(
     df: pd.DataFrame,
     id_col: str,
-    column: str,
+    state: np.ndarray,
     order: list[str],
     lost: str,
     lost_at: str | None,
     furthest: pd.Series,
 ):
-    """The furthest stage index each record reached (-1 when its stage is unknown)."""
+    """The furthest stage index each record reached (-1 when its stage is unknown).
+
+    `state` is each record's stage (as of the report date); a lost record
+    reached its `lost_at` column's stage, else the furthest one in `furthest`,
+    else the first.
+    """
     import numpy as np
+    import pandas as pd
 
     rank = {s: i for i, s in enumerate(order)}
-    idx = df[column].map(rank).fillna(-1).to_numpy(dtype=np.int64)
-    is_lost = (df[column] == lost).to_numpy(dtype=bool)
+    idx = pd.Series(state).map(rank).fillna(-1).to_numpy(dtype=np.int64)
+    is_lost = state == lost
     if lost_at:
         at = df[lost_at].map(rank).fillna(-1).to_numpy(dtype=np.int64)
     else:
@@ -188,27 +363,16 @@ def _stage_index(
     return np.where(is_lost, lost_idx, idx)
 
 
-def _furthest_in_history(
-    data: ReportData, register: str, field_name: str, order: list[str]
-) -> pd.Series:
-    """Record ID → furthest stage index named in its history (old or new value)."""
+def _furthest_in_history(changes: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Record ID → furthest stage index named in its changes up to `as_of` (old or new value)."""
     import numpy as np
     import pandas as pd
 
-    h = data.history()
-    h = h[(h["register"] == register) & (h["field"] == field_name)]
+    h = changes[(changes["when"] <= pd.Timestamp(as_of)).to_numpy(dtype=bool)]
     if h.empty:
         return pd.Series(dtype=np.int64)
-    enum = REGISTERS[register].column(field_name).enum
-    rank = {s: i for i, s in enumerate(order)}
-
-    def code(v):
-        c = enum.parse(v) if isinstance(v, str) and v.strip() else None
-        return rank.get(c, -1)
-
-    both = pd.concat([map_unique(h["old_value"], code), map_unique(h["new_value"], code)])
-    ids = pd.concat([h["record_id"], h["record_id"]])
-    return pd.Series(both.to_numpy(dtype=np.int64), index=ids.to_numpy()).groupby(level=0).max()
+    most = np.maximum(h["old_rank"].to_numpy(), h["new_rank"].to_numpy())
+    return pd.Series(most, index=h["id"].to_numpy()).groupby(level=0).max()
 
 
 def _stages(idx: np.ndarray, order: list[str]) -> list[dict[str, Any]]:
@@ -247,60 +411,60 @@ def _counts(series: pd.Series, name: str, order: list[str] | None = None) -> lis
 
 
 def _median_days(
-    data: ReportData,
     register: str,
-    field_name: str,
+    changes: pd.DataFrame,
     cohort: pd.DataFrame,
+    state: np.ndarray,
     order: list[str],
-    changed_col: str,
     as_of: dt.date,
     terminal,
 ) -> dict[str, float]:
-    """Median days spent in each stage by the records of `cohort`."""
+    """Median days spent in each stage, up to `as_of`, by the records of `cohort`.
+
+    `state` is each cohort record's stage as of `as_of` (used for records
+    without history).
+    """
     import numpy as np
     import pandas as pd
 
     if cohort.empty:
         return {}
     id_col = REGISTERS[register].id_column
-    enum = REGISTERS[register].column(field_name).enum
-    h = data.history()
-    h = h[
-        (h["register"] == register)
-        & (h["field"] == field_name)
-        & h["record_id"].isin(cohort[id_col])
-    ]
-    h = h[h["on"].notna() & (h["on"] <= pd.Timestamp(as_of))]
-
-    def code(v):
-        return enum.parse(v) if isinstance(v, str) and v.strip() else None
+    dated = _dated(register)
+    day = pd.Timestamp(as_of)
+    h = changes[changes["id"].isin(cohort[id_col]).to_numpy(dtype=bool)]
+    known = (h["when"] <= day).to_numpy(dtype=bool)
 
     created = cohort.set_index(id_col)["created_on"]
     created = created[~created.index.duplicated()]
     seq = np.arange(len(h))
     moves = pd.DataFrame(
         {
-            "id": h["record_id"].to_numpy(),
-            "stage": map_unique(h["new_value"], code).to_numpy(),
-            "entered": h["on"].to_numpy(),
-            "seq": seq,
+            "id": h["id"].to_numpy()[known],
+            "stage": h["new"].to_numpy()[known],
+            "entered": h["when"].to_numpy()[known],
+            "seq": seq[known],
         }
     )
-    first = h.drop_duplicates("record_id", keep="first")
+    first = h.drop_duplicates("id", keep="first")
+    # the stay before the first change; a record created by that change (blank old
+    # value) starts in the stage it was created at when that change is after as-of
+    start = first["old"].where(first["old"].notna() | (first["when"] <= day), first["new"])
     starts = pd.DataFrame(
         {
-            "id": first["record_id"].to_numpy(),
-            "stage": map_unique(first["old_value"], code).to_numpy(),
-            "entered": created.reindex(first["record_id"].to_numpy()).to_numpy(),
+            "id": first["id"].to_numpy(),
+            "stage": start.to_numpy(),
+            "entered": created.reindex(first["id"].to_numpy()).to_numpy(),
             "seq": np.full(len(first), -1),
         }
     )
-    quiet = cohort[~cohort[id_col].isin(h["record_id"])]
-    since = quiet[changed_col].where(quiet[changed_col].notna(), quiet["created_on"])
+    quiet_mask = ~cohort[id_col].isin(h["id"]).to_numpy(dtype=bool)
+    quiet = cohort[quiet_mask]
+    since = quiet[dated].where(quiet[dated].notna(), quiet["created_on"])
     current = pd.DataFrame(
         {
             "id": quiet[id_col].to_numpy(),
-            "stage": quiet[field_name].to_numpy(),
+            "stage": state[quiet_mask],
             "entered": since.to_numpy(),
             "seq": np.zeros(len(quiet)),
         }
@@ -310,8 +474,13 @@ def _median_days(
     stays["left"] = stays.groupby("id")["entered"].shift(-1)
     last = stays["left"].isna()
     still_open = last & ~stays["stage"].isin(list(terminal))
-    stays.loc[still_open, "left"] = pd.Timestamp(as_of)
-    stays = stays[stays["left"].notna() & stays["entered"].notna() & stays["stage"].isin(order)]
+    stays.loc[still_open, "left"] = day
+    stays = stays[
+        stays["left"].notna()
+        & stays["entered"].notna()
+        & (stays["entered"] <= day)
+        & stays["stage"].isin(order)
+    ]
     stays = stays[~stays["stage"].isin(list(terminal))]
     if stays.empty:
         return {}
