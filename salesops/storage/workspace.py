@@ -117,7 +117,7 @@ class Workspace:
         header: list = []
         rows: list[list] = []
         if exists:
-            header, rows = read_rows(path, fmt)
+            header, rows = read_rows(path, fmt, register=register)
         try:
             return Table(
                 register,
@@ -233,8 +233,14 @@ def _csv_text(cell) -> str:
     return parse_text(cell) or ""
 
 
-def read_rows(path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None) -> tuple[list, list[list]]:
-    """(header, data rows) of a register or import file, as stored."""
+def read_rows(
+    path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None, register: Register | None = None
+) -> tuple[list, list[list]]:
+    """(header, data rows) of a register or import file, as stored.
+
+    With `register`, numbers in its pct columns that the xlsx shows as percentages
+    (0.3 formatted "0%") read as the percentage (30), see `xlsx_percent`.
+    """
     if fmt == "csv":
         from salesops.storage.csv_io import read_csv
 
@@ -247,6 +253,10 @@ def read_rows(path: Path, fmt: str, *, sheet: str | None = None, encoding: str |
             shown = ", ".join(sheet_data.merged[:5]) + (" …" if len(sheet_data.merged) > 5 else "")
             raise StorageError(f"{path.name} has merged cells ({shown}); a register needs one value per cell: unmerge them")
         rows = sheet_data.rows
+        if register is not None:
+            from salesops.storage.xlsx_percent import scale_rows
+
+            scale_rows(path, register, rows, sheet_data.sheet_name)
     if not rows:
         return [], []
     return list(rows[0]), [list(r) for r in rows[1:]]

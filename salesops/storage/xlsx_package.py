@@ -3,7 +3,8 @@
 `patch_package` runs a patch: it opens the zip, lets `xlsx_patch.SheetPatch` rewrite the
 first sheet's changed rows, then updates only the parts that must follow — styles.xml when
 a value needs a new cell format (`StyleBook`), the sheet's tables (`grow_table`: range
-and column names equal to the header), calcChain when a formula was overwritten — and
+and column names equal to the header), the workbook's hidden filter name when the sheet's
+autoFilter grew (`grow_filter_name`), calcChain when a formula was overwritten — and
 writes the zip with every other member copied raw (`xlsx_zip.write_package`).
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from salesops.errors import StorageError
-from salesops.storage.xlsx_io import checked_text, parse_range
+from salesops.storage.xlsx_io import checked_text, col_letter, parse_range
 
 BUILTIN_DATE_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 CODES = {
@@ -39,10 +40,26 @@ MINIMAL_STYLES = (
 )
 
 
+BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
+
+
+def _bare(code: str) -> str:
+    """The first section of a number format code without quoted text, [..], escapes and fill/space marks."""
+    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].', "", code).split(";")[0]
+
+
 def is_date_code(code: str) -> bool:
     """True when a number format code shows dates or times (quoted text, [..] and escapes ignored)."""
-    c = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].', "", code).split(";")[0]
-    return bool(re.search(r"[dmyhs]", c.replace("General", ""), re.I))
+    return bool(re.search(r"[dmyhs]", _bare(code).replace("General", ""), re.I))
+
+
+def is_percent_code(code: str) -> bool:
+    """True when a number format code shows numbers ×100 with a % sign ('0%', '0.0%', '#,##0.00%').
+
+    Only a bare % in the first section counts: '0.0"%"' and '0.0\\%' show the sign as
+    text without scaling. A code that also shows a date is a date.
+    """
+    return "%" in _bare(code) and not is_date_code(code)
 
 
 class StyleBook:
@@ -94,6 +111,24 @@ class StyleBook:
     def is_date(self, fid: int) -> bool:
         """True when number format `fid` shows a date or time."""
         return fid in BUILTIN_DATE_IDS or (fid in self.codes and is_date_code(self.codes[fid]))
+
+    def is_percent(self, fid: int) -> bool:
+        """True when number format `fid` shows a percentage (the cell holds 0.3 for 30 %)."""
+        code = self.codes.get(fid, BUILTIN_PERCENT.get(fid))
+        return code is not None and is_percent_code(code)
+
+    def shows_percent(self, s: bytes | None) -> bool:
+        """True when cell style `s` shows its number as a percentage."""
+        return self.is_percent(self.fmt_id(s))
+
+    def percent_styles(self) -> set[bytes]:
+        """The cell styles (`s` attribute values, e.g. b"3") whose number format is a percentage."""
+        out = set()
+        for i, xf in enumerate(self.xfs):
+            m = re.search(rb'\bnumFmtId="(\d+)"', xf)
+            if m and self.is_percent(int(m.group(1))):
+                out.add(b"%d" % i)
+        return out
 
     def ensure(self, s: bytes | None, need: str) -> bytes | None:
         """A style for a value needing `need` ('date', 'datetime', 'money', 'pct', 'number').
@@ -235,6 +270,37 @@ def grow_table(xml: bytes, patch) -> bytes:
     return out[: cm.start()] + head + b"".join(cols) + cm.group(3) + out[cm.end() :]
 
 
+def grow_filter_name(workbook_xml: bytes, sheet_index: int, ref: str) -> bytes:
+    """workbook.xml with the hidden `_xlnm._FilterDatabase` name of sheet `sheet_index` set to `ref`.
+
+    Excel keeps that name equal to the sheet's autoFilter range (e.g. `'leads'!$A$1:$S$500`)
+    and filters by it; a name left at the old range would leave appended rows out. The
+    bytes are returned unchanged when the sheet has no such name.
+    """
+    m = re.search(rb"<(\w+:)?workbook\b", workbook_xml)
+    p = re.escape(m.group(1) or b"") if m else b""
+    pattern = re.compile(rb"(<%sdefinedName\b([^>]*)>)([^<]*)(</%sdefinedName>)" % (p, p))
+    for d in pattern.finditer(workbook_xml):
+        attrs = d.group(2)
+        name = re.search(rb"""\bname\s*=\s*(["'])(.*?)\1""", attrs)
+        local = re.search(rb"""\blocalSheetId\s*=\s*(["'])\s*(\d+)\s*\1""", attrs)
+        if not (name and local and name.group(2) == b"_xlnm._FilterDatabase"):
+            continue
+        if int(local.group(2)) != sheet_index:
+            continue
+        value = d.group(3)
+        bang = value.rfind(b"!")
+        if bang < 0:
+            return workbook_xml
+        r0, c0, r1, c1 = parse_range(ref)
+        a, b = f"${col_letter(c0)}${r0}", f"${col_letter(c1)}${r1}"
+        new = value[: bang + 1] + (a if a == b else f"{a}:{b}").encode()
+        if new == value:
+            return workbook_xml
+        return workbook_xml[: d.start(3)] + new + workbook_xml[d.end(3) :]
+    return workbook_xml
+
+
 def style_parts(
     zd, parts, styles: StyleBook, replaced: dict, removed: set
 ) -> list[tuple[str, bytes]]:
@@ -296,6 +362,11 @@ def patch_package(
     patch = SheetPatch(zd.read(sheet_part), kinds, styles, parts.date1904, label)
     replaced: dict[str, Any] = {sheet_part: patch.apply(updates, appends)}
     replaced.update(grow_tables(zd, sheet_part, patch))
+    if patch.filter_grown is not None:  # the hidden name Excel filters by follows the autoFilter
+        book = zd.read(parts.workbook)
+        grown = grow_filter_name(book, 0, patch.filter_grown)
+        if grown != book:
+            replaced[parts.workbook] = grown
     removed: set[str] = set()
     if patch.formula_dropped and parts.calc_chain in zd.by_name:
         removed.add(parts.calc_chain)  # Excel rebuilds it; a stale one makes it repair the file

@@ -24,6 +24,7 @@ from salesops.storage.xlsx_io import (
     parse_range,
     range_ref,
 )
+from salesops.storage.xlsx_percent import is_number, per_hundred
 
 _ATTR = {
     name: re.compile(rb"(?:^|\s)" + name + rb"""\s*=\s*(["'])(.*?)\1""", re.S)
@@ -67,6 +68,9 @@ class SheetPatch:
             )
         p = self.p = m.group(1) or b""
         self.enc = CellEncoder(kinds, styles, date1904, label, p.decode())
+        self.styles = styles
+        self.pct_cols = frozenset(j for j, k in enumerate(kinds) if k.type == "pct")
+        self._percent_shown: dict[bytes | None, bool] = {}
         self.sd_tag = m
         self.sd_start = m.end()
         self.sd_end = m.end() if m.group(2) else xml.find(b"</" + p + b"sheetData>", m.end())
@@ -77,6 +81,7 @@ class SheetPatch:
         self.index: tuple[list[int], list[int]] | None = None
         self.formula_dropped = False
         self.masters: list[tuple[Row, bytes]] = []  # shared-formula masters overwritten
+        self.filter_grown: str | None = None  # the sheet's autoFilter range, when the patch grew it
 
     # --- locating rows --------------------------------------------------------------------
 
@@ -172,7 +177,8 @@ class SheetPatch:
                 )
         else:  # the usual case: new rows after everything, encoded in one go
             block = [
-                self.enc.row(first_new + k, values, template) for k, values in enumerate(appends)
+                self.enc.row(first_new + k, self._as_shown(values, template), template)
+                for k, values in enumerate(appends)
             ]
         rows: dict[int, Row] = {}
         lo = self.sd_start
@@ -214,6 +220,26 @@ class SheetPatch:
                     out[col] = s
         return out
 
+    # --- percent-formatted pct cells (see xlsx_percent) --------------------------------------
+
+    def _shows_percent(self, s: bytes | None) -> bool:
+        """True when a pct value written into a cell of style `s` lands in a percent format
+        (the style kept, or the one `ensure` picks instead): it is then stored ÷ 100."""
+        shown = self._percent_shown.get(s)
+        if shown is None:
+            shown = self._percent_shown[s] = self.styles.shows_percent(self.styles.ensure(s, "pct"))
+        return shown
+
+    def _as_shown(self, values: list, template: dict[int, bytes | None]) -> list:
+        """A new row's values with its pct numbers ÷ 100 where the new cell shows a percentage."""
+        out = values
+        for j in self.pct_cols:
+            if j < len(values) and is_number(values[j]) and self._shows_percent(template.get(j)):
+                if out is values:
+                    out = list(values)
+                out[j] = per_hundred(values[j])
+        return out
+
     def _set_cells(self, row: Row, values: dict[int, Any], appended: bool, template: dict) -> None:
         by_col = {c[0]: c for c in row.cells}
         header_s = row.cells[-1][2] if row.num == 1 and row.cells else None
@@ -233,6 +259,8 @@ class SheetPatch:
                     row.changed = True
                 continue
             s = old[2] if old is not None else (header_s if row.num == 1 else template.get(col))
+            if col in self.pct_cols and is_number(value) and self._shows_percent(s):
+                value = per_hundred(value)
             text, s = self.enc.cell(row.num, col, value, s)
             raw = text.encode()
             if old is None:
@@ -358,9 +386,11 @@ class SheetPatch:
         tail = self.sd_end
         af = re.compile(rb"(<%sautoFilter\b[^>]*?\bref=\")([^\"]*)(\")" % p)
         for m in af.finditer(xml, tail):
-            edits.append(
-                (m.start(2), m.end(2), 0, self.grow(m.group(2).decode(), columns=True).encode())
-            )
+            old = m.group(2).decode()
+            new = self.grow(old, columns=True)
+            edits.append((m.start(2), m.end(2), 0, new.encode()))
+            if new != old and self.filter_grown is None:
+                self.filter_grown = new
         for m in re.compile(rb"(\bsqref=\")([^\"]*)(\")").finditer(xml, tail):
             edits.append((m.start(), m.end(), 0, self._grow_list(m)))
         for m in re.compile(rb"(<xm:sqref>)([^<]*)(</xm:sqref>)").finditer(xml, tail):
