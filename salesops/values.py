@@ -505,6 +505,10 @@ def split_by_pct(total: Decimal, pcts: list[Decimal]) -> list[Decimal]:
 
 _BLANK, _STR, _NUM, _DATE, _OTHER = range(5)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_FIRST_DAY = dt.date.min.toordinal() - _EPOCH_ORDINAL  # 0001-01-01 as days since 1970
+_LAST_DAY = dt.date.max.toordinal() - _EPOCH_ORDINAL  # 9999-12-31
+DATE_DTYPE = "datetime64[s]"  # how frames hold dates: the whole range parse_date gives
+SECONDS_PER_DAY = 86_400
 
 
 class _Column:
@@ -619,9 +623,10 @@ def _days_of(d: dt.date) -> int:
 
 
 def parse_date_series(s: pd.Series, date_order: str = "MDY") -> tuple[pd.Series, pd.Series]:
-    """parse_date over a column: (datetime64[ns] with NaT, bool mask of non-blank cells
-    that are not dates). Agrees with parse_date on every cell, except that dates
-    datetime64[ns] cannot hold (before 1677-09-22, after 2262-04-11) count as bad."""
+    """parse_date over a column: (datetime64[s] with NaT, bool mask of non-blank cells
+    that are not dates). Agrees with parse_date on every cell: datetime64[s] holds
+    every date parse_date gives (0001-01-01 … 9999-12-31), such as the 9999-12-31
+    that ERP exports write for "no end date"."""
     import numpy as np
     import pandas as pd
 
@@ -643,7 +648,7 @@ def parse_date_series(s: pd.Series, date_order: str = "MDY") -> tuple[pd.Series,
             where = np.flatnonzero(iso.to_numpy(dtype=bool))
             stamps = pd.to_datetime(u.iloc[where], format="%Y-%m-%d", errors="coerce")
             days = stamps.to_numpy().astype("datetime64[D]")
-            hit = ~np.isnat(days)
+            hit = ~np.isnat(days)  # pandas also reads year 0000: flagged with the bounds below
             part.put(where, days.astype(np.int64), hit)
             rest = np.setdiff1d(np.arange(len(uniques)), where[hit])
             part.scalar(parse_date, rest, uniques[rest], _days_of, order)
@@ -662,12 +667,25 @@ def parse_date_series(s: pd.Series, date_order: str = "MDY") -> tuple[pd.Series,
             col.put(when, ordinals - _EPOCH_ORDINAL, np.ones(len(when), dtype=bool))
         other = np.concatenate([np.flatnonzero(kinds == _OTHER), num])
         col.scalar(parse_date, other, s.iloc[other].to_numpy(dtype=object), _days_of, order)
-    lo, hi = _days_of(pd.Timestamp.min.date()) + 1, _days_of(pd.Timestamp.max.date())
-    outside = ~col.missing & ((col.values < lo) | (col.values > hi))
-    days = col.values.astype("datetime64[D]")
-    days[col.missing | outside] = np.datetime64("NaT")
-    out = pd.Series(days.astype("datetime64[ns]"), index=s.index, name=s.name)
+    # years no date has are not dates: 0000 (pandas reads it as ISO text), 10000… (a datetime64[s] column)
+    outside = ~col.missing & ((col.values < _FIRST_DAY) | (col.values > _LAST_DAY))
+    missing = col.missing | outside
+    out = pd.Series(days_to_datetime64(col.values, missing), index=s.index, name=s.name)
     return out, pd.Series(col.bad | outside, index=s.index, name=s.name)
+
+
+def days_to_datetime64(days, missing=None):
+    """int64 days since 1970-01-01 as a numpy datetime64[s] array (NaT where `missing`).
+
+    Seconds, not nanoseconds: datetime64[ns] ends at 2262-04-11, datetime64[s]
+    holds every date from 0001-01-01 to 9999-12-31 (and any day count in between
+    stays far inside int64 once multiplied by 86,400)."""
+    import numpy as np
+
+    seconds = np.asarray(days, dtype=np.int64) * SECONDS_PER_DAY
+    if missing is not None:
+        seconds[np.asarray(missing, dtype=bool)] = np.iinfo(np.int64).min  # NaT
+    return seconds.view(DATE_DTYPE)
 
 
 def _float_cents(x):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -556,18 +557,15 @@ def as_series(cells, dtype=object):
     return pd.Series(cells, dtype=dtype)
 
 
-NS_MIN, NS_MAX = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
-
-
 def check_dates(cells, order="MDY", dtype=object):
+    """The series parser gives what parse_date gives, cell by cell, over the whole range
+    0001-01-01 … 9999-12-31 (no date is lost to the bounds of datetime64[ns])."""
     s = as_series(cells, dtype)
     out, bad = V.parse_date_series(s, order)
-    assert str(out.dtype) == "datetime64[ns]" and bad.dtype == bool
+    assert str(out.dtype) == "datetime64[s]" and bad.dtype == bool
     assert list(out.index) == list(s.index) and list(bad.index) == list(s.index)
     for cell, got, flagged in zip(s.tolist(), out.tolist(), bad.tolist(), strict=True):
         want = outcome(V.parse_date, cell, order)
-        if isinstance(want, dt.date) and not NS_MIN <= want <= NS_MAX:
-            want = BAD  # datetime64[ns] cannot hold it
         if want == BAD:
             assert flagged and got is pd.NaT, cell
         elif want is None:
@@ -609,16 +607,32 @@ def check_text(cells, dtype=object):
     assert out.tolist() == [V.parse_text(c) for c in s.tolist()]
 
 
-small_dates = st.dates(min_value=dt.date(1000, 1, 1))
+# every date parse_date can give, with the bounds and the edges of datetime64[ns] drawn often
+far_dates = st.sampled_from(
+    [
+        dt.date(1, 1, 1),
+        dt.date(9999, 12, 31),
+        dt.date(1677, 9, 21),
+        dt.date(1677, 9, 22),
+        dt.date(2262, 4, 11),
+        dt.date(2262, 4, 12),
+        dt.date(1899, 12, 30),
+        dt.date(1899, 12, 31),
+        dt.date(1900, 1, 1),
+        dt.date(1969, 12, 31),
+    ]
+)
+all_dates = st.one_of(st.dates(), far_dates)
+small_dates = st.one_of(st.dates(min_value=dt.date(1000, 1, 1)), far_dates)
 date_text = st.one_of(
-    small_dates.map(dt.date.isoformat),
+    all_dates.map(dt.date.isoformat),
     small_dates.map(lambda d: f"{d.year}/{d.month}/{d.day}"),
     small_dates.map(lambda d: f"{d.year}-{d.month}-{d.day}"),
     small_dates.map(lambda d: f"{d.month}/{d.day}/{d.year}"),
     small_dates.map(lambda d: f"{d.day}.{d.month}.{d.year % 100:02d}"),
-    small_dates.map(lambda d: f"{d.year}年{d.month}月{d.day}日"),
-    small_dates.map(lambda d: f"{d.year}{d.month:02d}{d.day:02d}"),
-    small_dates.map(lambda d: f"{d.isoformat()} 10:{d.day:02d}"),
+    all_dates.map(lambda d: f"{d.year:04d}年{d.month}月{d.day}日"),
+    all_dates.map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}"),
+    all_dates.map(lambda d: f"{d.isoformat()} 10:{d.day:02d}"),
     small_dates.map(lambda d: d.strftime("%b %d, %Y")),
     st.integers(0, 3_000_000).map(str),
     st.text(alphabet="0123456789-/.T :年月日号+Z", max_size=14),
@@ -637,9 +651,16 @@ date_text = st.one_of(
             "٢٠٢٦-١١-٠٥",
             "2026-１１-05",
             "9999-12-31",
+            "9999-12-32",
             "0001-01-01",
+            "0000-01-01",
+            "0000-12-31",
+            "-001-01-01",
+            "+001-01-01",
             "1677-09-21",
             "2262-04-12",
+            "2958465",
+            "2958466",
             "13/5/2026",
             "Nov 5",
         ]
@@ -665,7 +686,7 @@ plain_cells = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(min_value=-1e6, max_value=1e6).map(lambda f: round(f, 3)),
     st.sampled_from([0.125, 1.005, 2.675, 0.1 + 0.2, 46331.5, 1e11, 1e15, -0.0]),
-    st.dates(),
+    all_dates,
     st.datetimes(),
     st.decimals(allow_nan=True, allow_infinity=True),
     st.decimals(min_value=-(10**6), max_value=10**6, places=3),
@@ -682,7 +703,7 @@ def test_date_series_agrees_with_parse_date(cells, order):
 
 
 @FAST
-@given(st.lists(st.one_of(st.none(), st.dates(), st.datetimes()), max_size=40))
+@given(st.lists(st.one_of(st.none(), all_dates, st.datetimes()), max_size=40))
 def test_date_series_of_date_cells(cells):
     """A column of date cells only, as calamine reads a date column (the all-dates fast path)."""
     check_dates(cells)
@@ -756,6 +777,9 @@ def test_typed_columns():
     stamps = [pd.Timestamp("2026-11-05 10:00"), None, pd.Timestamp("1960-01-01 23:00")]
     check_dates(stamps, dtype="datetime64[ns]")
     check_dates(stamps, dtype="datetime64[s]")
+    far = [pd.Timestamp("9999-12-31 23:59"), None, pd.Timestamp("0001-01-01 00:01")]
+    check_dates(far, dtype="datetime64[s]")
+    check_dates(far, dtype="datetime64[us]")
     aware = pd.Series(pd.to_datetime(["2026-11-05 23:30"]).tz_localize("Asia/Shanghai"))
     out, bad = V.parse_date_series(aware)
     assert out.tolist() == [pd.Timestamp("2026-11-05")] and not bad.any()
@@ -772,9 +796,23 @@ def test_series_keep_the_index_and_name():
     assert out.tolist() == [123450, 100] and list(out.index) == ["a", "b"]
 
 
-def test_dates_beyond_datetime64_ns_are_flagged():
-    out, bad = V.parse_date_series(pd.Series(["9999-12-31", 2958465, dt.date(1, 1, 1)]))
+def test_dates_beyond_datetime64_ns_are_dates():
+    """9999-12-31 ("no end date" in ERP exports) and 0001-01-01 are dates in a column too."""
+    cells = ["9999-12-31", 2958465, dt.date(1, 1, 1), "1899-12-31", "1677-09-21", "0001-01-01"]
+    out, bad = V.parse_date_series(pd.Series(cells))
+    assert not bad.any()
+    assert [d.date() for d in out] == [V.parse_date(c) for c in cells]
+    assert out.dt.year.tolist() == [9999, 9999, 1, 1899, 1677, 1]
+
+
+def test_years_no_date_has_are_flagged():
+    """pandas reads year 0000 and datetime64[s] holds years past 9999; parse_date does neither."""
+    out, bad = V.parse_date_series(pd.Series(["0000-01-01", "-001-01-01", "0000-02-29"]))
     assert out.isna().all() and bad.all()
+    huge = pd.Series(np.array(["0000-06-01", "10000-01-01", "9999-12-31", "NaT"], dtype="M8[s]"))
+    out, bad = V.parse_date_series(huge)
+    assert bad.tolist() == [True, True, False, False]
+    assert out.isna().tolist() == [True, True, False, True]
 
 
 def test_empty_series():

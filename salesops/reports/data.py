@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from salesops.errors import UsageError
 from salesops.schema import HISTORY_FILE, REGISTERS
+from salesops.values import DATE_DTYPE
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from salesops.problems import Problem
@@ -128,7 +130,8 @@ class ReportData:
             if df is None or not set(cols) <= set(df.columns):
                 df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
             df = df[cols].copy()
-            df["on"] = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+            on = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+            df["on"] = on.astype(DATE_DTYPE)  # the unit of the registers' date columns
             self._history = df
         return self._history
 
@@ -198,9 +201,21 @@ def money(value: Any) -> Decimal | None:
 
 
 def ts(day: dt.date):
+    """`day` as a Timestamp in the unit of the frames' date columns (seconds): a comparison
+    in one unit stays a plain int64 comparison."""
     import pandas as pd
 
-    return pd.Timestamp(day)
+    return pd.Timestamp(day).as_unit("s")
+
+
+def day_array(dates) -> np.ndarray:
+    """A date column (a Series or array of any datetime64 unit) as numpy datetime64[D], NaT kept.
+
+    Never through nanoseconds, which end at 2262-04-11 (9999-12-31 is a common "no end date")."""
+    import numpy as np
+
+    a = dates.to_numpy() if hasattr(dates, "to_numpy") else np.asarray(dates)
+    return a.astype("datetime64[D]")
 
 
 def between(series: pd.Series, start: dt.date, end: dt.date):
@@ -213,14 +228,16 @@ def on_or_before(series: pd.Series, day: dt.date):
 
 
 def days_between(later, earlier: pd.Series):
-    """Whole days `later − earlier` (a date or a date series) as float64, NaN where a date is missing."""
+    """Whole days `later − earlier` (a date or a date series) as float64, NaN where a date is missing.
+
+    Day counts, so 9999-12-31 − 0001-01-01 (3,652,058 days) is exact."""
     import numpy as np
 
     if isinstance(later, dt.date):
         a = np.datetime64(later, "D")
     else:
-        a = later.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    b = earlier.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        a = day_array(later)
+    b = day_array(earlier)
     out = (a - b).astype("float64")
     out[np.isnat(b) | (np.isnat(a) if not isinstance(a, np.datetime64) else False)] = np.nan
     return out
@@ -535,7 +552,7 @@ def records(
             conv = (lambda v: Decimal(v).scaleb(-2)) if c in money_set else int
             vals = [None if m else conv(v) for v, m in zip(ints, missing, strict=True)]
         elif s.dtype.kind == "M":
-            days = s.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+            days = day_array(s).astype(object).tolist()
             vals = [None if m else v for v, m in zip(days, missing, strict=True)]
         else:
             vals = [None if m else v for v, m in zip(s.tolist(), missing, strict=True)]

@@ -284,12 +284,15 @@ def _per_value(values: pd.Series, convert, missing) -> np.ndarray:
 
 
 def _instants(texts: np.ndarray) -> np.ndarray:
-    """ISO 8601 timestamps (with offsets) as int64 nanoseconds UTC; unreadable → int64 min."""
+    """ISO 8601 timestamps (with offsets) as int64 microseconds UTC; unreadable → int64 min.
+
+    Microseconds (pandas' unit for parsed text) hold years 0001-9999; nanoseconds would
+    wrap a hand-written year past 2262 round to an early one."""
     import numpy as np
     import pandas as pd
 
     at = pd.to_datetime(pd.Series(texts, dtype=object), utc=True, errors="coerce", format="ISO8601")
-    return at.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return at.to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
 def _iso_days(texts: np.ndarray) -> np.ndarray:
@@ -298,7 +301,8 @@ def _iso_days(texts: np.ndarray) -> np.ndarray:
 
     days = pd.Series(texts, dtype=object).str.strip().str.slice(0, 10)
     parsed = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")
-    return parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
+    # straight to seconds: through nanoseconds 9999-12-31 would wrap round to 1816
+    return parsed.to_numpy().astype("datetime64[s]")
 
 
 def _state_as_of(register: str, df: pd.DataFrame, changes: pd.DataFrame, as_of: dt.date):

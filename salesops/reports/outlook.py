@@ -21,6 +21,7 @@ from salesops.reports.data import (
     money,
     order_keys,
     receivables_as_of,
+    ts,
 )
 from salesops.reports.metrics import _round_div, _weighted
 from salesops.reports.periods import add_months, month_of
@@ -72,10 +73,13 @@ class ForecastResult:
 
 
 def _bucket(dates: pd.Series, as_of: dt.date, months: int, late):
-    """0..months-1 = month, months = later, months+1 = overdue, months+2 = undated."""
+    """0..months-1 = month, months = later, months+1 = overdue, months+2 = undated.
+
+    Months are counted from the month of as-of, so a far date (9999-12-31, "no end")
+    simply falls in `later`, and a date before as-of (1899-12-31) is `late`."""
     import numpy as np
 
-    d = dates.to_numpy(dtype="datetime64[ns]")
+    d = dates.to_numpy()  # datetime64[s]: never through nanoseconds, which end in 2262
     nat = np.isnat(d)
     month_index = d.astype("datetime64[M]").astype(np.int64) - np.datetime64(as_of, "M").astype(
         np.int64
@@ -106,7 +110,7 @@ def forecast(
         ],
     )
     q, r, open_mask = _weighted(data, opp, as_of)
-    opp_late = (opp["expected_close"] < np.datetime64(as_of)).fillna(False).to_numpy(dtype=bool)
+    opp_late = (opp["expected_close"] < ts(as_of)).fillna(False).to_numpy(dtype=bool)
     ob = _bucket(opp["expected_close"], as_of, months, opp_late)
     rec = receivables_as_of(data, as_of)
     owing = (rec["outstanding"] > 0).to_numpy(dtype=bool)

@@ -27,11 +27,13 @@ from salesops.reports.data import (
     account_names,
     between,
     cents,
+    day_array,
     days_between,
     money,
     on_or_before,
     receivables_as_of,
     records,
+    ts,
 )
 from salesops.reports.periods import Period, week_label, weekly_period
 
@@ -234,7 +236,7 @@ def _expiring_quotes(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
         data, lookup(sel["opportunity_id"], opp["opportunity_id"], opp["account_id"])
     )
     sel["days_left"] = pd.Series(
-        days_between(sel["valid_until"], pd.Series(pd.Timestamp(as_of), index=sel.index)),
+        days_between(sel["valid_until"], pd.Series(ts(as_of), index=sel.index)),
         index=sel.index,
     )
     sel = sel.sort_values(["valid_until", "quote_id"], kind="stable")
@@ -297,7 +299,7 @@ def _trend(data: ReportData, period: Period) -> list[dict[str, Any]]:
     first = period.end - dt.timedelta(days=7 * TREND_WEEKS - 1)
 
     def week_of(dates, mask, weights=None):
-        d = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        d = day_array(dates)
         ok = mask & ~np.isnat(d)
         w = (d[ok] - np.datetime64(first, "D")).astype(np.int64) // 7
         keep = (w >= 0) & (w < TREND_WEEKS)

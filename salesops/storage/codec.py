@@ -70,7 +70,8 @@ def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
 def read_series(col: Column, s: Any, date_order: str = "MDY", phrases: dict[str, str] | None = None):
     """The vectorised `read_cell`: (typed series, mask of cells that did not parse, what was expected).
 
-    Typed series: dates datetime64, money Int64 cents, int Int64, pct Float64,
+    Typed series: dates datetime64[s] (every date 0001-01-01 … 9999-12-31, like
+    `read_cell`), money Int64 cents, int Int64, pct Float64,
     bool boolean, text and enum codes object. Validation, reports and import
     all read whole columns through this one function.
     """

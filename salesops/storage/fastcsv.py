@@ -513,7 +513,9 @@ def _dates(buf: Buffer, s, e, date_order: str) -> np.ndarray:
         y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
         m = d[5] * 10 + d[6]
         dd = d[4] * 10 + d[7]  # byte 8 sits where byte 4 was, byte 9 where byte 7 was
-        ok_u &= (y >= 1900) & (y <= 2999) & (m >= 1) & (m <= 12) & (dd >= 1)
+        # every year parse_date reads (0001 … 9999: year 0000 is no date), 9999-12-31 included,
+        # the "no end date" of ERP exports; int32 days hold them all
+        ok_u &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1)
         ok_u &= dd <= _days_in_month(y, m)
         days_u = np.where(ok_u, _days_from_civil(y, m, dd), 0).astype(np.int32)
         ok = ok_u[inv] & dashes

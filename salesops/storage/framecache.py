@@ -12,7 +12,9 @@ blank; a cell is blank when it is empty and not a bad value), the same values
 and dtypes, the same problems in the same order, the same index.
 
 Layout of an entry (arrays by column): text → the values joined by NUL as UTF-8 + a null mask;
-date → int64 nanoseconds (NaT as its int64); money/int → int64 + mask;
+date → int64 seconds, the M8[s] frame column viewed as int64 (NaT as its int64; the
+header names the unit, and a column stored in another unit — entries of older code,
+which kept M8[ns] — is converted to M8[s] on load); money/int → int64 + mask;
 pct → float64 + mask; bool → bool + mask.
 """
 
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from salesops.storage.cache import CACHE_DIR, RACY_SECONDS, _read_entry, _write_entry, stamp
+from salesops.values import DATE_DTYPE
 
 if TYPE_CHECKING:
     from salesops.schema import Register
@@ -118,7 +121,7 @@ def _encode(name: str, s, arrays: dict[str, np.ndarray], texts: dict[str, np.nda
         return str(dtype)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         arrays[f"{name}.v"] = s.to_numpy().view(np.int64)
-        return dtype.str.lstrip("<>=|")  # e.g. M8[ns]
+        return dtype.str.lstrip("<>=|")  # M8[s]
     # text: kept as it is; packed into one blob only when written (`Cached.packed`)
     values = s.to_numpy(dtype=object)
     try:
@@ -201,7 +204,8 @@ class Cached:
                 a[f"{name}.v"].copy(), np.asarray(a[f"{name}.m"], dtype=bool).copy()
             )
         if kind.startswith("M8"):
-            return a[f"{name}.v"].view(kind).copy()
+            # frames hold dates as M8[s]; any other unit stored is converted, never relabelled
+            return a[f"{name}.v"].view(kind).astype(DATE_DTYPE)
         return self.text(name)
 
     def text(self, name: str) -> np.ndarray:

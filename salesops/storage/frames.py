@@ -8,7 +8,8 @@ record path uses. Cells that do not parse become nulls and are reported as
 
 Frame columns: every schema column, under its canonical name —
 text/id/ref/enum: object (str or None; enums as canonical codes);
-date: datetime64[ns]; money: Int64 holding integer CENTS; int: Int64;
+date: datetime64[s] (0001-01-01 … 9999-12-31, as the scalar parser);
+money: Int64 holding integer CENTS; int: Int64;
 pct: Float64; bool: boolean — plus `_row`, the Excel row number.
 """
 
@@ -479,7 +480,7 @@ def _empty_series(col: Column, n: int, index):
     import pandas as pd
 
     dtype = {
-        "date": "datetime64[ns]",
+        "date": "datetime64[s]",
         "money": "Int64",
         "int": "Int64",
         "pct": "Float64",
