@@ -240,6 +240,22 @@ def test_weekly_runs_and_the_warm_cache_gives_the_cold_answer(far):
     assert far["a"]["receivable_id"] not in [r["receivable_id"] for r in weekly["top_overdue"]]
     assert weekly["data_problems"] == len(cli_json(ws, "validate", check=None)["problems"])
 
+    # the workbook: 1899-12-31 as ISO text (no date cell holds it), never a time of day
+    import python_calamine
+
+    out = ws.parent / "weekly.xlsx"
+    run_cli("report", "weekly", "--as-of", TODAY, "-f", "xlsx", "-o", str(out), ws=ws, check=0)
+    book = python_calamine.CalamineWorkbook.from_path(str(out))
+    cells = [v for n in book.sheet_names for r in book.get_sheet_by_name(n).to_python() for v in r]
+    assert not [v for v in cells if isinstance(v, dt.time)]
+    b_rows = [
+        r
+        for n in book.sheet_names
+        for r in book.get_sheet_by_name(n).to_python()
+        if far["b"]["receivable_id"] in r
+    ]
+    assert b_rows and all("1899-12-31" in r for r in b_rows)
+
 
 # ------------------------------------------------------------------ the layers underneath
 
@@ -400,3 +416,30 @@ def test_funnel_sees_a_stage_change_dated_9999_as_after_as_of(tmp_path):
     after = {s["stage"]: s for s in cli_json(ws, *args)["stages"]}
     assert after["won"]["reached"] == before["won"]["reached"] - 1
     assert after["negotiation"]["open"] == before["negotiation"]["open"] + 1
+
+
+def test_a_date_before_1900_written_to_xlsx_reads_back(tmp_path):
+    """xlsx date cells start at 1900-01-01 (an earlier one reads back as the time 00:00:00):
+    the tool writes such a date as ISO text, 9999-12-31 as a real date cell."""
+    import openpyxl
+
+    ws = tmp_path / "ws"
+    run_cli("init", str(ws), "--sample", check=0)
+    deals = [o for o in cli_json(ws, "list", "opportunities") if o["stage"] == "qualification"]
+    early, late = deals[0]["opportunity_id"], deals[1]["opportunity_id"]
+    run_cli(
+        "advance", early, "needs_analysis", "--set", "expected_close=1800-01-01", ws=ws, check=0
+    )
+    run_cli("advance", late, "needs_analysis", "--set", "expected_close=9999-12-31", ws=ws, check=0)
+
+    assert cli_json(ws, "show", early)["record"]["expected_close"] == "1800-01-01"
+    listed = {o["opportunity_id"]: o for o in cli_json(ws, "list", "opportunities")}
+    assert listed[early]["expected_close"] == "1800-01-01"
+    assert listed[late]["expected_close"] == "9999-12-31"
+    assert run_cli("validate", ws=ws).stdout.startswith("ok:")
+
+    sheet = openpyxl.load_workbook(ws / "opportunities.xlsx").worksheets[0]
+    pos = _header_names("opportunities", [c.value for c in sheet[1]])
+    cells = {r[0].value: r[pos["expected_close"]].value for r in sheet.iter_rows(min_row=2)}
+    assert cells[early] == "1800-01-01"
+    assert cells[late] == dt.datetime(9999, 12, 31)

@@ -1,6 +1,7 @@
 """The weekly summary as an Excel workbook: one sheet per section, native charts.
 
-Money cells are numbers with a thousands format, dates are date cells, rates
+Money cells are numbers with a thousands format, dates are date cells (ISO text
+before 1900-01-01, the first day a date cell holds), rates
 percentages; text that looks like a formula is stored as text. The aging,
 funnel, trend and forecast sheets carry native Excel charts (they stay live
 when the numbers are edited).
@@ -15,6 +16,7 @@ from typing import Any
 
 from salesops.reports.labels import bucket_label, label, stage_label, value_label
 from salesops.reports.render_text import Section, weekly_sections
+from salesops.storage.codec import FIRST_EXCEL_DAY
 
 MONEY_FORMAT = "#,##0.00"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -46,9 +48,11 @@ def _put(ws, row: int, col: int, value: Any, kind: str, lang: str, column: str):
         cell.number_format = (
             "#,##0.0" if kind == "days" and not float(value).is_integer() else "#,##0"
         )
-    elif isinstance(value, dt.date):
+    elif isinstance(value, dt.date) and value >= FIRST_EXCEL_DAY:
         cell.value = value
         cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, dt.date):  # no date cell holds it (it would show as 00:00:00)
+        cell.value = value.isoformat()
     else:
         text = str(
             value_label(column, value, lang, kind[5:])

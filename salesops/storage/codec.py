@@ -14,6 +14,8 @@ from typing import Any
 from salesops import values
 from salesops.schema import Column
 
+FIRST_EXCEL_DAY = dt.date(1900, 1, 1)  # the first day an xlsx date cell can hold
+
 TYPE_PHRASES = {
     "date": "is not a date",
     "money": "is not an amount of money",
@@ -163,7 +165,10 @@ def to_xlsx(col: Column, value: Any, lang: str) -> Any:
     if value is None:
         return None
     if col.type in ("date",) and isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
+        day = value if not isinstance(value, dt.datetime) else value.date()
+        if day < FIRST_EXCEL_DAY:  # no date cell holds it (it would read back as 00:00:00)
+            return day.isoformat()  # ISO text, which every reader parses back to the date
+        return day
     if col.type in ("money", "pct") and isinstance(value, Decimal):
         return value
     if col.type == "int" and isinstance(value, int):
