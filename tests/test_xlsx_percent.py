@@ -243,14 +243,6 @@ def test_show_reads_the_percentage(tmp_path):
         assert out["record"]["probability"] == want, rid
 
 
-FRAMES_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="frames._xlsx_grid does not call xlsx_percent.scale_grid yet (change proposed to its owner); "
-    "remove this mark when it does",
-)
-
-
-@FRAMES_PENDING
 def test_list_and_forecast_read_the_percentage(tmp_path):
     root = company(tmp_path / "ws")
     listed = json.loads(run_cli("list", "opportunities", "-f", "json", ws=root, check=0).stdout)

@@ -46,6 +46,8 @@ _CODE = (
     "storage/table.py",
     "storage/csv_io.py",
     "storage/xlsx_read.py",
+    "storage/xlsx_percent.py",
+    "storage/xlsx_package.py",
     "storage/frames.py",
     "storage/fastcsv.py",
     "storage/framecache.py",

@@ -282,11 +282,11 @@ def _read_raw(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str], u
     else:
         from salesops.storage.table import map_header
 
-        header, grid = _xlsx_grid(path)
+        header, grid = _xlsx_grid(path, reg)
         if grid is None:  # anything unusual: the general reader (and its messages)
             from salesops.storage.workspace import read_rows
 
-            header, rows = read_rows(path, fmt)
+            header, rows = read_rows(path, fmt, register=reg)
         colmap, _ = map_header(reg, header)
         keep = range(len(header)) if user_columns else sorted({colmap[n] for n in wanted if n in colmap})
         df = _grid_frame(grid, list(keep)) if grid is not None else _columns_frame(rows, list(keep))
@@ -296,7 +296,7 @@ def _read_raw(ws: Workspace, reg: Register, path, fmt: str, wanted: list[str], u
     return header, df
 
 
-def _xlsx_grid(path) -> tuple[list, Any]:
+def _xlsx_grid(path, reg: Register | None = None) -> tuple[list, Any]:
     """(header, data cells as a 2-D object array with None for empty) of the first sheet.
 
     The same cells `workspace.read_rows` gives, converted in bulk; (None, None)
@@ -336,6 +336,10 @@ def _xlsx_grid(path) -> tuple[list, Any]:
     header = grid[0].tolist()
     while header and header[-1] is None:
         header.pop()
+    if reg is not None:  # a pct column formatted as a percentage in Excel: its 0.3 is 30
+        from salesops.storage.xlsx_percent import scale_grid
+
+        scale_grid(path, reg, header, grid[1:])
     return header, grid[1:]
 
 
