@@ -288,3 +288,25 @@ def test_weekly_counts_the_problems_validate_finds_with_and_without_fork(tmp_pat
     here = json.loads(cli(*args, ws=ws, env={"SALESOPS_NO_FORK": "1"}, check=0).stdout)
     assert forked["data_problems"] == len(found["problems"])
     assert forked == here
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_weekly_leaves_every_cache_entry_and_no_handover_behind(tmp_path, cli, fork):
+    """The reading's cache entries are written off the report's path (renamed into place, or
+    by the child counting problems); the next run reads them and prints the same report."""
+    import os
+    import time
+
+    ws = tmp_path / "ws"
+    cli("init", str(ws), "--sample", check=0)
+    then = time.time() - 60  # changed a minute ago: old enough to be cached
+    registers = sorted(ws.glob("*.xlsx"))
+    for p in registers:
+        os.utime(p, (then, then))
+    env = {} if fork else {"SALESOPS_NO_FORK": "1"}
+    args = ("report", "weekly", "--as-of", "2026-11-27", "-f", "json")
+    first = json.loads(cli(*args, ws=ws, env=env, check=0).stdout)
+    cache = ws / ".salesops" / "cache"
+    assert sorted(p.name for p in cache.glob("*.frame")) == sorted(f"{p.name}.frame" for p in registers)
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no handover or temporary left
+    assert json.loads(cli(*args, ws=ws, env=env, check=0).stdout) == first

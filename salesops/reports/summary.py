@@ -347,9 +347,9 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
     from salesops.errors import SalesopsError
     from salesops.forking import in_background
     from salesops.schema import REGISTERS
-    from salesops.storage.frames import prefetch
+    from salesops.storage.frames import prefetch, save_pending
 
-    prefetch(data.ws)  # xlsx registers not cached yet are read two at a time
+    prefetch(data.ws, defer_saves=True)  # xlsx registers not cached yet are read two at a time
     options = Options(data.settings, today)
 
     def count() -> int:
@@ -362,6 +362,8 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
                 found += 1  # an unreadable register is one problem, as validate reports it
                 continue
             found += len(frames[name].problems)
-        return found + len(validate_frames(frames, options))
+        found += len(validate_frames(frames, options))
+        save_pending(data.ws)  # this reading's cache entries, written off the report's path
+        return found
 
     return in_background(count)

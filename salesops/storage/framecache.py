@@ -83,14 +83,31 @@ def build(frame: Frame, st: dict | None) -> Cached | None:
     return Cached(header, arrays, texts)
 
 
-def save(root: Path, path: Path, date_order: str, cached: Cached) -> bool:
-    """Write `cached` as the entry of `path` if the file is still as it was read and not racy."""
+def _may_save(path: Path, date_order: str, cached: Cached) -> bool:
+    """The file is still as it was read, and old enough for its entry to be trusted."""
     st = stamp(path, date_order)
-    if (
+    return not (
         st is None
         or st != cached.header["stamp"]
         or time.time() - st["mtime_ns"] / 1e9 < RACY_SECONDS
-    ):
+    )
+
+
+def install(written: Path, root: Path, path: Path, date_order: str, cached: Cached) -> bool:
+    """Make `written` (a `write_file` of `cached`, in the cache folder) the entry of `path`
+    by renaming it, under the same conditions as `save`; False leaves it where it is."""
+    if not _may_save(path, date_order, cached):
+        return False
+    try:
+        os.replace(written, entry_path(root, path))
+        return True
+    except OSError:  # another folder or file system: no entry, no harm
+        return False
+
+
+def save(root: Path, path: Path, date_order: str, cached: Cached) -> bool:
+    """Write `cached` as the entry of `path` if the file is still as it was read and not racy."""
+    if not _may_save(path, date_order, cached):
         return False
     entry = entry_path(root, path)
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")

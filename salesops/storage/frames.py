@@ -87,8 +87,9 @@ def _cached_frame(ws: Workspace, path):
     return framecache.load(ws.root, path, ws.settings.date_order)
 
 
-def _full_frame(ws: Workspace, reg: Register, path, fmt: str):
-    """The whole register, typed (`framecache.Cached`): prefetched, cached, or read now and cached."""
+def _full_frame(ws: Workspace, reg: Register, path, fmt: str, defer_save: bool = False):
+    """The whole register, typed (`framecache.Cached`): prefetched, cached, or read now and cached
+    (with `defer_save`, its cache entry is left for `save_pending`)."""
     from salesops.storage import framecache
 
     order = ws.settings.date_order
@@ -100,18 +101,24 @@ def _full_frame(ws: Workspace, reg: Register, path, fmt: str):
     if cached is None:
         full = _read_frame(ws, reg, path, fmt, [c.name for c in reg.columns], True)
         cached = framecache.build(full, st)
-        if cached is not None:
+        if cached is not None and defer_save:
+            ws.__dict__.setdefault("_unsaved", []).append((path, cached))
+        elif cached is not None:
             framecache.save(ws.root, path, order, cached)
     if cached is not None:  # kept for the command: each column is decoded once
         ws.__dict__.setdefault("_full_frames", {})[reg.name] = cached
     return cached
 
 
-def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) -> None:
+def prefetch(
+    ws: Workspace, names: list[str] | None = None, threads: int = 2, defer_saves: bool = False
+) -> None:
     """Read the xlsx registers among `names` (all by default) that are not cached yet, in parallel.
 
     calamine parses without holding the GIL, so two registers read at once take
     little more than the larger one. Errors are left for `read_frame` to raise.
+    With `defer_saves`, the cache entries of the registers read in this process
+    are written later, by `save_pending` (e.g. beside the report, off its path).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -132,7 +139,7 @@ def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) ->
     def one(item):
         name, path = item
         try:
-            return name, _full_frame(ws, REGISTERS[name], path, "xlsx")
+            return name, _full_frame(ws, REGISTERS[name], path, "xlsx", defer_saves)
         except Exception:
             return name, None
 
@@ -143,18 +150,29 @@ def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) ->
     ws.__dict__.setdefault("_full_frames", {}).update({k: v for k, v in done.items() if v is not None})
 
 
+def save_pending(ws: Workspace) -> None:
+    """Write the cache entries `prefetch(..., defer_saves=True)` left unwritten."""
+    from salesops.storage import framecache
+
+    pending = ws.__dict__.pop("_unsaved", [])
+    for path, cached in pending:
+        framecache.save(ws.root, path, ws.settings.date_order, cached)
+
+
 def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
     """Read half of `todo` (by size) in a forked child, the other half here, at the same time.
 
     Parsing is Python work that threads cannot share (the GIL); a child process
-    can. The child hands its frames over as cache entries in a private temporary
-    folder (the workspace's own cache may refuse a file changed seconds ago);
-    whatever it could not do is simply read here afterwards.
+    can. The child hands its frames over as cache-entry files in a folder inside
+    the workspace's cache (else a private temporary one); those that may be
+    trusted become the entries by a rename, the others are dropped. Whatever the
+    child could not do is simply read here afterwards.
     """
     import shutil
     import tempfile
 
     from salesops.storage import framecache
+    from salesops.storage.cache import CACHE_DIR
 
     groups: list[list] = [[], []]
     load = [0, 0]
@@ -163,7 +181,11 @@ def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
         groups[g].append(item)
         load[g] += item[1].stat().st_size
     here, there = groups
-    tmp = Path(tempfile.mkdtemp(prefix="salesops-read-"))
+    try:
+        (ws.root / CACHE_DIR).mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".handover-", dir=ws.root / CACHE_DIR))
+    except OSError:  # a read-only workspace: hand over through the temporary folder
+        tmp = Path(tempfile.mkdtemp(prefix="salesops-read-"))
     order = ws.settings.date_order
     pid = forking.fork()
     if pid is None:
@@ -186,9 +208,10 @@ def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
         done = dict(map(one, here))
         os.waitpid(pid, 0)
         for name, path in there:
-            cached = framecache.read_file(tmp / f"{name}.frame")
+            written = tmp / f"{name}.frame"
+            cached = framecache.read_file(written)
             if cached is not None and cached.header["stamp"] == framecache.stamp(path, order):
-                framecache.save(ws.root, path, order, cached)
+                framecache.install(written, ws.root, path, order, cached)
                 done[name] = cached
         return done
     finally:
@@ -493,34 +516,87 @@ def _empty_series(col: Column, n: int, index):
     return pd.Series([None] * n, index=index, dtype=dtype)
 
 
+TEXT_LIKE = ("text", "id", "ref", "enum", "bool")
+
+
 def _parse_column(frame: Frame, col: Column, s, rows):
     """Typed series for one column; bad cells become null and Problems."""
-    if col.type in ("text", "id", "ref", "enum", "bool"):
-        _text_faults(frame, col, s, rows)
+    if col.type in TEXT_LIKE:
+        few = _distinct(s)
+        if few is not None:
+            return _parse_distinct(frame, col, s, rows, *few)
+        _text_faults(frame, col, s, rows, _faulty(s))
     out, bad, phrase = read_series(col, s, frame.date_order)
     if bad.any():
         _report(frame, col, s, rows, bad, phrase)
     return out
 
 
-def _text_faults(frame: Frame, col: Column, s, rows) -> None:
-    """Report text cells a spreadsheet cannot hold (control characters, past 32,767 characters).
+def _distinct(s):
+    """(distinct texts, code of each cell, -1 for empty) when a long all-text column repeats
+    a few values (owners, stages, regions, references), else None."""
+    import numpy as np
+    import pandas as pd
 
-    They are kept as they are (never silently changed); one joined search
-    over the column finds that there are none in the usual case.
-    """
+    if len(s) < 2000:
+        return None
+    vals = s.to_numpy(dtype=object)
+    if len(pd.unique(vals[:1000])) > 300:  # mostly distinct (IDs, names): no gain
+        return None
+    if pd.api.types.infer_dtype(vals, skipna=True) != "string":  # 1, 1.0 and True hash alike
+        return None
+    codes, uniques = pd.factorize(vals)
+    return np.asarray(uniques, dtype=object), codes
+
+
+def _parse_distinct(frame: Frame, col: Column, s, rows, uniques, codes):
+    """`_parse_column` over a repetitive column: each distinct text parsed and checked once,
+    the results spread back to the cells (the same values and problems, in the same order)."""
+    import numpy as np
+    import pandas as pd
+
+    u = pd.Series(uniques, dtype=object)
+    faulty = _faulty(u)
+    if faulty is not None:
+        _text_faults(frame, col, s, rows, np.append(faulty, False)[codes])
+    out_u, bad_u, phrase = read_series(col, u, frame.date_order)
+    if out_u.dtype == object:
+        out = pd.Series(np.append(out_u.to_numpy(dtype=object), [None])[codes], index=s.index, dtype=object)
+    else:  # boolean: missing cells become <NA>
+        out = pd.Series(out_u.array.take(codes, allow_fill=True), index=s.index)
+    bad = pd.Series(np.append(bad_u.to_numpy(dtype=bool), False)[codes], index=s.index)
+    if bad.any():
+        _report(frame, col, s, rows, bad, phrase)
+    return out
+
+
+def _faulty(s):
+    """Which cells hold text a spreadsheet cannot (control characters, past 32,767 characters);
+    None when none do, which one joined search over the column finds in the usual case."""
+    import numpy as np
+
     from salesops.storage.table import text_fault
     from salesops.storage.xlsx_io import _ILLEGAL_XML, MAX_CELL_TEXT
 
     cells = [v for v in s.tolist() if isinstance(v, str)]
     if not cells or (not _ILLEGAL_XML.search("\n".join(cells)) and max(map(len, cells)) <= MAX_CELL_TEXT):
+        return None
+    return np.array([isinstance(v, str) and bool(text_fault(v)) for v in s.tolist()], dtype=bool)
+
+
+def _text_faults(frame: Frame, col: Column, s, rows, faulty) -> None:
+    """Report the cells `faulty` marks. They are kept as they are (never silently changed)."""
+    from salesops.storage.table import text_fault
+
+    if faulty is None or not faulty.any():
         return
-    for idx, cell in s.items():
-        fault = text_fault(cell) if isinstance(cell, str) else None
-        if fault:
+    for idx, bad in zip(s.index, faulty, strict=True):
+        if bad:
             ids = frame._ids.at[idx] if frame._ids is not None else None
             frame.problems.append(
-                Problem(ERROR, "bad-text", fault, file=frame.file, row=int(rows.at[idx]), column=col.name, record_id=ids)
+                Problem(
+                    ERROR, "bad-text", text_fault(s.at[idx]), file=frame.file, row=int(rows.at[idx]), column=col.name, record_id=ids
+                )
             )
 
 
