@@ -79,7 +79,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reached": ("Reached", "到达"),
     "conversion": ("Conversion", "转化率"),
     "median_days": ("Median days in stage", "停留天数中位数"),
-    "open": ("Open here at as-of", "截至日停留"),
+    "open": ("Open at as-of", "截至日停留"),
     "lost_here": ("Lost here", "在此丢失"),
     "reason": ("Reason", "原因"),
     "count": ("Count", "数量"),
