@@ -243,3 +243,21 @@ def test_forecast_cli(company, cli):
     md = cli("report", "forecast", "-f", "markdown", ws=company, check=0).stdout
     assert "| 2026-11 |" in md and "Overdue" in md
     assert cli("report", "forecast", "--months", "0", ws=company).returncode == 2
+
+
+def test_history_with_chinese_headers_reads_like_english(tmp_path, cli):
+    """history.csv whose header someone translated (时间, 登记表, …) gives the same funnel."""
+    import json
+
+    from salesops.schema import HISTORY_ZH
+
+    ws = tmp_path / "ws"
+    cli("init", str(ws), "--sample", "--format", "csv", check=0)
+    args = ("report", "funnel", "--as-of", "2026-11-27", "-f", "json")
+    english = json.loads(cli(*args, ws=ws, check=0).stdout)
+    hist = ws / "history.csv"
+    text = hist.read_text(encoding="utf-8-sig")
+    header, rest = text.split("\n", 1)
+    hist.write_text(",".join(HISTORY_ZH.get(h, h) for h in header.split(",")) + "\n" + rest, encoding="utf-8-sig")
+    assert json.loads(cli(*args, ws=ws, check=0).stdout) == english
+    assert any(s["median_days"] is not None for s in english["stages"])

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops.errors import UsageError
-from salesops.schema import HISTORY_FILE, REGISTERS
+from salesops.schema import HISTORY_FILE, HISTORY_ZH, REGISTERS
 from salesops.values import DATE_DTYPE
 
 if TYPE_CHECKING:
@@ -127,6 +127,8 @@ class ReportData:
                     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
                 except (pd.errors.EmptyDataError, pd.errors.ParserError):
                     df = None
+            if df is not None:  # headers in Chinese (时间, 登记表, …) as well as in English
+                df = df.rename(columns={zh: en for en, zh in HISTORY_ZH.items()})
             if df is None or not set(cols) <= set(df.columns):
                 df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
             df = df[cols].copy()
