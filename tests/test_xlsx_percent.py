@@ -391,3 +391,13 @@ def test_grow_filter_name_only_touches_the_sheets_own_name():
     )
     assert grow_filter_name(book, 2, "A1:D6") == book
     assert grow_filter_name(grown, 0, "A1:D6") == grown
+
+
+def test_import_reads_the_percentage_the_source_file_shows(tmp_path):
+    """`salesops import opportunities deals.xlsx`: a source column formatted as percentages comes in as 0–100."""
+    root = company(tmp_path / "ws")
+    (root / "opportunities.xlsx").unlink()  # the register is created by the import
+    source = opportunities_xlsx(tmp_path / "deals.xlsx")
+    run_cli("import", "opportunities", str(source), ws=root, check=0)
+    listed = json.loads(run_cli("list", "opportunities", "-f", "json", ws=root, check=0).stdout)
+    assert sorted((r["opportunity_id"], r["probability"]) for r in listed) == [(c[0], c[3]) for c in CASES]

@@ -166,7 +166,7 @@ def import_file(
         today=today(),
         text_fault=text_fault,
     )
-    header, rows = _read_file(file, sheet, encoding)
+    header, rows = _read_file(file, sheet, encoding, reg)
     if dry_run:
         with _progress(len(rows)) as progress:
             progress.phase(f"checking {len(rows):,} rows")
@@ -221,8 +221,8 @@ def _value_map(text: str) -> tuple[str, str, str]:
 # ---------------------------------------------------------------- reading
 
 
-def _read_file(path: Path, sheet: str | None, encoding: str | None) -> tuple[list, list[list]]:
-    """(header, rows) of the file to import."""
+def _read_file(path: Path, sheet: str | None, encoding: str | None, reg) -> tuple[list, list[list]]:
+    """(header, rows) of the file to import into `reg` (its percent-formatted pct cells as 0–100)."""
     from salesops.storage.workspace import read_rows
 
     if not path.exists():
@@ -251,7 +251,7 @@ def _read_file(path: Path, sheet: str | None, encoding: str | None) -> tuple[lis
             raise UsageError(
                 f"--encoding {encoding!r} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)"
             ) from None
-    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding)
+    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding, register=reg)
     if not header:
         raise SalesopsError(f"{path.name} is empty: row 1 must be the header")
     return header, rows
