@@ -12,6 +12,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from salesops.schema import HISTORY_COLUMNS
+
 AS_OF = dt.date(2026, 11, 27)
 D = dt.date.fromisoformat
 
@@ -449,18 +451,7 @@ def build_company(
     if history:
         with open(root / "history.csv", "w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
-            w.writerow(
-                [
-                    "at",
-                    "user",
-                    "command",
-                    "register",
-                    "record_id",
-                    "field",
-                    "old_value",
-                    "new_value",
-                ]
-            )
+            w.writerow(HISTORY_COLUMNS)
             w.writerows(history)
     return root
 

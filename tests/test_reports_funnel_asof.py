@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops.schema import REGISTERS
+from salesops.schema import HISTORY_COLUMNS, REGISTERS
 from tests.conftest import make_workspace, run_cli
 
 OPP_STAGES = list(REGISTERS["opportunities"].machine.order)
@@ -240,16 +240,7 @@ OPP_HEADER = [
     "opportunity_id", "name", "stage", "created_on", "stage_changed_on", "lost_reason",
     "lost_at_stage",
 ]  # fmt: skip
-HISTORY_HEADER = [
-    "at",
-    "user",
-    "command",
-    "register",
-    "record_id",
-    "field",
-    "old_value",
-    "new_value",
-]
+HISTORY_HEADER = list(HISTORY_COLUMNS)
 START = dt.date(2026, 10, 1)
 
 
