@@ -54,7 +54,7 @@ def cacheable(path: Path) -> bool:
         return False
 
 
-def build(frame: Frame, st: dict | None) -> Cached | None:
+def build(frame: Frame, st: dict | None) -> Cached:
     """The full frame as a `Cached` (in memory), stamped `st` (taken before the file was read)."""
     df = frame.df
     arrays: dict[str, np.ndarray] = {
@@ -63,14 +63,11 @@ def build(frame: Frame, st: dict | None) -> Cached | None:
     }
     kinds: dict[str, str] = {}
     texts: dict[str, np.ndarray] = {}
-    try:
-        for name in df.columns:
-            if name != ROW:
-                kinds[name] = _encode(name, df[name], arrays, texts)
-        if frame._ids is not None:
-            _encode("\x00ids", frame._ids, arrays, texts)
-    except (TypeError, ValueError):  # a value the layout cannot hold
-        return None
+    for name in df.columns:
+        if name != ROW:
+            kinds[name] = _encode(name, df[name], arrays, texts)
+    if frame._ids is not None:
+        _encode("\x00ids", frame._ids, arrays, texts)
     header = {
         "kind": KIND,
         "stamp": st,

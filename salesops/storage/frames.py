@@ -101,12 +101,11 @@ def _full_frame(ws: Workspace, reg: Register, path, fmt: str, defer_save: bool =
     if cached is None:
         full = _read_frame(ws, reg, path, fmt, [c.name for c in reg.columns], True)
         cached = framecache.build(full, st)
-        if cached is not None and defer_save:
+        if defer_save:
             ws.__dict__.setdefault("_unsaved", []).append((path, cached))
-        elif cached is not None:
+        else:
             framecache.save(ws.root, path, order, cached)
-    if cached is not None:  # kept for the command: each column is decoded once
-        ws.__dict__.setdefault("_full_frames", {})[reg.name] = cached
+    ws.__dict__.setdefault("_full_frames", {})[reg.name] = cached  # each column decoded once per command
     return cached
 
 
@@ -197,9 +196,7 @@ def _prefetch_forked(ws: Workspace, todo: list, one) -> dict | None:
                 try:
                     st = framecache.stamp(path, order)
                     full = _read_frame(ws, REGISTERS[name], path, "xlsx", [c.name for c in REGISTERS[name].columns], True)
-                    cached = framecache.build(full, st)
-                    if cached is not None:
-                        framecache.write_file(tmp / f"{name}.frame", cached)
+                    framecache.write_file(tmp / f"{name}.frame", framecache.build(full, st))
                 except BaseException:  # noqa: BLE001 - the parent reads it itself
                     pass
         finally:
