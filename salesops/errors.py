@@ -52,3 +52,11 @@ class Refused(SalesopsError):
     def __init__(self, *messages: str, problems: list | None = None) -> None:
         super().__init__(*messages)
         self.problems = problems or []
+
+
+class BadCell(SalesopsError):
+    """A cell that does not hold a value of its column's type (`problem` names file, row, column)."""
+
+    def __init__(self, problem) -> None:
+        super().__init__(problem.line().removeprefix("error: "))
+        self.problem = problem

@@ -68,7 +68,7 @@ def _records(builder: CashBuilder) -> dict[str, list[dict[str, Any]]]:
 
 def _history(builder: CashBuilder) -> list[dict[str, str]]:
     """history.csv rows: one per changed field, every command at its own minute of its day."""
-    from salesops.storage.codec import to_text
+    from salesops.codec import to_text
 
     rows = []
     clock: dict[dt.date, int] = {}

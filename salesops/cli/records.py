@@ -25,8 +25,7 @@ _WHERE = re.compile(r"^\s*([^=!<>]+?)\s*(!=|>=|<=|=|>|<)\s*(.*)$")
 
 def parse_where(register, text: str):
     """(field, operator, typed value) of one --where expression."""
-    from salesops import values
-    from salesops.storage import codec
+    from salesops import codec, values
 
     m = _WHERE.match(text)
     if not m:

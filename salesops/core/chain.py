@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from salesops.storage.table import Table
+from salesops.core.model import Records
 
 _DATE = {
     "leads": "created_on",
@@ -29,7 +29,7 @@ _NAME = {
 }
 
 
-def _summary(table: Table, i: int) -> dict[str, Any]:
+def _summary(table: Records, i: int) -> dict[str, Any]:
     rec = table.record(i)
     reg = table.register.name
     return {
@@ -42,7 +42,7 @@ def _summary(table: Table, i: int) -> dict[str, Any]:
     }
 
 
-def _rows(get: Callable[[str], Table], register: str, field: str, values: set[str]) -> list[tuple[Table, int]]:
+def _rows(get: Callable[[str], Records], register: str, field: str, values: set[str]) -> list[tuple[Records, int]]:
     if not values:
         return []
     table = get(register)
@@ -54,7 +54,7 @@ def _rows(get: Callable[[str], Table], register: str, field: str, values: set[st
     return [(table, i) for i, row in enumerate(table.rows) if col < len(row) and parse_text(row[col]) in values]
 
 
-def chain_of(get: Callable[[str], Table], register: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+def chain_of(get: Callable[[str], Records], register: str, record: dict[str, Any]) -> list[dict[str, Any]]:
     """Summaries of every record linked to `record` through its opportunity, in LTC order."""
     opp_ids: set[str] = set()
     if register == "opportunities":

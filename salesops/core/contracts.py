@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related, require
+from salesops.core.model import Records
 from salesops.schema import MILESTONE
-from salesops.storage.table import Table
 
 if TYPE_CHECKING:
     from salesops.core.gates import Move
@@ -142,7 +142,7 @@ def create(
     )
 
 
-def accepted_quote(tables: Tables, contract: dict) -> tuple[Table, int] | None:
+def accepted_quote(tables: Tables, contract: dict) -> tuple[Records, int] | None:
     """The contract's quote (table, row), if it names one that exists."""
     qid = contract.get("quote_id")
     if not qid:
@@ -152,7 +152,7 @@ def accepted_quote(tables: Tables, contract: dict) -> tuple[Table, int] | None:
     return (quotes, qi) if qi is not None else None
 
 
-def write_plan(tables: Tables, contracts: Table, i: int, settings, signed_on: dt.date) -> list[str]:
+def write_plan(tables: Tables, contracts: Records, i: int, settings, signed_on: dt.date) -> list[str]:
     """The receivables plan of a just-signed contract; returns the new receivable IDs."""
     rec = contracts.record(i)
     terms = parse_terms(rec["payment_terms"], settings)

@@ -4,7 +4,7 @@ The order is fixed: `--set` values first, then the dates and reason the move
 stamps (`schema.STATE_DATE_FIELDS`, `schema.REASON_FIELDS`), then the gates of
 every state on the way — all of them, so a refusal lists every unmet
 condition — and only then the status and the side effects of each state.
-Everything happens in the in-memory `Table`s; the caller commits (or, on
+Everything happens in the in-memory `Records`s; the caller commits (or, on
 `Refused`, simply does not), so a refused move writes nothing.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 from salesops.core import contracts, deliveries, machine, opportunities, quotes, receivables
 from salesops.core.gates import Move
 from salesops.core.links import Tables, refusal, refuse_if
+from salesops.core.model import Records
 from salesops.errors import UsageError
 from salesops.problems import Problem
 from salesops.schema import REASON_FIELDS, STATE_DATE_FIELDS, Register
-from salesops.storage.table import Table
 
 Effect = Callable[[Move], None]
 
@@ -54,8 +54,7 @@ class Moved:
 
 def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") -> dict[str, Any]:
     """`FIELD=VALUE` texts → {canonical field: typed value} (empty value clears); usage errors name the field."""
-    from salesops import values
-    from salesops.storage import codec
+    from salesops import codec, values
 
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -84,7 +83,7 @@ def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") ->
     return out
 
 
-def _check_refs(tables: Tables, table: Table, i: int, sets: dict[str, Any]) -> list[Problem]:
+def _check_refs(tables: Tables, table: Records, i: int, sets: dict[str, Any]) -> list[Problem]:
     problems = []
     for name, value in sets.items():
         column = table.register.column(name)
@@ -154,7 +153,7 @@ def _apply(move: Move, steps: list[str]) -> None:
 
 def enter(
     tables: Tables,
-    table: Table,
+    table: Records,
     i: int,
     steps: list[str],
     *,
@@ -187,7 +186,7 @@ def enter(
 
 def advance(
     tables: Tables,
-    table: Table,
+    table: Records,
     i: int,
     target: str,
     *,

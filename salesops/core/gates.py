@@ -15,8 +15,8 @@ from typing import Any
 
 from salesops.core import contracts, quotes
 from salesops.core.links import Tables, money_text, related
+from salesops.core.model import Records
 from salesops.schema import REASON_FIELDS
-from salesops.storage.table import Table
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Move:
     """One step of a record into `target`: what every gate and side effect may look at."""
 
     tables: Tables
-    table: Table
+    table: Records
     row: int
     source: str  # the state before the whole move
     target: str  # the state this step enters

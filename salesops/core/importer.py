@@ -32,10 +32,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops import values
+from salesops.codec import read_series
 from salesops.errors import UsageError
 from salesops.problems import ERROR, WARNING, Problem
 from salesops.schema import Column, Register
-from salesops.storage.codec import read_series
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -23,13 +23,13 @@ from salesops.core.links import (
     require,
     safe_get,
 )
+from salesops.core.model import Records
 from salesops.schema import STATE_DATE_FIELDS
-from salesops.storage.table import Table
 
 CLOSED = ("converted", "disqualified")
 
 
-def is_open(table: Table, i: int) -> bool:
+def is_open(table: Records, i: int) -> bool:
     """Whether lead `i` is still open (an unreadable status counts as open)."""
     return safe_get(table, i, "status") not in CLOSED
 
@@ -101,7 +101,7 @@ def grade(points: int, settings) -> str:
     return "D"
 
 
-def rescore(table: Table, i: int, settings) -> bool:
+def rescore(table: Records, i: int, settings) -> bool:
     """Recompute score and grade of lead `i`; True if either changed."""
     points = score(table.record(i), settings)
     a = table.set(i, "score", points)

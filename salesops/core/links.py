@@ -1,21 +1,20 @@
-"""Small helpers over `Table`s shared by the flow modules: related rows, new IDs, settings numbers.
+"""Small helpers over `Records`s shared by the flow modules: related rows, new IDs, settings numbers.
 
 `Tables` is how the core reaches registers: a function from register name to
-its `Table` (the CLI passes `Workspace.table`). Nothing here does I/O itself.
+its `Records` (the CLI passes `Workspace.table`). Nothing here does I/O itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from salesops.core.model import Records, Store
 from salesops.errors import Refused
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS
-from salesops.storage.table import Table
 
-Tables = Callable[[str], Table]
+Tables = Store
 
 CENT = Decimal("0.01")
 
@@ -27,10 +26,10 @@ def related(tables: Tables, register: str, field: str, value: str | None) -> lis
     return tables(register).where(field, value)
 
 
-def safe_get(table: Table, i: int, name: str) -> Any:
+def safe_get(table: Records, i: int, name: str) -> Any:
     """The typed value, or None when the cell is unreadable (for scans over a whole register;
     `salesops validate` reports such cells)."""
-    from salesops.storage.table import BadCell
+    from salesops.errors import BadCell
 
     try:
         return table.get(i, name)
@@ -55,7 +54,7 @@ def require(tables: Tables, register: str, record_id: str) -> int:
     return i
 
 
-def new_record(table: Table, fields: dict[str, Any]) -> tuple[str, int]:
+def new_record(table: Records, fields: dict[str, Any]) -> tuple[str, int]:
     """Append a record with the next ID of its register; returns (id, row index)."""
     record_id = table.next_id()
     record = {table.register.id_column: record_id}
@@ -72,7 +71,7 @@ def decimal_setting(settings, key: str, default: Any = None) -> Decimal | None:
 
 
 def refusal(
-    table: Table, i: int | None, message: str, code: str = "refused", column: str | None = None
+    table: Records, i: int | None, message: str, code: str = "refused", column: str | None = None
 ) -> Problem:
     """A Problem naming the record; its message is the whole line the user sees."""
     record_id = table.id_of(i) if i is not None else None

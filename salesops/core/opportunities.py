@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from salesops.core.gates import Move
 from salesops.core.links import Tables, new_record, refusal, refuse_if, safe_get
-from salesops.storage.table import Table
+from salesops.core.model import Records
 
 FIXED = {"won": Decimal(100), "lost": Decimal(0)}
 
@@ -107,6 +107,6 @@ def create(
     )
 
 
-def open_stage(table: Table, i: int) -> bool:
+def open_stage(table: Records, i: int) -> bool:
     """Whether the opportunity in row `i` is still open."""
     return table.get(i, "stage") not in table.register.machine.terminal

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from salesops.core.gates import Move
 from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related
+from salesops.core.model import Records
 from salesops.problems import Problem
-from salesops.storage.table import Table
 
 PAYABLE = ("invoiced", "partially_paid")
 ZERO = Decimal("0.00")
@@ -45,12 +45,12 @@ def on_invoiced(m: Move) -> None:
     )
 
 
-def outstanding(table: Table, i: int) -> Decimal:
+def outstanding(table: Records, i: int) -> Decimal:
     """What is still owed on receivable `i`."""
     return (table.get(i, "amount") or ZERO) - (table.get(i, "collected_amount") or ZERO)
 
 
-def _payable_problems(table: Table, i: int, amount: Decimal) -> list[Problem]:
+def _payable_problems(table: Records, i: int, amount: Decimal) -> list[Problem]:
     rid = table.id_of(i)
     status = table.get(i, "status")
     if status == "scheduled":
@@ -76,7 +76,7 @@ def _payable_problems(table: Table, i: int, amount: Decimal) -> list[Problem]:
 
 
 def _apply(
-    tables: Tables, table: Table, i: int, amount: Decimal, on: dt.date, method, reference
+    tables: Tables, table: Records, i: int, amount: Decimal, on: dt.date, method, reference
 ) -> str:
     rid = table.id_of(i)
     pid, _ = new_record(
@@ -100,7 +100,7 @@ def _apply(
     return pid
 
 
-def _check_amount(table: Table, amount: Decimal) -> list[Problem]:
+def _check_amount(table: Records, amount: Decimal) -> list[Problem]:
     if amount <= 0:
         return [refusal(table, None, f"--amount must be above 0, not {money_text(amount)}")]
     return []

@@ -14,9 +14,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from salesops.codec import FIRST_EXCEL_DAY
 from salesops.reports.labels import bucket_label, label, stage_label, value_label
 from salesops.reports.render_text import Section, weekly_sections
-from salesops.storage.codec import FIRST_EXCEL_DAY
 
 MONEY_FORMAT = "#,##0.00"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

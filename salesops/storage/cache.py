@@ -42,7 +42,7 @@ _TEXT_PARTS = ("codes", "blob", "offsets", "hashes", "hashes2")
 _CODE = (
     "values.py",
     "schema.py",
-    "storage/codec.py",
+    "codec.py",
     "storage/table.py",
     "storage/csv_io.py",
     "storage/xlsx_read.py",

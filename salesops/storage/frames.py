@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesops import forking, values
+from salesops.codec import read_series
 from salesops.errors import SalesopsError, StorageError
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS, Column, Register
-from salesops.storage.codec import read_series
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,19 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from salesops import values
-from salesops.errors import SalesopsError
+from salesops import codec, values
+from salesops.core.model import Change
+from salesops.errors import BadCell, SalesopsError
 from salesops.problems import ERROR, Problem
 from salesops.schema import Column, Register
-from salesops.storage import codec
-
-
-class BadCell(SalesopsError):
-    """A cell that does not hold a value of its column's type."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.line().removeprefix("error: "))
-        self.problem = problem
 
 
 def show_cell(cell: Any) -> str:
@@ -81,17 +73,6 @@ def second_header(register: Register, colmap: dict[str, int], cells: dict[int, A
         f"row 2 repeats the header ({', '.join(shown[:3])}{more}); a register has one header row, "
         "in row 1: delete row 2"
     )
-
-
-@dataclass
-class Change:
-    """One changed field of one record (a history row before it gets time and user)."""
-
-    register: str
-    record_id: str
-    field: str
-    old: str
-    new: str
 
 
 @dataclass

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from salesops.core.model import Change
 from salesops.errors import SalesopsError, StorageError, UsageError
 from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, Register
 from salesops.settings import Settings, load_settings
-from salesops.storage.table import Change, Table
+from salesops.storage.table import Table
 
 FORMATS = ("xlsx", "csv")
 
