@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import SalesopsError
+from salesops.i18n import _
 
 TEMPLATE_NAME = "salesops.toml"
 
@@ -43,12 +44,12 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str, problems: list
             if path in ("contract.terms.",):
                 out[key] = value
                 continue
-            problems.append(f"unknown setting {where}")
+            problems.append(_("unknown setting {key}").format(key=where))
             continue
         default = base[key]
         if isinstance(default, dict):
             if not isinstance(value, dict):
-                problems.append(f"setting {where} must be a table")
+                problems.append(_("setting {key} must be a table").format(key=where))
                 continue
             out[key] = _merge(default, value, where + ".", problems)
         elif isinstance(default, bool) != isinstance(value, bool) or (
@@ -56,7 +57,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str, problems: list
         ) or (isinstance(default, str) and not isinstance(value, str)) or (
             isinstance(default, list) and not isinstance(value, list)
         ):
-            problems.append(f"setting {where} must be like {default!r}, not {value!r}")
+            problems.append(
+                _("setting {key} must be like {default}, not {value}").format(
+                    key=where, default=repr(default), value=repr(value)
+                )
+            )
         else:
             out[key] = value
     return out
@@ -101,9 +106,16 @@ class Settings:
 
 
 def load_settings(workspace: Path) -> Settings:
-    """Read `<workspace>/salesops.toml` (missing → all defaults); bad values are errors."""
+    """Read `<workspace>/salesops.toml` (missing → all defaults); bad values are errors.
+
+    Without a `lang` key the language is the user's locale (Chinese on a
+    Chinese system), not the template's `en`.
+    """
+    from salesops.i18n import locale_lang
+
     path = workspace / TEMPLATE_NAME
     base = defaults()
+    base["lang"] = locale_lang()
     if not path.exists():
         return Settings(base, None)
     try:
@@ -114,7 +126,26 @@ def load_settings(workspace: Path) -> Settings:
     merged = _merge(base, user, "", problems)
     for key, choices in _CHOICES.items():
         if merged[key] not in choices:
-            problems.append(f"setting {key} must be one of {', '.join(choices)}, not {merged[key]!r}")
+            problems.append(
+                _("setting {key} must be one of {choices}, not {value}").format(
+                    key=key, choices=", ".join(choices), value=repr(merged[key])
+                )
+            )
     if problems:
         raise SalesopsError(*(f"{path.name}: {p}" for p in problems))
     return Settings(merged, path)
+
+
+def workspace_lang(folder: str | Path) -> str | None:
+    """The `lang` set in `<folder>/salesops.toml`, or None (no file, no key, a broken file).
+
+    Cheap and silent: the CLI asks before it parses the command line, so that
+    `--help` and usage errors speak the workspace's language; a broken file
+    is reported later, by the command that loads the settings.
+    """
+    try:
+        text = (Path(folder).expanduser() / TEMPLATE_NAME).read_text("utf-8-sig")
+        lang = tomllib.loads(text).get("lang")
+    except (OSError, ValueError):
+        return None
+    return lang if lang in _CHOICES["lang"] else None

@@ -65,25 +65,65 @@ def _resolve_annotations(app) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI and exit with the SPEC's exit code."""
+    """Run the CLI and exit with the SPEC's exit code, everything said in the command's language."""
+    from salesops import i18n
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    token = i18n.set_lang(command_lang(args))
+    try:
+        _run(args, argv is None)
+    finally:
+        i18n.reset(token)
+
+
+def command_lang(args: list[str]) -> str | None:
+    """The language of this run: `--lang`, else the workspace's `lang` setting, else None (the locale).
+
+    Read from the arguments before click parses them, so that `--help`, usage
+    errors and everything before the workspace is opened speak it too.
+    """
+    from salesops.settings import workspace_lang
+
+    lang = workspace = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        name, eq, value = arg.partition("=")
+        if name in ("--lang", "--workspace", "-w") and not eq:
+            value = args[i + 1] if i + 1 < len(args) else ""
+        elif arg.startswith("-w") and len(arg) > 2 and not arg.startswith("--"):
+            name, value = "-w", arg[2:]
+        if name == "--lang" and value in ("en", "zh"):
+            lang = value
+        elif name in ("-w", "--workspace") and workspace is None:
+            workspace = value
+    return lang or workspace_lang(workspace or os.environ.get("SALESOPS_WORKSPACE") or ".")
+
+
+def _run(args: list[str], console_script: bool) -> None:
     import typer
     from typer import _click
 
-    args = list(sys.argv[1:] if argv is None else argv)
+    from salesops.cli.translate import SEE_HELP, translate_tree, usage_message
+    from salesops.i18n import _
+
     debug = "--debug" in args or os.environ.get("SALESOPS_DEBUG") == "1"
     app = _load_commands()
     command = typer.main.get_command(app)
+    translate_tree(command)
     try:
         code = command.main(args, prog_name="salesops", standalone_mode=False)
     except _click.exceptions.UsageError as exc:
-        hint = f" (see 'salesops {exc.ctx.command_path.partition(' ')[2]} --help'.)".replace("  ", " ") if exc.ctx else ""
-        _fail([exc.format_message() + hint], EXIT_USAGE)
+        message = usage_message(exc.format_message())
+        if exc.ctx:
+            message = _(SEE_HELP).format(message=message, command=exc.ctx.command_path)
+        _fail([message], EXIT_USAGE)
     except _click.exceptions.ClickException as exc:
-        _fail([exc.format_message()], exc.exit_code)
+        _fail([usage_message(exc.format_message())], exc.exit_code)
     except typer.Exit as exc:  # e.g. exit 3 of --fail-on-overdue, after the output
         code = exc.exit_code
     except typer.Abort:
-        _fail(["aborted"], 1)
+        _fail([_("aborted")], 1)
     except SalesopsError as exc:
         if debug:
             import traceback
@@ -91,16 +131,23 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         _fail(exc.lines(), exc.exit_code)
     except KeyboardInterrupt:
-        _fail(["interrupted; nothing was written"], 130)
+        _fail([_("interrupted; nothing was written")], 130)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if debug:
             raise
-        _fail([f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"], 1)
+        _fail(
+            [
+                _("internal error: {error} (run with --debug for details)").format(
+                    error=f"{type(exc).__name__}: {exc}"
+                )
+            ],
+            1,
+        )
     code = code if isinstance(code, int) else 0
-    if argv is None:  # the console script: done once the output is out
+    if console_script:  # the console script: done once the output is out
         _fast_exit(code)
     sys.exit(code)
 
@@ -123,6 +170,6 @@ def _fast_exit(code: int) -> None:
 def _fail(lines: list[str], code: int) -> None:
     from salesops.problems import one_line
 
-    for line in lines:
+    for line in lines:  # `error:` stays as it is in every language: scripts look for it (SPEC 4)
         print(one_line(f"error: {line}"), file=sys.stderr)
     sys.exit(code)

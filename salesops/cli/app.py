@@ -49,6 +49,12 @@ def root(
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on internal errors."),
+    lang: str = typer.Option(
+        None,
+        "--lang",
+        metavar="en|zh",
+        help="Language of everything said (default: the workspace's lang setting, else the system's).",
+    ),
 ) -> None:
     """Lead-to-Cash sales operations over a folder of Excel/CSV registers."""
-    ctx.obj = {"workspace": workspace, "debug": debug}
+    ctx.obj = {"workspace": workspace, "debug": debug, "lang": lang}

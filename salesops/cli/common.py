@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from salesops.errors import UsageError
+from salesops.i18n import _
 
 FormatOpt = Annotated[
     str, typer.Option("-f", "--format", metavar="FORMAT", help="Output format: table, json, csv or markdown.")
@@ -27,23 +28,44 @@ RECORD_FORMATS = ("table", "json", "csv", "markdown")
 
 
 def open_workspace(ctx: typer.Context, lang: str | None = None):
-    """The workspace chosen by -w / $SALESOPS_WORKSPACE / the current folder."""
+    """The workspace chosen by -w / $SALESOPS_WORKSPACE / the current folder.
+
+    The command then speaks its `--lang` (a read-only command's option, which
+    also sets the language its output shows register data in), else the global
+    `salesops --lang` (messages only: registers keep the workspace language),
+    else the workspace's `lang`.
+    """
     from salesops.storage.workspace import Workspace, find_workspace
 
-    root = find_workspace((ctx.find_root().obj or {}).get("workspace"))
+    options = ctx.find_root().obj or {}
+    root = find_workspace(options.get("workspace"))
     ws = Workspace(root)
     if ws.recovered:  # an earlier command was interrupted mid-commit
         warn(ws.recovered)
     if lang:
         check_choice("--lang", lang, ("en", "zh"))
         ws.settings = ws.settings.with_overrides(lang=lang)
+    elif options.get("lang"):
+        lang = check_choice("--lang", options["lang"], ("en", "zh"))
+    set_lang(lang or ws.settings.lang)
     return ws
+
+
+def set_lang(lang: str) -> None:
+    """Speak `lang` for the rest of this command (`salesops.cli.main` restores the language after it)."""
+    from salesops import i18n
+
+    i18n.set_lang(lang)
 
 
 def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
     """`value` if it is one of `choices`, else a usage error (exit 2)."""
     if value not in choices:
-        raise UsageError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+        raise UsageError(
+            _("{option} must be one of {choices}, not {value}").format(
+                option=option, choices=", ".join(choices), value=repr(value)
+            )
+        )
     return value
 
 
@@ -78,7 +100,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -140,7 +162,9 @@ def write_out(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise UsageError(
+            _("cannot write {file}: {reason}").format(file=output, reason=exc.strerror or exc)
+        ) from None
 
 
 def emit_rows(
