@@ -221,6 +221,8 @@ def test_kpi_table_markdown_csv_and_chinese(company, cli):
     md = cli("report", "kpi", "-f", "markdown", "--lang", "zh", ws=company, check=0).stdout
     assert "新增线索" in md and "签约金额" in md and "| ---" in md
     csv_text = cli("report", "kpi", "-f", "csv", "--by", "team", ws=company, check=0).stdout
-    header, total = csv_text.splitlines()[:2]
-    assert header.startswith("key,new_leads,converted_leads")
-    assert total.startswith("(total),")
+    lines = csv_text.splitlines()
+    assert lines[0] == "\ufeffMetric,Total,East,West,(none)"  # BOM for Excel, one column per group
+    assert lines[1].startswith("New leads,") and any(line.startswith("Win rate,50%") for line in lines)
+    zh = cli("report", "kpi", "-f", "csv", "--by", "team", "--lang", "zh", ws=company, check=0).stdout
+    assert zh.splitlines()[0] == "\ufeff指标,合计,East,West,（无）"

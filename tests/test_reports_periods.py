@@ -89,7 +89,7 @@ def test_every_day_lies_in_its_iso_week(day):
 
 
 def test_money_and_rate_formatting():
-    from salesops.reports.render_text import fmt_days, fmt_money, fmt_rate
+    from salesops.reports.render.cells import fmt_days, fmt_money, fmt_rate
 
     assert fmt_money(Decimal("1234567.5"), "CNY") == "¥1,234,567.50"
     assert fmt_money(Decimal("-12.3"), "USD") == "-$12.30"

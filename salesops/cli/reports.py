@@ -1,8 +1,11 @@
-"""Commands: `report kpi|funnel|aging|overdue|forecast|weekly` (SPEC section 6).
+"""Commands: `report kpi|funnel|aging|overdue|forecast|weekly` (SPEC sections 6 and 9.5).
 
-Thin layer: parse the options, call `salesops.reports`, render. `-f json`
-prints canonical keys and codes whatever the language; table and markdown
-follow the workspace language (`--lang` overrides).
+Thin layer: parse the options, call `salesops.reports`, build the report's
+view (`salesops.reports.views`) and render it with the shared renderers in
+any format: table, json, csv, markdown, html, xlsx. `-f json` prints
+canonical keys and codes whatever the language; every other format follows
+the command's language (`--lang`, else the workspace's). `--post URL` sends
+the report to a chat group robot after it is written.
 """
 
 from __future__ import annotations
@@ -16,23 +19,25 @@ import typer
 from salesops.cli.app import report_app
 from salesops.cli.common import LangOpt, OutputOpt, check_choice, open_workspace, warn, write_out
 from salesops.errors import EXIT_ALERT, UsageError
+from salesops.i18n import _, ngettext
 
-FORMATS = ("table", "json", "csv", "markdown")
-WEEKLY_FORMATS = (*FORMATS, "html", "xlsx")
+FORMATS = ("table", "json", "csv", "markdown", "html", "xlsx")
 
 ReportFormatOpt = Annotated[
-    str,
-    typer.Option(
-        "-f", "--format", metavar="FORMAT", help="Output format: table, json, csv or markdown."
-    ),
-]
-WeeklyFormatOpt = Annotated[
     str,
     typer.Option(
         "-f",
         "--format",
         metavar="FORMAT",
         help="Output format: table, json, csv, markdown, html or xlsx.",
+    ),
+]
+PostOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--post",
+        metavar="URL",
+        help="Also post the report to a WeCom, DingTalk or Feishu group robot (the kind is told from the webhook URL).",
     ),
 ]
 AsOfOpt = Annotated[
@@ -73,10 +78,10 @@ FailOpt = Annotated[
 ]
 
 
-def _setup(ctx: typer.Context, lang: str | None, fmt: str, formats: tuple[str, ...] = FORMATS):
+def _setup(ctx: typer.Context, lang: str | None, fmt: str):
     from salesops.reports import report_data
 
-    check_choice("--format", fmt, formats)
+    check_choice("--format", fmt, FORMATS)
     ws = open_workspace(ctx, lang)
     return report_data(ws)
 
@@ -99,40 +104,77 @@ def _dates(
     return day, span
 
 
-def _emit(data, fmt: str, output: Path | None, json_data: Any, sections_of) -> None:
-    """Render a report: JSON as is, else its sections as table, markdown or CSV."""
-    from salesops.cli.common import console, dumps
+def _emit(data, fmt: str, output: Path | None, json_data: Any, view, post: str | None = None) -> None:
+    """Write a report in `fmt` (JSON as is, else its view rendered), then post it to a robot.
 
+    `view(lang, currency)` builds the report people read. A failed post is an
+    error (exit 1) after the output is written.
+    """
+    from salesops.cli.common import dumps
+    from salesops.i18n import current
+
+    if post:
+        from salesops.reports.robots import robot_kind
+
+        robot_kind(post)  # a bad URL is a usage error before anything is written
     if data.problems:
+        n = len(data.problems)
         warn(
-            f"{len(data.problems)} cell(s) could not be read and count as empty; run 'salesops validate'"
+            ngettext(
+                "{n} cell could not be read and counts as empty; run 'salesops validate'",
+                "{n} cells could not be read and count as empty; run 'salesops validate'",
+                n,
+            ).format(n=n)
         )
+    report = view(current(), data.settings.currency) if fmt != "json" or post else None
     if fmt == "json":
         write_out(dumps(json_data), output)
-        return
-    from salesops.reports import render_text as rt
-
-    lang, currency = data.settings.lang, data.settings.currency
-    heading, sections = sections_of(fmt)
-    if fmt == "csv":
-        write_out(rt.render_csv(sections), output)
-    elif fmt == "markdown":
-        write_out(rt.render_markdown(sections, lang, currency, heading), output)
     else:
+        _write_report(report, fmt, output)
+    if post:
+        from salesops.reports.robots import post as post_report
+
+        post_report(report, post)
+
+
+def _write_report(report, fmt: str, output: Path | None) -> None:
+    """`report` rendered in `fmt` to `output`, or to the terminal (tables in colour there)."""
+    from salesops.cli.common import console
+    from salesops.reports.render import render
+
+    if fmt == "table" and output is None:
+        from salesops.reports.render.table import print_report
+
+        out = console()
+        print_report(report, out)
+        return
+    if fmt == "xlsx":
+        blob = render(report, fmt)
         if output is None:
-            rt.render_table(sections, lang, currency, heading, console())
+            if sys.stdout.isatty():
+                raise UsageError(_("-f xlsx needs -o FILE (or a pipe)"))
+            sys.stdout.buffer.write(blob)
+            sys.stdout.flush()
             return
         try:
-            with open(output, "w", encoding="utf-8") as fh:
-                rt.render_table(sections, lang, currency, heading, console(output, fh))
+            output.write_bytes(blob)
         except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+            raise UsageError(
+                _("cannot write {file}: {reason}").format(file=output, reason=exc.strerror or exc)
+            ) from None
+        return
+    write_out(render(report, fmt), output)
 
 
-def _alert(count: int, amount, lang: str, what: str = "overdue receivable(s)") -> None:
-    """Exit 3 (after the output) when something is overdue."""
+def _alert(count: int, amount, message: str | None = None) -> None:
+    """Exit 3 (after the output) when something is overdue; `message` has fields {n} and {amount}."""
     if count:
-        print(f"alert: {count} {what}, {amount:,.2f} overdue", file=sys.stderr)
+        message = message or ngettext(
+            "alert: {n} overdue receivable, {amount} overdue",
+            "alert: {n} overdue receivables, {amount} overdue",
+            count,
+        )
+        print(message.format(n=count, amount=f"{amount:,.2f}"), file=sys.stderr)
         raise typer.Exit(EXIT_ALERT)
 
 
@@ -156,17 +198,16 @@ def kpi_cmd(
     fmt: ReportFormatOpt = "table",
     output: OutputOpt = None,
     lang: LangOpt = None,
+    post: PostOpt = None,
 ) -> None:
     """Leads, deals, bookings, collections, pipeline, CSAT, AR, DSO and target attainment for a period."""
     from salesops.reports import metrics as kpi_mod
-    from salesops.reports.render_text import kpi_sections
+    from salesops.reports.views import kpi_view
 
     data = _setup(ctx, lang, fmt)
     day, span = _dates(data, as_of, start, end, period)
     result = kpi_mod.compute(data, span, day, by)
-    _emit(
-        data, fmt, output, result.to_json(), lambda f: kpi_sections(result, data.settings.lang, f)
-    )
+    _emit(data, fmt, output, result.to_json(), lambda lg, cur: kpi_view(result, lg, cur), post)
 
 
 @report_app.command("funnel")
@@ -180,21 +221,16 @@ def funnel_cmd(
     fmt: ReportFormatOpt = "table",
     output: OutputOpt = None,
     lang: LangOpt = None,
+    post: PostOpt = None,
 ) -> None:
     """Deals and leads created in the period: stages reached, conversion, days in stage, bottleneck, lost reasons."""
     from salesops.reports import funnels as funnel_mod
-    from salesops.reports.render_text import funnel_sections
+    from salesops.reports.views import funnel_view
 
     data = _setup(ctx, lang, fmt)
     day, span = _dates(data, as_of, start, end, period)
     result = funnel_mod.funnel(data, span, day, by)
-    _emit(
-        data,
-        fmt,
-        output,
-        result.to_json(),
-        lambda f: funnel_sections(result, data.settings.lang, f),
-    )
+    _emit(data, fmt, output, result.to_json(), lambda lg, cur: funnel_view(result, lg, cur), post)
 
 
 @report_app.command("aging")
@@ -211,24 +247,26 @@ def aging_cmd(
     output: OutputOpt = None,
     lang: LangOpt = None,
     fail_on_overdue: FailOpt = False,
+    post: PostOpt = None,
 ) -> None:
     """What each account (owner, team) owes, by days overdue, as of a date."""
     from salesops.reports import ar as aging_mod
-    from salesops.reports.render_text import aging_sections
+    from salesops.reports.views import aging_view
 
     data = _setup(ctx, lang, fmt)
     day, _ = _dates(data, as_of)
     result = _fast_aging(data, day, by) or aging_mod.aging(data, day, by)
-    _emit(
-        data, fmt, output, result.to_json(), lambda f: aging_sections(result, data.settings.lang, f)
-    )
+    _emit(data, fmt, output, result.to_json(), lambda lg, cur: aging_view(result, lg, cur), post)
     if fail_on_overdue and result.totals["overdue"]:
         late = sum(1 for row in result.rows if row["overdue"])
         _alert(
             late,
             result.totals["overdue"],
-            data.settings.lang,
-            f"{result.by} group(s) with overdue receivables",
+            ngettext(
+                "alert: {n} group with overdue receivables, {amount} overdue",
+                "alert: {n} groups with overdue receivables, {amount} overdue",
+                late,
+            ),
         )
 
 
@@ -253,22 +291,21 @@ def overdue_cmd(
     output: OutputOpt = None,
     lang: LangOpt = None,
     fail_on_overdue: FailOpt = False,
+    post: PostOpt = None,
 ) -> None:
     """Overdue receivables with what is still outstanding, most days overdue first."""
     from salesops.reports import ar as aging_mod
-    from salesops.reports.render_text import overdue_sections
+    from salesops.reports.views import overdue_view
 
     if min_days < 0:
-        raise UsageError("--min-days must be 0 or more")
+        raise UsageError(_("--min-days must be 0 or more"))
     data = _setup(ctx, lang, fmt)
-    day, _ = _dates(data, as_of)
+    day, _day = _dates(data, as_of)
     df = aging_mod.overdue_frame(data, day, min_days)
     records = aging_mod.overdue_records(df)
-    _emit(
-        data, fmt, output, records, lambda f: overdue_sections(records, day, data.settings.lang, f)
-    )
+    _emit(data, fmt, output, records, lambda lg, cur: overdue_view(records, day, lg, cur), post)
     if fail_on_overdue:
-        _alert(*_overdue_count(data, day), data.settings.lang)
+        _alert(*_overdue_count(data, day))
 
 
 @report_app.command("forecast")
@@ -282,23 +319,18 @@ def forecast_cmd(
     fmt: ReportFormatOpt = "table",
     output: OutputOpt = None,
     lang: LangOpt = None,
+    post: PostOpt = None,
 ) -> None:
     """Per coming month: open and weighted pipeline by expected close, expected cash by due date; overdue apart."""
     from salesops.reports import outlook as forecast_mod
-    from salesops.reports.render_text import forecast_sections
+    from salesops.reports.views import forecast_view
 
     if not 1 <= months <= 120:
-        raise UsageError("--months must be between 1 and 120")
+        raise UsageError(_("--months must be between 1 and 120"))
     data = _setup(ctx, lang, fmt)
-    day, _ = _dates(data, as_of)
+    day, _day = _dates(data, as_of)
     result = forecast_mod.forecast(data, day, months, by)
-    _emit(
-        data,
-        fmt,
-        output,
-        result.to_json(),
-        lambda f: forecast_sections(result, data.settings.lang, f),
-    )
+    _emit(data, fmt, output, result.to_json(), lambda lg, cur: forecast_view(result, lg, cur), post)
 
 
 @report_app.command("weekly")
@@ -313,47 +345,27 @@ def weekly_cmd(
             "--as-of", metavar="DATE", help="The 7 days ending DATE instead of an ISO week."
         ),
     ] = None,
-    fmt: WeeklyFormatOpt = "table",
+    fmt: ReportFormatOpt = "table",
     output: OutputOpt = None,
     lang: LangOpt = None,
     fail_on_overdue: FailOpt = False,
+    post: PostOpt = None,
 ) -> None:
     """The weekly summary (default: the last complete ISO week), for people and cron jobs.
 
-    Cron example (Mondays 07:00, mailed as HTML; exit 3 flags overdue money):
+    Cron example (Mondays 07:00: the page for the file share, the summary to the
+    team's WeCom group; exit 3 flags overdue money):
 
-        0 7 * * 1  salesops -w /data/sales report weekly -f html -o /tmp/weekly.html
+        0 7 * * 1  salesops -w /data/sales report weekly -f html -o /srv/share/weekly.html --post "$WECOM_URL"
     """
     from salesops.reports import summary as weekly_mod
     from salesops.reports.periods import parse_day
+    from salesops.reports.views import weekly_view
     from salesops.storage.workspace import today
 
-    data = _setup(ctx, lang, fmt, WEEKLY_FORMATS)
+    data = _setup(ctx, lang, fmt)
     day = parse_day("--as-of", as_of, data.settings.date_order)
-    result = weekly_mod.weekly(data, today(), week, day)
-    doc = result.to_json()
-    lang_, currency = data.settings.lang, data.settings.currency
-    if fmt == "html":
-        from salesops.reports.render_html import weekly_html
-
-        write_out(weekly_html(doc, lang_, currency), output)
-    elif fmt == "xlsx":
-        from salesops.reports.render_xlsx import weekly_xlsx_bytes
-
-        blob = weekly_xlsx_bytes(doc, lang_, currency)
-        if output is None:
-            if sys.stdout.isatty():
-                raise UsageError("-f xlsx needs -o FILE (or a pipe)")
-            sys.stdout.buffer.write(blob)
-            sys.stdout.flush()
-        else:
-            try:
-                output.write_bytes(blob)
-            except OSError as exc:
-                raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    else:
-        from salesops.reports.render_text import weekly_sections
-
-        _emit(data, fmt, output, doc, lambda f: weekly_sections(doc, lang_, f))
+    doc = weekly_mod.weekly(data, today(), week, day).to_json()
+    _emit(data, fmt, output, doc, lambda lg, cur: weekly_view(doc, lg, cur), post)
     if fail_on_overdue:
-        _alert(*_overdue_count(data, doc["as_of"]), lang_)
+        _alert(*_overdue_count(data, doc["as_of"]))

@@ -19,8 +19,10 @@ result objects whose `.to_json()` is exactly what `-f json` prints.
 Report modules (named apart from the API functions above): `periods`
 (period options), `data` (frames and `--by` attribution), `metrics` (kpi),
 `funnels`, `ar` (aging and overdue), `outlook` (forecast), `summary`
-(weekly); renderers `render_text` (table, markdown, CSV), `render_html`,
-`render_xlsx`; `labels` (English/Chinese).
+(weekly); `views` (each report as sections of typed columns and charts, in
+one language), `render` (one renderer per format, shared by every report:
+table, csv, markdown, html, xlsx, and chat for `robots`); `labels` (report
+words, in the message catalogue).
 """
 
 from __future__ import annotations

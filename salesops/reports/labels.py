@@ -1,109 +1,120 @@
-"""Report labels in English and Chinese.
+"""Words reports add to the registers': metric names, section titles, report columns.
 
-Column names of registers come from the schema (`Column.zh`), enum values from
-the schema's enums; this table holds only what reports add: metric names,
-section titles, report columns. English defaults to the key, humanised.
+The English is the message (in the catalogue, `salesops/locale`), so the
+Chinese comes from the same place as every other message. Register columns
+are named by the schema (`Column.zh`), enum values by the schema's enums.
+A key without a label reads as its humanised name (`receivable_id` →
+"Receivable ID").
 """
 
 from __future__ import annotations
 
+from salesops.i18n import N_, translate
 from salesops.schema import REGISTERS
 
-LABELS: dict[str, tuple[str, str]] = {
+LABELS: dict[str, str] = {
     # kpi metrics
-    "new_leads": ("New leads", "新增线索"),
-    "converted_leads": ("Converted leads", "已转化线索"),
-    "lead_conversion_rate": ("Lead conversion rate", "线索转化率"),
-    "new_opportunities": ("New opportunities", "新增商机"),
-    "won": ("Won", "赢单数"),
-    "won_amount": ("Won amount", "赢单金额"),
-    "lost": ("Lost", "丢单数"),
-    "win_rate": ("Win rate", "赢率"),
-    "avg_won_amount": ("Average won amount", "平均赢单金额"),
-    "sales_cycle_days": ("Sales cycle (median days)", "销售周期(中位天数)"),
-    "contracts_signed": ("Contracts signed", "签约合同"),
-    "bookings": ("Bookings", "签约金额"),
-    "collections": ("Collections", "回款"),
-    "pipeline_value": ("Open pipeline", "在途商机金额"),
-    "weighted_pipeline": ("Weighted pipeline", "加权商机金额"),
-    "csat_avg": ("CSAT average", "平均满意度"),
-    "csat_responses": ("CSAT responses", "满意度反馈数"),
-    "ar_outstanding": ("AR outstanding", "应收余额"),
-    "overdue_amount": ("Overdue", "逾期金额"),
-    "overdue_ratio": ("Overdue ratio", "逾期占比"),
-    "dso_days": ("DSO (days)", "应收周转天数(DSO)"),
-    "target": ("Target", "目标"),
-    "target_attainment": ("Target attainment", "目标达成率"),
+    "new_leads": N_("New leads"),
+    "converted_leads": N_("Converted leads"),
+    "lead_conversion_rate": N_("Lead conversion rate"),
+    "new_opportunities": N_("New opportunities"),
+    "won": N_("Won"),
+    "won_amount": N_("Won amount"),
+    "lost": N_("Lost"),
+    "win_rate": N_("Win rate"),
+    "avg_won_amount": N_("Average won amount"),
+    "sales_cycle_days": N_("Sales cycle (median days)"),
+    "contracts_signed": N_("Contracts signed"),
+    "bookings": N_("Bookings"),
+    "collections": N_("Collections"),
+    "pipeline_value": N_("Open pipeline"),
+    "weighted_pipeline": N_("Weighted pipeline"),
+    "csat_avg": N_("CSAT average"),
+    "csat_responses": N_("CSAT responses"),
+    "ar_outstanding": N_("AR outstanding"),
+    "overdue_amount": N_("Overdue amount"),
+    "overdue_ratio": N_("Overdue ratio"),
+    "dso_days": N_("DSO (days)"),
+    "target": N_("Target"),
+    "target_attainment": N_("Target attainment"),
     # titles
-    "kpi": ("KPIs", "关键指标"),
-    "aging": ("Receivables aging", "应收账龄"),
-    "overdue_title": ("Overdue receivables", "逾期应收"),
-    "funnel": ("Opportunity funnel", "商机漏斗"),
-    "lead_funnel": ("Lead funnel", "线索漏斗"),
-    "forecast": ("Forecast", "预测"),
-    "weekly": ("Weekly summary", "销售周报"),
-    "headline": ("Headline", "核心指标"),
-    "won_deals": ("Won deals", "本周赢单"),
-    "lost_deals": ("Lost deals", "本周丢单"),
-    "collections_list": ("Collections", "本周回款"),
-    "contracts_list": ("Contracts signed", "本周签约合同"),
-    "newly_overdue": ("Newly overdue", "本周新增逾期"),
-    "top_overdue": ("Top overdue", "逾期金额最大"),
-    "expiring_quotes": ("Quotes expiring in 7 days", "7天内到期的报价"),
-    "stalled_opportunities": ("Stalled opportunities", "停滞商机"),
-    "data_problems": ("Data problems", "数据问题"),
-    "trend": ("Trend (8 weeks)", "近8周趋势"),
-    "lost_reasons": ("Lost reasons", "丢单原因"),
-    "lost_at_stage": ("Lost at stage", "丢单阶段"),
-    "disqualify_reasons": ("Disqualify reasons", "线索关闭原因"),
-    "bottleneck": ("Bottleneck", "瓶颈阶段"),
-    "as_of": ("as of", "截至"),
-    "period": ("Period", "期间"),
-    "by_group": ("by", "按"),
-    "none_found": ("none", "无"),
-    "(none)": ("(none)", "(无)"),
-    "more_rows": ("… and {n} more", "… 另有 {n} 条"),
-    "run_validate": ("run 'salesops validate' for details", "运行 salesops validate 查看详情"),
-    "validate_missing": ("not checked", "未检查"),
+    "kpi": N_("KPIs"),
+    "aging": N_("Receivables aging"),
+    "overdue_title": N_("Overdue receivables"),
+    "funnel": N_("Opportunity funnel"),
+    "lead_funnel": N_("Lead funnel"),
+    "forecast": N_("Forecast"),
+    "weekly": N_("Weekly summary"),
+    "headline": N_("Headline"),
+    "won_deals": N_("Won deals"),
+    "lost_deals": N_("Lost deals"),
+    "collections_list": N_("Collections this week"),
+    "contracts_list": N_("Contracts signed this week"),
+    "newly_overdue": N_("Newly overdue"),
+    "top_overdue": N_("Top overdue"),
+    "expiring_quotes": N_("Quotes expiring in 7 days"),
+    "stalled_opportunities": N_("Stalled opportunities"),
+    "data_problems": N_("Data problems"),
+    "trend": N_("Trend (8 weeks)"),
+    "lost_reasons": N_("Lost reasons"),
+    "lost_at_stage": N_("Lost at stage"),
+    "disqualify_reasons": N_("Disqualify reasons"),
+    "bottleneck": N_("Bottleneck"),
+    "none_found": N_("none"),
+    "(none)": N_("(none)"),
+    "run_validate": N_("run 'salesops validate' for details"),
+    "validate_missing": N_("not checked"),
+    "expected_cash_chart": N_("Expected cash by month"),
+    "funnel_chart": N_("Opportunity funnel (13 weeks)"),
     # columns
-    "metric": ("Metric", "指标"),
-    "total": ("Total", "合计"),
-    "key": ("Key", "编号"),
-    "account": ("Account", "客户"),
-    "name": ("Name", "名称"),
-    "this": ("This week", "本周"),
-    "previous": ("Previous week", "上周"),
-    "change": ("Change", "变化"),
-    "stage": ("Stage", "阶段"),
-    "status": ("Status", "状态"),
-    "reached": ("Reached", "到达"),
-    "conversion": ("Conversion", "转化率"),
-    "median_days": ("Median days in stage", "停留天数中位数"),
-    "open": ("Open at as-of", "截至日停留"),
-    "lost_here": ("Lost here", "在此丢失"),
-    "reason": ("Reason", "原因"),
-    "count": ("Count", "数量"),
-    "month": ("Month", "月份"),
-    "deals": ("Deals", "商机数"),
-    "open_pipeline": ("Open pipeline", "商机金额"),
-    "receivables": ("Receivables", "应收笔数"),
-    "expected_cash": ("Expected cash", "预计回款"),
-    "overdue": ("Overdue", "已逾期"),
-    "later": ("Later", "更晚"),
-    "undated": ("No date", "无日期"),
-    "not_due": ("Not due", "未到期"),
-    "account_name": ("Account", "客户名称"),
-    "opportunity_name": ("Opportunity", "商机名称"),
-    "days_overdue": ("Days overdue", "逾期天数"),
-    "outstanding": ("Outstanding", "未收金额"),
-    "collected_amount": ("Collected", "已收金额"),
-    "days_left": ("Days left", "剩余天数"),
-    "days_in_stage": ("Days in stage", "停留天数"),
-    "week": ("Week", "周"),
-    "amount": ("Amount", "金额"),
-    "from": ("From", "开始"),
-    "to": ("To", "结束"),
+    "metric": N_("Metric"),
+    "total": N_("Total"),
+    "key": N_("Key"),
+    "account": N_("Account"),
+    "owner": N_("Owner"),
+    "team": N_("Team"),
+    "region": N_("Region"),
+    "name": N_("Name"),
+    "this": N_("This week"),
+    "previous": N_("Previous week"),
+    "change": N_("Change"),
+    "stage": N_("Stage"),
+    "status": N_("Status"),
+    "reached": N_("Reached"),
+    "conversion": N_("Conversion"),
+    "median_days": N_("Median days in stage"),
+    "open": N_("Open at as-of"),
+    "lost_here": N_("Lost here"),
+    "reason": N_("Reason"),
+    "count": N_("Count"),
+    "month": N_("Month"),
+    "deals": N_("Deals"),
+    "open_pipeline": N_("Pipeline"),
+    "receivables": N_("Receivables"),
+    "expected_cash": N_("Expected cash"),
+    "overdue": N_("Overdue"),
+    "later": N_("Later"),
+    "undated": N_("No date"),
+    "not_due": N_("Not due"),
+    "account_name": N_("Account name"),
+    "opportunity_name": N_("Opportunity"),
+    "days_overdue": N_("Days overdue"),
+    "outstanding": N_("Outstanding"),
+    "collected_amount": N_("Collected"),
+    "days_left": N_("Days left"),
+    "days_in_stage": N_("Days in stage"),
+    "week": N_("Week"),
+    "amount": N_("Amount"),
 }
+AS_OF = N_("as of {date}")
+BY = N_("by {field}")
+SPAN = N_("{start} – {end}")
+BUCKET = N_("{low}-{high}")
+BUCKET_OPEN = N_("{low}+")
+COUNT = N_("{title} ({n})")
+BOTTLENECK = N_("Bottleneck: {step} ({rate} convert)")
+NO_BOTTLENECK = N_("Bottleneck: —")
+DATA_PROBLEMS = N_("Data problems: {n}")
 
 
 def _schema_zh() -> dict[str, str]:
@@ -118,14 +129,11 @@ _SCHEMA_ZH = _schema_zh()
 
 
 def label(key: str, lang: str = "en") -> str:
-    """The label of `key` in `lang` (report labels first, then register column names)."""
-    pair = LABELS.get(key)
-    if lang == "zh":
-        if pair:
-            return pair[1]
-        return _SCHEMA_ZH.get(key, key)
-    if pair:
-        return pair[0]
+    """The label of `key` in `lang`: a report word, else a register column's header, else the key humanised."""
+    if key in LABELS:
+        return translate(LABELS[key], lang)
+    if lang == "zh" and key in _SCHEMA_ZH:
+        return _SCHEMA_ZH[key]
     text = key.replace("_", " ").capitalize()
     return text[:-3] + " ID" if text.endswith(" id") else text
 
@@ -134,11 +142,10 @@ def bucket_label(name: str, lang: str = "en") -> str:
     """`not_due` → Not due / 未到期; `1-30` → 1-30 / 1-30天; `180+` → 180+ / 180天以上."""
     if name == "not_due":
         return label("not_due", lang)
-    if lang != "zh":
-        return name
     if name.endswith("+"):
-        return f"{name[:-1]}天以上"
-    return f"{name}天"
+        return translate(BUCKET_OPEN, lang).format(low=name[:-1])
+    low, _, high = name.partition("-")
+    return translate(BUCKET, lang).format(low=low, high=high)
 
 
 _ENUMS = {

@@ -70,7 +70,9 @@ def weekly(
 ) -> WeeklyResult:
     """Everything of the weekly summary, JSON-ready (money as Decimal)."""
     period = weekly_period(today, week, as_of)
-    problems = data_problems(data, today)  # reads every register in full; the sections reuse them
+    # every register read in full (the sections reuse them); problems judged as of the week's end,
+    # so a past week's report is the same whatever today is
+    problems = data_problems(data, period.end)
     end = period.end
     receivables_as_of(data, end, OVERDUE_EXTRA)  # once, with every column the sections need
     prev = period.previous()

@@ -1,0 +1,415 @@
+"""Each report as people read it: its sections (typed columns, rows) and charts, in one language.
+
+A view takes a report's result (what `-f json` prints, with typed values)
+and the language, and returns a `render.Report`; every format is rendered
+from it by the shared renderers in `salesops.reports.render`. A new report
+needs only its view here (or beside its computation): `kpi_view` is the
+pattern for a metric table, `overdue_view` for a list, `weekly_view` for a
+page of sections with charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from salesops.i18n import translate
+from salesops.reports.labels import (
+    AS_OF,
+    BOTTLENECK,
+    BY,
+    COUNT,
+    DATA_PROBLEMS,
+    NO_BOTTLENECK,
+    SPAN,
+    bucket_label,
+    group_label,
+    label,
+    stage_label,
+    value_label,
+)
+from salesops.reports.render import Chart, Column, Report, Section, Series
+from salesops.reports.render.cells import fmt_rate
+
+LIST_LIMIT = 20  # rows of a weekly list people read (csv and xlsx take them all)
+
+
+def _span(start: dt.date, end: dt.date, lang: str) -> str:
+    return translate(SPAN, lang).format(start=start.isoformat(), end=end.isoformat())
+
+
+def _subtitle(lang: str, currency: str, as_of: dt.date | None = None, by: str | None = None) -> str:
+    parts = []
+    if as_of is not None:
+        parts.append(translate(AS_OF, lang).format(date=as_of.isoformat()))
+    if by:
+        parts.append(translate(BY, lang).format(field=label(by, lang)))
+    parts.append(currency)
+    return " · ".join(parts)
+
+
+def _cols(keys: list[str], kinds: dict[str, str], lang: str) -> list[Column]:
+    return [Column(k, label(k, lang), kinds.get(k, "text")) for k in keys]
+
+
+def _counted(key: str, n: int, lang: str) -> str:
+    return translate(COUNT, lang).format(title=label(key, lang), n=n)
+
+
+# ---------------------------------------------------------------- kpi
+
+
+def metric_kind(metric: str) -> str:
+    """How a kpi metric's values read: money, rate, days or a count."""
+    from salesops.reports.metrics import DAYS, MONEY, RATES
+
+    if metric in MONEY:
+        return "money"
+    if metric in RATES:
+        return "rate"
+    if metric in DAYS or metric == "csat_avg":
+        return "days"
+    return "int"
+
+
+def kpi_view(result, lang: str, currency: str) -> Report:
+    """One metric table: a row per metric, a column for the total and each group."""
+    from salesops.reports.metrics import METRICS
+
+    keys = [k for k, _ in result.groups]
+    columns = [Column("metric", label("metric", lang)), Column("total", label("total", lang), "money")]
+    columns += [Column(k, group_label(result.by, k, lang), "money") for k in keys]
+    rows = [[label(m, lang), result.totals[m], *(g[m] for _, g in result.groups)] for m in METRICS]
+    sec = Section(
+        "kpi",
+        label("kpi", lang),
+        columns,
+        rows,
+        row_kinds=[metric_kind(m) for m in METRICS],
+        alert_rows={METRICS.index("overdue_amount"), METRICS.index("overdue_ratio")},
+    )
+    title = f"{label('kpi', lang)} {_span(result.period.start, result.period.end, lang)}"
+    return Report("kpi", title, _subtitle(lang, currency, result.as_of, result.by), lang, currency, [sec], as_of=result.as_of)
+
+
+# ---------------------------------------------------------------- aging and overdue
+
+
+def _aging_chart(buckets: list[str], totals: dict[str, Any], lang: str) -> Chart:
+    return Chart(
+        "bar",
+        label("aging", lang),
+        [bucket_label(b, lang) for b in buckets],
+        [Series(label("amount", lang), [totals[b] for b in buckets])],
+        alert=frozenset(i for i, b in enumerate(buckets) if b != "not_due"),
+    )
+
+
+def aging_view(result, lang: str, currency: str) -> Report:
+    """Outstanding per group and bucket, with a total row; a bar chart of the buckets."""
+    named = result.by == "account"  # owners, teams, regions: the key is the name
+    values = [*result.buckets, "overdue", "total"]
+    first = label(result.by if result.by in ("account", "owner", "team", "region") else "key", lang)
+    columns = [Column("key", first)] + ([Column("name", label("name", lang))] if named else [])
+    lead = len(columns)
+    columns += [Column(b, bucket_label(b, lang), "money") for b in result.buckets]
+    columns += [Column("overdue", label("overdue", lang), "money"), Column("total", label("total", lang), "money")]
+    rows = [
+        [group_label(result.by, r["key"], lang), *([r["name"]] if named else []), *(r[k] for k in values)]
+        for r in result.rows
+    ]
+    rows.append([label("total", lang), *([None] if named else []), *(result.totals[k] for k in values)])
+    sec = Section(
+        "aging",
+        label("aging", lang),
+        columns,
+        rows,
+        alert_columns=set(range(lead + 1, len(columns) - 1)),  # every bucket past "not due", and overdue
+        total_rows={len(rows) - 1},
+    )
+    return Report(
+        "aging",
+        label("aging", lang),
+        _subtitle(lang, currency, result.as_of, result.by),
+        lang,
+        currency,
+        [sec],
+        [_aging_chart(result.buckets, result.totals, lang)],
+        as_of=result.as_of,
+    )
+
+
+OVERDUE_KINDS = {
+    "amount": "money",
+    "collected_amount": "money",
+    "outstanding": "money",
+    "days_overdue": "int",
+    "due_date": "date",
+}
+
+
+def _list(
+    key: str,
+    title: str,
+    items: list[dict],
+    keys: list[str],
+    kinds: dict[str, str],
+    lang: str,
+    limit: int | None = None,
+    alert: tuple[str, ...] = (),
+    enums: dict[str, str] | None = None,
+) -> Section:
+    """A list section: one row per item, enum codes shown in `lang`."""
+    enums = enums or {}
+    rows = []
+    for it in items:
+        row = []
+        for k in keys:
+            v = it.get(k)
+            if k in enums:
+                v = value_label(k, v, lang, enums[k]) if k == "status" else stage_label(v, lang) if enums[k] == "stage" else value_label(k, v, lang)
+            row.append(v)
+        rows.append(row)
+    return Section(
+        key,
+        title,
+        _cols(keys, kinds, lang),
+        rows,
+        alert_columns={keys.index(a) for a in alert if a in keys},
+        limit=limit,
+    )
+
+
+def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) -> Report:
+    """Every overdue receivable, most days first, with a total of what is outstanding."""
+    from salesops.reports.ar import OVERDUE_FIELDS
+
+    sec = _list(
+        "overdue",
+        label("overdue_title", lang),
+        records,
+        list(OVERDUE_FIELDS),
+        {**OVERDUE_KINDS, "due_date": "date"},
+        lang,
+        alert=("days_overdue", "outstanding"),
+        enums={"milestone": "milestone"},
+    )
+    if records:
+        total = sum((Decimal(str(r["outstanding"])) for r in records), Decimal(0))
+        sec.rows.append([label("total", lang)] + [None] * (len(OVERDUE_FIELDS) - 2) + [total])
+        sec.total_rows.add(len(sec.rows) - 1)
+    return Report("overdue", label("overdue_title", lang), _subtitle(lang, currency, as_of), lang, currency, [sec], as_of=as_of)
+
+
+# ---------------------------------------------------------------- funnel
+
+
+def bottleneck_note(stages: list[dict], bottleneck: str | None, lang: str, register: str = "opportunities") -> str:
+    """`Bottleneck: negotiation → won (64.0% convert)`: the weakest step, from the stage before."""
+    if not bottleneck:
+        return translate(NO_BOTTLENECK, lang)
+    names = [s["stage"] for s in stages]
+    i = names.index(bottleneck)
+    step = f"{stage_label(names[i - 1], lang, register)} → {stage_label(bottleneck, lang, register)}"
+    return translate(BOTTLENECK, lang).format(step=step, rate=fmt_rate(stages[i]["conversion"]))
+
+
+STAGE_KINDS = {"reached": "int", "conversion": "rate", "median_days": "days", "open": "int", "lost": "int"}
+
+
+def _stages(key: str, title: str, stages: list[dict], lang: str, register: str, bottleneck: str | None) -> Section:
+    keys = ["stage", "reached", "conversion", "median_days", "open", "lost"]
+    columns = _cols(keys, STAGE_KINDS, lang)
+    columns[-1] = Column("lost", label("lost_here", lang), "int")
+    rows = [[stage_label(s["stage"], lang, register), *(s.get(k) for k in keys[1:])] for s in stages]
+    return Section(key, title, columns, rows, notes=[bottleneck_note(stages, bottleneck, lang, register)])
+
+
+def _counts(key: str, items: list[dict], name: str, lang: str, register: str | None = None) -> Section:
+    rows = [
+        [stage_label(it[name], lang, register) if register and it[name] != "(none)" else group_label(None, it[name], lang), it["count"]]
+        for it in items
+    ]
+    return Section(key, label(key, lang), _cols([name, "count"], {"count": "int"}, lang), rows)
+
+
+def _funnel_chart(title: str, stages: list[dict], lang: str, register: str = "opportunities") -> Chart:
+    return Chart(
+        "funnel",
+        title,
+        [stage_label(s["stage"], lang, register) for s in stages],
+        [Series(label("reached", lang), [s["reached"] for s in stages])],
+        unit="int",
+        notes=["" if s["conversion"] is None else f"({s['conversion'] * 100:.0f}%)" for s in stages],
+    )
+
+
+def funnel_view(result, lang: str, currency: str) -> Report:
+    """Stages reached (deals and leads), lost reasons, per group; the two funnels as charts."""
+    o, ld = result.opportunities, result.leads
+    deals = _counted("funnel", o["opportunities"], lang)
+    leads = _counted("lead_funnel", ld["leads"], lang)
+    secs = [
+        _stages("stages", deals, o["stages"], lang, "opportunities", o["bottleneck"]),
+        _counts("lost_reasons", o["lost_reasons"], "reason", lang),
+        _counts("lost_at_stage", o["lost_at_stage"], "stage", lang, "opportunities"),
+        _stages("lead_stages", leads, ld["stages"], lang, "leads", ld["bottleneck"]),
+        _counts("disqualify_reasons", ld["disqualify_reasons"], "reason", lang),
+    ]
+    for g in result.groups:
+        keys = ["stage", "reached", "conversion"]
+        rows = [[stage_label(s["stage"], lang), s["reached"], s["conversion"]] for s in g["stages"]]
+        title = translate(COUNT, lang).format(title=group_label(result.by, g["key"], lang), n=g["opportunities"])
+        secs.append(
+            Section(
+                f"group:{g['key']}",
+                title,
+                _cols(keys, STAGE_KINDS, lang),
+                rows,
+                notes=[bottleneck_note(g["stages"], g["bottleneck"], lang)],
+            )
+        )
+    charts = [_funnel_chart(deals, o["stages"], lang), _funnel_chart(leads, ld["stages"], lang, "leads")]
+    title = f"{label('funnel', lang)} {_span(result.period.start, result.period.end, lang)}"
+    return Report("funnel", title, _subtitle(lang, currency, result.as_of, result.by), lang, currency, secs, charts, as_of=result.as_of)
+
+
+# ---------------------------------------------------------------- forecast
+
+
+FORECAST_KEYS = ["month", "deals", "open_pipeline", "weighted_pipeline", "receivables", "expected_cash"]
+FORECAST_KINDS = {"deals": "int", "open_pipeline": "money", "weighted_pipeline": "money", "receivables": "int", "expected_cash": "money"}
+
+
+def _forecast(key: str, title: str, data: dict, lang: str) -> Section:
+    rows = [[r["month"], *(r[k] for k in FORECAST_KEYS[1:])] for r in data["rows"]]
+    for extra in ("overdue", "later", "undated"):
+        rows.append([label(extra, lang), *(data[extra][k] for k in FORECAST_KEYS[1:])])
+    return Section(key, title, _cols(FORECAST_KEYS, FORECAST_KINDS, lang), rows, alert_rows={len(rows) - 3})
+
+
+def _forecast_chart(data: dict, lang: str) -> Chart:
+    months = [r["month"] for r in data["rows"]]
+    return Chart(
+        "bar",
+        label("expected_cash_chart", lang),
+        [*months, label("overdue", lang)],
+        [
+            Series(label("weighted_pipeline", lang), [*(r["weighted_pipeline"] for r in data["rows"]), data["overdue"]["weighted_pipeline"]]),
+            Series(label("expected_cash", lang), [*(r["expected_cash"] for r in data["rows"]), data["overdue"]["expected_cash"]]),
+        ],
+        alert=frozenset({len(months)}),
+    )
+
+
+def forecast_view(result, lang: str, currency: str) -> Report:
+    """Per coming month, then overdue, later and undated; per group; a chart of pipeline and cash."""
+    data = result.to_json()
+    secs = [_forecast("forecast", label("forecast", lang), data, lang)]
+    for g in data["groups"]:
+        secs.append(_forecast(f"group:{g['key']}", group_label(result.by, g["key"], lang), g, lang))
+    return Report(
+        "forecast",
+        label("forecast", lang),
+        _subtitle(lang, currency, result.as_of, result.by),
+        lang,
+        currency,
+        secs,
+        [_forecast_chart(data, lang)],
+        as_of=result.as_of,
+    )
+
+
+# ---------------------------------------------------------------- weekly
+
+
+LIST_KINDS = {
+    "amount": "money",
+    "days_left": "int",
+    "days_in_stage": "int",
+    "closed_on": "date",
+    "signed_on": "date",
+    "received_on": "date",
+    "valid_until": "date",
+    "stage_changed_on": "date",
+    **OVERDUE_KINDS,
+}
+
+
+def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
+    """The weekly summary: headline against last week, the week's lists, the forecast; four charts."""
+    from salesops.reports.metrics import MONEY
+    from salesops.reports.summary import HEADLINE
+
+    head_rows = []
+    for k in HEADLINE:
+        this, prev = doc["headline"][k]["this"], doc["headline"][k]["previous"]
+        change = None if this is None or prev is None else this - prev
+        head_rows.append([label(k, lang), this, prev, change])
+    head = Section(
+        "headline",
+        label("headline", lang),
+        _cols(["metric", "this", "previous", "change"], {}, lang),
+        head_rows,
+        row_kinds=["money" if k in MONEY else "int" for k in HEADLINE],
+        alert_rows={HEADLINE.index("overdue_amount")},
+    )
+    ocols = ["receivable_id", "account_name", "owner", "invoice_no", "due_date", "days_overdue", "outstanding"]
+    lists = (
+        ("won_deals", "won_deals", ["opportunity_id", "name", "account_name", "owner", "amount", "closed_on"], {}),
+        (
+            "lost_deals",
+            "lost_deals",
+            ["opportunity_id", "name", "account_name", "owner", "amount", "lost_at_stage", "lost_reason"],
+            {"lost_at_stage": "stage"},
+        ),
+        ("contracts_signed", "contracts_list", ["contract_id", "title", "account_name", "owner", "amount", "signed_on"], {}),
+        (
+            "collections",
+            "collections_list",
+            ["payment_id", "receivable_id", "account_name", "received_on", "amount", "method"],
+            {"method": "payments"},
+        ),
+        ("newly_overdue", "newly_overdue", ocols, {}),
+        ("top_overdue", "top_overdue", ocols, {}),
+        (
+            "expiring_quotes",
+            "expiring_quotes",
+            ["quote_id", "opportunity_name", "account_name", "owner", "status", "amount", "valid_until", "days_left"],
+            {"status": "quotes"},
+        ),
+        (
+            "stalled_opportunities",
+            "stalled_opportunities",
+            ["opportunity_id", "name", "account_name", "owner", "stage", "amount", "stage_changed_on", "days_in_stage"],
+            {"stage": "stage"},
+        ),
+    )
+    secs = [head]
+    for key, title, keys, enums in lists:
+        alert = ("days_overdue", "outstanding") if "overdue" in key else ()
+        secs.append(_list(key, label(title, lang), doc[key], keys, LIST_KINDS, lang, LIST_LIMIT, alert, enums))
+    forecast = _forecast("forecast", label("forecast", lang), doc["forecast"], lang)
+    secs.append(forecast)
+    problems = doc["data_problems"]
+    shown = label("validate_missing", lang) if problems is None else f"{problems:,}"
+    note = translate(DATA_PROBLEMS, lang).format(n=shown)
+    forecast.notes.append(note + (f" — {label('run_validate', lang)}" if problems else ""))
+
+    aging, fn, trend = doc["aging"], doc["funnel"], doc["trend"]
+    funnel_title = label("funnel_chart", lang)
+    charts = [
+        _funnel_chart(funnel_title, fn["stages"], lang),
+        _aging_chart(aging["buckets"], aging["totals"], lang),
+        Chart(
+            "line",
+            label("trend", lang),
+            [t["week"] for t in trend],
+            [Series(label(k, lang), [t[k] for t in trend]) for k in ("bookings", "collections", "won_amount")],
+        ),
+        _forecast_chart(doc["forecast"], lang),
+    ]
+    week = doc.get("week")
+    title = " ".join(p for p in (label("weekly", lang), week, _span(doc["from"], doc["to"], lang)) if p)
+    return Report("weekly", title, _subtitle(lang, currency, doc["as_of"]), lang, currency, secs, charts, as_of=doc["as_of"])
