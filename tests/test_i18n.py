@@ -81,10 +81,10 @@ def test_help_follows_lang_option_then_workspace_then_locale_and_never_sticks(tm
 
 
 def test_usage_errors_speak_the_language(tmp_path):
-    res = run_cli("--lang", "zh", "report", "kpi", "--bogus", check=2)
-    assert res.stderr.strip() == "error: 没有选项 --bogus（参见 salesops report kpi --help）"
-    res = run_cli("report", "kpi", "--bogus", check=2, env={"LANG": "C.UTF-8"})
-    assert res.stderr.startswith("error: No such option: --bogus")
+    res = run_cli("--lang", "zh", "report", "kpi", "--xyzzy", check=2)
+    assert res.stderr.strip() == "error: 没有选项 --xyzzy（参见 salesops report kpi --help）"
+    res = run_cli("report", "kpi", "--xyzzy", check=2, env={"LANG": "C.UTF-8"})
+    assert res.stderr.startswith("error: No such option: --xyzzy")
     res = run_cli("--lang", "zh", "report", "overdue", "--min-days", "x", check=2)
     assert res.stderr.startswith("error: --min-days：不是整数") and "Invalid" not in res.stderr
     assert usage_message("Missing argument 'ID'.") == "Missing argument 'ID'."  # English: click's words

@@ -18,6 +18,7 @@ from salesops.reports.render.cells import display
 CHAT_ROWS = 5  # rows of a list shown in a chat message
 CHAT_COLUMNS = 3  # value columns of a metric table shown
 MORE = N_("… and {n} more")
+LINE = N_("{metric}: {values}")
 TRUNCATED = N_("… (the full report is in the attached file or the -o output)")
 _SAFE = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀", "\n": " ", "\r": " "})
 
@@ -41,8 +42,9 @@ def _section_lines(sec: Section, report: Report, kind: str) -> list[str]:
             for j in range(1, min(len(row), 1 + CHAT_COLUMNS)):
                 text = display(row[j], sec.kind(i, j), report.currency)
                 parts.append(f"{safe(sec.columns[j].label)} {_alert(text, kind) if sec.alert(i, j) else text}")
-            lines.append(f"> {safe(row[0])}: " + " · ".join(parts))
-        return lines
+            line = translate(LINE, report.lang).format(metric=safe(row[0]), values=" · ".join(parts))
+            lines.append("> " + line)
+        return lines + [f"> {safe(note)}" for note in sec.notes]
     limit = min(CHAT_ROWS, sec.limit or CHAT_ROWS)
     for i, row in enumerate(sec.rows[:limit]):
         cells = []
@@ -51,11 +53,14 @@ def _section_lines(sec: Section, report: Report, kind: str) -> list[str]:
             if not text:
                 continue
             text = safe(text)
-            cells.append(_alert(text, kind) if sec.alert(i, j) else text)
+            text = _alert(text, kind) if sec.alert(i, j) else text
+            if sec.numeric(j) and j > 0:  # a bare figure says nothing in a chat: name it
+                text = f"{safe(sec.columns[j].label)} {text}"
+            cells.append(text)
         lines.append("> " + " · ".join(cells))
     if len(sec.rows) > limit:
         lines.append("> " + translate(MORE, report.lang).format(n=len(sec.rows) - limit))
-    return lines
+    return lines + [f"> {safe(note)}" for note in sec.notes]
 
 
 def render_chat(report: Report, kind: str, budget: int) -> str:

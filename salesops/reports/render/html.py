@@ -3,9 +3,10 @@
 Nothing is fetched: the CSS is inline and the charts are inline SVG, so the
 page opens the same from a mail attachment, a chat, a file share or offline.
 Charts scale with the screen (a fixed viewBox drawn at 100 % width). Tables
-are tables on a wide screen; below 700 px each row becomes a card of
-"header: value" lines, so nothing scrolls sideways; a table too wide even
-for a desktop scrolls inside its own box, never the page. Every text from
+are tables on a wide screen; below 700 px a table of more than four columns
+becomes a card per row of "header: value" lines, so nothing scrolls sideways
+(narrow tables, such as the headline, stay tables in a smaller type); a table
+too wide even for a desktop scrolls inside its own box, never the page. Every text from
 the registers is escaped.
 """
 
@@ -36,26 +37,30 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.92em;min-width:50%}
 th,td{padding:.3em .7em;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f0f4f8}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th.n{text-align:right}
 td.alert{color:#c62828;font-weight:600}
 tr.total td{font-weight:700;border-top:2px solid #bcccdc}
 .note{color:#486581;overflow-wrap:anywhere}
 @media (max-width:700px){
  body{padding:10px 12px 24px}
+ table{font-size:.85em;min-width:0}
+ th,td{padding:.3em .4em}
  .wide{overflow-x:visible}
- table,tbody,tr,td{display:block;width:100%;min-width:0}
- thead{display:none}
- tr{border:1px solid #e4e7eb;border-radius:6px;margin:0 0 10px;padding:4px 0}
- td{display:flex;justify-content:space-between;gap:12px;border:0;padding:.25em .7em;text-align:right}
- td::before{content:attr(data-label);color:#627d98;text-align:left;flex:0 1 45%;overflow-wrap:anywhere}
- td.n{white-space:normal}
- td:empty{display:none}
- tr.total td{border-top:0}
+ table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+ table.cards thead{display:none}
+ table.cards tr{border:1px solid #e4e7eb;border-radius:6px;margin:0 0 10px;padding:4px 0}
+ table.cards td{display:flex;justify-content:space-between;gap:12px;border:0;padding:.25em .7em;text-align:right}
+ table.cards td::before{content:attr(data-label);color:#627d98;text-align:left;flex:0 1 45%;overflow-wrap:anywhere}
+ table.cards td.n{white-space:normal}
+ table.cards td:empty{display:none}
+ table.cards tr.total td{border-top:0}
 }
 """
 BLUE, RED, GREEN, GREY = "#2f80ed", "#d64545", "#27ae60", "#7b8794"
 PALETTE = (BLUE, GREEN, GREY, "#f2994a", "#9b51e0")
 DASHES = ("", ' stroke-dasharray="7 4"', ' stroke-dasharray="2 3"')
 W = 400  # every chart's viewBox width; drawn at the width of its box
+CARD_COLUMNS = 4  # wider tables become cards on a phone
 CHAR = 7.0  # average width of a Latin character at 12 px, for laying out labels
 WIDE_CHAR = 12.0
 
@@ -156,11 +161,13 @@ def line_chart(chart: Chart, currency: str) -> str:
         f'<text x="{left - 4}" y="{base}" text-anchor="end">0</text>',
     ]
     every = 1 if len(chart.categories) <= 5 else 2
+    last = len(chart.categories) - 1
     for i, cat in enumerate(chart.categories):
-        if (len(chart.categories) - 1 - i) % every == 0:
+        if (last - i) % every == 0:
             short = cat.rsplit("-", 1)[-1] if "-W" in cat else cat
+            anchor = "end" if i == last and last else "middle"  # the last label stays inside the box
             body.append(
-                f'<text x="{left + i * step:.1f}" y="{base + 15}" text-anchor="middle">{_esc(short)}</text>'
+                f'<text x="{left + i * step:.1f}" y="{base + 15}" text-anchor="{anchor}">{_esc(short)}</text>'
             )
     for k, vs in enumerate(values):
         color, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
@@ -214,8 +221,12 @@ def section_html(sec: Section, lang: str, currency: str, titled: bool = True) ->
     if not sec.rows:
         out.append(f'<p class="note">{_esc(translate(NONE_FOUND, lang))}</p>')
     else:
-        head = "".join(f"<th>{_esc(c.label)}</th>" for c in sec.columns)
-        out.append(f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>')
+        numeric = ' class="n"'
+        head = "".join(
+            f"<th{numeric if sec.numeric(j) else ''}>{_esc(c.label)}</th>" for j, c in enumerate(sec.columns)
+        )
+        cards = ' class="cards"' if len(sec.columns) > CARD_COLUMNS else ""
+        out.append(f'<div class="wide"><table{cards}><thead><tr>{head}</tr></thead><tbody>')
         for i in shown:
             cells = []
             for j, v in enumerate(sec.rows[i]):

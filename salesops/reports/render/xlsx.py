@@ -214,17 +214,29 @@ def _title_font():
 def render_xlsx(report: Report) -> bytes:
     """The workbook's bytes: the same report gives the same bytes (fixed times, fixed entry order)."""
     buf = io.BytesIO()
-    workbook(report).save(buf)
-    return _fixed_zip(buf.getvalue())
+    book = workbook(report)
+    book.save(buf)
+    return _fixed_zip(buf.getvalue(), book.properties.created)
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """`data` re-zipped with every entry dated ZIP_TIME, in the order openpyxl wrote them."""
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
+    """`data` re-zipped with every entry dated ZIP_TIME, in the order openpyxl wrote them.
+
+    openpyxl stamps the document's `modified` time with the clock as it saves;
+    it becomes `when` again here.
+    """
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
+            dst.writestr(entry, body)
     return out.getvalue()
