@@ -359,6 +359,7 @@ def write_xlsx(
 
 def write_csv(path: Path, header: list[str], columns: list[list]) -> None:
     """Write a CSV register as salesops does: UTF-8 with BOM, CRLF, ISO dates, 2-decimal money."""
+    header = header[: len(columns)]  # schema columns the generator does not fill are left out
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         fh.write(",".join(header) + "\r\n")
         for row in zip(*columns, strict=True):

@@ -10,6 +10,7 @@ Nothing here does I/O or imports anything heavy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -56,6 +57,22 @@ class Enum:
 
 
 @dataclass(frozen=True)
+class TextForm:
+    """The shape a text column's values must take (a target's period: `2026`, `2026-Q4`, `2026-11`)."""
+
+    name: str  # what a value is, for messages: "a period"
+    regex: str  # matched against the whole text, case-insensitively
+    examples: str  # the accepted forms, for messages
+
+    def matches(self, text: str) -> bool:
+        return re.fullmatch(self.regex, text.strip(), re.IGNORECASE) is not None
+
+    def canonical(self, text: str) -> str:
+        """The one spelling of a matching value (`2026-q4` → `2026-Q4`), to compare values."""
+        return text.strip().upper()
+
+
+@dataclass(frozen=True)
 class Column:
     """One column of a register."""
 
@@ -68,9 +85,21 @@ class Column:
     min: int | None = None
     max: int | None = None
     aliases: tuple[str, ...] = ()  # further accepted header spellings
+    # A "ref" that may name a record of any of these registers (activities.record_id);
+    # `ref` is then None. Read `targets` to handle both kinds of reference alike.
+    refs: tuple[str, ...] = ()
+    person: bool = False  # holds a rep's rep_id or name (owner, sr, fr, by): unknown ones are warned about
+    form: TextForm | None = None  # text that must take this form
 
     def header(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.name
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The registers a "ref" column may point to: (`ref`,) or `refs`; () for other columns."""
+        if self.type != "ref":
+            return ()
+        return self.refs or ((self.ref,) if self.ref else ())
 
 
 @dataclass(frozen=True)
@@ -107,10 +136,18 @@ class Register:
     prefix: str  # ID prefix, e.g. "L-"
     columns: tuple[Column, ...]
     machine: Machine | None = None
+    aliases: tuple[str, ...] = ()  # further names a command line may use ("follow-ups")
 
     @property
     def id_column(self) -> str:
         return self.columns[0].name
+
+    @property
+    def singular(self) -> str:
+        """`activities` → `activity`, `leads` → `lead`."""
+        if self.name.endswith("ies"):
+            return self.name[:-3] + "y"
+        return self.name.removesuffix("s")
 
     @cached_property
     def by_name(self) -> dict[str, Column]:
@@ -235,6 +272,57 @@ PAYMENT_METHOD = Enum(
     ),
 )
 YES_NO = Enum("yes/no", (("yes", "是"), ("no", "否")))
+REP_ROLE = Enum(
+    "role",
+    (
+        ("rep", "销售"),
+        ("manager", "主管"),
+        ("director", "总监"),
+        ("finance", "财务"),
+        ("legal", "法务"),
+    ),
+)
+CONTACT_ROLE = Enum(
+    "decision role",
+    (
+        ("decision_maker", "决策人"),
+        ("influencer", "影响人"),
+        ("user", "使用人"),
+        ("gatekeeper", "把关人"),
+        ("other", "其他"),
+    ),
+)
+ACTIVITY_TYPE = Enum(
+    "activity type",
+    (
+        ("visit", "拜访"),
+        ("call", "电话"),
+        ("wechat", "微信"),
+        ("email", "邮件"),
+        ("meeting", "会议"),
+        ("demo", "演示"),
+        ("reminder", "催款"),
+        ("other", "其他"),
+    ),
+)
+TARGET_SCOPE = Enum("target scope", (("company", "公司"), ("team", "团队"), ("rep", "个人")))
+TARGET_METRIC = Enum(
+    "target metric",
+    (
+        ("bookings", "签约金额"),
+        ("collections", "回款"),
+        ("won_amount", "赢单金额"),
+        ("new_leads", "新增线索"),
+        ("won_count", "赢单数"),
+    ),
+)
+# Names of the dunning levels of `[dunning] levels` that have a label in both
+# languages; a workspace may name its levels otherwise (shown as written).
+DUNNING_LEVEL = Enum(
+    "dunning level",
+    (("reminder", "提醒"), ("notice", "催告"), ("warning", "警告"), ("legal", "法务")),
+    open=True,
+)
 
 ENUMS = (
     LEAD_STATUS,
@@ -248,7 +336,27 @@ ENUMS = (
     RECEIVABLE_STATUS,
     PAYMENT_METHOD,
     YES_NO,
+    REP_ROLE,
+    CONTACT_ROLE,
+    ACTIVITY_TYPE,
+    TARGET_SCOPE,
+    TARGET_METRIC,
+    DUNNING_LEVEL,
 )
+
+# Target metrics counted in records rather than money: their targets are whole numbers.
+COUNT_METRICS = frozenset({"new_leads", "won_count"})
+
+# Who may take each decision (SPEC 9.3), by rep `role`; never the record's own owner.
+DECIDERS: dict[str, tuple[str, ...]] = {
+    "quote_approval": ("manager", "director"),  # a quote needing approval
+    "quote_approval_director": ("director",),  # ... with discount_pct above approval.director_discount_pct
+    "contract_review": ("legal", "finance", "manager", "director"),  # review → signed
+    "credit_override": ("finance", "director"),  # signing past the credit limit or overdue block
+}
+
+# A target's period: a year, a quarter or a month.
+PERIOD = TextForm("a period", r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?", "2026, 2026-Q4 or 2026-11")
 
 
 # ---------------------------------------------------------------- helpers
@@ -267,7 +375,7 @@ def _notes() -> Column:
 
 
 def _owner(required: bool = False) -> Column:
-    return Column("owner", "负责人", required=required)
+    return Column("owner", "负责人", required=required, person=True)
 
 
 # ---------------------------------------------------------------- registers
@@ -286,6 +394,8 @@ ACCOUNTS = Register(
         Column("payment_terms_days", "账期天数", "int", min=0),
         Column("created_on", "创建日期", "date"),
         _notes(),
+        # second release: new columns go last, so files and code of the first keep their positions
+        Column("unapplied_amount", "预收款余额", "money"),  # cash received, not yet applied
     ),
 )
 
@@ -298,9 +408,10 @@ REPS = Register(
         Column("name", "姓名", required=True),
         Column("team", "团队"),
         Column("region", "区域"),
-        Column("manager", "主管"),
+        Column("manager", "主管", person=True),
         Column("active", "在职", "bool", enum=YES_NO),
         Column("monthly_target", "月度目标", "money"),
+        Column("role", "角色", "enum", enum=REP_ROLE),
     ),
 )
 
@@ -352,7 +463,7 @@ OPPORTUNITIES = Register(
         Column("name", "商机名称", required=True),
         _ref("account_id", "客户编号", "accounts", required=True),
         _ref("lead_id", "线索编号", "leads"),
-        _owner(required=True),
+        _owner(required=True),  # the account responsible (AR) of Huawei's iron triangle
         Column("stage", "阶段", "enum", required=True, enum=OPP_STAGE),
         Column("amount", "金额", "money"),
         Column("probability", "赢率", "pct"),
@@ -364,6 +475,8 @@ OPPORTUNITIES = Register(
         Column("lost_at_stage", "丢单阶段", "enum", enum=OPP_STAGE),
         Column("competitor", "竞争对手"),
         _notes(),
+        Column("sr", "方案负责人", person=True),  # solution responsible
+        Column("fr", "交付负责人", person=True),  # fulfilment responsible
     ),
     Machine(
         field="stage",
@@ -399,7 +512,7 @@ QUOTES = Register(
         Column("cost", "成本", "money"),
         Column("margin_pct", "毛利率", "pct", min=-100_000),
         Column("status", "状态", "enum", required=True, enum=QUOTE_STATUS),
-        Column("approved_by", "审批人"),
+        Column("approved_by", "审批人", person=True),
         Column("approved_on", "审批日期", "date"),
         _notes(),
     ),
@@ -438,7 +551,7 @@ CONTRACTS = Register(
         Column("currency", "币种"),
         Column("payment_terms", "付款条款"),
         Column("status", "状态", "enum", required=True, enum=CONTRACT_STATUS),
-        Column("reviewer", "评审人"),
+        Column("reviewer", "评审人", person=True),
         Column("signed_on", "签署日期", "date"),
         Column("completed_on", "完成日期", "date"),
         Column("terminate_reason", "终止原因"),
@@ -553,6 +666,63 @@ PAYMENTS = Register(
     ),
 )
 
+CONTACTS = Register(
+    "contacts",
+    "联系人",
+    "K-",
+    (
+        _id("contact_id", "联系人编号"),
+        _ref("account_id", "客户编号", "accounts", required=True),
+        Column("name", "姓名", required=True, aliases=("contact", "contact_name", "联系人")),
+        Column("title", "职务", aliases=("job_title", "position", "职位")),
+        Column("role", "决策角色", "enum", enum=CONTACT_ROLE, aliases=("角色",)),
+        Column("phone", "电话"),
+        Column("email", "邮箱"),
+        Column("wechat", "微信", aliases=("微信号", "weixin")),
+        _notes(),
+    ),
+)
+
+ACTIVITIES = Register(
+    "activities",
+    "跟进记录",
+    "F-",
+    (
+        _id("activity_id", "跟进编号"),
+        Column("on", "跟进日期", "date", required=True, aliases=("date", "跟进时间")),
+        Column(
+            "record_id",
+            "关联编号",
+            "ref",
+            required=True,
+            refs=("leads", "opportunities", "accounts", "contracts", "receivables"),
+        ),
+        _ref("account_id", "客户编号", "accounts"),
+        Column("type", "方式", "enum", required=True, enum=ACTIVITY_TYPE, aliases=("跟进方式",)),
+        Column("by", "跟进人", required=True, person=True, aliases=("跟进人员",)),
+        Column("summary", "跟进内容", required=True, aliases=("内容",)),
+        Column("next_step", "下一步", aliases=("下一步计划",)),
+        Column("next_on", "下次跟进日期", "date", aliases=("下次跟进时间",)),
+        _notes(),
+    ),
+    aliases=("follow-ups", "followups", "follow", "跟进"),
+)
+
+TARGETS = Register(
+    "targets",
+    "目标",
+    "T-",
+    (
+        _id("target_id", "目标编号"),
+        Column("period", "期间", required=True, form=PERIOD),
+        Column("scope", "范围", "enum", required=True, enum=TARGET_SCOPE),
+        Column("who", "对象"),  # a team name, a rep's rep_id or name; empty for the company
+        Column("metric", "指标", "enum", required=True, enum=TARGET_METRIC),
+        Column("amount", "目标值", "money", required=True),  # money, or a count (new_leads, won_count)
+        _notes(),
+    ),
+)
+
 REGISTERS: dict[str, Register] = {
     r.name: r
     for r in (
@@ -565,6 +735,9 @@ REGISTERS: dict[str, Register] = {
         DELIVERIES,
         RECEIVABLES,
         PAYMENTS,
+        CONTACTS,
+        ACTIVITIES,
+        TARGETS,
     )
 }
 
@@ -618,13 +791,12 @@ def register_for_id(record_id: str) -> Register | None:
 
 
 def resolve_register(name: str) -> Register | None:
-    """A register by English name, singular, or Chinese name (`leads`, `lead`, `线索`)."""
+    """A register by English name, singular, Chinese name or alias (`leads`, `lead`, `线索`, `follow-ups`)."""
     from salesops.values import normalize_header
 
     key = normalize_header(name)
     for reg in REGISTERS.values():
-        if key in (reg.name, reg.name.rstrip("s"), normalize_header(reg.zh)):
+        names = (reg.name, reg.singular, reg.zh, *reg.aliases)
+        if key in (normalize_header(n) for n in names):
             return reg
-    if key == "opportunity":
-        return OPPORTUNITIES
     return None

@@ -349,8 +349,10 @@ def test_cached_frames_equal_freshly_read_ones(tmp_path):
         assert a.user_columns == b.user_columns and a.columns_present == b.columns_present
         assert_series_equal(a._ids, b._ids, check_names=False)
 
+    present = {n: r for n, r in REGISTERS.items() if ws.file_of(n)[2]}  # the company's registers
+    assert len(present) >= 9
     for _round in range(2):  # cold (read and cached), then warm (from the cache)
-        for name, reg in REGISTERS.items():
+        for name, reg in present.items():
             path = ws.file_of(name)[0]
             cols = [c.name for c in reg.columns]
             for columns in (None, cols[2:5], [cols[-1]], [cols[1]]):
@@ -362,7 +364,7 @@ def test_cached_frames_equal_freshly_read_ones(tmp_path):
                         read_frame(ws, name, columns, users),
                         _read_frame(ws, reg, path, "xlsx", wanted, users),
                     )
-        assert len(list((root / ".salesops" / "cache").glob("*.frame"))) == len(REGISTERS)
+        assert len(list((root / ".salesops" / "cache").glob("*.frame"))) == len(present)
     frame = read_frame(ws, "receivables", ["amount", "triggered_on"])
     assert {(p.row, p.column) for p in frame.problems} == {(3, "amount"), (4, "triggered_on")}
     assert (

@@ -86,8 +86,8 @@ def test_every_reference_resolves_and_ids_are_sequential(recs):
         ids = [r[register.id_column] for r in recs[name]]
         assert ids == [f"{register.prefix}{n:06d}" for n in range(1, len(ids) + 1)]
         for column in register.columns:
-            if column.type == "ref":
-                targets = by_id(recs, column.ref)
+            if column.targets:
+                targets = {i for t in column.targets for i in by_id(recs, t)}
                 for r in recs[name]:
                     assert r[column.name] is None or r[column.name] in targets, (
                         name,

@@ -109,7 +109,8 @@ CODES: tuple[Code, ...] = (
         "account-mismatch",
         ERROR,
         "Account differs from its parent's",
-        "A payment's account is not its receivable's, or a receivable's is not its contract's.",
+        "A payment's account is not its receivable's, a receivable's is not its contract's, or "
+        "an activity's is not the account of the record it is about.",
     ),
     # ------------------------------------------------------------ money and status
     Code(
@@ -160,6 +161,26 @@ CODES: tuple[Code, ...] = (
         "Two dates of one record are in the wrong order (quote_date ≤ valid_until, "
         "shipped ≤ delivered ≤ accepted, triggered ≤ invoiced ≤ due date…).",
     ),
+    Code(
+        "bad-format",
+        ERROR,
+        "Text not in its form",
+        "The text does not take its column's form (a target's `period`: `2026`, `2026-Q4` or "
+        "`2026-11`).",
+    ),
+    Code(
+        "bad-target",
+        ERROR,
+        "Target does not fit its scope or metric",
+        "A company target names someone in `who`, a team or rep target names no one, a count "
+        "(new_leads, won_count) is not a whole number, or an amount is below zero.",
+    ),
+    Code(
+        "duplicate-target",
+        ERROR,
+        "Duplicate target",
+        "Two targets for the same period, scope, team or rep, and metric; it would count twice.",
+    ),
     # ------------------------------------------------------------ warnings
     Code(
         "lost-without-reason",
@@ -170,9 +191,17 @@ CODES: tuple[Code, ...] = (
     Code(
         "unknown-owner",
         WARNING,
-        "Owner unknown to reps",
-        "An `owner` is neither a `rep_id` nor a rep's `name` in reps.",
+        "Person unknown to reps",
+        "An `owner` (or another column naming a person: `sr`, `fr`, an activity's `by`, "
+        "`approved_by`, `reviewer`, a rep's `manager`, a rep target's `who`) is neither a "
+        "`rep_id` nor a rep's `name` in reps.",
         "both",
+    ),
+    Code(
+        "unknown-team",
+        WARNING,
+        "Team unknown to reps",
+        "A team target's `who` is not the `team` of any rep.",
     ),
     Code(
         "quote-past-validity",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesops.core.catalogue import CATALOGUE
 from salesops.problems import ERROR, Problem
-from salesops.schema import REGISTERS, STATE_DATE_FIELDS
+from salesops.schema import COUNT_METRICS, REGISTERS, STATE_DATE_FIELDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +59,7 @@ DATE_CHAINS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("triggered_on", "invoiced_on", "due_date"),
         ("invoiced_on", "last_payment_on"),
     ),
+    "activities": (("on", "next_on"),),
 }
 
 UNINVOICED_DAYS = 30
@@ -297,26 +298,28 @@ def check_unique_ids(frames: Frames, options: Options) -> list[Problem]:
 
 
 def check_references(frames: Frames, options: Options) -> list[Problem]:
-    """Every reference names an existing record of its register."""
+    """Every reference names an existing record of its register (of one of them, for activities' record_id)."""
+    import pandas as pd
+
     out = []
     for frame in frames.values():
         for col in frame.register.columns:
-            if col.type != "ref" or col.name not in frame.columns_present:
+            if not col.targets or col.name not in frame.columns_present:
                 continue
-            target = frames.get(col.ref or "")
-            if target is None:
+            targets = _frames(frames, *col.targets)
+            if targets is None:
                 continue
-            known = target.df[target.register.id_column].dropna()
+            known = pd.concat([t.df[t.register.id_column].dropna() for t in targets])
             values = frame.df[col.name]
             dangling = values.notna() & ~values.isin(known)
+            files = [t.file for t in targets]
+            where = files[0] if len(files) == 1 else f"{', '.join(files[:-1])} or {files[-1]}"
             out += _emit(
                 frame,
                 dangling,
                 col.name,
                 "dangling-ref",
-                lambda sub, c=col.name, t=target: (
-                    f'"{v}" is not an ID in {t.file}' for v in sub[c]
-                ),
+                lambda sub, c=col.name, w=where: (f'"{v}" is not an ID in {w}' for v in sub[c]),
             )
     return out
 
@@ -638,6 +641,186 @@ CONSISTENCY_VALIDATIONS: list[Check] = [
 ]
 
 
+# ---------------------------------------------------------------- forms, targets, activities
+
+
+def check_text_forms(frames: Frames, options: Options) -> list[Problem]:
+    """Text with a declared form takes it (a target's period: 2026, 2026-Q4 or 2026-11)."""
+    out = []
+    for frame in frames.values():
+        for col in frame.register.columns:
+            form = col.form
+            if form is None or col.name not in frame.columns_present:
+                continue
+            text = frame.df[col.name]
+            bad = text.notna() & ~text.str.strip().str.fullmatch(form.regex, case=False)
+            out += _emit(
+                frame,
+                bad,
+                col.name,
+                "bad-format",
+                lambda sub, c=col.name, f=form: (
+                    f'"{v}" is not {f.name} ({f.examples})' for v in sub[c]
+                ),
+            )
+    return out
+
+
+def check_target_scopes(frames: Frames, options: Options) -> list[Problem]:
+    """A company target names no one, a team or rep target names its team or rep; counts are whole."""
+    t = frames.get("targets")
+    if t is None:
+        return []
+    df = t.df
+    scope, who = df["scope"], df["who"]
+    out = _emit(
+        t,
+        (scope == "company") & who.notna(),
+        "who",
+        "bad-target",
+        lambda sub: (f'scope is company but who is "{w}" (leave who empty)' for w in sub["who"]),
+    )
+    out += _emit(
+        t,
+        scope.isin(["team", "rep"]) & who.isna(),
+        "who",
+        "bad-target",
+        lambda sub: (f"scope is {s} but who is empty (name the {s})" for s in sub["scope"]),
+    )
+    counts = df["metric"].isin(sorted(COUNT_METRICS)) & df["amount"].notna()
+    out += _emit(
+        t,
+        counts & (df["amount"] % 100 != 0) & _clean(t, "amount"),
+        "amount",
+        "bad-target",
+        lambda sub: (
+            f"a {m} target counts records: {money(a)} is not a whole number"
+            for m, a in zip(sub["metric"], sub["amount"], strict=True)
+        ),
+    )
+    out += _emit(
+        t,
+        df["amount"].notna() & (df["amount"] < 0),
+        "amount",
+        "bad-target",
+        lambda sub: (f"amount {money(a)} is below zero" for a in sub["amount"]),
+    )
+    return out
+
+
+def _target_keys(frames: Frames) -> pd.Series | None:
+    """Per target row: period|scope|who|metric, who folded and a rep's name turned into their rep_id."""
+    t = frames.get("targets")
+    if t is None:
+        return None
+    df = t.df
+    who = _fold(df["who"].fillna(""))
+    reps = frames.get("reps")
+    if reps is not None:
+        by_name = dict(
+            zip(_fold(reps.df["name"].fillna("")), _fold(reps.df["rep_id"].fillna("")), strict=True)
+        )
+        is_rep = df["scope"] == "rep"
+        who = who.where(~is_rep, who.map(lambda w: by_name.get(w) or w))
+    period = df["period"].fillna("").str.strip().str.upper()
+    return period + "|" + df["scope"].fillna("") + "|" + who + "|" + df["metric"].fillna("")
+
+
+def check_duplicate_targets(frames: Frames, options: Options) -> list[Problem]:
+    """One target per period, scope, team or rep, and metric (two would count twice)."""
+    keys = _target_keys(frames)
+    if keys is None:
+        return []
+    t = frames["targets"]
+    df = t.df
+    whole = df["period"].notna() & df["scope"].notna() & df["metric"].notna()
+    dup = whole & keys.duplicated(keep="first")
+    if not dup.any():
+        return []
+    first = df.loc[whole & ~dup].assign(_key=keys).set_index("_key")[ROW]
+    view = _with_df(t, df.assign(_key=keys))
+    return _emit(
+        view,
+        dup,
+        "period",
+        "duplicate-target",
+        lambda sub: (
+            f"the same target as row {first[k]} ({p} {s}{' ' + w if isinstance(w, str) else ''} {m})"
+            for k, p, s, w, m in zip(
+                sub["_key"], sub["period"], sub["scope"], sub["who"], sub["metric"], strict=True
+            )
+        ),
+    )
+
+
+def check_target_who(frames: Frames, options: Options) -> list[Problem]:
+    """A team target names a team of reps, a rep target a rep (by rep_id or name)."""
+    pair = _frames(frames, "targets", "reps")
+    if pair is None:
+        return []
+    t, reps = pair
+    df = t.df
+    teams = set(_fold(reps.df["team"].dropna()))
+    people = set(_fold(reps.df["rep_id"].dropna())) | set(_fold(reps.df["name"].dropna()))
+    who = _fold(df["who"].fillna(""))
+    out = _emit(
+        t,
+        (df["scope"] == "team") & df["who"].notna() & ~who.isin(teams),
+        "who",
+        "unknown-team",
+        lambda sub: (f'"{w}" is not a team in {reps.file}' for w in sub["who"]),
+    )
+    out += _emit(
+        t,
+        (df["scope"] == "rep") & df["who"].notna() & ~who.isin(people),
+        "who",
+        "unknown-owner",
+        lambda sub: (f'"{w}" is not a rep_id or name in {reps.file}' for w in sub["who"]),
+    )
+    return out
+
+
+def check_activity_accounts(frames: Frames, options: Options) -> list[Problem]:
+    """An activity's account is the account of the record it is about."""
+    import pandas as pd
+
+    a = frames.get("activities")
+    if a is None:
+        return []
+    targets = _frames(frames, *a.register.column("record_id").targets)
+    if targets is None:
+        return []
+    parts = []
+    for f in targets:
+        ids = f.df[f.register.id_column]
+        own = ids if f.register.name == "accounts" else f.df["account_id"]
+        parts.append(pd.Series(own.to_numpy(), index=ids.to_numpy()))
+    account_of = pd.concat(parts)
+    account_of = account_of[account_of.index.notna() & ~account_of.index.duplicated(keep="first")]
+    df = a.df
+    theirs = df["record_id"].map(account_of)
+    bad = df["account_id"].notna() & theirs.notna() & (df["account_id"] != theirs)
+    view = _with_df(a, df.assign(_theirs=theirs))
+    return _emit(
+        view,
+        bad,
+        "account_id",
+        "account-mismatch",
+        lambda sub: (
+            f'"{acc}" is not the account of {r} ("{t}")'
+            for acc, r, t in zip(sub["account_id"], sub["record_id"], sub["_theirs"], strict=True)
+        ),
+    )
+
+
+DESK_VALIDATIONS: list[Check] = [
+    check_text_forms,
+    check_target_scopes,
+    check_duplicate_targets,
+    check_activity_accounts,
+]
+
+
 # ---------------------------------------------------------------- warnings
 
 
@@ -653,7 +836,7 @@ def check_lost_reasons(frames: Frames, options: Options) -> list[Problem]:
 
 
 def check_owners(frames: Frames, options: Options) -> list[Problem]:
-    """Every `owner` is a rep (by rep_id or name, case-insensitively)."""
+    """Every person (`owner`, `sr`, `fr`, an activity's `by`…) is a rep, by rep_id or name, case-insensitively."""
     import pandas as pd
 
     reps = frames.get("reps")
@@ -662,21 +845,22 @@ def check_owners(frames: Frames, options: Options) -> list[Problem]:
     known = set(_fold(reps.df["rep_id"].dropna())) | set(_fold(reps.df["name"].dropna()))
     out = []
     for frame in frames.values():
-        if "owner" not in frame.df.columns or "owner" not in frame.columns_present:
-            continue
-        owner = frame.df["owner"]
-        strangers = [v for v in pd.unique(owner.dropna()) if v.strip().casefold() not in known]
-        if not strangers:
-            continue
-        out += _emit(
-            frame,
-            owner.isin(strangers),
-            "owner",
-            "unknown-owner",
-            lambda sub, r=reps.file: (
-                f'"{v}" is not a rep_id or name in {r}' for v in sub["owner"]
-            ),
-        )
+        for col in frame.register.columns:
+            if not col.person or col.name not in frame.columns_present:
+                continue
+            people = frame.df[col.name]
+            strangers = [v for v in pd.unique(people.dropna()) if v.strip().casefold() not in known]
+            if not strangers:
+                continue
+            out += _emit(
+                frame,
+                people.isin(strangers),
+                col.name,
+                "unknown-owner",
+                lambda sub, c=col.name, r=reps.file: (
+                    f'"{v}" is not a rep_id or name in {r}' for v in sub[c]
+                ),
+            )
     return out
 
 
@@ -732,8 +916,11 @@ def check_uninvoiced(frames: Frames, options: Options) -> list[Problem]:
 WARNING_VALIDATIONS: list[Check] = [
     check_lost_reasons,
     check_owners,
+    check_target_who,
     check_stale_quotes,
     check_uninvoiced,
 ]
 
-VALIDATIONS: list[Check] = BASIC_VALIDATIONS + CONSISTENCY_VALIDATIONS + WARNING_VALIDATIONS
+VALIDATIONS: list[Check] = (
+    BASIC_VALIDATIONS + CONSISTENCY_VALIDATIONS + DESK_VALIDATIONS + WARNING_VALIDATIONS
+)
