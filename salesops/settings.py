@@ -15,14 +15,9 @@ from typing import Any
 
 from salesops.errors import SalesopsError
 from salesops.i18n import _
+from salesops.settings_check import CHOICES, check_values
 
 TEMPLATE_NAME = "salesops.toml"
-
-_CHOICES = {
-    "format": ("xlsx", "csv"),
-    "lang": ("en", "zh"),
-    "date_order": ("MDY", "DMY"),
-}
 
 
 def template_text() -> str:
@@ -35,14 +30,24 @@ def defaults() -> dict[str, Any]:
     return tomllib.loads(template_text())
 
 
+# Tables whose keys are the user's own names: a key the defaults lack is added, taking the keys
+# it does not set from the named default entry (None: the value is taken as it is).
+_OPEN_TABLES = {"contract.terms.": None, "commission.plans.": "standard"}
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any], path: str, problems: list[str]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
         where = f"{path}{key}"
         if key not in base:
-            # Free-form tables: named payment-term templates are the user's own.
-            if path in ("contract.terms.",):
-                out[key] = value
+            if path in _OPEN_TABLES:
+                like = _OPEN_TABLES[path]
+                if like is None:
+                    out[key] = value
+                elif not isinstance(value, dict):
+                    problems.append(_("setting {key} must be a table").format(key=where))
+                else:
+                    out[key] = _merge(base[like], value, where + ".", problems)
                 continue
             problems.append(_("unknown setting {key}").format(key=where))
             continue
@@ -64,6 +69,27 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str, problems: list
             )
         else:
             out[key] = value
+    return out
+
+
+def _regions(base: dict[str, Any], over: Any, problems: list[str]) -> dict[str, list[str]]:
+    """The region table: the workspace's places join its regions and leave the default's."""
+    if not isinstance(over, dict):
+        problems.append(_("setting regions must be a table of region = [places]"))
+        return base
+    owner: dict[str, str] = {}
+    for region, places in over.items():
+        if not isinstance(places, list) or not all(isinstance(p, str) and p.strip() for p in places):
+            message = _('setting regions."{region}" must be a list of place names, not {value}')
+            problems.append(message.format(region=region, value=repr(places)))
+            continue
+        for place in places:
+            if owner.setdefault(place.strip(), region) != region:
+                message = _('setting regions: "{place}" is in both "{one}" and "{other}"')
+                problems.append(message.format(place=place, one=owner[place.strip()], other=region))
+    out = {region: [p for p in places if p not in owner] for region, places in base.items()}
+    for place, region in owner.items():
+        out.setdefault(region, []).append(place)
     return out
 
 
@@ -123,14 +149,11 @@ def load_settings(workspace: Path) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SalesopsError(f"{path.name}: {exc}") from None
     problems: list[str] = []
+    regions = user.pop("regions", None)
     merged = _merge(base, user, "", problems)
-    for key, choices in _CHOICES.items():
-        if merged[key] not in choices:
-            problems.append(
-                _("setting {key} must be one of {choices}, not {value}").format(
-                    key=key, choices=", ".join(choices), value=repr(merged[key])
-                )
-            )
+    if regions is not None:
+        merged["regions"] = _regions(base["regions"], regions, problems)
+    problems += check_values(merged)
     if problems:
         raise SalesopsError(*(f"{path.name}: {p}" for p in problems))
     return Settings(merged, path)
@@ -148,4 +171,4 @@ def workspace_lang(folder: str | Path) -> str | None:
         lang = tomllib.loads(text).get("lang")
     except (OSError, ValueError):
         return None
-    return lang if lang in _CHOICES["lang"] else None
+    return lang if lang in CHOICES["lang"] else None
