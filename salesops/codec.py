@@ -38,6 +38,21 @@ def enum_phrase(col: Column) -> str:
     return f"is not {col.enum.a_name} (expected one of: {', '.join(col.enum.codes)})"
 
 
+def form_phrase(col: Column) -> str:
+    """What a cell of a text column with a form should have held."""
+    assert col.form is not None
+    return f"is not {col.form.name} ({col.form.examples})"
+
+
+def problem_code(col: Column) -> str:
+    """The problem code of a cell of `col` that did not parse (`bad-date`, `bad-enum`, `bad-format`…)."""
+    if col.type == "enum":
+        return "bad-enum"
+    if col.form is not None:
+        return "bad-format"
+    return f"bad-{col.type}"
+
+
 def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
     """The typed value of `cell` in column `col`; raises values.BadValue."""
     kind = col.type
@@ -59,6 +74,11 @@ def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
     if kind == "bool":
         return values.parse_bool(cell)
     text = values.parse_text(cell)
+    if text is not None and col.form is not None:
+        canonical = col.form.parse(text)
+        if canonical is None:
+            raise values.BadValue(form_phrase(col))
+        return canonical
     if text is None or col.enum is None:
         return text
     code = col.enum.parse(text)
@@ -127,6 +147,12 @@ def read_series(col: Column, s: Any, date_order: str = "MDY", phrases: dict[str,
     else:
         out = values.parse_text_series(s)
         bad = pd.Series(False, index=s.index)
+        if col.form is not None:  # one spelling per value (2026年11月 → 2026-11); None when not of the form
+            mapping = {u: col.form.parse(u) for u in pd.unique(out.dropna())}
+            canonical = out.map(mapping).astype(object)
+            bad = out.notna() & canonical.isna()
+            out = canonical.where(canonical.notna(), None)
+            phrase = form_phrase(col)
     bad = bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else pd.Series(bad, index=s.index)
     return out, bad, phrase
 

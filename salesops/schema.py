@@ -11,6 +11,8 @@ Nothing here does I/O or imports anything heavy.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -58,18 +60,41 @@ class Enum:
 
 @dataclass(frozen=True)
 class TextForm:
-    """The shape a text column's values must take (a target's period: `2026`, `2026-Q4`, `2026-11`)."""
+    """A form a text column's values must take, and their one spelling (a target's period)."""
 
     name: str  # what a value is, for messages: "a period"
-    regex: str  # matched against the whole text, case-insensitively
     examples: str  # the accepted forms, for messages
+    parse: Callable[[str], str | None]  # text → its canonical spelling, None when not of the form
 
     def matches(self, text: str) -> bool:
-        return re.fullmatch(self.regex, text.strip(), re.IGNORECASE) is not None
+        return self.parse(text) is not None
 
-    def canonical(self, text: str) -> str:
-        """The one spelling of a matching value (`2026-q4` → `2026-Q4`), to compare values."""
-        return text.strip().upper()
+
+_CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_YEAR = re.compile(r"(\d{4})\s*(?:年度?)?")
+_QUARTER = (
+    re.compile(r"(\d{4})\s*年?\s*[-/.]?\s*Q\s*([1-4])", re.IGNORECASE),  # 2026-Q4, 2026Q4, 2026年Q4
+    re.compile(r"(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季度"),  # 2026年第四季度
+)
+# 2026-11, 2026/11, 2026年11月, and a month's first day (2026-11-01, 2026年11月1日)
+_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月|[-/.]\s*0?1|月\s*0?1\s*日)?")
+
+
+def parse_period(text: str) -> str | None:
+    """`2026`, `2026-Q4` or `2026-11` for a year, quarter or month however typed, else None.
+
+    Also `2026年`, `2026Q4`, `2026年第四季度`, `2026年11月`, `2026/11`, and the first day of a
+    month (`2026-11-01`: what a spreadsheet makes of a typed `2026-11`).
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    if m := _YEAR.fullmatch(text):
+        return m.group(1)
+    for form in _QUARTER:
+        if m := form.fullmatch(text):
+            return f"{m.group(1)}-Q{_CN_DIGITS.get(m.group(2), m.group(2))}"
+    if (m := _MONTH.fullmatch(text)) and 1 <= int(m.group(2)) <= 12:
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -356,7 +381,7 @@ DECIDERS: dict[str, tuple[str, ...]] = {
 }
 
 # A target's period: a year, a quarter or a month.
-PERIOD = TextForm("a period", r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?", "2026, 2026-Q4 or 2026-11")
+PERIOD = TextForm("a period", "2026, 2026-Q4 or 2026-11", parse_period)
 
 
 # ---------------------------------------------------------------- helpers

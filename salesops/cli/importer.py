@@ -296,7 +296,7 @@ def _context(ws, reg):
             if rid:
                 for key in lead_keys(p, e, c):
                     target.open_keys.setdefault(key, rid)
-    wanted = {c.ref for c in reg.columns if c.type == "ref" and c.ref}
+    wanted = {name for c in reg.columns for name in c.targets}
     if "owner" in reg.by_name:
         wanted.add("reps")
     refs = {}

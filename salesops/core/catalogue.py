@@ -90,6 +90,14 @@ CODES: tuple[Code, ...] = (
         "both",
     ),
     Code(
+        "bad-format",
+        ERROR,
+        "Text not in its form",
+        "The text does not take its column's form: a target's `period` is a year, quarter or "
+        "month (`2026`, `2026-Q4`, `2026-11`; also `2026年第四季度`, `2026年11月`).",
+        "both",
+    ),
+    Code(
         "bad-enum",
         ERROR,
         "Unknown value",
@@ -160,13 +168,6 @@ CODES: tuple[Code, ...] = (
         "Dates out of order",
         "Two dates of one record are in the wrong order (quote_date ≤ valid_until, "
         "shipped ≤ delivered ≤ accepted, triggered ≤ invoiced ≤ due date…).",
-    ),
-    Code(
-        "bad-format",
-        ERROR,
-        "Text not in its form",
-        "The text does not take its column's form (a target's `period`: `2026`, `2026-Q4` or "
-        "`2026-11`).",
     ),
     Code(
         "bad-target",

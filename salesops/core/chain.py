@@ -54,8 +54,34 @@ def _rows(get: Callable[[str], Records], register: str, field: str, values: set[
     return [(table, i) for i, row in enumerate(table.rows) if col < len(row) and parse_text(row[col]) in values]
 
 
+def _about(get: Callable[[str], Records], register: str, record: dict[str, Any]) -> tuple[str, Records, int] | None:
+    """The record a record outside the LTC flow is about: an activity's `record_id`, else its account."""
+    from salesops.schema import REGISTERS
+
+    if register in _DATE:
+        return None
+    for col in REGISTERS[register].columns:
+        value = record.get(col.name)
+        if col.targets and value and (col.refs or col.ref == "accounts"):
+            for name in col.targets:
+                found = _rows(get, name, REGISTERS[name].id_column, {value})
+                if found:
+                    return (name, *found[0])
+    return None
+
+
 def chain_of(get: Callable[[str], Records], register: str, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Summaries of every record linked to `record` through its opportunity, in LTC order."""
+    """Summaries of every record linked to `record` through its opportunity, in LTC order.
+
+    A contact or an activity has the chain of the record it is about (listed first when the
+    chain would not show it, as for an account).
+    """
+    about = _about(get, register, record)
+    if about is not None:
+        name, table, i = about
+        chain = chain_of(get, name, table.record(i))
+        head = _summary(table, i)
+        return chain if any(c["id"] == head["id"] for c in chain) else [head, *chain]
     opp_ids: set[str] = set()
     if register == "opportunities":
         opp_ids.add(record["opportunity_id"])

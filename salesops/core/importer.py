@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops import values
-from salesops.codec import read_series
+from salesops.codec import problem_code, read_series
 from salesops.errors import UsageError
 from salesops.problems import ERROR, WARNING, Problem
 from salesops.schema import Column, Register
@@ -71,6 +71,7 @@ class RefIndex:
     )  # exact name (case/space-insensitive) → IDs
     loose: dict[str, list[str]] = field(default_factory=dict)  # normalised company name → IDs
     file: str = ""
+    what: str = ""  # what a reference names, when not `register`'s ID or name (several registers)
 
     @classmethod
     def build(
@@ -102,6 +103,20 @@ class RefIndex:
         if not hits and self.loose:
             hits = self.loose.get(values.normalize_company(text) or "")
         return list(dict.fromkeys(hits or []))
+
+
+def index_of(col: Column, refs: dict[str, RefIndex]) -> RefIndex | None:
+    """The records a reference column may name: its register's, or for a column naming a
+    record of several registers (an activity's record_id) their IDs together."""
+    parts = [refs[name] for name in col.targets if name in refs]
+    if not parts or len(parts) < len(col.targets):
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    ids = set().union(*(p.ids for p in parts))
+    files = [p.file for p in parts]
+    what = f"ID in {', '.join(files[:-1])} or {files[-1]}"
+    return RefIndex(parts[0].register, ids, {}, {}, files[0], what)
 
 
 def name_key(register: str, text: str) -> str:
@@ -312,7 +327,7 @@ def plan_import(
                 plan.problems.append(
                     Problem(
                         ERROR,
-                        f"bad-{col.type}" if col.type != "enum" else "bad-enum",
+                        problem_code(col),
                         f"{_show(s.at[idx])} {phrase}",
                         options.file,
                         int(excel_rows.at[idx]),
@@ -331,9 +346,10 @@ def plan_import(
     created: dict[str, dict[str, str]] = {}  # register → name key → new ID
     for name in list(typed):
         col = reg.column(name)
-        if col.type == "ref" and col.ref in refs:
+        index = index_of(col, refs)
+        if index is not None:
             typed[name], unresolved = _resolve_refs(
-                plan, col, typed[name], refs[col.ref], options, created, excel_rows, ids, where
+                plan, col, typed[name], index, options, created, excel_rows, ids, where
             )
             bad_cells[name] = bad_cells[name] | unresolved
     if "owner" in typed and "reps" in refs:
@@ -531,6 +547,8 @@ def _resolve_refs(plan, col, s, index: RefIndex, options, created, excel_rows, i
             new_id = _create(plan, index, text, options)
             makers[key] = new_id
             resolved[text] = new_id
+        elif index.what:
+            trouble[text] = ("dangling-ref", f'"{text}" is not an {index.what}')
         else:
             what = index.register.id_column + (
                 f" or {NAME_FIELDS[index.register.name]}"

@@ -641,29 +641,7 @@ CONSISTENCY_VALIDATIONS: list[Check] = [
 ]
 
 
-# ---------------------------------------------------------------- forms, targets, activities
-
-
-def check_text_forms(frames: Frames, options: Options) -> list[Problem]:
-    """Text with a declared form takes it (a target's period: 2026, 2026-Q4 or 2026-11)."""
-    out = []
-    for frame in frames.values():
-        for col in frame.register.columns:
-            form = col.form
-            if form is None or col.name not in frame.columns_present:
-                continue
-            text = frame.df[col.name]
-            bad = text.notna() & ~text.str.strip().str.fullmatch(form.regex, case=False)
-            out += _emit(
-                frame,
-                bad,
-                col.name,
-                "bad-format",
-                lambda sub, c=col.name, f=form: (
-                    f'"{v}" is not {f.name} ({f.examples})' for v in sub[c]
-                ),
-            )
-    return out
+# ---------------------------------------------------------------- targets, activities
 
 
 def check_target_scopes(frames: Frames, options: Options) -> list[Problem]:
@@ -722,8 +700,15 @@ def _target_keys(frames: Frames) -> pd.Series | None:
         )
         is_rep = df["scope"] == "rep"
         who = who.where(~is_rep, who.map(lambda w: by_name.get(w) or w))
-    period = df["period"].fillna("").str.strip().str.upper()
-    return period + "|" + df["scope"].fillna("") + "|" + who + "|" + df["metric"].fillna("")
+    return (
+        df["period"].fillna("")
+        + "|"
+        + df["scope"].fillna("")
+        + "|"
+        + who
+        + "|"
+        + df["metric"].fillna("")
+    )
 
 
 def check_duplicate_targets(frames: Frames, options: Options) -> list[Problem]:
@@ -814,7 +799,6 @@ def check_activity_accounts(frames: Frames, options: Options) -> list[Problem]:
 
 
 DESK_VALIDATIONS: list[Check] = [
-    check_text_forms,
     check_target_scopes,
     check_duplicate_targets,
     check_activity_accounts,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesops import forking, values
-from salesops.codec import read_series
+from salesops.codec import problem_code, read_series
 from salesops.errors import SalesopsError, StorageError
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS, Column, Register
@@ -600,7 +600,7 @@ def _text_faults(frame: Frame, col: Column, s, rows, faulty) -> None:
 def _report(frame: Frame, col: Column, raw, rows, mask, phrase: str) -> None:
     from salesops.storage.table import show_cell
 
-    code = f"bad-{col.type}" if col.type != "enum" else "bad-enum"
+    code = problem_code(col)
     for idx in mask[mask].index:
         cell = raw.at[idx]
         ids = frame._ids.at[idx] if frame._ids is not None else None
