@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from salesops.sample_cash import CashBuilder
+from salesops.sample_desk import DeskBuilder
 from salesops.sample_plan import AS_OF, DEFAULT_SEED, START, TERMS, aging_bucket
 from salesops.sample_sales import Rec
 from salesops.schema import HISTORY_COLUMNS, REGISTERS
@@ -40,13 +40,13 @@ class Sample:
 
 def generate(seed: int = DEFAULT_SEED) -> Sample:
     """The sample company for `seed` (a pure function)."""
-    builder = CashBuilder(seed)
+    builder = DeskBuilder(seed)
     builder.build()
     records = _records(builder)  # assigns the IDs the history refers to
     return Sample(records, _history(builder))
 
 
-def _records(builder: CashBuilder) -> dict[str, list[dict[str, Any]]]:
+def _records(builder: DeskBuilder) -> dict[str, list[dict[str, Any]]]:
     """IDs in date order per register, then every record as a dict of typed fields."""
     for name, recs in builder.recs.items():
         prefix = REGISTERS[name].prefix
@@ -66,7 +66,7 @@ def _records(builder: CashBuilder) -> dict[str, list[dict[str, Any]]]:
     return records
 
 
-def _history(builder: CashBuilder) -> list[dict[str, str]]:
+def _history(builder: DeskBuilder) -> list[dict[str, str]]:
     """history.csv rows: one per changed field, every command at its own minute of its day."""
     from salesops.codec import to_text
 

@@ -41,7 +41,12 @@ class CashBuilder(SalesBuilder):
                 "name": name, "team": team, "region": region, "active": active,
                 "manager": N.SALES_DIRECTOR if head == name else head,
                 "monthly_target": Decimal(target) if target else None,
+                "role": "manager" if head == name else "rep",
             })  # fmt: skip
+        for name, team, role in N.STAFF:
+            self.reps[name] = self.new(
+                "reps", START, {"name": name, "team": team, "active": True, "role": role}
+            )
         for i, signed in enumerate(SIGNINGS):
             self.won(i, iso(signed))
         for stage, stalled, situation in OPEN:

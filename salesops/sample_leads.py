@@ -45,6 +45,9 @@ class LeadBuilder:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        # The second release's additions (iron triangle, contacts, follow-ups) draw from their own
+        # stream, so the records of the first release stay exactly as they were.
+        self.desk_rng = random.Random(seed * 7919 + 1)
         self.recs: dict[str, list[Rec]] = {name: [] for name in REGISTERS}
         self.events: list[tuple[Cmd, Rec, str, Any, Any]] = []
         self.seq = 0
@@ -53,6 +56,7 @@ class LeadBuilder:
         self.moves: dict[tuple[int, str], Cmd] = {}  # (record, state entered) → the command
         self.invoices = 0
         self.fresh = 0  # fresh opportunities made so far (index into FRESH_DAYS_AGO)
+        self.origins: dict[int, tuple[Rec, str]] = {}  # account → the lead it came from, its e-mail domain
 
     # ------------------------------------------------------------ plumbing
 
@@ -153,8 +157,8 @@ class LeadBuilder:
             on = (
                 until
                 if k == len(path) - 1
-                else self.between(on + days(1), until - days(len(path) - k))
-            )
+                else min(self.between(on + days(1), until - days(len(path) - k)), until)
+            )  # a lead converted the day after it came in passes every step that day, in order
             line = (
                 "salesops lead convert {lead}"
                 if step == "converted"

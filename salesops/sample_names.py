@@ -82,6 +82,18 @@ GIVEN: tuple[tuple[str, str], ...] = (
     ("晓东", "xiaodong"), ("文博", "wenbo"), ("雪梅", "xuemei"), ("国庆", "guoqing"), ("红梅", "hongmei"),
 )
 CONTACT_TITLES = ("采购经理", "设备部主任", "IT总监", "生产副总", "总经理", "工程部经理", "信息化负责人")
+# The decision role a contact with each title plays in a purchase.
+ROLE_OF_TITLE = {
+    "总经理": "decision_maker", "生产副总": "decision_maker", "IT总监": "influencer",
+    "信息化负责人": "influencer", "采购经理": "gatekeeper", "设备部主任": "user", "工程部经理": "user",
+    "财务经理": "gatekeeper", "车间主任": "user", "质量部经理": "other", "总经理助理": "other",
+}
+# Titles of the further contacts met during a deal, per decision role.
+TITLES_OF_ROLE = {
+    "decision_maker": ("总经理", "生产副总"), "influencer": ("IT总监", "信息化负责人"),
+    "user": ("车间主任", "设备部主任", "工程部经理"), "gatekeeper": ("采购经理", "财务经理"),
+    "other": ("质量部经理", "总经理助理"),
+}
 
 # (rep name, team, region, monthly target in yuan, active); the first of a team leads it.
 REPS: tuple[tuple[str, str, str, int | None, bool], ...] = (
@@ -97,7 +109,14 @@ REPS: tuple[tuple[str, str, str, int | None, bool], ...] = (
     ("郑凯", "华北团队", "华北", None, False),  # left in spring; keeps his closed records
 )
 SALES_DIRECTOR = "周建华"
-FINANCE_USER = "财务部-何静"
+FINANCE_USER = "何静"
+LEGAL_REVIEWER = "宋文博"
+# People beside the sales teams: (name, team, role). The director heads the sales teams.
+STAFF: tuple[tuple[str, str, str], ...] = (
+    (SALES_DIRECTOR, "销售管理部", "director"),
+    (FINANCE_USER, "财务部", "finance"),
+    (LEGAL_REVIEWER, "法务部", "legal"),
+)
 
 PRODUCTS: tuple[str, ...] = (
     "MES生产执行系统", "智能仓储系统", "设备联网改造", "质量追溯平台", "数控机床采购",
@@ -121,5 +140,52 @@ LOST_REASONS = (
 )
 REJECT_NOTES = ("客户要求进一步降价", "客户调整采购范围", "价格未获客户认可")
 WRITE_OFF_REASON = "尾款争议，经总监审批核销"
+
+# Follow-ups (跟进记录): (type, summary, next step) per occasion; the first matching the record's situation.
+LEAD_FOLLOW = {
+    "attempt": (("call", "电话未接通，已发短信介绍公司", "再次电话联系"),
+                ("call", "前台转接未果，留了联系方式", "换个时间再打")),
+    "contacted": (("call", "首次电话沟通，客户介绍了现状和痛点", "发送产品资料和案例"),
+                  ("wechat", "加了微信，发送了公司介绍", "约电话详细沟通")),
+    "nurture": (("wechat", "微信发送行业案例，客户表示有兴趣", "约时间上门拜访"),
+                ("email", "邮件发送产品白皮书", "电话确认客户反馈"),
+                ("call", "电话回访，客户在内部评估", "两周后再跟进")),
+    "qualified": (("visit", "上门拜访，确认预算、时间和决策流程", "安排方案交流"),
+                  ("meeting", "与客户技术负责人会谈，需求基本明确", "准备初步方案")),
+    "converted": (("meeting", "需求确认，转为商机推进", None),),
+}
+OPP_FOLLOW = {
+    "needs_analysis": (("visit", "现场调研，梳理产线和设备现状", "整理需求清单"),
+                       ("meeting", "需求研讨会，明确项目范围", "确认需求文档")),
+    "solution": (("meeting", "方案交流会，客户认可总体思路", "细化技术方案"),),
+    "demo": (("demo", "为客户技术团队做产品演示", "收集演示反馈"),),
+    "proposal": (("email", "提交报价和技术方案", "电话确认报价反馈"),
+                 ("meeting", "报价讲解会", "跟进客户内部审批")),
+    "negotiation": (("meeting", "商务谈判，讨论价格和付款条款", "确认合同条款"),
+                    ("visit", "拜访采购部，推动合同流程", "跟进合同评审")),
+    "follow": (("call", "电话跟进项目进展", "约下次会面"),
+               ("wechat", "微信沟通技术细节", "补充技术资料"),
+               ("visit", "拜访客户，了解决策进度", "跟进内部审批")),
+    "won": (("visit", "合同签署，感谢客户", None),),
+    "lost": (("call", "客户反馈不再推进", None),),
+}
+CASH_FOLLOW = {
+    "reminder": (("reminder", "发送催款函，提醒款项已到期", "确认付款计划"),
+                 ("reminder", "电话催款，客户财务称在走付款流程", "跟进付款进度"),
+                 ("visit", "拜访客户财务，沟通付款安排", "确认到账时间")),
+    "paid": (("call", "确认回款到账，感谢客户", None),),
+    "written_off": (("meeting", "尾款无法收回，报总监审批核销", None),),
+}
+ACCOUNT_FOLLOW = (
+    ("visit", "客户回访，了解设备使用情况", "跟进新需求"),
+    ("call", "电话回访，客户满意度良好", "季度回访"),
+    ("wechat", "微信问候，分享行业新品信息", "约下次拜访"),
+    ("meeting", "客户年度业务交流", "整理客户新需求"),
+    ("other", "寄送节日礼品和新品手册", "电话回访"),
+)
+CONTRACT_FOLLOW = {
+    "review": ("meeting", "内部合同评审会", "跟进评审意见"),
+    "accepted": ("visit", "现场验收，客户签署验收单", None),
+}
 TERMINATE_REASON = "客户预算冻结，项目取消"
 # fmt: on

@@ -7,6 +7,7 @@ The generator (`salesops.sample`) follows this plan; every other detail
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 AS_OF = dt.date(2026, 11, 27)
@@ -64,6 +65,8 @@ LOST = (
     ("solution", "2026-11-10", None), ("proposal", "2026-06-22", None), ("proposal", "2026-09-03", None),
     ("negotiation", "2026-10-21", None), ("negotiation", "2026-11-24", "terminated"),
 )  # fmt: skip
+# How many reps let a couple of leads and an account go quiet: `sweep` returns those to the public pool.
+QUIET_OWNERS = 2
 OTHER_LEADS = {"new": 28, "contacted": 22, "qualified": 14, "disqualified": 30}
 STAGES = ("qualification", "needs_analysis", "solution", "proposal", "negotiation")
 PROBABILITY = {"qualification": 10, "needs_analysis": 20, "solution": 40, "proposal": 60, "negotiation": 80,
@@ -89,3 +92,34 @@ def aging_bucket(due: dt.date, as_of: dt.date = AS_OF) -> str:
             return f"{low}-{edge}"
         low = edge + 1
     return f"{AGING_EDGES[-1]}+"
+
+
+# ------------------------------------------------------------ the sample company's salesops.toml
+
+# Its 华北 team serves Shandong and its 华南 team Xiamen (as the leads' regions say), and its managers
+# are paid on bookings by a plan of their own; everything else is the template's default.
+MOVED_PLACES = {"华北": ("山东", "济南", "青岛"), "华南": ("厦门",)}
+MANAGERS_PLAN = """
+# The sample company pays its team managers (role manager in reps) on bookings;
+# everyone else is paid by the standard plan.
+[commission.plans.managers]
+roles = ["manager"]
+basis = "bookings"
+tiers = [[0, 0.5], [100, 1.0], [120, 1.5]]
+"""
+
+
+def sample_settings(template: str) -> str:
+    """The sample workspace's settings: `template` (the file `init` writes) with the company's own choices."""
+    from salesops.settings import defaults
+
+    regions = {region: list(places) for region, places in defaults()["regions"].items()}
+    for region, places in MOVED_PLACES.items():
+        for other in regions.values():
+            other[:] = [p for p in other if p not in places]
+        regions[region] = [*regions[region], *places]
+    head, marker, _ = template.partition("\n[regions]\n")
+    assert marker, "the settings template ends with its [regions] table"
+    lines = [f"{json.dumps(region, ensure_ascii=False)} = {json.dumps(places, ensure_ascii=False)}"
+             for region, places in regions.items()]  # fmt: skip
+    return head + marker + "\n".join(lines) + "\n" + MANAGERS_PLAN

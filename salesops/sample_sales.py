@@ -24,10 +24,18 @@ from salesops.sample_plan import (
     days,
     iso,
 )
+from salesops.settings import defaults
+
+DIRECTOR_DISCOUNT = defaults()["approval"]["director_discount_pct"]
 
 
 class SalesBuilder(LeadBuilder):
     """Opportunities won, open and lost, with the quotes and contracts their gates need."""
+
+    def colleagues(self, owner: str) -> list[str]:
+        """The active members of `owner`'s team other than `owner` (SR and FR candidates)."""
+        team = next(t for n, t, *_ in N.REPS if n == owner)
+        return [n for n, t, _r, _g, active in N.REPS if t == team and active and n != owner]
 
     # ------------------------------------------------------------ leads, accounts, opportunities
 
@@ -54,6 +62,7 @@ class SalesBuilder(LeadBuilder):
             "credit_limit": Decimal(self.rng.randint(5, 50) * 100_000),
         })  # fmt: skip
         lead.refs["account_id"] = account
+        self.origins[id(account)] = (lead, company["domain"])
         return account, lead
 
     def opportunity(self, account: Rec, lead: Rec | None, owner: str, entries: list[dt.date], product: str,
@@ -82,16 +91,19 @@ class SalesBuilder(LeadBuilder):
         self.log(convert, opp, "stage", None, "qualification")
         self.log(convert, opp, "stage_changed_on", None, created)
         for k in range(1, len(entries)):
-            if STAGES[k] == "solution":
+            if STAGES[k] == "solution":  # 立项: the iron triangle forms around the owner
                 amount = (
                     amount
                     or opp.fields.get("amount")
                     or Decimal(self.rng.randint(10, 150) * 10_000)
                 )
                 close = close or entries[k] + days(self.rng.randint(30, 90))
-                line = f"salesops advance {{opp}} solution --on {entries[k]} --set amount={amount} --set expected_close={close}"
+                sr, fr = self.desk_rng.sample(self.colleagues(owner), 2)
+                line = (f"salesops advance {{opp}} solution --on {entries[k]} --set amount={amount} "
+                        f"--set expected_close={close} --set sr={sr} --set fr={fr}")  # fmt: skip
                 c = self.cmd(entries[k], owner, line, opp=opp)
-                for name, value in (("amount", amount), ("expected_close", close)):
+                sets = (("amount", amount), ("expected_close", close), ("sr", sr), ("fr", fr))
+                for name, value in sets:
                     self.log(c, opp, name, opp.fields.get(name), value)
                     opp.fields[name] = value
             else:
@@ -144,8 +156,9 @@ class SalesBuilder(LeadBuilder):
         line = f"salesops quote create {{opp}} --list-amount {list_amount} --discount {discount} --cost {cost}"
         self.log(self.cmd(quoted, owner, line, opp=opp), q, "status", None, "draft")
         needs = discount > 10 or margin < 20
+        approver = N.SALES_DIRECTOR if discount > DIRECTOR_DISCOUNT else self.lead_of_team(owner)
         for status, on in path:
-            by = self.lead_of_team(owner) if status == "approved" and needs else owner
+            by = approver if status == "approved" and needs else owner
             line = f"salesops advance {{quote}} {status} --on {on}" + (
                 f" --by {by}" if by != owner else ""
             )
@@ -199,8 +212,9 @@ class SalesBuilder(LeadBuilder):
             None,
             "draft",
         )
+        # project contracts (with retention) go through legal; the others through the owner's manager
+        reviewer = N.LEGAL_REVIEWER if terms == "project" else self.lead_of_team(owner)
         for status, on in steps[1:]:
-            reviewer = self.lead_of_team(owner)
             if status == "signed":
                 c = self.cmd(
                     on,

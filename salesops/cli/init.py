@@ -135,6 +135,10 @@ def create_workspace(
             result.created.append((HISTORY_FILE, history[1]))
         if not settings_exists:
             text = settings_text(result.fmt, result.lang)
+            if history is not None:
+                from salesops.sample_plan import sample_settings
+
+                text = sample_settings(text)
             ops.append(
                 tx.Replace(SETTINGS_FILE, lambda path: tx.write_bytes(path, text.encode("utf-8")))
             )
