@@ -126,7 +126,10 @@ def test_init_uses_the_workspace_option(tmp_path):
 def test_sample_workspace_is_coherent_and_validates_clean(tmp_path, fmt, lang):
     ws = tmp_path / "demo"
     proc = run_cli("init", str(ws), "--sample", "--format", fmt, "--lang", lang, check=0)
-    assert "created  leads" in proc.stdout and "(150 rows)" in proc.stdout
+    if lang == "zh":  # the workspace's language from the first line on
+        assert "已创建  leads" in proc.stdout and "（150 行）" in proc.stdout and "created" not in proc.stdout
+    else:
+        assert "created  leads" in proc.stdout and "(150 rows)" in proc.stdout
     assert (ws / "history.csv").exists()
     report = run_cli("validate", "-f", "json", ws=ws)
     data = json.loads(report.stdout)

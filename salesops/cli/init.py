@@ -18,8 +18,9 @@ from pathlib import Path
 import typer
 
 from salesops.cli.app import app
-from salesops.cli.common import WaitOpt, check_choice, say, warn
+from salesops.cli.common import WaitOpt, check_choice, say, set_lang, warn
 from salesops.errors import Refused, UsageError
+from salesops.i18n import _, ngettext
 from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, SETTINGS_FILE
 
 FORMATS = ("xlsx", "csv")
@@ -65,7 +66,8 @@ def create_workspace(
 ) -> InitResult:
     """Create `root` if needed and every missing register and settings file; never overwrite one.
 
-    `fmt`/`lang` default to the existing settings, else xlsx/en. With `sample`,
+    `fmt`/`lang` default to the existing settings, else xlsx and the system's
+    language. With `sample`,
     the sample company fills the registers; that needs a folder without
     registers (mixing it into existing data would leave dangling references).
     """
@@ -80,7 +82,7 @@ def create_workspace(
     if lang is not None:
         check_choice("--lang", lang, LANGS)
     if root.exists() and not root.is_dir():
-        raise UsageError(f"{root} exists and is not a folder")
+        raise UsageError(_("{path} exists and is not a folder").format(path=root))
     root.mkdir(parents=True, exist_ok=True)
 
     settings_exists = (root / SETTINGS_FILE).exists()
@@ -88,13 +90,15 @@ def create_workspace(
     result = InitResult(
         root,
         fmt or (settings.format if settings_exists else "xlsx"),
-        lang or (settings.lang if settings_exists else "en"),
+        lang or settings.lang,  # without a salesops.toml: the system's language
     )
     if settings_exists:
         for key, chosen in (("format", fmt), ("lang", lang)):
             if chosen is not None and chosen != settings.get(key):
                 result.notes.append(
-                    f'{SETTINGS_FILE} keeps {key} = "{settings.get(key)}"; new registers use --{key} {chosen} as asked'
+                    _('{file} keeps {key} = "{value}"; new registers use --{key} {chosen} as asked').format(
+                        file=SETTINGS_FILE, key=key, value=settings.get(key), chosen=chosen
+                    )
                 )
     ws = Workspace(root, settings.with_overrides(format=result.fmt, lang=result.lang))
 
@@ -122,12 +126,14 @@ def create_workspace(
             present = result.kept + ([HISTORY_FILE] if (root / HISTORY_FILE).exists() else [])
             if present:
                 raise Refused(
-                    "--sample needs a folder without registers, so the sample company does not mix with your data; "
-                    f"{root} already has {', '.join(present)} (choose a new folder)"
+                    _(
+                        "--sample needs a folder without registers, so the sample company does not mix "
+                        "with your data; {path} already has {files} (choose a new folder)"
+                    ).format(path=root, files=", ".join(present))
                 )
             history = _fill_with_sample(missing)
         elif sample:
-            result.notes.append("every register already exists: the sample company was not added")
+            result.notes.append(_("every register already exists: the sample company was not added"))
         ops: list = [tx.Replace(t.file, writer_for(root, t)) for t in missing]
         result.created = [(t.file, len(t)) for t in missing]
         if history is not None:
@@ -203,7 +209,7 @@ def init_command(
         None,
         "--lang",
         metavar="en|zh",
-        help="Language of headers and enum values (default: the folder's settings, else en).",
+        help="Language of headers, enum values and messages (default: the folder's settings, else the system's).",
     ),
     sample: bool = typer.Option(
         False,
@@ -226,15 +232,20 @@ def init_command(
             or "."
         )
     result = create_workspace(directory.expanduser(), fmt, lang, sample, wait)
-    say(f"Workspace {result.root} ({result.fmt}, {result.lang}):")
+    if not (ctx.find_root().obj or {}).get("lang"):
+        set_lang(result.lang)  # the workspace's language from now on
+    say(_("Workspace {path} ({format}, {lang}):").format(path=result.root, format=result.fmt, lang=result.lang))
     for name, rows in result.created:
-        say(f"  created  {name}" + (f" ({rows} rows)" if rows else ""))
+        if rows:
+            say(ngettext("  created  {file} ({n} row)", "  created  {file} ({n} rows)", rows).format(file=name, n=rows))
+        else:
+            say(_("  created  {file}").format(file=name))
     for name in result.kept:
-        say(f"  kept     {name} (already there, not changed)")
+        say(_("  kept     {file} (already there, not changed)").format(file=name))
     for note in result.notes:
         warn(note)
     if not result.created:
-        say("Nothing to create: the workspace is complete.")
+        say(_("Nothing to create: the workspace is complete."))
     elif sample:
         where = "" if directory == Path(".") else f"-w {directory} "
-        say(f"Try: salesops {where}list opportunities --where stage=negotiation")
+        say(_("Try: {command}").format(command=f"salesops {where}list opportunities --where stage=negotiation"))

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from salesops.errors import UsageError
+from salesops.i18n import _
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
@@ -56,7 +57,9 @@ def iso_week(year: int, week: int) -> Period:
         monday = dt.date.fromisocalendar(year, week, 1)
     except ValueError:
         raise UsageError(
-            f"{year}-W{week:02d} is not an ISO week ({year} has weeks 1–{weeks_in_year(year)})"
+            _("{week} is not an ISO week ({year} has weeks 1–{last})").format(
+                week=f"{year}-W{week:02d}", year=year, last=weeks_in_year(year)
+            )
         ) from None
     return Period(monday, monday + dt.timedelta(days=6))
 
@@ -90,12 +93,14 @@ def parse_period(text: str) -> Period:
     if m := _MONTH.match(raw):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
-            raise UsageError(f"--period {text!r}: month {month} is not 1–12")
+            raise UsageError(_("--period {text}: month {month} is not 1–12").format(text=repr(text), month=month))
         return month_of(dt.date(year, month, 1))
     if m := _WEEK.match(raw):
         return iso_week(int(m.group(1)), int(m.group(2)))
     raise UsageError(
-        f"--period {text!r} is not a year, quarter, month or ISO week (2026, 2026-Q3, 2026-11, 2026-W48)"
+        _("--period {text} is not a year, quarter, month or ISO week (2026, 2026-Q3, 2026-11, 2026-W48)").format(
+            text=repr(text)
+        )
     )
 
 
@@ -103,7 +108,7 @@ def parse_week(text: str) -> Period:
     """`--week 2026-W48` (also `2026W48`)."""
     m = _WEEK.match(text.strip())
     if not m:
-        raise UsageError(f"--week {text!r} is not an ISO week like 2026-W48")
+        raise UsageError(_("--week {text} is not an ISO week like 2026-W48").format(text=repr(text)))
     return iso_week(int(m.group(1)), int(m.group(2)))
 
 
@@ -116,9 +121,9 @@ def parse_day(option: str, text: str | dt.date | None, date_order: str = "MDY") 
     try:
         day = values.parse_date(text, date_order)
     except values.BadValue as exc:
-        raise UsageError(f'{option} "{text}" {exc}') from None
+        raise UsageError(_('{option} "{text}" {reason}').format(option=option, text=text, reason=exc)) from None
     if day is None:
-        raise UsageError(f"{option} needs a date")
+        raise UsageError(_("{option} needs a date").format(option=option))
     return day
 
 
@@ -133,7 +138,7 @@ def resolve_period(
     `--from` alone runs to as-of; `--to` alone starts on the first of its month.
     """
     if period and (start or end):
-        raise UsageError("give either --period or --from/--to, not both")
+        raise UsageError(_("give either --period or --from/--to, not both"))
     if period:
         return parse_period(period)
     if start is None and end is None:
@@ -143,14 +148,14 @@ def resolve_period(
     if end is None:
         end = max(as_of, start)
     if start > end:
-        raise UsageError(f"--from {start} is after --to {end}")
+        raise UsageError(_("--from {start} is after --to {end}").format(start=start, end=end))
     return Period(start, end)
 
 
 def weekly_period(today: dt.date, week: str | None = None, as_of: dt.date | None = None) -> Period:
     """The week of the weekly report: `--week`, else the 7 days ending `--as-of`, else the last complete ISO week."""
     if week and as_of:
-        raise UsageError("give either --week or --as-of, not both")
+        raise UsageError(_("give either --week or --as-of, not both"))
     if week:
         return parse_week(week)
     if as_of:
