@@ -103,6 +103,7 @@ def _aging_chart(buckets: list[str], totals: dict[str, Any], lang: str) -> Chart
         [bucket_label(b, lang) for b in buckets],
         [Series(label("amount", lang), [totals[b] for b in buckets])],
         alert=frozenset(i for i, b in enumerate(buckets) if b != "not_due"),
+        axis=label("days_overdue", lang),
     )
 
 
@@ -242,6 +243,7 @@ def _funnel_chart(title: str, stages: list[dict], lang: str, register: str = "op
         [Series(label("reached", lang), [s["reached"] for s in stages])],
         unit="int",
         notes=["" if s["conversion"] is None else f"({s['conversion'] * 100:.0f}%)" for s in stages],
+        axis=label("stage", lang),
     )
 
 
@@ -300,6 +302,7 @@ def _forecast_chart(data: dict, lang: str) -> Chart:
             Series(label("expected_cash", lang), [*(r["expected_cash"] for r in data["rows"]), data["overdue"]["expected_cash"]]),
         ],
         alert=frozenset({len(months)}),
+        axis=label("month", lang),
     )
 
 
@@ -407,6 +410,7 @@ def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
             label("trend", lang),
             [t["week"] for t in trend],
             [Series(label(k, lang), [t[k] for t in trend]) for k in ("bookings", "collections", "won_amount")],
+            axis=label("week", lang),
         ),
         _forecast_chart(doc["forecast"], lang),
     ]

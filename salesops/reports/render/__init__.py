@@ -113,6 +113,7 @@ class Chart:
     unit: str = "money"  # money | int
     alert: frozenset[int] = frozenset()
     notes: list[str] | None = None
+    axis: str = ""  # what the categories are (the header of their column in xlsx)
 
 
 @dataclass

@@ -35,6 +35,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 HEADER_FILL = "DDE7F0"
 ALERT_COLOR = "C62828"
 COLORS = ("2F80ED", "27AE60", "7B8794", "F2994A", "9B51E0")
+DASHES = ("solid", "dash", "sysDot")  # a line lying on another (bookings = won amount) still shows
 
 
 def sheet_name(title: str, used: set[str]) -> str:
@@ -125,7 +126,7 @@ def write_chart(wb, chart: Chart, used: set[str]):
     from openpyxl.chart import BarChart, LineChart, Reference
 
     ws = wb.create_sheet(sheet_name(chart.title, used))
-    labels = ["", *(s.name for s in chart.series)]
+    labels = [chart.axis, *(s.name for s in chart.series)]
     _header(ws, 1, labels)
     kind = "money" if chart.unit == "money" else "int"
     rows = []
@@ -154,6 +155,7 @@ def write_chart(wb, chart: Chart, used: set[str]):
             series.smooth = False  # straight segments: a smoothed line invents values
             series.graphicalProperties.line.solidFill = color
             series.graphicalProperties.line.width = 22000
+            series.graphicalProperties.line.dashStyle = DASHES[k % len(DASHES)]
             series.marker.symbol = "circle"
         else:
             series.graphicalProperties.solidFill = color
@@ -165,7 +167,7 @@ def write_chart(wb, chart: Chart, used: set[str]):
     native.y_axis.numFmt = MONEY_FORMAT.replace(".00", "") if kind == "money" else "#,##0"
     if len(chart.series) == 1:
         native.legend = None
-    native.width = max(16.0, _title_cm(chart.title) + 4)
+    native.width = max(16.0, _title_cm(chart.title) + 4, 2.2 * n)
     native.height = 8.5 if chart.kind != "funnel" else max(7.0, 1.1 * n + 2)
     ws.add_chart(native, f"{chr(ord('A') + len(labels) + 1)}2")
     return ws

@@ -1,4 +1,6 @@
-"""HTML reports in a real browser: nothing overflows from a 375 px phone to a 1280 px desktop.
+"""Reports in the real programs people open them with: Chromium for the HTML, LibreOffice for the xlsx.
+
+HTML in a real browser: nothing overflows from a 375 px phone to a 1280 px desktop.
 
 Debian's headless `chromium` (installed here when missing, with a Chinese
 font, so a fresh CI machine runs this too) loads one harness page holding
@@ -8,6 +10,9 @@ box do not count: that scrolls the table, not the page). One frame holds a
 page that does overflow, to prove the measuring sees it. Screenshots of the
 weekly page at both widths are taken too (kept in $SALESOPS_SCREENSHOTS when
 set, for a person to look at).
+
+The weekly workbook opened and saved again by LibreOffice Calc keeps its
+sheets, its native charts, its date cells and money formats.
 """
 
 from __future__ import annotations
@@ -153,3 +158,36 @@ def test_screenshots_of_the_weekly_page_at_phone_and_desktop_width(chromium, pag
         if keep:
             Path(keep).mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, Path(keep) / shot.name)
+
+
+@pytest.fixture(scope="module")
+def soffice() -> str:
+    if not shutil.which("soffice"):
+        _install("libreoffice-calc")
+    return shutil.which("soffice")
+
+
+def test_libreoffice_opens_the_workbook_and_keeps_its_charts_and_formats(soffice, tmp_path):
+    from openpyxl import load_workbook
+
+    ws = tmp_path / "ws"
+    run_cli("init", str(ws), "--sample", "--format", "csv", "--lang", "zh", check=0)
+    book = tmp_path / "weekly.xlsx"
+    run_cli("report", "weekly", "--week", "2026-W47", "-f", "xlsx", "-o", str(book), ws=ws, check=0)
+    out = tmp_path / "resaved"
+    profile = tmp_path / "profile"  # a private profile: no clash with another soffice running
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(book)],
+        capture_output=True, text=True, timeout=180,
+    )
+    resaved = out / "weekly.xlsx"
+    assert resaved.exists(), proc.stdout + proc.stderr
+    original, again = load_workbook(book), load_workbook(resaved)
+    assert again.sheetnames == original.sheetnames
+    charted = {w.title for w in again.worksheets if w._charts}
+    assert charted == {w.title for w in original.worksheets if w._charts} and len(charted) == 4
+    top = again["逾期金额最大"]
+    header = [c.value for c in top[1]]
+    assert hasattr(top.cell(2, header.index("到期日") + 1).value, "year")
+    assert top.cell(2, header.index("未收金额") + 1).number_format == "#,##0.00"
