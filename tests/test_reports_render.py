@@ -175,3 +175,11 @@ def test_xlsx_sheet_names_are_valid_and_unique():
     names = [sheet_name(t, used) for t in ("a/b:c", "A/B:C", "x" * 40, "x" * 40, "")]
     assert names[0] == "a b c" and names[1] == "A B C (2)"
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == 5
+
+
+def test_chart_figures_count_money_the_way_the_reader_does():
+    from salesops.reports.render.cells import short_money
+
+    assert short_money(1_470_096, "en") == "1.5M" and short_money(1_470_096, "zh") == "147.0万"
+    assert short_money(230_000_000, "zh") == "2.3亿" and short_money(9_500, "zh") == "9500"
+    assert short_money(-350_000, "en") == "-350.0K"

@@ -57,4 +57,8 @@ def root(
     ),
 ) -> None:
     """Lead-to-Cash sales operations over a folder of Excel/CSV registers."""
+    if lang is not None:
+        from salesops.cli.common import check_choice
+
+        check_choice("--lang", lang, ("en", "zh"))
     ctx.obj = {"workspace": workspace, "debug": debug, "lang": lang}

@@ -46,10 +46,16 @@ def fmt_days(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def short_money(value: float) -> str:
-    """Compact figures for chart labels: 1.2M, 350K."""
+SHORT_UNITS = {
+    "en": ((1e9, "B"), (1e6, "M"), (1e3, "K")),
+    "zh": ((1e8, "亿"), (1e4, "万")),  # how Chinese counts money: 147.0万, not 1.5M
+}
+
+
+def short_money(value: float, lang: str = "en") -> str:
+    """Compact figures for chart labels: 1.2M, 350K; in Chinese 147.0万, 2.3亿."""
     v = abs(value)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+    for div, suffix in SHORT_UNITS.get(lang, SHORT_UNITS["en"]):
         if v >= div:
             return f"{value / div:.1f}{suffix}"
     return f"{value:.0f}"

@@ -77,8 +77,8 @@ def _text_width(text: str) -> float:
     return sum(WIDE_CHAR if ord(ch) > 0x2E7F else CHAR for ch in text)
 
 
-def _label(value: float, unit: str) -> str:
-    return short_money(value) if unit == "money" else f"{value:,.0f}"
+def _label(value: float, unit: str, lang: str) -> str:
+    return short_money(value, lang) if unit == "money" else f"{value:,.0f}"
 
 
 def _svg(title: str, h: float, body: list[str]) -> str:
@@ -88,7 +88,7 @@ def _svg(title: str, h: float, body: list[str]) -> str:
     )
 
 
-def bar_chart(chart: Chart) -> str:
+def bar_chart(chart: Chart, lang: str) -> str:
     """Vertical bars, one group per category, the value above each bar."""
     h, top, bottom, left = 230, 22, 34, 6
     values = [[_num(v) for v in s.values] for s in chart.series]
@@ -108,12 +108,12 @@ def bar_chart(chart: Chart) -> str:
             color = RED if i in chart.alert else PALETTE[k % len(PALETTE)]
             body.append(
                 f'<rect x="{x:.1f}" y="{base - bh:.1f}" width="{bar_w * 0.92:.1f}" height="{bh:.1f}" '
-                f'fill="{color}"><title>{_esc(cat)}: {_esc(_label(v, chart.unit))}</title></rect>'
+                f'fill="{color}"><title>{_esc(cat)}: {_esc(_label(v, chart.unit, lang))}</title></rect>'
             )
             if len(values) == 1:
                 body.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{base - bh - 4:.1f}" text-anchor="middle">'
-                    f"{_esc(_label(v, chart.unit))}</text>"
+                    f"{_esc(_label(v, chart.unit, lang))}</text>"
                 )
         body.append(
             f'<text x="{left + i * slot + slot / 2:.1f}" y="{base + 15}" text-anchor="middle">{_esc(cat)}</text>'
@@ -146,7 +146,7 @@ def funnel_chart(chart: Chart) -> str:
     return _box(chart.title, _svg(chart.title, h, body))
 
 
-def line_chart(chart: Chart, currency: str) -> str:
+def line_chart(chart: Chart, currency: str, lang: str) -> str:
     """Straight lines between the points (never smoothed: a line shows no value that is not there)."""
     h, top, bottom, left, right = 220, 18, 30, 44, 10
     values = [[_num(v) for v in s.values] for s in chart.series]
@@ -157,7 +157,7 @@ def line_chart(chart: Chart, currency: str) -> str:
     scale = (h - top - bottom) / peak
     body = [
         f'<line x1="{left}" y1="{base}" x2="{W - right}" y2="{base}" stroke="#bcccdc"/>',
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{_esc(_label(peak, chart.unit))}</text>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{_esc(_label(peak, chart.unit, lang))}</text>',
         f'<text x="{left - 4}" y="{base}" text-anchor="end">0</text>',
     ]
     every = 1 if len(chart.categories) <= 5 else 2
@@ -205,13 +205,13 @@ def _box(title: str, svg: str) -> str:
     return f'<div class="chart"><h3>{_esc(title)}</h3>{svg}</div>'
 
 
-def chart_html(chart: Chart, currency: str) -> str:
+def chart_html(chart: Chart, currency: str, lang: str) -> str:
     """One chart as an SVG in its box."""
     if chart.kind == "line":
-        return line_chart(chart, currency)
+        return line_chart(chart, currency, lang)
     if chart.kind == "funnel":
         return funnel_chart(chart)
-    return bar_chart(chart)
+    return bar_chart(chart, lang)
 
 
 def section_html(sec: Section, lang: str, currency: str, titled: bool = True) -> str:
@@ -251,7 +251,7 @@ def render_html(report: Report) -> str:
     if report.subtitle:
         body.append(f'<p class="sub">{_esc(report.subtitle)}</p>')
     if report.charts:
-        body.append('<div class="charts">' + "\n".join(chart_html(c, report.currency) for c in report.charts) + "</div>")
+        body.append('<div class="charts">' + "\n".join(chart_html(c, report.currency, report.lang) for c in report.charts) + "</div>")
     titled = len(report.sections) > 1
     body += [section_html(sec, report.lang, report.currency, titled) for sec in report.sections]
     html_lang = "zh-CN" if report.lang == "zh" else "en"
