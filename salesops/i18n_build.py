@@ -31,7 +31,7 @@ ROOT = PACKAGE.parent
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 TRANSLATIONS = ("zh",)
 METAVAR = "metavar"  # pgettext context of option placeholders (DATE → 日期)
-_KEEP_METAVAR = re.compile(r"^[-a-z0-9.,\[\]]+$|[|]")  # en|zh, MDY|DMY: literal choices, not words
+_KEEP_METAVAR = re.compile(r"[|]")  # en|zh, MDY|DMY: literal choices, not words
 HEADER = {
     "Project-Id-Version": "salesops",
     "Language": "zh_Hans_CN",
@@ -88,9 +88,14 @@ def extract_help() -> Iterator[tuple[str, str, str | None]]:
         for param in cmd.params:
             if getattr(param, "help", None):
                 yield source, param.help, None
-            metavar = getattr(param, "metavar", None)
+            metavar = getattr(param, "metavar", None) or _argument_name(param)
             if metavar and not _KEEP_METAVAR.search(metavar):
                 yield source, metavar, METAVAR
+
+
+def _argument_name(param) -> str | None:
+    """What help shows for an argument declared without a metavar: its name (translated as one)."""
+    return param.name.upper() if getattr(param, "param_type_name", "") == "argument" and param.name else None
 
 
 def extract():

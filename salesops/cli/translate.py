@@ -58,6 +58,8 @@ def translate_tree(command: Any) -> None:
                 param.help = _(param.help)
             if getattr(param, "metavar", None):
                 param.metavar = pgettext(METAVAR, param.metavar)
+            elif getattr(param, "param_type_name", "") == "argument" and param.name:
+                param.metavar = pgettext(METAVAR, param.name.upper())  # help shows its name
         todo.extend(getattr(cmd, "commands", {}).values())
 
 
