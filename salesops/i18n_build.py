@@ -95,7 +95,11 @@ def extract_help() -> Iterator[tuple[str, str, str | None]]:
 
 def _argument_name(param) -> str | None:
     """What help shows for an argument declared without a metavar: its name (translated as one)."""
-    return param.name.upper() if getattr(param, "param_type_name", "") == "argument" and param.name else None
+    return (
+        param.name.upper()
+        if getattr(param, "param_type_name", "") == "argument" and param.name
+        else None
+    )
 
 
 def extract():

@@ -69,10 +69,16 @@ def test_help_follows_lang_option_then_workspace_then_locale_and_never_sticks(tm
         return run_cli(*args, "report", "--help", env=env, check=0).stdout.splitlines()[0]
 
     assert usage("--lang", "zh").startswith("用法：salesops report [选项]")
-    assert usage().startswith("Usage: salesops report [OPTIONS]")  # nothing stuck from the run before
+    assert usage().startswith(
+        "Usage: salesops report [OPTIONS]"
+    )  # nothing stuck from the run before
     assert usage("-w", str(zh_ws)).startswith("用法：")
-    assert usage("-w", str(en_ws), env=chinese).startswith("Usage:")  # the workspace beats the locale
-    assert usage("-w", str(zh_ws), "--lang", "en").startswith("Usage:")  # --lang beats the workspace
+    assert usage("-w", str(en_ws), env=chinese).startswith(
+        "Usage:"
+    )  # the workspace beats the locale
+    assert usage("-w", str(zh_ws), "--lang", "en").startswith(
+        "Usage:"
+    )  # --lang beats the workspace
     assert usage("-w", str(bare), env=chinese).startswith("用法：")  # no setting: the locale
     assert usage("-w", str(bare)).startswith("Usage:")
     weekly = run_cli("report", "weekly", "--lang", "zh", "--help", env=english, check=0).stdout
@@ -87,7 +93,9 @@ def test_usage_errors_speak_the_language(tmp_path):
     assert res.stderr.startswith("error: No such option: --xyzzy")
     res = run_cli("--lang", "zh", "report", "overdue", "--min-days", "x", check=2)
     assert res.stderr.startswith("error: --min-days：不是整数") and "Invalid" not in res.stderr
-    assert usage_message("Missing argument 'ID'.") == "Missing argument 'ID'."  # English: click's words
+    assert (
+        usage_message("Missing argument 'ID'.") == "Missing argument 'ID'."
+    )  # English: click's words
 
 
 def test_usage_errors_in_chinese_have_a_form_for_each_click_message():
@@ -113,7 +121,9 @@ def test_help_does_not_load_heavy_libraries_or_babel():
 
 
 @given(
-    st.lists(st.sampled_from(["销", "售", "周", "报", "逾期", "abc", "de", " ", "12-3"]), max_size=80),
+    st.lists(
+        st.sampled_from(["销", "售", "周", "报", "逾期", "abc", "de", " ", "12-3"]), max_size=80
+    ),
     st.integers(10, 60),
 )
 def test_wrapped_lines_fit_their_width_in_terminal_cells(pieces, width):

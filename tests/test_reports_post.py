@@ -68,7 +68,17 @@ def clean():
 
 def test_wecom_gets_markdown_within_its_4096_bytes(server, sample, tmp_path):
     out = tmp_path / "weekly.html"
-    run_cli(*WEEK, "-f", "html", "-o", str(out), "--post", f"{server}/cgi-bin/webhook/send?key=K1", ws=sample, check=0)
+    run_cli(
+        *WEEK,
+        "-f",
+        "html",
+        "-o",
+        str(out),
+        "--post",
+        f"{server}/cgi-bin/webhook/send?key=K1",
+        ws=sample,
+        check=0,
+    )
     assert out.exists()
     [(path, body)] = Robots.received
     assert path == "/cgi-bin/webhook/send?key=K1"
@@ -81,8 +91,16 @@ def test_wecom_gets_markdown_within_its_4096_bytes(server, sample, tmp_path):
 
 def test_dingtalk_gets_title_and_text_and_a_signed_url(server, sample):
     secret = "SEC-test"
-    run_cli(*WEEK, "-f", "json", "--post", f"{server}/robot/send?access_token=T", ws=sample,
-            env={"SALESOPS_ROBOT_SECRET": secret}, check=0)
+    run_cli(
+        *WEEK,
+        "-f",
+        "json",
+        "--post",
+        f"{server}/robot/send?access_token=T",
+        ws=sample,
+        env={"SALESOPS_ROBOT_SECRET": secret},
+        check=0,
+    )
     [(path, body)] = Robots.received
     assert body["msgtype"] == "markdown" and body["markdown"]["title"].startswith("销售周报")
     assert body["markdown"]["text"].startswith("## 销售周报")
@@ -95,8 +113,14 @@ def test_dingtalk_gets_title_and_text_and_a_signed_url(server, sample):
 
 def test_feishu_gets_a_card_and_a_signed_body(server, sample):
     Robots.answers["/open-apis/bot/v2/hook/abc"] = (200, {"code": 0, "msg": "success"})
-    run_cli(*WEEK, "--post", f"{server}/open-apis/bot/v2/hook/abc", ws=sample,
-            env={"SALESOPS_ROBOT_SECRET": "s3"}, check=0)
+    run_cli(
+        *WEEK,
+        "--post",
+        f"{server}/open-apis/bot/v2/hook/abc",
+        ws=sample,
+        env={"SALESOPS_ROBOT_SECRET": "s3"},
+        check=0,
+    )
     [(_path, body)] = Robots.received
     assert body["msg_type"] == "interactive"
     card = body["card"]
@@ -108,30 +132,62 @@ def test_feishu_gets_a_card_and_a_signed_body(server, sample):
 
 
 def test_any_report_posts(server, sample):
-    run_cli("report", "aging", "--as-of", "2026-11-27", "--post", f"{server}/cgi-bin/webhook/send?key=K", ws=sample, check=0)
+    run_cli(
+        "report",
+        "aging",
+        "--as-of",
+        "2026-11-27",
+        "--post",
+        f"{server}/cgi-bin/webhook/send?key=K",
+        ws=sample,
+        check=0,
+    )
     [(_path, body)] = Robots.received
     assert body["markdown"]["content"].startswith("## 应收账龄")
 
 
 def test_a_refused_post_exits_1_after_the_report_is_written(server, sample, tmp_path):
-    Robots.answers["/cgi-bin/webhook/send"] = (200, {"errcode": 93000, "errmsg": "invalid webhook url"})
+    Robots.answers["/cgi-bin/webhook/send"] = (
+        200,
+        {"errcode": 93000, "errmsg": "invalid webhook url"},
+    )
     out = tmp_path / "weekly.xlsx"
-    res = run_cli(*WEEK, "-f", "xlsx", "-o", str(out), "--post", f"{server}/cgi-bin/webhook/send?key=BAD", ws=sample)
+    res = run_cli(
+        *WEEK,
+        "-f",
+        "xlsx",
+        "-o",
+        str(out),
+        "--post",
+        f"{server}/cgi-bin/webhook/send?key=BAD",
+        ws=sample,
+    )
     assert res.returncode == 1 and out.stat().st_size > 0
-    assert res.stderr.strip() == f"error: {server}/cgi-bin/webhook/send 的机器人拒收了报表：93000 invalid webhook url"
+    assert (
+        res.stderr.strip()
+        == f"error: {server}/cgi-bin/webhook/send 的机器人拒收了报表：93000 invalid webhook url"
+    )
     assert "key=BAD" not in res.stderr  # the key is the robot's password
 
 
 def test_an_http_failure_is_an_error_naming_it(server, sample, tmp_path):
     Robots.answers["/robot/send"] = (500, {"errcode": -1})
     res = run_cli(*WEEK, "--lang", "en", "--post", f"{server}/robot/send?access_token=T", ws=sample)
-    assert res.returncode == 1 and res.stderr.startswith("error: posting to ") and "HTTP 500" in res.stderr
-    assert "销售周报" not in res.stdout and "Weekly summary" in res.stdout  # printed before the post
+    assert (
+        res.returncode == 1
+        and res.stderr.startswith("error: posting to ")
+        and "HTTP 500" in res.stderr
+    )
+    assert (
+        "销售周报" not in res.stdout and "Weekly summary" in res.stdout
+    )  # printed before the post
 
 
 def test_an_unknown_robot_is_a_usage_error_before_anything_is_written(sample, tmp_path):
     out = tmp_path / "w.md"
-    res = run_cli(*WEEK, "-f", "markdown", "-o", str(out), "--post", "https://example.com/hook", ws=sample)
+    res = run_cli(
+        *WEEK, "-f", "markdown", "-o", str(out), "--post", "https://example.com/hook", ws=sample
+    )
     assert res.returncode == 2 and not out.exists()
     assert "企业微信、钉钉或飞书" in res.stderr
     assert run_cli(*WEEK, "--post", "not a url", ws=sample).returncode == 2
@@ -151,7 +207,9 @@ def test_register_text_cannot_become_markup_in_a_chat():
     from salesops.reports.render import Column, Report, Section
     from salesops.reports.render.chat import render_chat
 
-    sec = Section("s", "Top", [Column("name", "Name")], [['<font color="info">x</font> [a](http://e) *b*']])
+    sec = Section(
+        "s", "Top", [Column("name", "Name")], [['<font color="info">x</font> [a](http://e) *b*']]
+    )
     text = render_chat(Report("r", "T", "", "en", "CNY", [sec]), "wecom", 4000)
     assert "<font" not in text and "[a]" not in text and "*b*" not in text
     assert "＜font" in text
@@ -161,6 +219,8 @@ def test_a_long_report_is_cut_at_the_budget_with_a_pointer_to_the_file():
     from salesops.reports.render import Column, Report, Section
     from salesops.reports.render.chat import render_chat
 
-    secs = [Section(f"s{i}", f"Section {i}", [Column("t", "T")], [["x" * 300]] * 3) for i in range(40)]
+    secs = [
+        Section(f"s{i}", f"Section {i}", [Column("t", "T")], [["x" * 300]] * 3) for i in range(40)
+    ]
     text = render_chat(Report("r", "T", "", "en", "CNY", secs), "wecom", 4000)
     assert len(text.encode()) <= 4000 and text.endswith("the -o output)")

@@ -81,7 +81,11 @@ def _install(*packages: str) -> None:
 @pytest.fixture(scope="module")
 def chromium() -> str:
     missing = [] if shutil.which("chromium") else ["chromium"]
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    fonts = (
+        subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True)
+        if shutil.which("fc-list")
+        else None
+    )
     if fonts is None or not fonts.stdout.strip():
         missing.append("fonts-wqy-microhei")  # Chinese glyphs, else boxes in the screenshots
     if missing:
@@ -90,7 +94,15 @@ def chromium() -> str:
 
 
 def _browser(chromium: str, *args: str) -> subprocess.CompletedProcess:
-    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", *args]
+    cmd = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -119,10 +131,13 @@ def test_no_report_overflows_a_phone_or_a_desktop(chromium, pages, tmp_path):
         f'f = document.getElementById("f{i}"); probe({json.dumps(key)}, f.contentDocument, f.contentWindow);'
         for i, key in enumerate(frames)
     )
-    hooks = f'window.addEventListener("load", function () {{ var f; {calls} }});'  # every frame loaded
+    hooks = (
+        f'window.addEventListener("load", function () {{ var f; {calls} }});'  # every frame loaded
+    )
     harness = tmp_path / "harness.html"
     harness.write_text(
-        "<!DOCTYPE html><html><body style='margin:0'>" + "".join(body)
+        "<!DOCTYPE html><html><body style='margin:0'>"
+        + "".join(body)
         + f"<script>var results = {{}}, expected = {len(frames)};{PROBE}{hooks}</script></body></html>",
         encoding="utf-8",
     )
@@ -177,9 +192,20 @@ def test_libreoffice_opens_the_workbook_and_keeps_its_charts_and_formats(soffice
     out = tmp_path / "resaved"
     profile = tmp_path / "profile"  # a private profile: no clash with another soffice running
     proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc",
-         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(book)],
-        capture_output=True, text=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--calc",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(book),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     resaved = out / "weekly.xlsx"
     assert resaved.exists(), proc.stdout + proc.stderr

@@ -29,7 +29,7 @@ REPORTS = {
     "forecast": ["--as-of", "2026-11-27"],
     "weekly": ["--week", "2026-W47"],
 }
-HOSTILE = '<img src=x onerror=alert(1)> [click](http://evil.example) *Acme*'
+HOSTILE = "<img src=x onerror=alert(1)> [click](http://evil.example) *Acme*"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,9 @@ def sample(tmp_path_factory) -> Path:
     rows = list(csv.reader(io.StringIO(text)))
     name = rows[0].index("客户名称")
     for row in rows[1:]:
-        if row[0] == "A-000015":  # the account owing most: in aging, overdue and the weekly top overdue
+        if (
+            row[0] == "A-000015"
+        ):  # the account owing most: in aging, overdue and the weekly top overdue
             row[name] = HOSTILE
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
@@ -49,7 +51,9 @@ def sample(tmp_path_factory) -> Path:
     return ws
 
 
-def report(ws: Path, name: str, fmt: str, *extra: str, env: dict | None = None, out: Path | None = None):
+def report(
+    ws: Path, name: str, fmt: str, *extra: str, env: dict | None = None, out: Path | None = None
+):
     args = ["report", name, *REPORTS[name], "-f", fmt, *extra]
     if out is not None:
         args += ["-o", str(out)]
@@ -100,7 +104,12 @@ def test_csv_is_for_excel_in_the_report_language(sample):
     assert rows[0][:4] == ["应收编号", "合同编号", "客户编号", "客户名称"]
     milestones = {r[rows[0].index("回款节点")] for r in rows[1:] if r[0].startswith("R-")}
     assert rows[-1][0] == "合计"
-    assert milestones and milestones <= {"预付款", "到货款", "验收款", "质保金"}  # enum labels, not codes
+    assert milestones and milestones <= {
+        "预付款",
+        "到货款",
+        "验收款",
+        "质保金",
+    }  # enum labels, not codes
     due = rows[1][rows[0].index("到期日")]
     assert dt.date.fromisoformat(due)
     assert re.fullmatch(r"-?\d+\.\d\d", rows[1][rows[0].index("未收金额")])  # a number Excel reads
@@ -143,7 +152,9 @@ def test_xlsx_has_native_formats_and_straight_line_charts(sample, tmp_path):
     smooth = re.findall(r'<(?:c:)?smooth val="(\w+)"\s*/>', line)
     assert len(smooth) >= 3 and set(smooth) <= {"0", "false"}  # straight segments, every series
     assert re.search(r'<(?:c:)?min val="0(\.0)?"\s*/>', line)  # the value axis starts at zero
-    assert props.count("2026-11-22T00:00:00Z") == 2  # created and modified: the week's end, not the clock
+    assert (
+        props.count("2026-11-22T00:00:00Z") == 2
+    )  # created and modified: the week's end, not the clock
 
 
 @pytest.mark.parametrize("name", REPORTS)

@@ -27,7 +27,12 @@ OPTIONS_METAVAR = N_("[OPTIONS]")
 SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
 HEADINGS = (N_("Options"), N_("Arguments"), N_("Commands"))
 HEADING = N_("{heading}:")
-TYPES = {"<str>": N_("<text>"), "<path>": N_("<path>"), "<int>": N_("<number>"), "<float>": N_("<number>")}
+TYPES = {
+    "<str>": N_("<text>"),
+    "<path>": N_("<path>"),
+    "<int>": N_("<number>"),
+    "<float>": N_("<number>"),
+}
 HELP_OPTION = N_("Show this message and exit.")
 DEFAULT = N_("default: {default}")
 REQUIRED = N_("required")
@@ -118,7 +123,9 @@ def _context_class(click: Any) -> type:
 
 def _types(text: str) -> str:
     """An argument's `REGISTER <str>` with typer's type name translated."""
-    return re.sub(r"<\w+>", lambda m: _(TYPES[m.group(0)]) if m.group(0) in TYPES else m.group(0), text)
+    return re.sub(
+        r"<\w+>", lambda m: _(TYPES[m.group(0)]) if m.group(0) in TYPES else m.group(0), text
+    )
 
 
 def _help_cell(text: str) -> str:
@@ -146,7 +153,9 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-_TOKEN = re.compile(r"\[[^\]\n]{0,30}\]|[\x21-\x7e]+|\s+|.", re.S)  # a short [default: x] stays whole
+_TOKEN = re.compile(
+    r"\[[^\]\n]{0,30}\]|[\x21-\x7e]+|\s+|.", re.S
+)  # a short [default: x] stays whole
 _NO_LINE_START = set("，。、；：！？）》」』”’,.;:!?)]")
 _NO_LINE_END = set("（《「『“‘([")
 
@@ -217,26 +226,46 @@ def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str
 # ---------------------------------------------------------------- click's usage errors
 
 _USAGE_ERRORS = (
-    (r"No such option: (?P<option>\S+) \(Possible options: (?P<choices>.*)\)", N_("no such option: {option} (did you mean {choices}?)")),
+    (
+        r"No such option: (?P<option>\S+) \(Possible options: (?P<choices>.*)\)",
+        N_("no such option: {option} (did you mean {choices}?)"),
+    ),
     (r"No such option: (?P<option>\S+)", N_("no such option: {option}")),
     (r"Missing option '?(?P<name>[^'.]+)'?\.(?P<rest>.*)", N_("missing option {name}")),
     (r"Missing argument '?(?P<name>[^'.]+)'?\.(?P<rest>.*)", N_("missing argument {name}")),
     (r"Missing parameter:? '?(?P<name>[^'.]+)'?\.?(?P<rest>.*)", N_("missing argument {name}")),
     (r"No such command '(?P<name>.*)'\.", N_("no such command: {name}")),
     (r"Missing command\.", N_("a command is missing")),
-    (r"Got unexpected extra arguments? \((?P<args>.*)\)", N_("unexpected extra argument(s): {args}")),
+    (
+        r"Got unexpected extra arguments? \((?P<args>.*)\)",
+        N_("unexpected extra argument(s): {args}"),
+    ),
     (r"Option '(?P<option>.*)' requires an argument\.", N_("option {option} needs a value")),
-    (r"Option '(?P<option>.*)' requires (?P<n>\d+) arguments\.", N_("option {option} needs {n} values")),
+    (
+        r"Option '(?P<option>.*)' requires (?P<n>\d+) arguments\.",
+        N_("option {option} needs {n} values"),
+    ),
     (r"Option '(?P<option>.*)' does not take a value\.", N_("option {option} takes no value")),
-    (r"Invalid value for '?(?P<hint>[^':]*)'?: Value (?P<value>.*) is not a valid (?P<kind>integer|float)\.",
-     N_("{hint}: {value} is not a number")),
-    (r"Invalid value for '?(?P<hint>[^':]*)'?: Input should be a valid integer.*",
-     N_("{hint}: not a whole number")),
-    (r"Invalid value for '?(?P<hint>[^':]*)'?: Input should be a valid number.*",
-     N_("{hint}: not a number")),
-    (r"Invalid value for '?(?P<hint>[^':]*)'?: (?P<value>.*) is not one of (?P<choices>.*)\.",
-     N_("{hint}: {value} is not one of {choices}")),
-    (r"Invalid value for '?(?P<hint>[^':]*)'?: (?P<message>.*)", N_("{hint}: invalid value: {message}")),
+    (
+        r"Invalid value for '?(?P<hint>[^':]*)'?: Value (?P<value>.*) is not a valid (?P<kind>integer|float)\.",
+        N_("{hint}: {value} is not a number"),
+    ),
+    (
+        r"Invalid value for '?(?P<hint>[^':]*)'?: Input should be a valid integer.*",
+        N_("{hint}: not a whole number"),
+    ),
+    (
+        r"Invalid value for '?(?P<hint>[^':]*)'?: Input should be a valid number.*",
+        N_("{hint}: not a number"),
+    ),
+    (
+        r"Invalid value for '?(?P<hint>[^':]*)'?: (?P<value>.*) is not one of (?P<choices>.*)\.",
+        N_("{hint}: {value} is not one of {choices}"),
+    ),
+    (
+        r"Invalid value for '?(?P<hint>[^':]*)'?: (?P<message>.*)",
+        N_("{hint}: invalid value: {message}"),
+    ),
 )
 SEE_HELP = N_("{message} (see '{command} --help')")
 

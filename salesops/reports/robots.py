@@ -61,7 +61,9 @@ def robot_kind(url: str) -> str:
     )
 
 
-def payload(report: Report, kind: str, timestamp: int | None = None, secret: str | None = None) -> dict[str, Any]:
+def payload(
+    report: Report, kind: str, timestamp: int | None = None, secret: str | None = None
+) -> dict[str, Any]:
     """The JSON body a robot of `kind` takes for `report` (pure: no clock, no network)."""
     text = render_chat(report, kind, BUDGET[kind])
     if kind == "wecom":
@@ -73,7 +75,12 @@ def payload(report: Report, kind: str, timestamp: int | None = None, secret: str
         "card": {
             "config": {"wide_screen_mode": True},
             "header": {"title": {"tag": "plain_text", "content": report.title}},
-            "elements": [{"tag": "markdown", "content": text.split("\n", 1)[1].lstrip("\n") if "\n" in text else text}],
+            "elements": [
+                {
+                    "tag": "markdown",
+                    "content": text.split("\n", 1)[1].lstrip("\n") if "\n" in text else text,
+                }
+            ],
         },
     }
     if secret and timestamp is not None:
@@ -114,14 +121,20 @@ def post(report: Report, url: str) -> str:
             answer = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise SalesopsError(
-            _("posting to {url} failed: HTTP {status} {reason}").format(url=shown, status=exc.code, reason=exc.reason)
+            _("posting to {url} failed: HTTP {status} {reason}").format(
+                url=shown, status=exc.code, reason=exc.reason
+            )
         ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise SalesopsError(_("posting to {url} failed: {reason}").format(url=shown, reason=reason)) from None
+        raise SalesopsError(
+            _("posting to {url} failed: {reason}").format(url=shown, reason=reason)
+        ) from None
     problem = _refusal(kind, answer)
     if problem:
-        raise SalesopsError(_("the robot at {url} refused the report: {reason}").format(url=shown, reason=problem))
+        raise SalesopsError(
+            _("the robot at {url} refused the report: {reason}").format(url=shown, reason=problem)
+        )
     return kind
 
 
@@ -130,7 +143,9 @@ def _refusal(kind: str, answer: bytes) -> str | None:
     try:
         data = json.loads(answer.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return _("an answer that is not JSON: {text}").format(text=answer[:200].decode("utf-8", "replace"))
+        return _("an answer that is not JSON: {text}").format(
+            text=answer[:200].decode("utf-8", "replace")
+        )
     if not isinstance(data, dict):
         return _("an answer that is not JSON: {text}").format(text=str(data)[:200])
     if kind == "feishu":

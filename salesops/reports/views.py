@@ -78,7 +78,10 @@ def kpi_view(result, lang: str, currency: str) -> Report:
     from salesops.reports.metrics import METRICS
 
     keys = [k for k, _ in result.groups]
-    columns = [Column("metric", label("metric", lang)), Column("total", label("total", lang), "money")]
+    columns = [
+        Column("metric", label("metric", lang)),
+        Column("total", label("total", lang), "money"),
+    ]
     columns += [Column(k, group_label(result.by, k, lang), "money") for k in keys]
     rows = [[label(m, lang), result.totals[m], *(g[m] for _, g in result.groups)] for m in METRICS]
     sec = Section(
@@ -90,7 +93,15 @@ def kpi_view(result, lang: str, currency: str) -> Report:
         alert_rows={METRICS.index("overdue_amount"), METRICS.index("overdue_ratio")},
     )
     title = f"{label('kpi', lang)} {_span(result.period.start, result.period.end, lang)}"
-    return Report("kpi", title, _subtitle(lang, currency, result.as_of, result.by), lang, currency, [sec], as_of=result.as_of)
+    return Report(
+        "kpi",
+        title,
+        _subtitle(lang, currency, result.as_of, result.by),
+        lang,
+        currency,
+        [sec],
+        as_of=result.as_of,
+    )
 
 
 # ---------------------------------------------------------------- aging and overdue
@@ -115,18 +126,29 @@ def aging_view(result, lang: str, currency: str) -> Report:
     columns = [Column("key", first)] + ([Column("name", label("name", lang))] if named else [])
     lead = len(columns)
     columns += [Column(b, bucket_label(b, lang), "money") for b in result.buckets]
-    columns += [Column("overdue", label("overdue", lang), "money"), Column("total", label("total", lang), "money")]
+    columns += [
+        Column("overdue", label("overdue", lang), "money"),
+        Column("total", label("total", lang), "money"),
+    ]
     rows = [
-        [group_label(result.by, r["key"], lang), *([r["name"]] if named else []), *(r[k] for k in values)]
+        [
+            group_label(result.by, r["key"], lang),
+            *([r["name"]] if named else []),
+            *(r[k] for k in values),
+        ]
         for r in result.rows
     ]
-    rows.append([label("total", lang), *([None] if named else []), *(result.totals[k] for k in values)])
+    rows.append(
+        [label("total", lang), *([None] if named else []), *(result.totals[k] for k in values)]
+    )
     sec = Section(
         "aging",
         label("aging", lang),
         columns,
         rows,
-        alert_columns=set(range(lead + 1, len(columns) - 1)),  # every bucket past "not due", and overdue
+        alert_columns=set(
+            range(lead + 1, len(columns) - 1)
+        ),  # every bucket past "not due", and overdue
         total_rows={len(rows) - 1},
     )
     return Report(
@@ -169,7 +191,13 @@ def _list(
         for k in keys:
             v = it.get(k)
             if k in enums:
-                v = value_label(k, v, lang, enums[k]) if k == "status" else stage_label(v, lang) if enums[k] == "stage" else value_label(k, v, lang)
+                v = (
+                    value_label(k, v, lang, enums[k])
+                    if k == "status"
+                    else stage_label(v, lang)
+                    if enums[k] == "stage"
+                    else value_label(k, v, lang)
+                )
             row.append(v)
         rows.append(row)
     return Section(
@@ -200,49 +228,84 @@ def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) 
         total = sum((Decimal(str(r["outstanding"])) for r in records), Decimal(0))
         sec.rows.append([label("total", lang)] + [None] * (len(OVERDUE_FIELDS) - 2) + [total])
         sec.total_rows.add(len(sec.rows) - 1)
-    return Report("overdue", label("overdue_title", lang), _subtitle(lang, currency, as_of), lang, currency, [sec], as_of=as_of)
+    return Report(
+        "overdue",
+        label("overdue_title", lang),
+        _subtitle(lang, currency, as_of),
+        lang,
+        currency,
+        [sec],
+        as_of=as_of,
+    )
 
 
 # ---------------------------------------------------------------- funnel
 
 
-def bottleneck_note(stages: list[dict], bottleneck: str | None, lang: str, register: str = "opportunities") -> str:
+def bottleneck_note(
+    stages: list[dict], bottleneck: str | None, lang: str, register: str = "opportunities"
+) -> str:
     """`Bottleneck: negotiation → won (64.0% convert)`: the weakest step, from the stage before."""
     if not bottleneck:
         return translate(NO_BOTTLENECK, lang)
     names = [s["stage"] for s in stages]
     i = names.index(bottleneck)
-    step = f"{stage_label(names[i - 1], lang, register)} → {stage_label(bottleneck, lang, register)}"
+    step = (
+        f"{stage_label(names[i - 1], lang, register)} → {stage_label(bottleneck, lang, register)}"
+    )
     return translate(BOTTLENECK, lang).format(step=step, rate=fmt_rate(stages[i]["conversion"]))
 
 
-STAGE_KINDS = {"reached": "int", "conversion": "rate", "median_days": "days", "open": "int", "lost": "int"}
+STAGE_KINDS = {
+    "reached": "int",
+    "conversion": "rate",
+    "median_days": "days",
+    "open": "int",
+    "lost": "int",
+}
 
 
-def _stages(key: str, title: str, stages: list[dict], lang: str, register: str, bottleneck: str | None) -> Section:
+def _stages(
+    key: str, title: str, stages: list[dict], lang: str, register: str, bottleneck: str | None
+) -> Section:
     keys = ["stage", "reached", "conversion", "median_days", "open", "lost"]
     columns = _cols(keys, STAGE_KINDS, lang)
     columns[-1] = Column("lost", label("lost_here", lang), "int")
-    rows = [[stage_label(s["stage"], lang, register), *(s.get(k) for k in keys[1:])] for s in stages]
-    return Section(key, title, columns, rows, notes=[bottleneck_note(stages, bottleneck, lang, register)])
-
-
-def _counts(key: str, items: list[dict], name: str, lang: str, register: str | None = None) -> Section:
     rows = [
-        [stage_label(it[name], lang, register) if register and it[name] != "(none)" else group_label(None, it[name], lang), it["count"]]
+        [stage_label(s["stage"], lang, register), *(s.get(k) for k in keys[1:])] for s in stages
+    ]
+    return Section(
+        key, title, columns, rows, notes=[bottleneck_note(stages, bottleneck, lang, register)]
+    )
+
+
+def _counts(
+    key: str, items: list[dict], name: str, lang: str, register: str | None = None
+) -> Section:
+    rows = [
+        [
+            stage_label(it[name], lang, register)
+            if register and it[name] != "(none)"
+            else group_label(None, it[name], lang),
+            it["count"],
+        ]
         for it in items
     ]
     return Section(key, label(key, lang), _cols([name, "count"], {"count": "int"}, lang), rows)
 
 
-def _funnel_chart(title: str, stages: list[dict], lang: str, register: str = "opportunities") -> Chart:
+def _funnel_chart(
+    title: str, stages: list[dict], lang: str, register: str = "opportunities"
+) -> Chart:
     return Chart(
         "funnel",
         title,
         [stage_label(s["stage"], lang, register) for s in stages],
         [Series(label("reached", lang), [s["reached"] for s in stages])],
         unit="int",
-        notes=["" if s["conversion"] is None else f"({s['conversion'] * 100:.0f}%)" for s in stages],
+        notes=[
+            "" if s["conversion"] is None else f"({s['conversion'] * 100:.0f}%)" for s in stages
+        ],
         axis=label("stage", lang),
     )
 
@@ -262,7 +325,9 @@ def funnel_view(result, lang: str, currency: str) -> Report:
     for g in result.groups:
         keys = ["stage", "reached", "conversion"]
         rows = [[stage_label(s["stage"], lang), s["reached"], s["conversion"]] for s in g["stages"]]
-        title = translate(COUNT, lang).format(title=group_label(result.by, g["key"], lang), n=g["opportunities"])
+        title = translate(COUNT, lang).format(
+            title=group_label(result.by, g["key"], lang), n=g["opportunities"]
+        )
         secs.append(
             Section(
                 f"group:{g['key']}",
@@ -272,23 +337,50 @@ def funnel_view(result, lang: str, currency: str) -> Report:
                 notes=[bottleneck_note(g["stages"], g["bottleneck"], lang)],
             )
         )
-    charts = [_funnel_chart(deals, o["stages"], lang), _funnel_chart(leads, ld["stages"], lang, "leads")]
+    charts = [
+        _funnel_chart(deals, o["stages"], lang),
+        _funnel_chart(leads, ld["stages"], lang, "leads"),
+    ]
     title = f"{label('funnel', lang)} {_span(result.period.start, result.period.end, lang)}"
-    return Report("funnel", title, _subtitle(lang, currency, result.as_of, result.by), lang, currency, secs, charts, as_of=result.as_of)
+    return Report(
+        "funnel",
+        title,
+        _subtitle(lang, currency, result.as_of, result.by),
+        lang,
+        currency,
+        secs,
+        charts,
+        as_of=result.as_of,
+    )
 
 
 # ---------------------------------------------------------------- forecast
 
 
-FORECAST_KEYS = ["month", "deals", "open_pipeline", "weighted_pipeline", "receivables", "expected_cash"]
-FORECAST_KINDS = {"deals": "int", "open_pipeline": "money", "weighted_pipeline": "money", "receivables": "int", "expected_cash": "money"}
+FORECAST_KEYS = [
+    "month",
+    "deals",
+    "open_pipeline",
+    "weighted_pipeline",
+    "receivables",
+    "expected_cash",
+]
+FORECAST_KINDS = {
+    "deals": "int",
+    "open_pipeline": "money",
+    "weighted_pipeline": "money",
+    "receivables": "int",
+    "expected_cash": "money",
+}
 
 
 def _forecast(key: str, title: str, data: dict, lang: str) -> Section:
     rows = [[r["month"], *(r[k] for k in FORECAST_KEYS[1:])] for r in data["rows"]]
     for extra in ("overdue", "later", "undated"):
         rows.append([label(extra, lang), *(data[extra][k] for k in FORECAST_KEYS[1:])])
-    return Section(key, title, _cols(FORECAST_KEYS, FORECAST_KINDS, lang), rows, alert_rows={len(rows) - 3})
+    return Section(
+        key, title, _cols(FORECAST_KEYS, FORECAST_KINDS, lang), rows, alert_rows={len(rows) - 3}
+    )
 
 
 def _forecast_chart(data: dict, lang: str) -> Chart:
@@ -298,8 +390,17 @@ def _forecast_chart(data: dict, lang: str) -> Chart:
         label("expected_cash_chart", lang),
         [*months, label("overdue", lang)],
         [
-            Series(label("weighted_pipeline", lang), [*(r["weighted_pipeline"] for r in data["rows"]), data["overdue"]["weighted_pipeline"]]),
-            Series(label("expected_cash", lang), [*(r["expected_cash"] for r in data["rows"]), data["overdue"]["expected_cash"]]),
+            Series(
+                label("weighted_pipeline", lang),
+                [
+                    *(r["weighted_pipeline"] for r in data["rows"]),
+                    data["overdue"]["weighted_pipeline"],
+                ],
+            ),
+            Series(
+                label("expected_cash", lang),
+                [*(r["expected_cash"] for r in data["rows"]), data["overdue"]["expected_cash"]],
+            ),
         ],
         alert=frozenset({len(months)}),
         axis=label("month", lang),
@@ -358,16 +459,42 @@ def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
         row_kinds=["money" if k in MONEY else "int" for k in HEADLINE],
         alert_rows={HEADLINE.index("overdue_amount")},
     )
-    ocols = ["receivable_id", "account_name", "owner", "invoice_no", "due_date", "days_overdue", "outstanding"]
+    ocols = [
+        "receivable_id",
+        "account_name",
+        "owner",
+        "invoice_no",
+        "due_date",
+        "days_overdue",
+        "outstanding",
+    ]
     lists = (
-        ("won_deals", "won_deals", ["opportunity_id", "name", "account_name", "owner", "amount", "closed_on"], {}),
+        (
+            "won_deals",
+            "won_deals",
+            ["opportunity_id", "name", "account_name", "owner", "amount", "closed_on"],
+            {},
+        ),
         (
             "lost_deals",
             "lost_deals",
-            ["opportunity_id", "name", "account_name", "owner", "amount", "lost_at_stage", "lost_reason"],
+            [
+                "opportunity_id",
+                "name",
+                "account_name",
+                "owner",
+                "amount",
+                "lost_at_stage",
+                "lost_reason",
+            ],
             {"lost_at_stage": "stage"},
         ),
-        ("contracts_signed", "contracts_list", ["contract_id", "title", "account_name", "owner", "amount", "signed_on"], {}),
+        (
+            "contracts_signed",
+            "contracts_list",
+            ["contract_id", "title", "account_name", "owner", "amount", "signed_on"],
+            {},
+        ),
         (
             "collections",
             "collections_list",
@@ -379,20 +506,42 @@ def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
         (
             "expiring_quotes",
             "expiring_quotes",
-            ["quote_id", "opportunity_name", "account_name", "owner", "status", "amount", "valid_until", "days_left"],
+            [
+                "quote_id",
+                "opportunity_name",
+                "account_name",
+                "owner",
+                "status",
+                "amount",
+                "valid_until",
+                "days_left",
+            ],
             {"status": "quotes"},
         ),
         (
             "stalled_opportunities",
             "stalled_opportunities",
-            ["opportunity_id", "name", "account_name", "owner", "stage", "amount", "stage_changed_on", "days_in_stage"],
+            [
+                "opportunity_id",
+                "name",
+                "account_name",
+                "owner",
+                "stage",
+                "amount",
+                "stage_changed_on",
+                "days_in_stage",
+            ],
             {"stage": "stage"},
         ),
     )
     secs = [head]
     for key, title, keys, enums in lists:
         alert = ("days_overdue", "outstanding") if "overdue" in key else ()
-        secs.append(_list(key, label(title, lang), doc[key], keys, LIST_KINDS, lang, LIST_LIMIT, alert, enums))
+        secs.append(
+            _list(
+                key, label(title, lang), doc[key], keys, LIST_KINDS, lang, LIST_LIMIT, alert, enums
+            )
+        )
     forecast = _forecast("forecast", label("forecast", lang), doc["forecast"], lang)
     secs.append(forecast)
     problems = doc["data_problems"]
@@ -409,11 +558,25 @@ def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
             "line",
             label("trend", lang),
             [t["week"] for t in trend],
-            [Series(label(k, lang), [t[k] for t in trend]) for k in ("bookings", "collections", "won_amount")],
+            [
+                Series(label(k, lang), [t[k] for t in trend])
+                for k in ("bookings", "collections", "won_amount")
+            ],
             axis=label("week", lang),
         ),
         _forecast_chart(doc["forecast"], lang),
     ]
     week = doc.get("week")
-    title = " ".join(p for p in (label("weekly", lang), week, _span(doc["from"], doc["to"], lang)) if p)
-    return Report("weekly", title, _subtitle(lang, currency, doc["as_of"]), lang, currency, secs, charts, as_of=doc["as_of"])
+    title = " ".join(
+        p for p in (label("weekly", lang), week, _span(doc["from"], doc["to"], lang)) if p
+    )
+    return Report(
+        "weekly",
+        title,
+        _subtitle(lang, currency, doc["as_of"]),
+        lang,
+        currency,
+        secs,
+        charts,
+        as_of=doc["as_of"],
+    )

@@ -127,7 +127,9 @@ class Report:
     currency: str
     sections: list[Section]
     charts: list[Chart] = field(default_factory=list)
-    as_of: dt.date | None = None  # the document date of files (xlsx properties): inputs only, never the clock
+    as_of: dt.date | None = (
+        None  # the document date of files (xlsx properties): inputs only, never the clock
+    )
 
 
 def render(report: Report, fmt: str, width: int = 160) -> str | bytes:

@@ -20,7 +20,9 @@ CHAT_COLUMNS = 3  # value columns of a metric table shown
 MORE = N_("… and {n} more")
 LINE = N_("{metric}: {values}")
 TRUNCATED = N_("… (the full report is in the attached file or the -o output)")
-_SAFE = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀", "\n": " ", "\r": " "})
+_SAFE = str.maketrans(
+    {"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀", "\n": " ", "\r": " "}
+)
 
 
 def safe(text: str) -> str:
@@ -41,8 +43,12 @@ def _section_lines(sec: Section, report: Report, kind: str) -> list[str]:
             parts = []
             for j in range(1, min(len(row), 1 + CHAT_COLUMNS)):
                 text = display(row[j], sec.kind(i, j), report.currency)
-                parts.append(f"{safe(sec.columns[j].label)} {_alert(text, kind) if sec.alert(i, j) else text}")
-            line = translate(LINE, report.lang).format(metric=safe(row[0]), values=" · ".join(parts))
+                parts.append(
+                    f"{safe(sec.columns[j].label)} {_alert(text, kind) if sec.alert(i, j) else text}"
+                )
+            line = translate(LINE, report.lang).format(
+                metric=safe(row[0]), values=" · ".join(parts)
+            )
             lines.append("> " + line)
         return lines + [f"> {safe(note)}" for note in sec.notes]
     limit = min(CHAT_ROWS, sec.limit or CHAT_ROWS)

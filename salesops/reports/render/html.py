@@ -137,7 +137,9 @@ def funnel_chart(chart: Chart) -> str:
         x = label_w + (span - bw) / 2
         y = 4 + i * row
         note = chart.notes[i] if chart.notes else ""
-        body.append(f'<text x="{label_w - 6:.1f}" y="{y + 16}" text-anchor="end">{_esc(name)}</text>')
+        body.append(
+            f'<text x="{label_w - 6:.1f}" y="{y + 16}" text-anchor="end">{_esc(name)}</text>'
+        )
         body.append(
             f'<rect x="{x:.1f}" y="{y}" width="{bw:.1f}" height="{row - 6}" fill="{BLUE}" '
             f'opacity="{max(1 - i * 0.09, 0.35):.2f}"><title>{_esc(name)}: {v:,.0f}</title></rect>'
@@ -165,7 +167,9 @@ def line_chart(chart: Chart, currency: str, lang: str) -> str:
     for i, cat in enumerate(chart.categories):
         if (last - i) % every == 0:
             short = cat.rsplit("-", 1)[-1] if "-W" in cat else cat
-            anchor = "end" if i == last and last else "middle"  # the last label stays inside the box
+            anchor = (
+                "end" if i == last and last else "middle"
+            )  # the last label stays inside the box
             body.append(
                 f'<text x="{left + i * step:.1f}" y="{base + 15}" text-anchor="{anchor}">{_esc(short)}</text>'
             )
@@ -223,7 +227,8 @@ def section_html(sec: Section, lang: str, currency: str, titled: bool = True) ->
     else:
         numeric = ' class="n"'
         head = "".join(
-            f"<th{numeric if sec.numeric(j) else ''}>{_esc(c.label)}</th>" for j, c in enumerate(sec.columns)
+            f"<th{numeric if sec.numeric(j) else ''}>{_esc(c.label)}</th>"
+            for j, c in enumerate(sec.columns)
         )
         cards = ' class="cards"' if len(sec.columns) > CARD_COLUMNS else ""
         out.append(f'<div class="wide"><table{cards}><thead><tr>{head}</tr></thead><tbody>')
@@ -232,7 +237,11 @@ def section_html(sec: Section, lang: str, currency: str, titled: bool = True) ->
             for j, v in enumerate(sec.rows[i]):
                 cls = (["n"] if sec.numeric(j) else []) + (["alert"] if sec.alert(i, j) else [])
                 attr = f' class="{" ".join(cls)}"' if cls else ""
-                text = "" if v is None and i in sec.total_rows else display(v, sec.kind(i, j), currency)
+                text = (
+                    ""
+                    if v is None and i in sec.total_rows
+                    else display(v, sec.kind(i, j), currency)
+                )
                 label = _esc(sec.columns[j].label)
                 cells.append(f'<td{attr} data-label="{label}">{_esc(text)}</td>')
             tr = '<tr class="total">' if i in sec.total_rows else "<tr>"
@@ -251,7 +260,11 @@ def render_html(report: Report) -> str:
     if report.subtitle:
         body.append(f'<p class="sub">{_esc(report.subtitle)}</p>')
     if report.charts:
-        body.append('<div class="charts">' + "\n".join(chart_html(c, report.currency, report.lang) for c in report.charts) + "</div>")
+        body.append(
+            '<div class="charts">'
+            + "\n".join(chart_html(c, report.currency, report.lang) for c in report.charts)
+            + "</div>"
+        )
     titled = len(report.sections) > 1
     body += [section_html(sec, report.lang, report.currency, titled) for sec in report.sections]
     html_lang = "zh-CN" if report.lang == "zh" else "en"

@@ -16,9 +16,13 @@ from salesops.reports.render import Report, Section
 from salesops.reports.render.cells import display
 from salesops.reports.render.table import MORE_ROWS, NONE_FOUND
 
-_PUNCT = re.compile(r"([\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")  # emphasis, code, links, cells
+_PUNCT = re.compile(
+    r"([\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))"
+)  # emphasis, code, links, cells
 # (an underscore inside a word, as in bank_transfer, emphasises nothing)
-_LINE_START = re.compile(r"^(\s*)([#+-]|\d+\.)(?=\s|$)")  # a heading or list item if it began a line
+_LINE_START = re.compile(
+    r"^(\s*)([#+-]|\d+\.)(?=\s|$)"
+)  # a heading or list item if it began a line
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -43,11 +47,19 @@ def section_lines(sec: Section, lang: str, currency: str, heading: str | None) -
         lines.append(f"_{escape(translate(NONE_FOUND, lang))}_")
     else:
         lines.append("| " + " | ".join(escape(c.label) for c in sec.columns) + " |")
-        lines.append("| " + " | ".join("---:" if sec.numeric(j) else "---" for j in range(len(sec.columns))) + " |")
+        lines.append(
+            "| "
+            + " | ".join("---:" if sec.numeric(j) else "---" for j in range(len(sec.columns)))
+            + " |"
+        )
         for i in shown:
             cells = []
             for j, v in enumerate(sec.rows[i]):
-                text = "" if v is None and i in sec.total_rows else display(v, sec.kind(i, j), currency)
+                text = (
+                    ""
+                    if v is None and i in sec.total_rows
+                    else display(v, sec.kind(i, j), currency)
+                )
                 text = escape(text)
                 cells.append(f"**{text}**" if text and i in sec.total_rows else text)
             lines.append("| " + " | ".join(cells) + " |")

@@ -75,9 +75,15 @@ def print_report(report: Report, console) -> None:
                 cells = []
                 for j in chunk:
                     v = sec.rows[i][j]
-                    text = "" if v is None and i in sec.total_rows else display(v, sec.kind(i, j), currency)
+                    text = (
+                        ""
+                        if v is None and i in sec.total_rows
+                        else display(v, sec.kind(i, j), currency)
+                    )
                     style = " ".join(
-                        s for s, on in (("bold", i in sec.total_rows), ("red", sec.alert(i, j))) if on
+                        s
+                        for s, on in (("bold", i in sec.total_rows), ("red", sec.alert(i, j)))
+                        if on
                     )
                     cells.append(Text(text, style=style))
                 table.add_row(*cells)
@@ -99,6 +105,8 @@ def render_table(report: Report, width: int = 160) -> str:
     from rich.console import Console
 
     buf = io.StringIO()
-    console = Console(file=buf, no_color=True, highlight=False, soft_wrap=False, width=width, color_system=None)
+    console = Console(
+        file=buf, no_color=True, highlight=False, soft_wrap=False, width=width, color_system=None
+    )
     print_report(report, console)
     return buf.getvalue()

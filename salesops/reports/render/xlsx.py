@@ -97,7 +97,9 @@ def _header(ws, row: int, labels: list[str]) -> None:
 def _fit_columns(ws, rows: list[list[Any]], labels: list[str]) -> None:
     for j, label in enumerate(labels):
         width = max([_width(label)] + [_width(r[j]) for r in rows[:500] if r[j] is not None])
-        ws.column_dimensions[ws.cell(row=1, column=j + 1).column_letter].width = min(max(width + 2, 10), 60)
+        ws.column_dimensions[ws.cell(row=1, column=j + 1).column_letter].width = min(
+            max(width + 2, 10), 60
+        )
 
 
 def write_section(wb, sec: Section, used: set[str]):
@@ -146,7 +148,8 @@ def write_chart(wb, chart: Chart, used: set[str]):
         native.gapWidth = 60
     native.title = chart.title
     native.add_data(
-        Reference(ws, min_col=2, max_col=len(labels), min_row=1, max_row=n + 1), titles_from_data=True
+        Reference(ws, min_col=2, max_col=len(labels), min_row=1, max_row=n + 1),
+        titles_from_data=True,
     )
     native.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n + 1))
     for k, series in enumerate(native.series):
@@ -232,7 +235,10 @@ def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
     """
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
