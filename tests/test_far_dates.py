@@ -228,10 +228,8 @@ def test_weekly_runs_and_the_warm_cache_gives_the_cold_answer(far):
     args = [("report", "weekly", "--as-of", TODAY), ("report", "aging"), ("report", "overdue")]
     cold = [run_cli(*a, "-f", "json", ws=ws, check=0).stdout for a in args]
     entries = sorted(p.name for p in cache.iterdir()) if cache.exists() else []
-    if far["layout"] == "xlsx":  # typed frames of the whole registers
-        assert "receivables.xlsx.frame" in entries
-    elif far["layout"] == "csv-utf8":  # the aging kernel's columns (GBK files are not its shape)
-        assert "receivables.csv.cols" in entries, entries
+    ext = "xlsx" if far["layout"] == "xlsx" else "csv"
+    assert f"receivables.{ext}.arrow" in entries, entries  # the one cache: typed tables of whole registers
     warm = [run_cli(*a, "-f", "json", ws=ws, check=0).stdout for a in args]
     assert warm == cold
 
@@ -272,35 +270,30 @@ FAR_ISO = [
 ]
 
 
-def test_fast_csv_reader_reads_far_iso_dates_in_bulk(tmp_path, monkeypatch):
-    """The numpy reader's ISO path covers years 0001-9999 and agrees with parse_date;
-    no cell goes to the per-cell parser (9999-12-31 may fill a million-row column)."""
+def test_csv_read_reads_far_iso_dates_as_parse_date_does(tmp_path):
+    """The one read covers years 0001-9999 in CSV and agrees with parse_date."""
     from salesops import values
-    from salesops.storage import fastcsv
+    from salesops.storage.read import read_typed
 
     reg = REGISTERS["receivables"]
     path = tmp_path / "receivables.csv"
     lines = ["receivable_id,amount,status,due_date"]
     lines += [f"R-{i},1,invoiced,{d}" for i, d in enumerate(FAR_ISO)]
     path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
-
-    def no_scalar(*args, **kwargs):
-        raise AssertionError("an ISO date went to the per-cell parser")
-
-    monkeypatch.setattr(fastcsv, "_slow", no_scalar)
-    cols = fastcsv.read_columns(path, reg, ["due_date"], "MDY")
-    got = [fastcsv.EPOCH + dt.timedelta(days=int(d)) for d in cols.data["due_date"].tolist()]
-    assert got == [values.parse_date(d) for d in FAR_ISO]
+    typed = read_typed(path, "csv", reg)
+    assert typed.problems == []
+    assert typed.data.column("due_date").to_pylist() == [values.parse_date(d) for d in FAR_ISO]
 
 
-def test_fast_csv_reader_leaves_year_zero_to_the_scalar_parser(tmp_path):
-    """0000-01-01 is no date: the reader declines it, as a cell that does not parse."""
-    from salesops.storage import fastcsv
+def test_csv_read_reports_year_zero_as_a_bad_date(tmp_path):
+    """0000-01-01 is no date: a cell that does not parse, named by row and column."""
+    from salesops.storage.read import read_typed
 
     path = tmp_path / "receivables.csv"
     path.write_bytes(b"receivable_id,due_date\r\nR-1,0000-01-01\r\n")
-    with pytest.raises(fastcsv.Decline):
-        fastcsv.read_columns(path, REGISTERS["receivables"], ["due_date"], "MDY")
+    typed = read_typed(path, "csv", REGISTERS["receivables"])
+    assert [(p.code, p.row, p.column) for p in typed.problems] == [("bad-date", 2, "due_date")]
+    assert typed.data.column("due_date").to_pylist() == [None]
 
 
 def _xlsx_workspace(tmp_path: Path) -> Path:
@@ -321,12 +314,9 @@ def _xlsx_workspace(tmp_path: Path) -> Path:
     return ws
 
 
-def test_a_cache_entry_holding_nanoseconds_is_converted_not_misread(tmp_path):
-    """Older code stored date columns as M8[ns]; such an entry (here made current on purpose)
-    still loads as the M8[s] frame, with the same dates."""
-    import numpy as np
-
-    from salesops.storage import framecache
+def test_far_dates_read_the_same_from_the_cache(tmp_path):
+    """Far dates in an xlsx register: the cached typed table (date32) gives the same M8[s] frame."""
+    from salesops.storage.cache import entry_path
     from salesops.storage.frames import read_frame
     from salesops.storage.workspace import Workspace
 
@@ -336,33 +326,29 @@ def test_a_cache_entry_holding_nanoseconds_is_converted_not_misread(tmp_path):
     assert [d.date() for d in cold.df["due_date"][:2]] == [NO_END, dt.date(2026, 1, 5)]
     assert cold.df["invoiced_on"].dt.year.tolist() == [1, 2026, 1899]
     assert cold.problems == []
-
-    path = ws / "receivables.xlsx"
-    entry = framecache.load(ws, path, "MDY")
-    assert entry is not None and entry.kinds["due_date"] == "M8[s]"
-    # the same entry as older code wrote it: in-range dates only, as nanoseconds
-    for name in ("due_date", "invoiced_on"):
-        days = entry.arrays[f"{name}.v"].view("M8[s]").astype("M8[D]")
-        days = np.where(days > np.datetime64("2262-01-01"), np.datetime64("2262-01-01"), days)
-        days = np.where(days < np.datetime64("1678-01-01"), np.datetime64("1678-01-01"), days)
-        entry.arrays[f"{name}.v"] = days.astype("M8[ns]").view(np.int64)
-        entry.kinds[name] = "M8[ns]"
-    tmp = tmp_path / "entry.tmp"  # beside, then renamed: the loaded entry maps the old file
-    framecache.write_file(tmp, entry)
-    os.replace(tmp, framecache.entry_path(ws, path))
+    assert entry_path(ws, ws / "receivables.xlsx").exists()
 
     warm = read_frame(Workspace(ws), "receivables")
-    assert str(warm.df["due_date"].dtype) == "datetime64[s]"
-    assert [d.date() for d in warm.df["due_date"][:2]] == [dt.date(2262, 1, 1), dt.date(2026, 1, 5)]
-    assert warm.df["invoiced_on"].dt.year.tolist() == [1678, 2026, 1899]
+    assert warm.typed is not cold.typed
+    assert warm.df.equals(cold.df)
 
 
-def test_code_changes_invalidate_cache_entries():
-    """The stamp of every entry covers the modules that decide the date layout."""
+def test_source_changes_invalidate_cache_entries():
+    """The key of every entry covers salesops' own source: any module's change is a new fingerprint."""
+    import salesops
     from salesops.storage import cache
 
-    for module in ("values.py", "storage/codec.py", "storage/framecache.py", "storage/fastcsv.py"):
-        assert module in cache._CODE
+    before = cache.source_fingerprint()
+    module = Path(salesops.__file__).parent / "reports" / "labels.py"
+    st = module.stat()
+    try:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        cache.source_fingerprint.cache_clear()
+        assert cache.source_fingerprint() != before
+    finally:
+        os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+        cache.source_fingerprint.cache_clear()
+    assert cache.source_fingerprint() == before
 
 
 def test_days_between_far_dates_does_not_overflow():

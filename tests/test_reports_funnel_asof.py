@@ -335,7 +335,8 @@ def write_case(root: Path, deals, zh_rows: set[int]) -> None:
         ]
     )
     with open(root / "opportunities.csv", "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([OPP_HEADER, *opp_rows])
+        # (every register carries its required columns, or every command refuses it)
+        csv.writer(fh).writerows([OPP_HEADER + ["account_id", "owner"], *(r + ["A-000001", "Ann"] for r in opp_rows)])
     with open(root / "history.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([HISTORY_HEADER, *hist])
 

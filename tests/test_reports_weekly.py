@@ -263,8 +263,8 @@ def test_overdue_list_cli(company, cli):
     assert "\x1b[" in colour  # on a (forced) terminal overdue figures are coloured
 
 
-def test_weekly_counts_the_problems_validate_finds_with_and_without_fork(tmp_path, cli):
-    """data_problems is validate's count; the report is the same whether its parts ran in a child or here."""
+def test_weekly_counts_the_problems_validate_finds(tmp_path, cli):
+    """data_problems is validate's count; a second run (from the cache) gives the same report."""
     import openpyxl
 
     ws = tmp_path / "ws"
@@ -284,16 +284,15 @@ def test_weekly_counts_the_problems_validate_finds_with_and_without_fork(tmp_pat
     found = json.loads(cli("validate", "-f", "json", ws=ws).stdout)
     assert found["errors"] >= 3
     args = ("report", "weekly", "--as-of", "2026-11-27", "-f", "json")
-    forked = json.loads(cli(*args, ws=ws, check=0).stdout)
-    here = json.loads(cli(*args, ws=ws, env={"SALESOPS_NO_FORK": "1"}, check=0).stdout)
-    assert forked["data_problems"] == len(found["problems"])
-    assert forked == here
+    first = json.loads(cli(*args, ws=ws, check=0).stdout)
+    again = json.loads(cli(*args, ws=ws, check=0).stdout)
+    assert first["data_problems"] == len(found["problems"])
+    assert first == again
 
 
-@pytest.mark.parametrize("fork", [True, False])
-def test_weekly_leaves_every_cache_entry_and_no_handover_behind(tmp_path, cli, fork):
-    """The reading's cache entries are written off the report's path (renamed into place, or
-    by the child counting problems); the next run reads them and prints the same report."""
+def test_weekly_leaves_every_cache_entry_and_no_temporary_behind(tmp_path, cli):
+    """The reading leaves one cache entry per register (its typed table, Arrow IPC) and no
+    temporary file; the next run reads them and prints the same report."""
     import os
     import time
 
@@ -303,10 +302,9 @@ def test_weekly_leaves_every_cache_entry_and_no_handover_behind(tmp_path, cli, f
     registers = sorted(ws.glob("*.xlsx"))
     for p in registers:
         os.utime(p, (then, then))
-    env = {} if fork else {"SALESOPS_NO_FORK": "1"}
     args = ("report", "weekly", "--as-of", "2026-11-27", "-f", "json")
-    first = json.loads(cli(*args, ws=ws, env=env, check=0).stdout)
+    first = json.loads(cli(*args, ws=ws, check=0).stdout)
     cache = ws / ".salesops" / "cache"
-    assert sorted(p.name for p in cache.glob("*.frame")) == sorted(f"{p.name}.frame" for p in registers)
-    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no handover or temporary left
-    assert json.loads(cli(*args, ws=ws, env=env, check=0).stdout) == first
+    assert sorted(p.name for p in cache.glob("*.arrow")) == sorted(f"{p.name}.arrow" for p in registers)
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temporary left
+    assert json.loads(cli(*args, ws=ws, check=0).stdout) == first

@@ -107,13 +107,16 @@ def test_csv_keeps_user_columns_order_and_guards_formulas(tmp_path: Path) -> Non
         assert t.next_id() == "L-000010"
         ws.commit("edit", "test")
     raw = (ws_path / "leads.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
+    assert not raw.startswith(b"\xef\xbb\xbf")  # rewritten in its own encoding (GB18030) and line ends
+    assert b"\r\n" not in raw and raw.decode("gb18030").splitlines()[1] == (
+        "L-000007,华南贸易有限公司,x1,2026年11月5日,新线索,013800138000,'=HYPERLINK(\"\"x\"\")"
+    ).replace("'=HYPERLINK(\"\"x\"\")", '"\'=HYPERLINK(""x"")"')
     rows = read_csv(ws_path / "leads.csv")
     assert rows[0][:6] == ["线索编号", "公司名称", "我的列", "创建日期", "状态", "电话"]
     assert rows[0][-1] == "备注"
     assert rows[1][2] == "x1" and rows[1][5] == "013800138000" and rows[2][5] == "+86 138 0013 8000"
     assert rows[1][-1] == '=HYPERLINK("x")'  # read back without the guard
-    assert "'=HYPERLINK" in raw.decode("utf-8-sig")
+    assert "'=HYPERLINK" in raw.decode("gb18030")
 
 
 def test_both_formats_present_is_an_error(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pytest
 from hypothesis import given
@@ -30,7 +29,6 @@ from salesops.storage.xlsx_percent import (
     hundredfold,
     per_hundred,
     percent_cells,
-    scale_grid,
     scan_sheet,
 )
 from tests.conftest import make_workspace, run_cli
@@ -222,18 +220,6 @@ def test_the_register_reads_percentages_where_the_file_shows_them(tmp_path):
     table = Workspace(root).table("opportunities")
     got = [table.get(i, "probability") for i in range(len(table))]
     assert got == [Decimal(str(c[3])) for c in CASES]
-
-
-def test_scale_grid_scales_the_fast_readers_cell_array(tmp_path):
-    path = opportunities_xlsx(tmp_path / "opportunities.xlsx")
-    rows = read_xlsx(path).rows
-    width = max(map(len, rows))
-    grid = np.empty((len(rows), width), dtype=object)
-    grid[:] = [r + [None] * (width - len(r)) for r in rows]
-    body = grid[1:]  # a view, as frames._xlsx_grid hands it: row k is Excel row k + 2
-    scale_grid(path, OPPS, rows[0], body)
-    assert list(grid[1:, PROB]) == [30.0, 7.5, 7.0, 0.3, 30, "45%", 60.0]
-    assert list(grid[1:, HEADER.index("amount")]) == [1000] * len(CASES)
 
 
 def test_show_reads_the_percentage(tmp_path):

@@ -261,14 +261,9 @@ def _column(table, name: str):
     """Field `name` of every row of `table`, as text (None when empty or absent)."""
     import pandas as pd
 
-    from salesops import values
-
-    j = table.colmap.get(name)
-    if j is None:
+    if name not in table.colmap:
         return pd.Series([None] * len(table), dtype=object)
-    return values.parse_text_series(
-        pd.Series([r[j] if j < len(r) else None for r in table.rows], dtype=object)
-    )
+    return pd.Series(table.column(name), dtype=object)
 
 
 def _context(ws, reg):
@@ -470,12 +465,11 @@ def _apply(ws, plan, progress: _Progress) -> None:
         for record in records:
             table.append(record)
     table = ws.table(plan.register.name)
-    positions = {str(h): j for j, h in enumerate(table.header) if h not in (None, "")}
     done = 0
     for item in plan.adds:
         i = table.append(item.record)
         for head, text in item.user.items():
-            _set_user_cell(table, i, positions[head], text, new=True)
+            table.set_user(i, head, text)
         done += 1
         if done % 500 == 0:
             progress.advance(500)
@@ -489,16 +483,4 @@ def _apply(ws, plan, progress: _Progress) -> None:
         for name, value in item.record.items():
             table.set(i, name, value)
         for head, text in item.user.items():
-            _set_user_cell(table, i, positions[head], text, new=False)
-
-
-def _set_user_cell(table, i: int, j: int, text: str, new: bool) -> None:
-    """Write a user column's cell (kept as text; not part of the history)."""
-    row = table.rows[i]
-    if j >= len(row):
-        row.extend([None] * (j + 1 - len(row)))
-    if row[j] == text:
-        return
-    row[j] = text
-    if not new:
-        table.updates.setdefault(i, {})[j] = text
+            table.set_user(i, head, text)

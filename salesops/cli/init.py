@@ -109,18 +109,7 @@ def create_workspace(
             if exists:
                 result.kept.append(path.name)
                 continue
-            missing.append(
-                Table(
-                    register,
-                    path.name,
-                    file_fmt,
-                    [],
-                    [],
-                    exists=False,
-                    lang=result.lang,
-                    date_order=settings.date_order,
-                )
-            )
+            missing.append(Table.empty(register, path.name, file_fmt, result.lang, settings.date_order))
         history = None
         if sample and missing:
             present = result.kept + ([HISTORY_FILE] if (root / HISTORY_FILE).exists() else [])

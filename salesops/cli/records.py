@@ -84,7 +84,7 @@ def list_records(
         raise UsageError(f"unknown register {register!r}")
     filters = [parse_where(reg, w) for w in where or []]
     ws = open_workspace(ctx)
-    frame = read_frame(ws, reg.name, user_columns=True)
+    frame = read_frame(ws, reg.name, user_columns=True, strict=True)
     unread = [p for p in frame.problems if p.code != "bad-text"]  # bad-text cells are shown as they are
     if unread:
         warn(f"{len(unread)} cell(s) of {frame.file} could not be read and are shown empty; run 'salesops validate'")

@@ -255,7 +255,7 @@ def aging_cmd(
 
     data = _setup(ctx, lang, fmt)
     day, _ = _dates(data, as_of)
-    result = _fast_aging(data, day, by) or aging_mod.aging(data, day, by)
+    result = aging_mod.aging(data, day, by)
     _emit(data, fmt, output, result.to_json(), lambda lg, cur: aging_view(result, lg, cur), post)
     if fail_on_overdue and result.totals["overdue"]:
         late = sum(1 for row in result.rows if row["overdue"])
@@ -268,15 +268,6 @@ def aging_cmd(
                 late,
             ),
         )
-
-
-def _fast_aging(data, day, by: str):
-    """The aging from the numpy-only kernel when it applies (no pandas import), else None."""
-    try:
-        from salesops.reports.fast_aging import try_aging
-    except ImportError:  # pragma: no cover - the kernel is optional
-        return None
-    return try_aging(data, day, by)
 
 
 @report_app.command("overdue")

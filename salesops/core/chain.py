@@ -46,12 +46,7 @@ def _rows(get: Callable[[str], Records], register: str, field: str, values: set[
     if not values:
         return []
     table = get(register)
-    col = table.colmap.get(field)
-    if col is None:
-        return []
-    from salesops.values import parse_text
-
-    return [(table, i) for i, row in enumerate(table.rows) if col < len(row) and parse_text(row[col]) in values]
+    return [(table, i) for i in sorted({i for value in values for i in table.where(field, value)})]
 
 
 def _about(get: Callable[[str], Records], register: str, record: dict[str, Any]) -> tuple[str, Records, int] | None:

@@ -87,7 +87,7 @@ class ReportData:
         else:
             wanted = sorted(set(columns) | (have or set()))
         keep_user = user_columns or name in self._user
-        fr = read_frame(self.ws, name, columns=wanted, user_columns=keep_user)
+        fr = read_frame(self.ws, name, columns=wanted, user_columns=keep_user, strict=True)
         self._frames[name] = fr.df
         self._objects[name] = fr
         self._columns[name] = None if wanted is None else set(wanted)

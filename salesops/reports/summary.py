@@ -339,19 +339,17 @@ def _trend(data: ReportData, period: Period) -> list[dict[str, Any]]:
 
 
 def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
-    """How many problems `validate` finds in the workspace, as a callable that waits for the count.
+    """How many problems `validate` finds in the workspace, as a callable counting them.
 
-    The registers are read here, once and in full, and shared with the report;
-    the checks then run beside the report's sections (in a forked child where
-    the platform allows, see `salesops.forking`).
+    The registers are read here, all at once and in full (two at a time: the
+    readers release the GIL), and shared with the report's sections.
     """
     from salesops.core.validate import Options, validate_frames
     from salesops.errors import SalesopsError
-    from salesops.forking import in_background
     from salesops.schema import REGISTERS
-    from salesops.storage.frames import prefetch, save_pending
+    from salesops.storage.frames import prefetch
 
-    prefetch(data.ws, defer_saves=True)  # xlsx registers not cached yet are read two at a time
+    prefetch(data.ws)
     options = Options(data.settings, today)
 
     def count() -> int:
@@ -364,8 +362,6 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
                 found += 1  # an unreadable register is one problem, as validate reports it
                 continue
             found += len(frames[name].problems)
-        found += len(validate_frames(frames, options))
-        save_pending(data.ws)  # this reading's cache entries, written off the report's path
-        return found
+        return found + len(validate_frames(frames, options))
 
-    return in_background(count)
+    return count

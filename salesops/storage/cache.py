@@ -1,16 +1,20 @@
-"""A columnar cache beside the registers: parsed columns as numpy arrays.
+"""The one cache: each register's typed table, kept beside the registers as an Arrow IPC file.
 
-The registers stay the single source of truth. The cache only remembers what
-parsing a register file gave — typed columns as in `storage.fastcsv` — in
-`<workspace>/.salesops/cache/<file>.npz`, stamped with the file's size,
-modification time and inode, the settings that change parsing (`date_order`),
-the salesops version and a fingerprint of the parsing code. Any difference, and the entry is ignored and
-rewritten from the file. A file changed less than `RACY_SECONDS` before the
-entry would be written is not cached at all: a second change within the
-file-system's timestamp granularity could otherwise keep size and mtime.
+`.salesops/cache/<file>.arrow` holds what `storage.read.read_typed` made of a
+register — the typed columns, the problems, the header facts — with a key in its
+metadata: the file's identity and content stamp (device, inode, size, mtime in
+ns), the date order, the salesops version and a fingerprint of salesops' own
+source (every module's size and mtime, computed, so no list to keep up). Any
+difference, and the entry is ignored and replaced. A file changed less than
+`RACY_SECONDS` before it was read is not cached: a second change within the
+file system's timestamp granularity could keep size and mtime.
 
-Deleting `.salesops/cache/` is always safe. Reading never fails because of the
-cache: an unreadable or unwritable entry is skipped.
+The registers stay the only source of truth: deleting `.salesops/cache/` is
+always safe, and a cache that cannot be read or written (read-only folder, full
+disk, a damaged entry) never makes a read fail.
+
+`save_table` / `load_table` are the small reusable API underneath: an Arrow
+table with JSON metadata, written atomically, read memory-mapped.
 """
 
 from __future__ import annotations
@@ -19,210 +23,74 @@ import functools
 import hashlib
 import json
 import os
-import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import numpy as np
-
-from salesops.storage import fastcsv
-from salesops.storage.fastcsv import Columns, Decline, TextColumn
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from salesops.schema import Register
+    import pyarrow as pa
+
+    from salesops.storage.read import TypedTable
 
 CACHE_DIR = Path(".salesops") / "cache"
-FORMAT = 1  # bump when the entry layout or parsing changes
+FORMAT = 1  # bump when the entry layout changes
 RACY_SECONDS = 2.0
-_TEXT_PARTS = ("codes", "blob", "offsets", "hashes", "hashes2")
-
-
-# the modules whose code decides what a register parses to: an entry made by other code is not trusted
-_CODE = (
-    "values.py",
-    "schema.py",
-    "codec.py",
-    "storage/table.py",
-    "storage/csv_io.py",
-    "storage/xlsx_read.py",
-    "storage/xlsx_percent.py",
-    "storage/xlsx_package.py",
-    "storage/frames.py",
-    "storage/fastcsv.py",
-    "storage/framecache.py",
-    "storage/cache.py",
-)
+META_KEY = b"salesops"
 
 
 @functools.lru_cache(maxsize=1)
-def code_stamp() -> str:
-    """A fingerprint of the parsing code (sizes and mtimes of its modules)."""
+def source_fingerprint() -> str:
+    """A fingerprint of salesops' own source: every module's path, size and mtime."""
     import salesops
 
     base = Path(salesops.__file__).parent
-    parts = []
-    for rel in _CODE:
-        try:
-            st = (base / rel).stat()
-            parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{rel}:-")
+    parts = [salesops.__version__]
+    for folder, dirs, files in sorted(os.walk(base)):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                parts.append(f"{os.path.relpath(os.path.join(folder, name), base)}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
-_PENDING: list = []
-
-
-def in_background(write) -> None:
-    """Run `write()` on a thread: the entry is written while the command computes and prints.
-
-    The thread is not a daemon, so the interpreter waits for it before exiting; a
-    failure only means no entry (readers never see a partial one: entries are
-    written to a temporary file and renamed).
-    """
-    import threading
-
-    def run() -> None:
-        try:
-            write()
-        except Exception:  # noqa: BLE001 - a cache entry is never worth an error
-            pass
-
-    t = threading.Thread(target=run, name="salesops-cache-write")
-    t.start()
-    _PENDING.append(t)
-
-
-def flush() -> None:
-    """Wait for entries still being written."""
-    while _PENDING:
-        _PENDING.pop().join()
-
-
-def stamp(path: Path, date_order: str) -> dict | None:
-    """What must be unchanged for an entry of `path` to be trusted (None if missing)."""
-    from salesops import __version__
-
+def file_stamp(path: Path) -> dict[str, int] | None:
+    """The file's identity and content stamp (None when it cannot be stat'ed)."""
     try:
         st = path.stat()
     except OSError:
         return None
-    return {
-        "format": FORMAT,
-        "version": __version__,
-        "code": code_stamp(),
-        "size": st.st_size,
-        "mtime_ns": st.st_mtime_ns,
-        "ino": st.st_ino,
-        "date_order": date_order,
-    }
+    return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def key_of(path: Path, date_order: str) -> dict[str, Any] | None:
+    """What must be unchanged for an entry of `path` to be trusted."""
+    stamp = file_stamp(path)
+    if stamp is None:
+        return None
+    return {"format": FORMAT, "code": source_fingerprint(), "date_order": date_order, **stamp}
 
 
 def entry_path(root: Path, path: Path) -> Path:
-    return root / CACHE_DIR / f"{path.name}.cols"
+    return root / CACHE_DIR / f"{path.name}.arrow"
 
 
-# An entry is one file: MAGIC, an 8-byte header length, a JSON header naming each
-# array's dtype, shape and offset, then the arrays' raw bytes (64-byte aligned).
-# It is read through mmap, so loading costs nothing until a column is used.
-MAGIC = b"SALESOPS-COLUMNS\n"
-ALIGN = 64
+# ------------------------------------------------------------------ the reusable layer
 
 
-def _read_entry(entry: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    import mmap
+def save_table(target: Path, table: pa.Table, meta: dict[str, Any]) -> bool:
+    """Write `table` with JSON `meta` to `target` (Arrow IPC file, atomically). False when it could not."""
+    import pyarrow as pa
 
-    with open(entry, "rb") as fh:
-        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    if mm[: len(MAGIC)] != MAGIC:
-        raise ValueError("not a cache entry")
-    size = int.from_bytes(mm[len(MAGIC) : len(MAGIC) + 8], "little")
-    start = len(MAGIC) + 8
-    header = json.loads(mm[start : start + size].decode("utf-8"))
-    arrays = {}
-    for name, (dtype, shape, offset) in header["arrays"].items():
-        count = int(np.prod(shape)) if shape else 1
-        arrays[name] = np.frombuffer(mm, dtype=np.dtype(dtype), count=count, offset=offset).reshape(
-            shape
-        )
-    return header, arrays
-
-
-def _write_entry(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
-    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    layout = {}
-    # two passes: the header's own length moves the data offsets
-    for _ in range(2):
-        text = json.dumps({**header, "arrays": layout}).encode("utf-8")
-        offset = -(-(len(MAGIC) + 8 + len(text) + 256) // ALIGN) * ALIGN
-        layout = {}
-        for k, v in arrays.items():
-            layout[k] = [v.dtype.str, list(v.shape), offset]
-            offset = -(-(offset + v.nbytes) // ALIGN) * ALIGN
-    text = json.dumps({**header, "arrays": layout}).encode("utf-8")
-    with open(path, "wb") as fh:
-        fh.write(MAGIC + len(text).to_bytes(8, "little") + text)
-        for k, v in arrays.items():
-            fh.seek(layout[k][2])
-            fh.write(memoryview(v).cast("B") if v.nbytes else b"")
-        fh.truncate()
-
-
-def load(
-    root: Path, path: Path, date_order: str, wanted: list[str] | None = None
-) -> Columns | None:
-    """The cached columns of `path` (all of `wanted` must be there), or None."""
-    want = stamp(path, date_order)
-    entry = entry_path(root, path)
-    if want is None or not entry.exists():
-        return None
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        meta, z = _read_entry(entry)
-        if meta.get("stamp") != want:
-            return None
-        kinds: dict[str, str] = meta["columns"]
-        names = list(kinds) if wanted is None else wanted
-        if any(n not in kinds for n in names):
-            return None
-        out = Columns(int(meta["n"]), z["rows"])
-        for n in names:
-            if kinds[n] == "text":
-                out.data[n] = TextColumn(*(z[f"{n}.{p}"] for p in _TEXT_PARTS))
-            else:
-                out.data[n] = z[n]
-        return out
-    except Exception:  # a damaged or foreign entry: as if there were none
-        return None
-
-
-def store(
-    root: Path, path: Path, date_order: str, cols: Columns, expect: dict | None = None
-) -> bool:
-    """Write `cols` as the entry of `path` (merged with the valid entry already there).
-
-    `expect`: the file's stamp taken before it was read; nothing is written if it changed since.
-    """
-    st = stamp(path, date_order)
-    if st is None or time.time() - st["mtime_ns"] / 1e9 < RACY_SECONDS:
-        return False
-    if expect is not None and st != expect:
-        return False
-    arrays: dict[str, np.ndarray] = {}
-    kinds: dict[str, str] = {}
-    old = load(root, path, date_order)
-    if old is not None and old.n == cols.n and np.array_equal(old.rows, cols.rows):
-        _put(arrays, kinds, old)
-    _put(arrays, kinds, cols)
-    arrays["rows"] = cols.rows
-    entry = entry_path(root, path)
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        _write_entry(tmp, {"stamp": st, "n": cols.n, "columns": kinds}, arrays)
-        os.replace(tmp, entry)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        schema = table.schema.with_metadata({META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+            writer.write_table(table.replace_schema_metadata(schema.metadata))
+        os.replace(tmp, target)
         return True
-    except OSError:  # a read-only workspace: no cache, no harm
+    except (OSError, pa.ArrowException):  # read-only folder, full disk: no entry, no harm
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
@@ -230,95 +98,118 @@ def store(
         return False
 
 
-def _put(arrays: dict, kinds: dict, cols: Columns) -> None:
-    for name, col in cols.data.items():
-        if isinstance(col, TextColumn):
-            kinds[name] = "text"
-            for p in _TEXT_PARTS:
-                arrays[f"{name}.{p}"] = getattr(col, p)
-        else:
-            kinds[name] = "array"
-            arrays[name] = col
+def load_table(source: Path) -> tuple[pa.Table, dict[str, Any]] | None:
+    """(table, meta) written by `save_table`, memory-mapped; None when missing or unreadable."""
+    import pyarrow as pa
 
-
-def derived(
-    root: Path, name: str, sources: list[Path], date_order: str, compute, expect: list | None = None
-) -> np.ndarray | None:
-    """An array computed from several register files (`compute()`), cached under `name`.
-
-    Trusted only while every source file is unchanged; `compute` may return
-    None (nothing is cached then). With `compute` None: the cached array or None.
-    `expect`: the sources' stamps taken before the data `compute` uses was read;
-    nothing is cached if they changed since.
-    """
-    stamps = [stamp(p, date_order) for p in sources]
-    entry = root / CACHE_DIR / f"{name}.cols"
-    if all(stamps) and entry.exists():
-        try:
-            meta, z = _read_entry(entry)
-            if meta.get("stamps") == stamps:
-                return z["value"]
-        except Exception:  # damaged: recompute
-            pass
-    if compute is None:
-        return None
-    value = compute()
-    now = time.time()
-    if (
-        value is None
-        or not all(stamps)
-        or any(now - st["mtime_ns"] / 1e9 < RACY_SECONDS for st in stamps)
-    ):
-        return value
-    if expect is not None and expect != stamps:
-        return value
-
-    def write() -> None:
-        if [stamp(p, date_order) for p in sources] != stamps:
-            return  # a source changed while it was being read
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            _write_entry(tmp, {"stamps": stamps}, {"value": value})
-            os.replace(tmp, entry)
-        except OSError:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-    in_background(write)
-    return value
-
-
-def columns(
-    root: Path,
-    path: Path,
-    fmt: str,
-    reg: Register,
-    wanted: list[str],
-    date_order: str,
-    transient: tuple[str, ...] = (),
-    keys_only: tuple[str, ...] = (),
-) -> Columns | None:
-    """Typed columns `wanted` of register file `path`: from the cache, else parsed and cached.
-
-    Columns named in `transient` are parsed when asked for but not kept (the
-    caller caches what it derives from them); those in `keys_only` come as
-    per-row fingerprints (`fastcsv.KeyColumn`), for joins. None when the file is not in the
-    simple shape the fast reader handles (the caller then reads it the general
-    way, which also reports bad cells).
-    """
-    hit = load(root, path, date_order, wanted)
-    if hit is not None:
-        return hit
-    if fmt != "csv":
-        return None
-    before = stamp(path, date_order)
     try:
-        cols = fastcsv.read_columns(path, reg, wanted, date_order, keys_only=keys_only)
-    except Decline:
+        with pa.memory_map(str(source), "r") as src:
+            table = pa.ipc.open_file(src).read_all()
+        meta = json.loads(table.schema.metadata[META_KEY].decode("utf-8"))
+        return table.replace_schema_metadata(None), meta
+    except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
         return None
-    keep = Columns(cols.n, cols.rows, {k: v for k, v in cols.data.items() if k not in transient})
-    in_background(lambda: store(root, path, date_order, keep, before))
-    return cols
+
+
+# ------------------------------------------------------------------ typed tables of registers
+
+
+def load(root: Path, path: Path, date_order: str) -> TypedTable | None:
+    """The cached typed table of register file `path`, when its entry may be trusted."""
+    want = key_of(path, date_order)
+    entry = entry_path(root, path)
+    if want is None or not entry.exists():
+        return None
+    got = load_table(entry)
+    if got is None:
+        return None
+    table, meta = got
+    if meta.get("key") != want:
+        return None
+    try:
+        return _from_meta(table, meta)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def store(root: Path, path: Path, date_order: str, typed: TypedTable, before: dict | None) -> bool:
+    """Keep `typed` as the entry of `path`, unless the file changed since `before` (its key
+    taken before reading) or too recently to be told apart from a next change."""
+    key = key_of(path, date_order)
+    if key is None or key != before or time.time() - key["mtime_ns"] / 1e9 < RACY_SECONDS:
+        return False
+    return save_table(entry_path(root, path), typed.data, {"key": key, **_to_meta(typed)})
+
+
+def _to_meta(typed: TypedTable) -> dict[str, Any]:
+    return {
+        "register": typed.register.name,
+        "file": typed.file,
+        "fmt": typed.fmt,
+        "problems": [
+            [p.severity, p.code, p.message, p.file, p.row, p.column, p.record_id] for p in typed.problems
+        ],
+        "bad": [[i, name, _cell_json(cell)] for (i, name), cell in typed.bad.items()],
+        "header": typed.header,
+        "colmap": typed.colmap,
+        "header_lang": typed.header_lang,
+        "user": typed.user,
+        "sheet": typed.sheet,
+        "dialect": typed.dialect.to_json() if typed.dialect else None,
+        "last_row": typed.last_row,
+    }
+
+
+def _from_meta(table: pa.Table, meta: dict[str, Any]) -> TypedTable:
+    from salesops.problems import Problem
+    from salesops.schema import REGISTERS
+    from salesops.storage.csv_io import Dialect
+    from salesops.storage.read import TypedTable
+
+    return TypedTable(
+        REGISTERS[meta["register"]],
+        meta["file"],
+        meta["fmt"],
+        table,
+        [Problem(*p) for p in meta["problems"]],
+        {(i, name): _cell_back(cell) for i, name, cell in meta["bad"]},
+        meta["header"],
+        meta["colmap"],
+        meta["header_lang"],
+        [tuple(u) for u in meta["user"]],
+        meta["sheet"],
+        Dialect.from_json(meta["dialect"]) if meta["dialect"] else None,
+        meta["last_row"],
+    )
+
+
+def _cell_json(cell: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(cell, (dt.date, dt.datetime, dt.time)):
+        return {"iso": cell.isoformat(), "t": type(cell).__name__}
+    if cell is None or isinstance(cell, (str, int, float, bool)):
+        return cell
+    return str(cell)
+
+
+def _cell_back(cell: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(cell, dict):
+        kind = {"date": dt.date, "datetime": dt.datetime, "time": dt.time}[cell["t"]]
+        return kind.fromisoformat(cell["iso"])
+    return cell
+
+
+def read_register(root: Path, path: Path, fmt: str, register, date_order: str) -> TypedTable:
+    """The typed table of a register file: from the cache when its entry holds, else read and kept."""
+    from salesops.storage.read import read_typed
+
+    hit = load(root, path, date_order)
+    if hit is not None and hit.register.name == register.name:
+        return hit
+    before = key_of(path, date_order)
+    typed = read_typed(path, fmt, register, date_order)
+    store(root, path, date_order, typed, before)
+    return typed

@@ -1,4 +1,13 @@
-"""CSV registers: read UTF-8 (BOM or not) else GB18030; write UTF-8 with BOM.
+"""CSV files: encodings told with evidence, the file's own dialect, and the patch writer.
+
+Reading: `detect_encoding` (UTF-8 with or without BOM, UTF-16 with BOM, else
+GB18030 or Latin-1 when the decoded text is plausibly one and not the other;
+refused when unsure), `sniff_dialect` (delimiter, line ending, quoting), and
+`read_columns`, which splits the records with pyarrow's CSV reader (Python's
+`csv` module where a record is ragged or the text is unusual) into raw text
+columns. Writing: a new file is UTF-8 with BOM (`csv_bytes`); an existing one is
+patched (`patch_csv`): unchanged records are copied byte for byte, changed and
+new ones written in the file's own dialect and encoding.
 
 Formula-like text is written with a leading `'` so Excel shows it as text,
 and the `'` is removed again on read (SPEC section 8).
@@ -9,8 +18,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from salesops.errors import StorageError
 
@@ -124,3 +137,369 @@ def csv_bytes(rows: Iterable[list[str]]) -> bytes:
 def write_csv(path: Path, rows: Iterable[list[str]]) -> None:
     """Write `rows` to `path` (a staging path; the commit renames it)."""
     path.write_bytes(csv_bytes(rows))
+
+
+# ------------------------------------------------------------------ encodings
+
+SAMPLE = 1 << 20  # bytes looked at to tell the encoding before the reader checks the rest
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+REGISTER_HINT = "save it again as UTF-8 (in Excel: Save As → CSV UTF-8)"
+IMPORT_HINT = "pass --encoding, for example --encoding gb18030 or --encoding latin-1"
+
+
+def detect_encoding(data: bytes, name: str, encoding: str | None = None, hint: str = REGISTER_HINT, complete: bool = True) -> tuple[str, bytes]:
+    """(encoding, BOM) of a CSV file's bytes `data` (`complete`: the whole file, else its start).
+
+    UTF-8 (BOM or not) and UTF-16 with a BOM are recognised as such. Other bytes are
+    decoded as GB18030 and as Latin-1 (cp1252), and the one whose text is plausible
+    wins: Chinese text is almost all common GB2312 characters, Latin-1 text puts
+    accented letters inside words ("Müller"). When neither or both are plausible the
+    file is refused, and `hint` says what to do. A NUL byte is reported as such.
+    """
+    for bom, enc in BOMS:
+        if data.startswith(bom):
+            if encoding is None or codecs.lookup(encoding).name == codecs.lookup(enc).name:
+                _strict(data[len(bom) :], enc, name, hint, complete)
+                return enc, bom
+            break
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        head = data[:4096]
+        if sum(b < 9 or 13 < b < 32 for b in head) > 0.1 * len(head):
+            raise StorageError(f"{name} is not a text CSV file (it looks binary)")
+        row = data.count(b"\n", 0, nul) + 1
+        raise StorageError(
+            f"{name} holds a NUL byte (row {row}, byte {nul + 1}); a CSV file holds text only — "
+            "it may be damaged or not a CSV file"
+        )
+    if encoding:
+        _strict(data, encoding, name, "try another --encoding", complete)
+        return encoding, b""
+    if _decodes(data, "utf-8", complete):
+        return "utf-8", b""
+    sample = data[:SAMPLE] if not complete else data
+    chinese = _decoded(sample, "gb18030", complete or len(sample) == len(data))
+    latin_enc = "cp1252" if _decodes(sample, "cp1252", True) else "latin-1"
+    latin = sample.decode(latin_enc)
+    zh_ok = chinese is not None and _plausible_chinese(chinese)
+    latin_ok = _plausible_latin(latin)
+    if zh_ok and not latin_ok:
+        return "gb18030", b""
+    if latin_ok and not zh_ok:
+        return latin_enc, b""
+    if zh_ok:
+        raise StorageError(
+            f"{name} is not UTF-8, and its bytes read as GB18030 (Chinese) and as Latin-1 (Western) alike; {hint}"
+        )
+    raise StorageError(f"{name} is neither UTF-8 nor text salesops can tell (GB18030 or Latin-1); {hint}")
+
+
+def _decodes(data: bytes, enc: str, complete: bool) -> bool:
+    return _decoded(data, enc, complete) is not None
+
+
+def _decoded(data: bytes, enc: str, complete: bool) -> str | None:
+    try:
+        return codecs.getincrementaldecoder(enc)().decode(data, final=complete)
+    except UnicodeDecodeError:
+        return None
+
+
+def _strict(data: bytes, enc: str, name: str, hint: str, complete: bool) -> None:
+    try:
+        codecs.getincrementaldecoder(enc)().decode(data[:SAMPLE] if not complete else data, final=complete)
+    except LookupError:
+        raise StorageError(f"{enc!r} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)") from None
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise StorageError(
+            f"{name} cannot be read as {enc}: byte {exc.start + 1} (row {row}) is not {enc} text; {hint}"
+        ) from None
+
+
+_COMMON_PUNCT = frozenset("\u3000、。，．：；？！“”‘’（）《》〈〉【】—…·￥％＋－＝＠～")
+
+
+def _plausible_chinese(text: str) -> bool:
+    """Chinese text: nearly every non-ASCII character is a common (GB2312) character or punctuation."""
+    rare = common = 0
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            if ch in _COMMON_PUNCT or unicodedata.category(ch).startswith(("P", "Z")):
+                common += 1
+            else:
+                rare += 1
+    return rare <= 0.05 * (rare + common) if rare + common else True
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][^\x00-\x7f]|[^\x00-\x7f][A-Za-z]")
+
+
+def _plausible_latin(text: str) -> bool:
+    """Western text: its non-ASCII characters are letters or common signs, mostly inside words."""
+    odd = [ch for ch in set(text) if not ch.isascii()]
+    if not odd:
+        return True
+    if any(not (unicodedata.category(ch).startswith(("L", "Z")) or ch in "°€£¥©®·–—‘’“”«»×÷§¶µ¿¡") for ch in odd):
+        return False
+    non_ascii = sum(1 for ch in text if not ch.isascii())
+    inside = len(_LATIN_WORD.findall(text))
+    return inside >= 0.5 * non_ascii
+
+
+# ------------------------------------------------------------------ dialect and columns
+
+
+@dataclass
+class Dialect:
+    """How a CSV file is written, so that a rewrite writes it the same way."""
+
+    encoding: str = "utf-8"
+    bom: bytes = b"\xef\xbb\xbf"
+    delimiter: str = ","
+    newline: str = "\r\n"
+    quote_all: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "encoding": self.encoding,
+            "bom": self.bom.hex(),
+            "delimiter": self.delimiter,
+            "newline": self.newline,
+            "quote_all": self.quote_all,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Dialect:
+        return cls(data["encoding"], bytes.fromhex(data["bom"]), data["delimiter"], data["newline"], data["quote_all"])
+
+
+def sniff_dialect(first_record: str, encoding: str, bom: bytes) -> Dialect:
+    """The dialect of a file from its first record (the header line, with its line ending)."""
+    outside = re.sub(r'"[^"]*"', "", first_record)
+    counts = {sep: outside.count(sep) for sep in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda k: (counts[k], k == ","))
+    if not counts[delimiter]:
+        delimiter = ","
+    m = re.search(r"\r\n|\n|\r", first_record)
+    newline = m.group() if m else "\r\n"
+    line = first_record.rstrip("\r\n")
+    fields = line.split(delimiter) if line else []
+    quote_all = bool(fields) and all(f.startswith('"') and f.endswith('"') and len(f) >= 2 for f in fields)
+    return Dialect(encoding, bom, delimiter, newline, quote_all)
+
+
+@dataclass
+class CsvColumns:
+    """A CSV file split into raw text columns (header excluded)."""
+
+    header: list[str]
+    columns: list[Any]  # pyarrow string arrays, one per header column
+    n: int
+    dialect: Dialect
+    extras: dict[int, list[str]] = field(default_factory=dict)  # record index → fields past the header
+
+
+def read_columns(
+    path: Path, encoding: str | None = None, hint: str = REGISTER_HINT, data: bytes | None = None
+) -> CsvColumns:
+    """The records of a CSV file as raw text columns, by pyarrow's CSV reader.
+
+    Records with another number of fields than the header, and files pyarrow does
+    not take, are read by Python's `csv` module instead (same result, slower), so
+    that a ragged row keeps its fields and a broken quote is worded precisely.
+    """
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    enc, bom = detect_encoding(data, path.name, encoding, hint, complete=len(data) <= SAMPLE)
+    body = data[len(bom) :]
+    head = _first_record(body, enc)
+    if not head.strip():
+        raise StorageError(f"{path.name} is empty: it has no header row")
+    dialect = sniff_dialect(head, enc, bom)
+    if enc not in ("utf-8",):
+        try:
+            body = body.decode(enc).encode("utf-8")
+        except UnicodeDecodeError:  # only the sample was checked: the rest says where
+            _strict(body, enc, path.name, hint, True)
+            raise
+    try:
+        if body.count(b'"') % 2:
+            raise _Ragged()  # a quote left open: Python's reader says where
+        return _arrow_columns(body, dialect)
+    except _Ragged:
+        pass
+    except Exception as exc:  # ArrowInvalid: invalid UTF-8 past the sample, a parse error
+        if "UTF8" in str(exc) and enc == "utf-8" and encoding is None:
+            enc, bom = detect_encoding(data, path.name, None, hint)  # the whole file, now
+            if enc == "utf-8":
+                raise StorageError(f"{path.name} is not valid UTF-8 text; {hint}") from None
+            return read_columns(path, enc, hint, data)
+    return _python_columns(body.decode("utf-8"), dialect, path.name)
+
+
+class _Ragged(Exception):
+    """A record whose number of fields differs from the header's."""
+
+
+def _first_record(body: bytes, enc: str) -> str:
+    """The header record's text (with its line ending), decoded."""
+    chunk = body[:65536].decode(enc, errors="replace")
+    m = re.match(r'(?:[^"\r\n]|"[^"]*")*(?:\r\n|\n|\r)?', chunk)
+    return m.group() if m else chunk
+
+
+def _arrow_columns(body: bytes, dialect: Dialect) -> CsvColumns:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    header_text = _first_record(body, "utf-8")
+    header = next(csv.reader([header_text.rstrip("\r\n")], delimiter=dialect.delimiter), [])
+    width = len(header)
+    names = [f"c{j}" for j in range(width)]
+    ragged: list[int] = []
+
+    def invalid(row) -> str:
+        ragged.append(row.actual_columns)
+        return "skip"
+
+    table = pcsv.read_csv(
+        pa.py_buffer(body),
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+        parse_options=pcsv.ParseOptions(
+            delimiter=dialect.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, check_utf8=True
+        ),
+    )
+    if ragged:
+        raise _Ragged()
+    columns = [table.column(j).combine_chunks() for j in range(width)]
+    n = table.num_rows
+    if n and _last_blank(columns):  # a final blank line is no record
+        n -= 1
+        columns = [c.slice(0, n) for c in columns]
+    return CsvColumns(header, columns, n, dialect)
+
+
+def _last_blank(columns) -> bool:
+    return all(c[len(c) - 1].as_py() == "" for c in columns) if columns else False
+
+
+def _python_columns(text: str, dialect: Dialect, name: str) -> CsvColumns:
+    import pyarrow as pa
+
+    rows = _parse(text, dialect.delimiter, name)
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise StorageError(f"{name} is empty: it has no header row")
+    header, body = rows[0], rows[1:]
+    width = len(header)
+    extras = {i: r[width:] for i, r in enumerate(body) if len(r) > width and any(c != "" for c in r[width:])}
+    columns = [pa.array([r[j] if j < len(r) else "" for r in body], type=pa.string()) for j in range(width)]
+    return CsvColumns(header, columns, len(body), dialect, extras)
+
+
+# ------------------------------------------------------------------ the patch writer
+
+
+def split_records(text: str) -> list[str]:
+    """The records of CSV text, each with its own line ending (a quoted cell may span lines)."""
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$", text)
+    if '"' not in text:
+        return lines
+    records: list[str] = []
+    open_record: list[str] = []
+    quotes = 0
+    for line in lines:
+        open_record.append(line)
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            records.append("".join(open_record))
+            open_record, quotes = [], 0
+    if open_record:
+        records.append("".join(open_record))
+    return records
+
+
+def record_text(fields: list[str], dialect: Dialect, newline: str) -> str:
+    """One record in the dialect (cells guarded as every CSV salesops writes)."""
+    buf = io.StringIO()
+    writer = csv.writer(
+        buf,
+        delimiter=dialect.delimiter,
+        lineterminator=newline,
+        quoting=csv.QUOTE_ALL if dialect.quote_all else csv.QUOTE_MINIMAL,
+    )
+    writer.writerow([guard(c) if c else c for c in fields])
+    return buf.getvalue()
+
+
+def patch_csv(
+    src: Path,
+    dst: Path,
+    dialect: Dialect,
+    updates: dict[int, dict[int, str]],
+    appends: list[list[str]],
+    after: int | None = None,
+) -> str | None:
+    """Write `dst` = `src` with records changed and added, in `src`'s own dialect and encoding.
+
+    `updates`: row number (header = 1) → {column index: cell text}; `appends`: new records,
+    placed after row `after` (the last record holding data; default the end of the file).
+    Every other record is copied as it is. When new text cannot be written in the
+    file's encoding, the whole file becomes UTF-8 with BOM; the warning saying so is returned.
+    """
+    data = src.read_bytes()
+    body = data[len(dialect.bom) :].decode(dialect.encoding)
+    records = split_records(body)
+    for number, cells in updates.items():
+        k = number - 1
+        while k >= len(records):
+            records.append(dialect.newline)
+        old = records[k]
+        ending = re.search(r"(\r\n|\n|\r)$", old)
+        newline = ending.group() if ending else ""
+        fields = _fields(old, dialect)
+        for j, cell in cells.items():
+            if j >= len(fields):
+                fields.extend([""] * (j + 1 - len(fields)))
+            fields[j] = cell
+        records[k] = record_text(fields, dialect, newline)
+    if appends:
+        at = len(records) if after is None else min(after, len(records))
+        if at and not re.search(r"(\r\n|\n|\r)$", records[at - 1]):
+            records[at - 1] += dialect.newline
+        new = [record_text(row, dialect, dialect.newline) for row in appends]
+        if at < len(records) and not re.search(r"(\r\n|\n|\r)$", records[-1]):
+            records[-1] += dialect.newline
+        records[at:at] = new
+    text = "".join(records)
+    warning = None
+    try:
+        out = dialect.bom + text.encode(dialect.encoding)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        out = b"\xef\xbb\xbf" + text.encode("utf-8")
+        warning = (
+            f"{src.name} was {dialect.encoding}, which cannot hold {bad!r}: it is now UTF-8 with BOM "
+            "(Excel and WPS open it as before)"
+        )
+    dst.write_bytes(out)
+    return warning
+
+
+def _fields(record: str, dialect: Dialect) -> list[str]:
+    if not record.strip("\r\n"):
+        return []
+    return next(csv.reader(io.StringIO(record, newline=""), delimiter=dialect.delimiter), [])

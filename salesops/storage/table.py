@@ -1,172 +1,144 @@
-"""A register in memory: the file's own header and cells, typed access by field.
+"""A register in memory for commands: `core.model.Records` over the typed table of `storage.read`.
 
-A `Table` keeps the rows exactly as read, so that a rewrite can keep every
-column the tool does not know, the header language and the row order, and so
-that an xlsx rewrite only touches the rows that changed. Typed values are
-parsed on demand through the schema (`codec.read_cell`).
+Values come from the typed table (read once, through the cache); a cell that
+did not parse raises `BadCell` naming file, row and column. Changes are kept
+as typed values beside it — set fields, appended records, user cells, new
+header cells — and turned into cells only for the writer, which rewrites the
+changed rows alone (`xlsx_patch` for xlsx, `csv_io.patch_csv` for CSV), so no
+raw copy of the register is held.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from salesops import codec, values
 from salesops.core.model import Change
-from salesops.errors import BadCell, SalesopsError
+from salesops.errors import BadCell
 from salesops.problems import ERROR, Problem
 from salesops.schema import Column, Register
+from salesops.storage.read import TypedTable, empty_table, map_header, second_header
+from salesops.storage.typed import show_cell, text_fault, typed_value
+
+__all__ = ["Table", "map_header", "second_header", "show_cell", "text_fault"]
 
 
-def show_cell(cell: Any) -> str:
-    """A cell as quoted in messages: `"2026-13-45"`."""
-    text = cell if isinstance(cell, str) else values.parse_text(cell) or ""
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f'"{text}"'
-
-
-def text_fault(text: str) -> str | None:
-    """Why `text` cannot go into a spreadsheet cell as it is, or None.
-
-    Control characters (other than tab and line breaks) cannot be stored in
-    xlsx at all, and Excel cuts text past 32,767 characters; rather than
-    change the user's text silently, it is refused or reported.
-    """
-    from salesops.storage.xlsx_io import _ILLEGAL_XML, MAX_CELL_TEXT
-
-    bad = _ILLEGAL_XML.search(text)
-    if bad:
-        return (
-            f"the text holds the control character U+{ord(bad.group()):04X}, which a spreadsheet cell "
-            "cannot hold; remove it"
-        )
-    if len(text) > MAX_CELL_TEXT:
-        return (
-            f"the text has {len(text):,} characters, past the limit of {MAX_CELL_TEXT:,} characters "
-            "a spreadsheet cell can hold"
-        )
-    return None
-
-
-def second_header(register: Register, colmap: dict[str, int], cells: dict[int, Any]) -> str | None:
-    """The error if the first data row (`cells`: column index → cell) repeats the header.
-
-    A register saved with two header rows (say English over Chinese) would
-    otherwise read its second header as a record full of bad values.
-    """
-    aliases = register.header_aliases
-    hits = []
-    for name, j in colmap.items():
-        cell = cells.get(j)
-        if cell is None or cell == "":
-            continue
-        if not isinstance(cell, str) or aliases.get(values.normalize_header(cell)) != name:
-            return None
-        hits.append((j, cell.strip()))
-    if len(hits) < 2:  # one cell alone could be a value that happens to read like its header
-        return None
-    shown = [text for _, text in sorted(hits)]
-    more = ", …" if len(shown) > 3 else ""
-    return (
-        f"row 2 repeats the header ({', '.join(shown[:3])}{more}); a register has one header row, "
-        "in row 1: delete row 2"
-    )
-
-
-@dataclass
 class Table:
-    """One register: header and rows as in the file, plus the pending changes."""
+    """One register: the typed records as read, plus the pending changes."""
 
-    register: Register
-    file: str  # file name, e.g. "leads.xlsx"
-    fmt: str  # "xlsx" | "csv"
-    header: list[Any]
-    rows: list[list[Any]]
-    exists: bool = True
-    lang: str = "en"  # language for new header cells and enum values written
-    date_order: str = "MDY"
-    colmap: dict[str, int] = field(default_factory=dict)
-    header_lang: str = "en"
-    updates: dict[int, dict[int, Any]] = field(default_factory=dict)  # row index → {col: typed}
-    appended: list[int] = field(default_factory=list)  # row indexes added
-    changes: list[Change] = field(default_factory=list)
-    _ids: dict[str, int] | None = None
+    def __init__(self, typed: TypedTable, lang: str = "en", date_order: str = "MDY") -> None:
+        self.typed = typed
+        self.register: Register = typed.register
+        self.file = typed.file
+        self.fmt = typed.fmt
+        self.exists = typed.exists
+        self.lang = lang  # language of new header cells and of enum values written
+        self.date_order = date_order
+        self.header: list[str] = list(typed.header)
+        self.colmap: dict[str, int] = dict(typed.colmap)
+        self.header_lang = typed.header_lang if typed.exists else lang
+        self.changes: list[Change] = []
+        self._n = len(typed)
+        self._cols: dict[str, list] = {}
+        self._rows = typed.rows()
+        self._user_pos = {name: j for name, j in typed.user}
+        self._problems = {(p.row, p.column): p for p in typed.problems if p.column}
+        self._set: dict[int, dict[str, Any]] = {}  # row index → field → typed value (set or appended)
+        self._user: dict[int, dict[int, str]] = {}  # row index → file column → text
+        self._new: list[dict[str, Any]] = []  # appended records
+        self._pending: dict[int, set[int]] = {}  # row index → file columns to write
+        self._written = 0  # appended records already in the file
+        self._header_new: dict[int, str] = {}
+        self._ids: dict[str, int] | None = None
 
-    def __post_init__(self) -> None:
-        if not self.colmap:
-            self.colmap, self.header_lang = map_header(self.register, self.header)
-            if self.rows:
-                first = self.rows[0]
-                repeated = second_header(self.register, self.colmap, dict(enumerate(first)))
-                if repeated:
-                    raise SalesopsError(repeated)
-        if not self.exists and not self.header:
-            self.header_lang = self.lang
-            self.header = [c.header(self.lang) for c in self.register.columns]
-            self.colmap = {c.name: i for i, c in enumerate(self.register.columns)}
+    @classmethod
+    def empty(cls, register: Register, file: str, fmt: str, lang: str = "en", date_order: str = "MDY") -> Table:
+        """A register that has no file yet."""
+        return cls(empty_table(register, file, fmt, lang), lang, date_order)
 
     # ------------------------------------------------------------ reading
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._n + len(self._new)
 
     def excel_row(self, i: int) -> int:
-        """Row number as Excel shows it (header = 1)."""
-        return i + 2
+        """Row number as people see it (header = 1)."""
+        if i < self._n:
+            return self._rows[i]
+        return self.typed.last_row + 1 + (i - self._n)
 
     def is_blank(self, i: int) -> bool:
-        return not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in self.rows[i])
+        """Blank rows are not records: no row of a Table is blank."""
+        return False
 
-    def raw(self, i: int, name: str) -> Any:
-        col = self.colmap.get(name)
-        if col is None:
+    def _stored(self, i: int, name: str) -> Any:
+        if name in self._set.get(i, ()):
+            return self._set[i][name]
+        if i >= self._n:
             return None
-        row = self.rows[i]
-        return row[col] if col < len(row) else None
+        col = self._cols.get(name)
+        if col is None:
+            col = self._cols[name] = self.typed.data.column(name).to_pylist()
+        return typed_value(self.register.column(name), col[i])
 
     def get(self, i: int, name: str) -> Any:
-        """The typed value of field `name` in row `i`; raises BadCell."""
-        cell = self.raw(i, name)
-        if cell is None or cell == "":
-            return None
-        if i in self.updates and self.colmap[name] in self.updates[i]:
-            return self.updates[i][self.colmap[name]]
-        column = self.register.column(name)
-        try:
-            return codec.read_cell(column, cell, self.date_order)
-        except values.BadValue as exc:
-            raise BadCell(self.problem(i, name, f"{show_cell(cell)} {exc}")) from None
+        """The typed value of field `name` in row `i`; raises BadCell for a cell that did not parse."""
+        if i < self._n and name not in self._set.get(i, ()) and (i, name) in self.typed.bad:
+            raise BadCell(self._bad_problem(i, name))
+        return self._stored(i, name)
+
+    def _bad_problem(self, i: int, name: str) -> Problem:
+        found = self._problems.get((self._rows[i], name))
+        if found is not None:
+            return found
+        return self.problem(i, name, f"{show_cell(self.typed.bad[(i, name)])} is not valid")
+
+    def raw_text(self, i: int, name: str) -> str:
+        """The text of a cell as the file holds it (for history rows of unreadable cells)."""
+        if i < self._n and (i, name) in self.typed.bad:
+            return values.parse_text(self.typed.bad[(i, name)]) or ""
+        return codec.to_text(self.register.column(name), self._stored(i, name), self.lang)
 
     def record(self, i: int, given: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Every known field of row `i`, typed; the first bad cell raises BadCell.
+        """Every field of row `i`, typed; the first bad cell raises BadCell.
 
         Fields in `given` take those values instead of being read, so a bad
         cell that is about to be replaced does not stop the change.
         """
         given = given or {}
-        rec = {name: given[name] if name in given else self.get(i, name) for name in self.colmap}
+        rec = {c.name: given[c.name] if c.name in given else self.get(i, c.name) for c in self.register.columns}
         rec.update(given)
-        for col in self.register.columns:
-            rec.setdefault(col.name, None)
         return rec
+
+    def column(self, name: str) -> list[Any]:
+        """Field `name` of every row, typed (None for empty and unreadable cells)."""
+        return [None if (i, name) in self.typed.bad and name not in self._set.get(i, ()) else self._stored(i, name) for i in range(len(self))]
 
     def user_columns(self, i: int) -> dict[str, Any]:
         """The columns the tool does not know, under their own headers."""
-        known = set(self.colmap.values())
-        row = self.rows[i]
-        return {
-            str(h): values.parse_text(row[j]) if j < len(row) else None
-            for j, h in enumerate(self.header)
-            if j not in known and h not in (None, "")
-        }
+        out: dict[str, Any] = {}
+        for name, j in self.typed.user:
+            if j < 0:
+                continue
+            out[name] = self._user.get(i, {}).get(j, self._user_text(i, name))
+        known = set(self.colmap.values()) | set(self._user_pos.values())
+        for j, head in enumerate(self.header):
+            if j not in known and head:
+                out[head] = self._user.get(i, {}).get(j)
+        return out
+
+    def _user_text(self, i: int, name: str) -> str | None:
+        if i >= self._n:
+            return None
+        key = "user:" + name
+        col = self._cols.get(key)
+        if col is None:
+            col = self._cols[key] = self.typed.data.column(name).to_pylist()
+        return col[i]
 
     def problem(self, i: int | None, name: str | None, message: str, code: str = "bad-value", severity: str = ERROR) -> Problem:
-        record_id = None
-        if i is not None and i < len(self.rows):  # (a row being appended has no ID yet)
-            raw_id = self.raw(i, self.register.id_column)
-            record_id = values.parse_text(raw_id) if raw_id is not None else None
+        record_id = self.id_of(i) if i is not None and i < len(self) else None
         return Problem(
             severity,
             code,
@@ -178,20 +150,17 @@ class Table:
         )
 
     def id_of(self, i: int) -> str | None:
-        return values.parse_text(self.raw(i, self.register.id_column))
+        return self._stored(i, self.register.id_column)
 
     @property
     def ids(self) -> dict[str, int]:
         """Record ID → row index (the first row holding it)."""
         if self._ids is None:
-            col = self.colmap.get(self.register.id_column)
             index: dict[str, int] = {}
-            if col is not None:
-                for i, row in enumerate(self.rows):
-                    if col < len(row) and row[col] not in (None, ""):
-                        key = values.parse_text(row[col])
-                        if key is not None:  # a blank-looking ID cell (" ") is no ID
-                            index.setdefault(key, i)
+            for i in range(len(self)):
+                key = self.id_of(i)
+                if key:
+                    index.setdefault(key.strip(), i)
             self._ids = index
         return self._ids
 
@@ -205,10 +174,7 @@ class Table:
 
     def where(self, name: str, value: str) -> list[int]:
         """Row indexes whose field `name` holds text `value` (IDs, references)."""
-        col = self.colmap.get(name)
-        if col is None:
-            return []
-        return [i for i, row in enumerate(self.rows) if col < len(row) and values.parse_text(row[col]) == value]
+        return [i for i in range(len(self)) if self._stored(i, name) == value]
 
     def next_id(self) -> str:
         """The register prefix and a six-digit sequence after the largest existing one."""
@@ -227,10 +193,14 @@ class Table:
         """The column of `name`, adding it to the header when the file lacks it."""
         col = self.colmap.get(name)
         if col is None:
-            col = len(self.header)
-            self.header.append(self.register.column(name).header(self.header_lang))
+            col = self._add_header(self.register.column(name).header(self.header_lang))
             self.colmap[name] = col
-            self.updates.setdefault(-1, {})[col] = self.header[col]
+        return col
+
+    def _add_header(self, text: str) -> int:
+        col = len(self.header)
+        self.header.append(text)
+        self._header_new[col] = text
         return col
 
     def set(self, i: int, name: str, value: Any) -> bool:
@@ -240,43 +210,33 @@ class Table:
         with `--set`); history then keeps the old cell's text.
         """
         column = self.register.column(name)
+        unreadable = False
         try:
             old = self.get(i, name)
             old_text = codec.to_text(column, old)
         except BadCell:
-            old = old_text = values.parse_text(self.raw(i, name)) or ""
-        if old == value and (value is not None or self.raw(i, name) in (None, "")):
+            old, old_text, unreadable = None, self.raw_text(i, name), True
+        if old == value and not unreadable:
             return False
-        cell = self._checked_cell(i, column, value)
+        self._checked_cell(i, column, value)
         col = self._column_index(name)
-        row = self.rows[i]
-        if col >= len(row):
-            row.extend([None] * (col + 1 - len(row)))
-        row[col] = cell
-        self.updates.setdefault(i, {})[col] = value
+        self._set.setdefault(i, {})[name] = value
+        self._pending.setdefault(i, set()).add(col)
         record_id = self.id_of(i) or ""
-        self.changes.append(
-            Change(self.register.name, record_id, name, old_text, codec.to_text(column, value))
-        )
+        self.changes.append(Change(self.register.name, record_id, name, old_text, codec.to_text(column, value)))
         if name == self.register.id_column:
             self._ids = None
         return True
 
     def append(self, record: dict[str, Any]) -> int:
         """Add a record (typed values by field name); returns its row index."""
-        i = len(self.rows)
-        cells = {
-            name: self._checked_cell(i, self.register.column(name), value)
-            for name, value in record.items()
-            if value is not None
-        }
-        for name in cells:
-            self._column_index(name)
-        row: list[Any] = [None] * len(self.header)
-        for name, cell in cells.items():
-            row[self.colmap[name]] = cell
-        self.rows.append(row)
-        self.appended.append(i)
+        i = len(self)
+        for name, value in record.items():
+            if value is not None:
+                self._checked_cell(i, self.register.column(name), value)
+                self._column_index(name)
+        self._new.append({})
+        self._set[i] = {name: value for name, value in record.items() if value is not None}
         record_id = str(record.get(self.register.id_column) or "")
         if self._ids is not None and record_id:
             self._ids.setdefault(record_id, i)
@@ -286,8 +246,21 @@ class Table:
                 self.changes.append(Change(self.register.name, record_id, column.name, "", codec.to_text(column, value)))
         return i
 
+    def set_user(self, i: int, head: str, text: str | None) -> None:
+        """Write a user column's cell (text, not part of history); a new header makes a new column."""
+        j = self._user_pos.get(head)
+        if j is None:
+            j = next((k for k, h in enumerate(self.header) if h == head and k not in self.colmap.values()), None)
+        if j is None:
+            j = self._add_header(head)
+        self._user_pos.setdefault(head, j)
+        if i < self._n and self._user.get(i, {}).get(j, self._user_text(i, head)) == text:
+            return
+        self._user.setdefault(i, {})[j] = text
+        self._pending.setdefault(i, set()).add(j)
+
     def _checked_cell(self, i: int, column: Column, value: Any) -> Any:
-        """`_cell`, refusing text a spreadsheet cell cannot hold (BadCell naming row and column)."""
+        """The cell for `value`, refusing text a spreadsheet cell cannot hold (BadCell naming row and column)."""
         cell = self._cell(column, value)
         if isinstance(cell, str):
             fault = text_fault(cell)
@@ -296,14 +269,14 @@ class Table:
         return cell
 
     def _cell(self, column: Column, value: Any) -> Any:
-        """The cell stored in memory after a write: what a re-read would give."""
+        """The cell a file stores for `value`."""
         if self.fmt == "csv":
             return codec.to_csv(column, value, self.lang)
         return codec.to_xlsx(column, value, self.lang)
 
     @property
     def dirty(self) -> bool:
-        return bool(self.updates or self.appended or not self.exists and self.changes)
+        return bool(self._pending or len(self._new) > self._written or self._header_new or (not self.exists and self.changes))
 
     def kinds(self) -> list:
         """How each column of this file is written (for the xlsx writers)."""
@@ -324,30 +297,43 @@ class Table:
                 out.append(ColumnKind(kind))
         return out
 
+    # ------------------------------------------------------------ what the writers write
 
-def map_header(register: Register, header: list[Any]) -> tuple[dict[str, int], str]:
-    """Canonical field → column index, and the header's language ('en' or 'zh').
-
-    Raises SalesopsError when two columns map to the same field.
-    """
-    aliases = register.header_aliases
-    colmap: dict[str, int] = {}
-    zh = en = 0
-    for j, cell in enumerate(header):
-        if cell is None:
-            continue
-        text = values.parse_text(cell) or ""
-        key = values.normalize_header(text)
-        name = aliases.get(key)
+    def _cell_at(self, i: int, j: int, by_col: dict[int, str]) -> Any:
+        name = by_col.get(j)
         if name is None:
-            continue
-        if name in colmap:
-            raise SalesopsError(
-                f"columns {colmap[name] + 1} and {j + 1} are both {name!r}; rename or remove one"
-            )
-        colmap[name] = j
-        if key == values.normalize_header(register.column(name).zh):
-            zh += 1
-        else:
-            en += 1
-    return colmap, "zh" if zh > en else "en"
+            return self._user.get(i, {}).get(j)
+        value = self._set.get(i, {}).get(name)
+        return None if value is None else self._cell(self.register.column(name), value)
+
+    def pending_cells(self) -> tuple[dict[int, dict[int, Any]], list[list]]:
+        """(row number → {column: cell} for changed rows already in the file, new rows in full).
+
+        Header cells added are row 1's updates.
+        """
+        by_col = {c: n for n, c in self.colmap.items()}
+        updates: dict[int, dict[int, Any]] = {}
+        if self._header_new:
+            updates[1] = dict(self._header_new)
+        for i, cols in self._pending.items():
+            if i < self._n + self._written:
+                updates[self.excel_row(i)] = {j: self._cell_at(i, j, by_col) for j in sorted(cols)}
+        width = len(self.header)
+        appends = [
+            [self._cell_at(i, j, by_col) for j in range(width)]
+            for i in range(self._n + self._written, len(self))
+        ]
+        return updates, appends
+
+    def all_rows(self) -> list[list]:
+        """Every record as cells (a register written for the first time holds only new records)."""
+        by_col = {c: n for n, c in self.colmap.items()}
+        return [[self._cell_at(i, j, by_col) for j in range(len(self.header))] for i in range(len(self))]
+
+    def committed(self) -> None:
+        """The pending changes are in the file now."""
+        self.exists = True
+        self._pending.clear()
+        self._header_new.clear()
+        self._written = len(self._new)
+        self.changes.clear()

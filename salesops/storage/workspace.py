@@ -114,24 +114,28 @@ class Workspace:
         return list(self._tables.values())
 
     def _load(self, register: Register) -> Table:
+        """The register as a `Table`: read through the cache, refused when its header lacks a required column."""
         path, fmt, exists = self.file_of(register)
-        header: list = []
-        rows: list[list] = []
-        if exists:
-            header, rows = read_rows(path, fmt, register=register)
-        try:
-            return Table(
-                register,
-                path.name,
-                fmt,
-                header,
-                rows,
-                exists=exists,
-                lang=self.settings.lang,
-                date_order=self.settings.date_order,
-            )
-        except SalesopsError as exc:
-            raise StorageError(f"{path.name}: {exc.messages[0]}") from None
+        if not exists:
+            return Table.empty(register, path.name, fmt, self.settings.lang, self.settings.date_order)
+        typed = self.typed(register.name)
+        typed.require_columns()
+        return Table(typed, lang=self.settings.lang, date_order=self.settings.date_order)
+
+    def typed(self, name: str):
+        """The typed table of register `name` (`storage.read.TypedTable`), read once per command."""
+        from salesops.storage.cache import read_register
+        from salesops.storage.read import empty_table
+
+        memo = self.__dict__.setdefault("_typed", {})
+        if name not in memo:
+            register = REGISTERS[name]
+            path, fmt, exists = self.file_of(register)
+            if exists:
+                memo[name] = read_register(self.root, path, fmt, register, self.settings.date_order)
+            else:
+                memo[name] = empty_table(register, path.name, fmt, self.settings.lang)
+        return memo[name]
 
     # ------------------------------------------------------------ writing
 
@@ -160,15 +164,16 @@ class Workspace:
         if not dirty:
             return []
         check_not_open(self.root, [t.file for t in dirty])
-        ops: list = [tx.Replace(t.file, writer_for(self.root, t)) for t in dirty]
+        notes: list[str] = []
+        ops: list = [tx.Replace(t.file, writer_for(self.root, t, notes)) for t in dirty]
         if changes:
             ops.append(history_append(changes, command or command_line(), current_user(user)))
         tx.commit(self.root, ops)
         for t in dirty:
-            t.exists = True
-            t.updates.clear()
-            t.appended.clear()
-            t.changes.clear()
+            t.committed()
+        self.__dict__.pop("_typed", None)
+        for note in dict.fromkeys(notes):
+            print(f"warning: {note}", file=sys.stderr)
         return changes
 
 
@@ -192,36 +197,48 @@ def history_append(changes: list[Change], command: str, user: str):
     return tx.Append(HISTORY_FILE, data, header)
 
 
-def writer_for(root: Path, table: Table):
-    """A function writing the new version of `table` to a staging path."""
+def writer_for(root: Path, table: Table, notes: list[str] | None = None):
+    """A function writing the new version of `table` to a staging path.
+
+    An existing register is patched: only its changed rows are rewritten, in the
+    register's own sheet (xlsx) or dialect and encoding (CSV). `notes` collects what
+    the user should be told (a CSV that had to become UTF-8).
+    """
     from salesops.storage import xlsx_io
-    from salesops.storage.csv_io import write_csv
+    from salesops.storage.csv_io import csv_bytes, patch_csv
 
     if table.fmt == "csv":
+        if not table.exists:
+            def write(path: Path) -> None:
+                path.write_bytes(csv_bytes([[_csv_text(c) for c in table.header], *_texts(table.all_rows())]))
+            return write
+        source = root / table.file
+
         def write(path: Path) -> None:
-            write_csv(path, [[_csv_text(c) for c in table.header], *([_csv_text(c) for c in row] for row in table.rows)])
+            updates, appends = table.pending_cells()
+            texts = {n: {j: _csv_text(c) for j, c in cells.items()} for n, cells in updates.items()}
+            note = patch_csv(source, path, table.typed.dialect, texts, _texts(appends), table.typed.last_row)
+            if note and notes is not None:
+                notes.append(note)
+
         return write
 
     if not table.exists:
         def write(path: Path) -> None:
-            xlsx_io.write_new_xlsx(path, [str(h) for h in table.header], table.rows, table.kinds(), sheet_name=table.register.name)
+            xlsx_io.write_new_xlsx(path, [str(h) for h in table.header], table.all_rows(), table.kinds(), sheet_name=table.register.name)
         return write
 
     source = root / table.file
 
     def write(path: Path) -> None:
-        updates: dict[int, dict[int, object]] = {}
-        header_cells = table.updates.get(-1, {})
-        if header_cells:
-            updates[1] = dict(header_cells)
-        appended = set(table.appended)
-        for i, cols in table.updates.items():
-            if i >= 0 and i not in appended:
-                updates[table.excel_row(i)] = {j: table.rows[i][j] for j in cols}
-        appends = [table.rows[i] for i in table.appended]
-        xlsx_io.patch_xlsx(source, path, updates, appends, table.kinds())
+        updates, appends = table.pending_cells()
+        xlsx_io.patch_xlsx(source, path, updates, appends, table.kinds(), sheet=table.typed.sheet)
 
     return write
+
+
+def _texts(rows: list[list]) -> list[list[str]]:
+    return [[_csv_text(c) for c in row] for row in rows]
 
 
 def _csv_text(cell) -> str:
@@ -237,28 +254,19 @@ def _csv_text(cell) -> str:
 def read_rows(
     path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None, register: Register | None = None
 ) -> tuple[list, list[list]]:
-    """(header, data rows) of a register or import file, as stored.
+    """(header, data rows) of any CSV or xlsx file as stored (a file's first sheet, or `sheet`).
 
-    With `register`, numbers in its pct columns that the xlsx shows as percentages
-    (0.3 formatted "0%") read as the percentage (30), see `xlsx_percent`.
+    With `register`, the register's sheet is found as `storage.read` finds it, and
+    numbers in its pct columns that the xlsx shows as percentages read as the percentage.
     """
     if fmt == "csv":
         from salesops.storage.csv_io import read_csv
 
         rows = read_csv(path, encoding)
     else:
-        from salesops.storage.xlsx_io import read_xlsx
+        from salesops.storage.read import rows_of_sheet
 
-        sheet_data = read_xlsx(path, sheet)
-        if sheet_data.merged:
-            shown = ", ".join(sheet_data.merged[:5]) + (" …" if len(sheet_data.merged) > 5 else "")
-            raise StorageError(f"{path.name} has merged cells ({shown}); a register needs one value per cell: unmerge them")
-        rows = sheet_data.rows
-        if register is not None:
-            from salesops.storage.xlsx_percent import scale_rows
-
-            scale_rows(path, register, rows, sheet_data.sheet_name)
+        rows = rows_of_sheet(path, register, sheet)
     if not rows:
         return [], []
     return list(rows[0]), [list(r) for r in rows[1:]]
-

@@ -104,8 +104,9 @@ def patch_xlsx(
     updates: dict[int, dict[int, object]],
     appends: list[list],
     kinds: list[ColumnKind],
+    sheet: str | None = None,
 ) -> None:
-    """Write `dst` = `src` with only the first sheet's changed rows rewritten.
+    """Write `dst` = `src` with only the changed rows of the sheet named `sheet` (default the first) rewritten.
 
     `updates` maps Excel row numbers to {column index (0-based): new value}; `appends` are
     new rows after the last row holding values. Every other zip member and every untouched
@@ -113,7 +114,7 @@ def patch_xlsx(
     """
     from salesops.storage import xlsx_patch
 
-    xlsx_patch.patch_xlsx(src, dst, updates, appends, kinds)
+    xlsx_patch.patch_xlsx(src, dst, updates, appends, kinds, sheet=sheet)
 
 
 # --- helpers shared by the reader and the writers -------------------------------------------

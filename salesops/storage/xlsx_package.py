@@ -344,7 +344,7 @@ def style_parts(
 
 
 def patch_package(
-    fh: BinaryIO, label: str, dst: Path, updates, appends, kinds, check: bool = True
+    fh: BinaryIO, label: str, dst: Path, updates, appends, kinds, check: bool = True, sheet: str | None = None
 ) -> None:
     """`patch_xlsx` on an open source file (write_new_xlsx feeds it an in-memory skeleton)."""
     from salesops.storage.xlsx_patch import SheetPatch
@@ -355,16 +355,18 @@ def patch_package(
     if check:
         check_zip(zd)
     parts = book_parts(zd)
-    if not parts.sheets or parts.sheets[0][1] not in zd.by_name:
-        raise StorageError(f"{label} has no readable first sheet")
-    sheet_part = parts.sheets[0][1]
+    index = next((k for k, (name, _) in enumerate(parts.sheets) if name == sheet), 0 if sheet is None else -1)
+    if index < 0 or not parts.sheets or parts.sheets[index][1] not in zd.by_name:
+        which = "first sheet" if sheet is None else f"sheet {sheet!r}"
+        raise StorageError(f"{label} has no readable {which}")
+    sheet_part = parts.sheets[index][1]
     styles = StyleBook(zd.read(parts.styles) if parts.styles in zd.by_name else None)
     patch = SheetPatch(zd.read(sheet_part), kinds, styles, parts.date1904, label)
     replaced: dict[str, Any] = {sheet_part: patch.apply(updates, appends)}
     replaced.update(grow_tables(zd, sheet_part, patch))
     if patch.filter_grown is not None:  # the hidden name Excel filters by follows the autoFilter
         book = zd.read(parts.workbook)
-        grown = grow_filter_name(book, 0, patch.filter_grown)
+        grown = grow_filter_name(book, index, patch.filter_grown)
         if grown != book:
             replaced[parts.workbook] = grown
     removed: set[str] = set()

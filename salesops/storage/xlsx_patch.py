@@ -412,6 +412,7 @@ def patch_xlsx(
     updates: dict[int, dict[int, object]],
     appends: list[list],
     kinds: list[ColumnKind],
+    sheet: str | None = None,
 ) -> None:
     """See `xlsx_io.patch_xlsx`."""
     src, dst = Path(src), Path(dst)
@@ -421,7 +422,7 @@ def patch_xlsx(
 
     try:
         with open(src, "rb") as fh:
-            patch_package(fh, src.name, dst, updates, appends, kinds, check=True)
+            patch_package(fh, src.name, dst, updates, appends, kinds, check=True, sheet=sheet)
     except OSError as exc:
         raise StorageError(f"{src.name} could not be rewritten ({exc.strerror or exc})") from None
     except _UNKNOWN_SHAPE as exc:

@@ -20,13 +20,10 @@ import itertools
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from salesops.errors import SalesopsError, StorageError
+from salesops.errors import StorageError
 from salesops.storage.xlsx_io import col_index, col_letter
-
-if TYPE_CHECKING:
-    from salesops.schema import Register
 
 # what a damaged workbook.xml raises inside `book_parts` (ParseError is a SyntaxError)
 _DAMAGE = (SyntaxError, ValueError, IndexError, KeyError, AttributeError, TypeError)
@@ -54,20 +51,6 @@ def is_number(v: Any) -> bool:
     """True for the numbers a cell value can be (not bool, which is an int in Python)."""
     t = type(v)
     return t is float or t is int or t is Decimal
-
-
-def pct_columns(register: Register, header: list) -> list[int]:
-    """0-based columns of `header` that hold a pct field of `register` (none when the header is ambiguous)."""
-    from salesops.storage.table import map_header
-
-    wanted = [c.name for c in register.columns if c.type == "pct"]
-    if not wanted or not header:
-        return []
-    try:
-        colmap, _ = map_header(register, header)
-    except SalesopsError:  # a duplicated column: the reader that built the Table says so
-        return []
-    return sorted(colmap[n] for n in wanted if n in colmap)
 
 
 def percent_cells(path: Path, columns: list[int], sheet: str | None = None) -> dict[int, set[int]]:
@@ -175,48 +158,3 @@ def _walk(
             if s and s.group(2).strip() in styles and col in columns:
                 out.setdefault(col, set()).add(int(parsed.group(2)) if parsed else num)
     return out
-
-
-class _Scaled(dict):
-    """hundredfold, remembered: a column holds few distinct percentages."""
-
-    def __missing__(self, v: float | int) -> float:
-        self[v] = out = hundredfold(v)
-        return out
-
-
-def scale_rows(path: Path, register: Register, rows: list[list], sheet: str | None = None) -> None:
-    """Scale, in place, the percent-formatted numbers of `register`'s pct columns in `rows`.
-
-    `rows` are a sheet's rows as read (rows[0] is the header, Excel row 1).
-    """
-    if not rows:
-        return
-    cols = pct_columns(register, rows[0])
-    scaled = _Scaled()
-    for col, nums in percent_cells(path, cols, sheet).items():
-        for num in nums:
-            if 2 <= num <= len(rows):
-                row = rows[num - 1]
-                if col < len(row) and is_number(row[col]):
-                    row[col] = scaled[row[col]]
-
-
-def scale_grid(path: Path, register: Register, header: list, grid: Any) -> None:
-    """Scale, in place, the percent-formatted numbers of `register`'s pct columns in a 2-D cell array.
-
-    `grid[k, j]` is the cell of Excel row k + 2 (the row after the header), column j, of
-    the first sheet: the data block of `frames._xlsx_grid`.
-    """
-    cols = pct_columns(register, header)
-    if not cols or not len(grid):
-        return
-    n, width = grid.shape
-    scaled = _Scaled()
-    for col, nums in percent_cells(path, cols).items():
-        if col >= width:
-            continue
-        for num in nums:
-            k = num - 2
-            if 0 <= k < n and is_number(grid[k, col]):
-                grid[k, col] = scaled[grid[k, col]]

@@ -250,3 +250,96 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
         rows.pop()
     shown = [range_ref(a[0] + 1, a[1], b[0] + 1, b[1]) for a, b in merged]
     return RawSheet(rows, name, shown)
+
+
+@dataclass
+class ChosenSheet:
+    """The register's sheet of a workbook: its name and its rows (rows[0] is Excel row 1)."""
+
+    name: str
+    rows: list[list]
+
+
+def read_sheets(path: Path, fits, sheet: str | None = None, register=None) -> ChosenSheet:
+    """The rows of the register's sheet of an xlsx file, after `check_xlsx_safe`.
+
+    `sheet` names it outright. Otherwise, with `register` None (a file to import) the
+    first sheet is taken; for a register, `fits(header) -> (fits, lacking fields)` says
+    which worksheets carry its columns: the one that does is the register, a sheet named
+    after the register (English or Chinese) wins among several, and anything else is
+    refused naming the sheets — salesops never reads or writes a sheet that is not the
+    register. Merged cells are refused (a register has one value per cell).
+    """
+    path = Path(path)
+    check_xlsx_safe(path)
+    import python_calamine as pc
+
+    from salesops.values import normalize_header
+
+    try:
+        with pc.CalamineWorkbook.from_path(str(path)) as wb:
+            names = [m.name for m in wb.sheets_metadata if "Work" in str(m.typ)] or list(wb.sheet_names)
+            if sheet is not None and sheet not in wb.sheet_names:
+                raise StorageError(f"{path.name} has no sheet named {sheet!r}; its sheets are: {', '.join(wb.sheet_names)}")
+            if not names:
+                raise StorageError(f"{path.name} has no sheets")
+            if sheet is not None or register is None or len(names) == 1:
+                chosen = _sheet_rows(wb, sheet if sheet is not None else names[0])
+            else:
+                own = {normalize_header(register.name), normalize_header(register.zh)}
+                named = [n for n in names if normalize_header(n) in own]
+                candidates: list[ChosenSheet] = []
+                lacking: dict[str, list[str]] = {}
+                for name in named + [n for n in names if n not in named]:
+                    got = _sheet_rows(wb, name)
+                    ok, lacks = fits(got.rows[0] if got.rows else [])
+                    if ok:
+                        candidates.append(got)
+                        if name in named:
+                            break  # the sheet named after the register, carrying its columns
+                    else:
+                        lacking[name] = lacks
+                if len(candidates) == 1 or (candidates and candidates[-1].name in named):
+                    chosen = candidates[-1]
+                elif candidates:
+                    shown = " and ".join(repr(c.name) for c in candidates)
+                    raise StorageError(
+                        f"{path.name}: sheets {shown} both carry the {register.name} columns; name the register's "
+                        f"sheet {register.name!r} (or {register.zh!r}), or move the other one to another file"
+                    )
+                else:
+                    required = [c.name for c in register.columns if c.required]
+                    about = "; ".join(
+                        f"{n!r} lacks {', '.join(lacking[n])}" if lacking.get(n) and len(lacking[n]) < len(required)
+                        else f"{n!r} has none of them"
+                        for n in names
+                    )
+                    raise StorageError(
+                        f"{path.name}: no sheet carries the {register.name} columns ({', '.join(required)}): {about}"
+                    )
+    except StorageError:
+        raise
+    except Exception as exc:  # CalamineError and whatever else a damaged file provokes
+        raise explain_damage(path, exc) from exc
+    except BaseException as exc:  # a Rust panic inside calamine arrives as PanicException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise explain_damage(path, exc) from exc
+    return chosen
+
+
+def _sheet_rows(wb, name: str) -> ChosenSheet:
+    sh = wb.get_sheet_by_name(name)
+    merged = sh.merged_cell_ranges or []
+    if merged:
+        shown = [range_ref(a[0] + 1, a[1], b[0] + 1, b[1]) for a, b in merged]
+        more = " …" if len(shown) > 5 else ""
+        raise StorageError(
+            f"{Path(wb.path).name if getattr(wb, 'path', None) else 'the workbook'} has merged cells "
+            f"({', '.join(shown[:5])}{more}); a register needs one value per cell: unmerge them"
+        )
+    data = sh.to_python(skip_empty_area=False)
+    n = len(data)
+    while n and not any(c not in ("", None) for c in data[n - 1]):
+        n -= 1
+    return ChosenSheet(name, data[:n])

@@ -123,7 +123,8 @@ def test_tab_and_cr_leading_text_in_a_csv_register_is_guarded_on_rewrite_and_kep
         ],
         HEADER,
     )
-    assert run(["advance", "L-000003", "contacted"], ws).code == 0  # rewrites leads.csv
+    for lead in ("L-000001", "L-000002", "L-000003"):  # each rewrites its own record of leads.csv
+        assert run(["advance", lead, "contacted"], ws).code == 0
     rows = raw_csv_rows(ws / "leads.csv")
     notes = HEADER.index("notes")
     assert [r[notes] for r in rows[1:]] == ["'\t=cmd|' /C calc'!A0", "'\r=2+3", "'kept"]

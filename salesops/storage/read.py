@@ -1,0 +1,514 @@
+"""The one read: a register file → its typed table.
+
+    file ─ header located and mapped through the schema
+         ─ raw cells by column (xlsx: python-calamine; CSV: pyarrow's CSV reader, `csv_io`)
+         ─ typed columns (`storage.typed`: bulk where a library knows the form,
+           salesops' parsers once per distinct value for the rest)
+         ─ `TypedTable`: one Arrow table, the bad cells as Problems, each record's row number
+
+Commands (`storage.table.Table`), `validate` and reports (`storage.frames`), and
+`import` all read through `read_typed` (registers, with the cache of
+`storage.cache`) or `read_source` (files to import). Blank rows are not records.
+
+The register's sheet of an xlsx file is the one whose header carries the
+register's required columns; when several do, the one named after the register
+(English or Chinese); when that does not decide it, the file is refused naming
+the candidates. Nothing is ever read from (or written to) another sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salesops import values
+from salesops.codec import problem_code
+from salesops.errors import SalesopsError, StorageError
+from salesops.problems import ERROR, Problem
+from salesops.schema import Register
+from salesops.storage.typed import EPOCH_ORDINAL, Raw, arrow_type, parse_column, show_cell
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from salesops.storage.csv_io import Dialect
+
+ROW = "_row"
+EXTRA = "(extra fields)"  # the user column showing fields past a CSV header
+
+
+@dataclass
+class TypedTable:
+    """A register (or a file to import) as typed columns.
+
+    `data` holds every schema column under its canonical name (typed as in
+    `storage.typed`), `_row` (the row number people see; the header is row 1),
+    then the user's own columns as text under their header (`user`). `bad` maps
+    (record index, field) to the text of each cell that did not parse (those
+    cells are null in `data` and reported in `problems`).
+    """
+
+    register: Register
+    file: str
+    fmt: str
+    data: pa.Table
+    problems: list[Problem] = field(default_factory=list)
+    bad: dict[tuple[int, str], Any] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    colmap: dict[str, int] = field(default_factory=dict)  # field → file column (0-based)
+    header_lang: str = "en"
+    user: list[tuple[str, int]] = field(default_factory=list)  # (name in data, file column); -1: extra fields
+    sheet: str | None = None
+    dialect: Dialect | None = None
+    last_row: int = 1  # the last row holding a record (1: none)
+    exists: bool = True
+
+    def __len__(self) -> int:
+        return self.data.num_rows
+
+    @property
+    def missing(self) -> list[str]:
+        """Required fields the header lacks."""
+        if not self.exists:
+            return []
+        return [c.name for c in self.register.columns if c.required and c.name not in self.colmap]
+
+    @property
+    def columns_present(self) -> list[str]:
+        return [c.name for c in self.register.columns if c.name in self.colmap]
+
+    def rows(self) -> list[int]:
+        return self.data.column(ROW).to_pylist()
+
+    def require_columns(self) -> None:
+        """Refuse a register whose header lacks a required column, naming them in the header's language."""
+        missing = self.missing
+        if missing:
+            shown = ", ".join(self.register.column(n).header(self.header_lang) for n in missing)
+            raise StorageError(
+                f"{self.file} lacks the required column{'s' if len(missing) > 1 else ''} {shown}"
+                + (f" (sheet {self.sheet!r})" if self.sheet else "")
+                + "; add them to the header in row 1"
+            )
+
+
+def empty_table(register: Register, file: str, fmt: str, lang: str = "en") -> TypedTable:
+    """A register with no file yet: every column, no records."""
+    import pyarrow as pa
+
+    arrays = [pa.array([], type=arrow_type(c)) for c in register.columns] + [pa.array([], type=pa.int64())]
+    names = [c.name for c in register.columns] + [ROW]
+    header = [c.header(lang) for c in register.columns]
+    return TypedTable(
+        register,
+        file,
+        fmt,
+        pa.Table.from_arrays(arrays, names=names),
+        header=header,
+        colmap={c.name: j for j, c in enumerate(register.columns)},
+        header_lang=lang,
+        exists=False,
+    )
+
+
+# ------------------------------------------------------------------ header
+
+
+def map_header(register: Register, header: list[Any]) -> tuple[dict[str, int], str]:
+    """Canonical field → column index, and the header's language ('en' or 'zh').
+
+    Raises SalesopsError when two columns map to the same field.
+    """
+    aliases = register.header_aliases
+    colmap: dict[str, int] = {}
+    zh = en = 0
+    for j, cell in enumerate(header):
+        if cell is None:
+            continue
+        text = values.parse_text(cell) or ""
+        key = values.normalize_header(text)
+        name = aliases.get(key)
+        if name is None:
+            continue
+        if name in colmap:
+            raise SalesopsError(f"columns {colmap[name] + 1} and {j + 1} are both {name!r}; rename or remove one")
+        colmap[name] = j
+        if key == values.normalize_header(register.column(name).zh):
+            zh += 1
+        else:
+            en += 1
+    return colmap, "zh" if zh > en else "en"
+
+
+def second_header(register: Register, colmap: dict[str, int], cells: dict[int, Any]) -> str | None:
+    """The error if the first data row (`cells`: column index → cell) repeats the header.
+
+    A register saved with two header rows (say English over Chinese) would
+    otherwise read its second header as a record full of bad values.
+    """
+    aliases = register.header_aliases
+    hits = []
+    for name, j in colmap.items():
+        cell = cells.get(j)
+        if cell is None or cell == "":
+            continue
+        if not isinstance(cell, str) or aliases.get(values.normalize_header(cell)) != name:
+            return None
+        hits.append((j, cell.strip()))
+    if len(hits) < 2:  # one cell alone could be a value that happens to read like its header
+        return None
+    shown = [text for _, text in sorted(hits)]
+    more = ", …" if len(shown) > 3 else ""
+    return (
+        f"row 2 repeats the header ({', '.join(shown[:3])}{more}); a register has one header row, "
+        "in row 1: delete row 2"
+    )
+
+
+def header_text(cell: Any) -> str:
+    """A header cell as text ('' when empty)."""
+    return "" if cell is None else (values.parse_text(cell) or "")
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_typed(
+    path: Path,
+    fmt: str,
+    register: Register,
+    date_order: str = "MDY",
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    source: bool = False,
+) -> TypedTable:
+    """Read and type a register file (no cache). `source`: a file to import, not a register
+    (its first sheet unless `sheet` is given; encoding problems point at --encoding)."""
+    from salesops.storage.typed import gc_paused
+
+    with gc_paused():
+        if fmt == "csv":
+            return _read_csv(path, register, date_order, encoding, source)
+        return _read_xlsx(path, register, date_order, sheet, source)
+
+
+def _read_csv(path: Path, register: Register, date_order: str, encoding: str | None, source: bool) -> TypedTable:
+    from salesops.storage import csv_io
+
+    hint = csv_io.IMPORT_HINT if source else csv_io.REGISTER_HINT
+    cols = csv_io.read_columns(path, encoding, hint)
+    raws = [Raw(c, guarded=True) for c in cols.columns]
+    rows = list(range(2, cols.n + 2))
+    out = _build(path.name, "csv", register, date_order, cols.header, raws, rows, cols.extras, cols.dialect.delimiter)
+    out.dialect = cols.dialect
+    return out
+
+
+def _read_xlsx(path: Path, register: Register, date_order: str, sheet: str | None, source: bool) -> TypedTable:
+    from salesops.storage.xlsx_read import read_sheets
+
+    chosen = read_sheets(path, lambda header: _fits(register, header), sheet, None if source else register)
+    grid = chosen.rows
+    header = [header_text(c) for c in grid[0]] if grid else []
+    while header and header[-1] == "":
+        header.pop()
+    body = grid[1:]
+    raws = _xlsx_columns(body, len(header))
+    if raws:
+        _scale_percent(path, register, header, chosen.name, raws)
+    rows = list(range(2, len(body) + 2))
+    out = _build(path.name, "xlsx", register, date_order, header, raws, rows, {}, None)
+    out.sheet = chosen.name
+    return out
+
+
+def _fits(register: Register, header: list[Any]) -> tuple[bool, list[str]]:
+    """(whether a sheet's header carries the register, the required fields it lacks)."""
+    try:
+        colmap, _ = map_header(register, [header_text(c) for c in header])
+    except SalesopsError:
+        return False, []
+    lacks = [c.name for c in register.columns if c.required and c.name not in colmap]
+    return bool(colmap) and not lacks, lacks
+
+
+def _xlsx_columns(body: list[list], width: int) -> list[Raw]:
+    """The raw columns of an xlsx sheet's data rows: text, numbers, dates and other cells apart."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(body)
+    if not width:
+        return []
+    if any(len(r) != width for r in body):
+        body = [r[:width] if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
+    columns = list(zip(*body, strict=True)) if n else [() for _ in range(width)]
+    out = []
+    for col in columns:
+        kinds = {type(v) for v in col}
+        if kinds <= {str}:
+            out.append(Raw(pa.array(col, type=pa.string())))
+            continue
+        if kinds <= {str, type(None)}:
+            out.append(Raw(pa.array([("" if v is None else v) for v in col], type=pa.string())))
+            continue
+        text = [None] * n
+        num_pos, num_val, day_pos, day_val, others = [], [], [], [], {}
+        for i, v in enumerate(col):
+            t = type(v)
+            if t is str:
+                text[i] = v
+            elif v is None:
+                text[i] = ""
+            elif t is float or t is int:
+                num_pos.append(i)
+                num_val.append(v)
+            elif t is dt.date:
+                day_pos.append(i)
+                day_val.append(v.toordinal() - EPOCH_ORDINAL)
+            elif t is dt.datetime:
+                day_pos.append(i)
+                day_val.append(v.toordinal() - EPOCH_ORDINAL)
+            else:
+                others[i] = v
+        out.append(
+            Raw(
+                pa.array(text, type=pa.string()),
+                (np.array(num_pos, dtype=np.int64), np.array(num_val, dtype=np.float64)) if num_pos else None,
+                (np.array(day_pos, dtype=np.int64), np.array(day_val, dtype=np.int64)) if day_pos else None,
+                others,
+            )
+        )
+    return out
+
+
+def _scale_percent(path: Path, register: Register, header: list[str], sheet: str | None, raws: list[Raw]) -> None:
+    """pct cells formatted as percentages in Excel hold 0.3 for 30 %: read them as 30 (`xlsx_percent`)."""
+    from salesops.storage.xlsx_percent import hundredfold, percent_cells
+
+    try:
+        colmap, _ = map_header(register, header)
+    except SalesopsError:
+        return
+    pct = sorted(colmap[c.name] for c in register.columns if c.type == "pct" and c.name in colmap)
+    if not pct:
+        return
+    import numpy as np
+
+    for j, rows in percent_cells(path, pct, sheet).items():
+        nums = raws[j].numbers
+        if nums is None or j >= len(raws):
+            continue
+        wanted = np.array(sorted(r - 2 for r in rows), dtype=np.int64)
+        hit = np.isin(nums[0], wanted)
+        if hit.any():
+            scaled = {v: hundredfold(v) for v in set(nums[1][hit].tolist())}
+            nums[1][hit] = [scaled[v] for v in nums[1][hit].tolist()]
+
+
+def _blank_records(raws: list[Raw], n: int):
+    """Records whose every cell is empty or spaces."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    blank = np.ones(n, dtype=bool)
+    for raw in raws:
+        if not blank.any():
+            break
+        text = raw.text
+        empty = np.asarray(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True), dtype=bool)
+        for part in (raw.numbers, raw.dates):
+            if part is not None:
+                empty[part[0]] = False
+        for i in raw.others:
+            empty[i] = False
+        blank &= empty
+    return blank
+
+
+def _keep(raw: Raw, keep, index) -> Raw:
+    """`raw` without the dropped records (`index`: old position → new position)."""
+    import pyarrow as pa
+
+    def part(p):
+        if p is None:
+            return None
+        ok = keep[p[0]]
+        return index[p[0][ok]], p[1][ok]
+
+    return Raw(
+        raw.text.filter(pa.array(keep)),
+        part(raw.numbers),
+        part(raw.dates),
+        {int(index[i]): v for i, v in raw.others.items() if keep[i]},
+        raw.guarded,
+    )
+
+
+def _build(
+    file: str,
+    fmt: str,
+    register: Register,
+    date_order: str,
+    header: list[str],
+    raws: list[Raw],
+    rows: list[int],
+    extras: dict[int, list[str]],
+    delimiter: str | None,
+) -> TypedTable:
+    """Header mapping, blank rows dropped, every column typed, problems named."""
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        colmap, lang = map_header(register, header)
+    except SalesopsError as exc:
+        raise StorageError(f"{file}: {exc.messages[0]}") from None
+    n = len(rows)
+    row_numbers = np.asarray(rows, dtype=np.int64)
+    if n:
+        blank = _blank_records(raws, n)
+        for i in extras:
+            blank[i] = False
+        if blank.any():
+            keep = ~blank
+            index = np.cumsum(keep) - 1
+            raws = [_keep(r, keep, index) for r in raws]
+            extras = {int(index[i]): v for i, v in extras.items()}
+            row_numbers = row_numbers[keep]
+            n = len(row_numbers)
+    last_row = int(row_numbers[-1]) if n else 1
+    if n and row_numbers[0] == 2:  # a second header row reads as nonsense records
+        first = {j: raws[j].cell(0) for j in colmap.values() if j < len(raws)}
+        repeated = second_header(register, colmap, first)
+        if repeated:
+            raise StorageError(f"{file}: {repeated}")
+    id_col = colmap.get(register.id_column)
+    arrays: dict[str, Any] = {}
+    parsed_bad: dict[str, Any] = {}
+    order = [register.id_column] + [c.name for c in register.columns if c.name != register.id_column]
+    for name in order:
+        col = register.column(name)
+        j = colmap.get(name)
+        if j is None or j >= len(raws):
+            arrays[name] = pa.nulls(n, arrow_type(col))
+            continue
+        parsed = parse_column(col, raws[j], date_order)
+        arrays[name] = parsed.values
+        parsed_bad[name] = parsed
+    ids = arrays[register.id_column].to_pylist() if id_col is not None else [None] * n
+    problems: list[Problem] = []
+    bad: dict[tuple[int, str], Any] = {}
+    for col in register.columns:
+        parsed = parsed_bad.get(col.name)
+        if parsed is None:
+            continue
+        raw = raws[colmap[col.name]]
+        code = problem_code(col) if col.type not in ("text", "id", "ref") or col.form is not None else "bad-text"
+        for i in sorted(parsed.bad):
+            cell = raw.cell(i)
+            bad[(i, col.name)] = cell
+            problems.append(
+                Problem(ERROR, code, f"{show_cell(cell)} {parsed.bad[i]}", file, int(row_numbers[i]), col.name, ids[i])
+            )
+        for i in sorted(parsed.faults):
+            problems.append(Problem(ERROR, "bad-text", parsed.faults[i], file, int(row_numbers[i]), col.name, ids[i]))
+    names = [c.name for c in register.columns]
+    columns = [arrays[c] for c in names] + [pa.array(row_numbers, type=pa.int64())]
+    names.append(ROW)
+    known = set(colmap.values())
+    user: list[tuple[str, int]] = []
+    taken = set(names) | {ROW}
+    for j, title in enumerate(header):
+        if j in known or j >= len(raws):
+            continue
+        label = title if title and title not in taken else str(j)
+        taken.add(label)
+        user.append((label, j))
+        columns.append(_user_text(raws[j]))
+        names.append(label)
+    if extras:
+        sep = delimiter or ","
+        cells = [sep.join(extras[i]) if i in extras else None for i in range(n)]
+        user.append((EXTRA, -1))
+        columns.append(pa.array(cells, type=pa.string()))
+        names.append(EXTRA)
+        for i in sorted(extras):
+            count = len(extras[i])
+            problems.append(
+                Problem(
+                    ERROR,
+                    "extra-fields",
+                    f"has {count} field{'s' if count > 1 else ''} more than the header "
+                    f"({show_cell(sep.join(extras[i]))}); a cell holding {sep!r} must be in quotes — "
+                    "quote it, or remove the extra fields",
+                    file,
+                    int(row_numbers[i]),
+                    None,
+                    ids[i],
+                )
+            )
+    table = pa.Table.from_arrays(columns, names=names)
+    problems.sort(key=lambda p: (p.row or 0, colmap.get(p.column or "", -1)))
+    return TypedTable(register, file, fmt, table, problems, bad, header, colmap, lang, user, last_row=last_row)
+
+
+def _user_text(raw: Raw):
+    """A user column as text (numbers and dates as `values.parse_text` writes them), None for empty."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.if_else(pc.equal(raw.text, ""), pa.scalar(None, pa.string()), raw.text)
+    if raw.guarded:
+        from salesops.storage.csv_io import unguard
+
+        guarded = pc.fill_null(pc.starts_with(text, "'"), False)
+        if pc.any(guarded).as_py():
+            fixed = [unguard(v) for v in pc.filter(text, guarded).to_pylist()]
+            text = pc.replace_with_mask(text, guarded, pa.array(fixed, type=pa.string()))
+    extra = {}
+    for part, as_date in ((raw.numbers, False), (raw.dates, True)):
+        if part is not None:
+            for i, v in zip(part[0].tolist(), part[1].tolist(), strict=True):
+                extra[i] = values.parse_text(dt.date.fromordinal(int(v) + EPOCH_ORDINAL) if as_date else v)
+    for i, v in raw.others.items():
+        extra[i] = values.parse_text(v)
+    if extra:
+        import numpy as np
+
+        mask = np.zeros(len(text), dtype=bool)
+        order = sorted(extra)
+        mask[order] = True
+        text = pc.replace_with_mask(text, pa.array(mask), pa.array([extra[i] for i in order], type=pa.string()))
+    return text
+
+
+def rows_of_sheet(path: Path, register: Register | None = None, sheet: str | None = None) -> list[list]:
+    """The rows of an xlsx file as stored (rows[0] is row 1; empty cells None, trailing ones dropped):
+    the register's sheet when `register` is given (its percent-formatted pct cells read as 0–100),
+    else `sheet` or the first one."""
+    from salesops.storage.xlsx_percent import hundredfold, is_number, percent_cells
+    from salesops.storage.xlsx_read import read_sheets
+
+    fits = (lambda header: _fits(register, header)) if register is not None else None
+    chosen = read_sheets(path, fits, sheet, register)
+    rows = []
+    for row in chosen.rows:
+        row = [None if c == "" else c for c in row]
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+    if register is not None and rows:
+        try:
+            colmap, _ = map_header(register, [header_text(c) for c in rows[0]])
+        except SalesopsError:
+            colmap = {}
+        pct = sorted(colmap[c.name] for c in register.columns if c.type == "pct" and c.name in colmap)
+        for j, numbers in percent_cells(path, pct, chosen.name).items():
+            for num in numbers:
+                if 2 <= num <= len(rows) and j < len(rows[num - 1]) and is_number(rows[num - 1][j]):
+                    rows[num - 1][j] = hundredfold(rows[num - 1][j])
+    return rows

@@ -1,0 +1,455 @@
+"""Raw cells of one column → one typed Arrow column, with the cells that did not parse.
+
+This is the only place where register cells become typed values. A column of
+raw cells (`Raw`) holds text (every CSV cell, the string cells of xlsx) as an
+Arrow string array, and — for xlsx — numbers, dates and other Python cells at
+their positions. Each column type is parsed in bulk where a library knows the
+form (plain decimals and whole numbers through Arrow's casts), and through the
+scalar parser of `codec.read_cell` for everything else — 万, 年月日, full-width
+digits, enum labels, Excel serials — once per distinct value.
+
+Typed columns (Arrow types): text/id/ref/enum → string (enums as canonical
+codes); date → date32; money → int64 CENTS; int → int64; pct → int64
+HUNDREDTHS of a percent (exact, like money); bool → bool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salesops import codec, values
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from salesops.schema import Column
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# Plain forms whose bulk conversion is exact: at most 13 integer digits and 2 decimals
+# (15 significant digits, which a float64 carries exactly enough to round to the cent).
+_PLAIN_DECIMAL = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+_PLAIN_WHOLE = r"^-?[0-9]{1,18}$"
+_PLAIN_PCT = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"
+
+
+@dataclass
+class Raw:
+    """The raw cells of one column: text as an Arrow array (null where the cell is not text),
+    and the other cells of an xlsx sheet by position."""
+
+    text: pa.Array  # string, length n
+    numbers: tuple[np.ndarray, np.ndarray] | None = None  # (positions, float64)
+    dates: tuple[np.ndarray, np.ndarray] | None = None  # (positions, int64 days since 1970)
+    others: dict[int, Any] = field(default_factory=dict)  # position → cell (bool, time, …)
+    guarded: bool = False  # CSV: text may carry the `'` that protects formula-like text
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def cell(self, i: int) -> Any:
+        """The raw cell at position `i` (for messages and history)."""
+        if i in self.others:
+            return self.others[i]
+        for part in (self.numbers, self.dates):
+            if part is not None:
+                import numpy as np
+
+                k = np.searchsorted(part[0], i)
+                if k < len(part[0]) and part[0][k] == i:
+                    v = part[1][k]
+                    if part is self.dates:
+                        return dt.date.fromordinal(int(v) + EPOCH_ORDINAL)
+                    return float(v)
+        return self.text[i].as_py()
+
+
+@dataclass
+class Parsed:
+    """A typed column and its bad cells: positions and, for each, what was wrong."""
+
+    values: pa.Array
+    bad: dict[int, str]  # position → the phrase ("is not a date")
+    faults: dict[int, str] = field(default_factory=dict)  # position → a text fault (kept as is)
+
+
+def show_cell(cell: Any) -> str:
+    """A cell as quoted in messages: `"2026-13-45"`."""
+    text = cell if isinstance(cell, str) else values.parse_text(cell) or ""
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f'"{text}"'
+
+
+def text_fault(text: str) -> str | None:
+    """Why `text` cannot go into a spreadsheet cell as it is, or None.
+
+    Control characters (other than tab and line breaks) cannot be stored in
+    xlsx at all, and Excel cuts text past 32,767 characters; rather than
+    change the user's text silently, it is refused or reported.
+    """
+    from salesops.storage.xlsx_io import _ILLEGAL_XML, MAX_CELL_TEXT
+
+    bad = _ILLEGAL_XML.search(text)
+    if bad:
+        return (
+            f"the text holds the control character U+{ord(bad.group()):04X}, which a spreadsheet cell "
+            "cannot hold; remove it"
+        )
+    if len(text) > MAX_CELL_TEXT:
+        return (
+            f"the text has {len(text):,} characters, past the limit of {MAX_CELL_TEXT:,} characters "
+            "a spreadsheet cell can hold"
+        )
+    return None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: reading a register allocates millions of
+    objects and makes no reference cycles, so the collector's passes over them are
+    pure cost (about a tenth of reading a 100,000-row sheet)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def arrow_type(col: Column) -> pa.DataType:
+    import pyarrow as pa
+
+    return {
+        "date": pa.date32(),
+        "money": pa.int64(),
+        "int": pa.int64(),
+        "pct": pa.int64(),
+        "bool": pa.bool_(),
+    }.get(col.type, pa.string())
+
+
+def storage_value(col: Column, value: Any) -> Any:
+    """A typed value (as `codec.read_cell` gives it) in the column's Arrow storage form."""
+    if value is None:
+        return None
+    kind = col.type
+    if kind == "date":
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return day.toordinal() - EPOCH_ORDINAL
+    if kind in ("money", "pct"):
+        return int(Decimal(value).scaleb(2))
+    return value
+
+
+def typed_value(col: Column, stored: Any) -> Any:
+    """The inverse of `storage_value`: what `codec.read_cell` gives for the stored form."""
+    if stored is None:
+        return None
+    kind = col.type
+    if kind in ("money", "pct"):
+        return Decimal(int(stored)).scaleb(-2)
+    if kind == "date" and isinstance(stored, int):
+        return dt.date.fromordinal(stored + EPOCH_ORDINAL)
+    return stored
+
+
+def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
+    """The typed Arrow column of `raw` for schema column `col`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(raw)
+    kind = col.type
+    text = raw.text
+    scalar = _scalar(col, date_order, raw.guarded)
+    bad: dict[int, str] = {}
+    if kind in ("text", "id", "ref") and getattr(col, "form", None) is None:
+        out = _text_column(text, scalar, bad, raw.guarded)
+        out = _fill_others(col, out, raw, scalar, bad)
+        return Parsed(out, bad, _faults(out))
+    if kind in ("enum", "bool", "text", "id", "ref"):  # enums, yes/no, text with a form (2026-Q4)
+        out = _distinct(text, scalar, bad, arrow_type(col))
+        out = _fill_others(col, out, raw, scalar, bad)
+        return Parsed(out, bad, _faults(out) if kind == "enum" else {})
+    # numbers and dates: int64 values and a validity mask, filled part by part
+    vals = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    present = ~np.asarray(pc.is_null(text), dtype=bool) if n else np.zeros(0, dtype=bool)
+    if kind == "date":
+        fast = np.zeros(n, dtype=bool)
+    else:
+        pattern = {"money": _PLAIN_DECIMAL, "int": _PLAIN_WHOLE}.get(kind, _PLAIN_PCT)
+        fast = _mask(pc.match_substring_regex(text, pattern)) if n else fast_empty(n)
+        if fast.any():
+            sub = pc.filter(text, pa.array(fast))
+            if kind == "int":
+                ints = np.asarray(pc.cast(sub, pa.int64()), dtype=np.int64)
+                vals[fast], ok[fast] = ints, True
+                _check_range(col, vals, ok, fast, bad)
+            else:
+                x = np.asarray(pc.cast(sub, pa.float64()), dtype=np.float64)
+                cents = np.rint(x * 100).astype(np.int64)
+                vals[fast], ok[fast] = cents, True
+                if kind == "pct" and (col.min is None or col.min >= 0):
+                    outside = fast & ok & ((vals < 0) | (vals > 10000))
+                    for i in np.flatnonzero(outside).tolist():
+                        bad[i] = values.NOT_PCT
+                    ok &= ~outside
+    rest = present & ~fast
+    if rest.any():
+        sub = pc.filter(text, pa.array(rest))
+        positions = np.flatnonzero(rest)
+        got, phrases = _map_distinct(sub, lambda v: storage_value(col, scalar(v)), pa.int64())
+        valid = np.asarray(got.is_valid(), dtype=bool)
+        vals[positions[valid]] = np.asarray(pc.fill_null(got, 0), dtype=np.int64)[valid]
+        ok[positions[valid]] = True
+        for k, phrase in phrases.items():
+            bad[int(positions[k])] = phrase
+    _numbers_and_dates(col, raw, vals, ok, bad, scalar)
+    for i, v in raw.others.items():
+        try:
+            typed = storage_value(col, scalar(v))
+        except values.BadValue as exc:
+            bad[i] = str(exc)
+            continue
+        if typed is not None:
+            vals[i], ok[i] = typed, True
+    if kind == "date":
+        out = pa.array(vals.astype(np.int32), type=pa.int32(), mask=~ok).cast(pa.date32())
+    else:
+        out = pa.array(vals, type=pa.int64(), mask=~ok)
+    return Parsed(out, bad)
+
+
+def fast_empty(n: int):
+    import numpy as np
+
+    return np.zeros(n, dtype=bool)
+
+
+def _mask(arr) -> np.ndarray:
+    """An Arrow boolean array as numpy bool, nulls as False."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(arr, False), dtype=bool)
+
+
+def _scalar(col: Column, date_order: str, guarded: bool):
+    """The scalar reader of one cell (`codec.read_cell`), unguarding CSV text first."""
+    if not guarded:
+        return lambda v: codec.read_cell(col, v, date_order)
+    from salesops.storage.csv_io import unguard
+
+    def read(v: Any) -> Any:
+        if isinstance(v, str) and v.startswith("'"):
+            v = unguard(v)
+        return codec.read_cell(col, v, date_order)
+
+    return read
+
+
+def _map_distinct(sub, fn, typ) -> tuple[pa.Array, dict[int, str]]:
+    """fn over the text array `sub`, once per distinct value: (results as an Arrow array of
+    `typ` aligned with `sub`, null where fn gave None or failed; bad positions → phrase)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(sub)
+    results: list = []
+    phrases: list[str | None] = []
+    for u in enc.dictionary.to_pylist():
+        try:
+            results.append(fn(u))
+            phrases.append(None)
+        except values.BadValue as exc:
+            results.append(None)
+            phrases.append(str(exc))
+    out = pa.array(results, type=typ).take(enc.indices)
+    bad: dict[int, str] = {}
+    if any(p is not None for p in phrases):
+        codes = np.asarray(pc.fill_null(enc.indices, 0), dtype=np.int64)
+        bad_u = np.array([p is not None for p in phrases], dtype=bool)
+        bad = {int(k): phrases[codes[k]] for k in np.flatnonzero(bad_u[codes]).tolist()}
+    return out, bad
+
+
+def _text_column(text, scalar, bad: dict[int, str], guarded: bool):
+    """Text cells as they read: plain text as it is, the rest (surrounding spaces, blanks,
+    guarded formulas) through the scalar reader once per distinct value."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(text)
+    if not n:
+        return pa.array([], type=pa.string())
+    same = _mask(pc.equal(text, pc.utf8_trim_whitespace(text)))
+    nonempty = _mask(pc.greater(pc.binary_length(text), 0))
+    fast = same & nonempty
+    if guarded:
+        fast &= ~_mask(pc.starts_with(text, "'"))
+    out = pc.if_else(pa.array(fast), text, pa.scalar(None, pa.string()))
+    slow = nonempty & ~fast
+    if slow.any():
+        got, phrases = _map_distinct(pc.filter(text, pa.array(slow)), scalar, pa.string())
+        out = pc.replace_with_mask(out, pa.array(slow), got)
+        positions = np.flatnonzero(slow)
+        for k, phrase in phrases.items():
+            bad[int(positions[k])] = phrase
+    return out
+
+
+def _distinct(text, scalar, bad: dict[int, str], typ):
+    """Every text cell through the scalar reader, once per distinct value (enums, yes/no)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(text)
+    if not n:
+        return pa.array([], type=typ)
+    present = ~np.asarray(pc.is_null(text), dtype=bool)
+    if not present.any():
+        return pa.nulls(n, typ)
+    got, phrases = _map_distinct(pc.filter(text, pa.array(present)), scalar, typ)
+    out = pc.replace_with_mask(pa.nulls(n, typ), pa.array(present), got)
+    positions = np.flatnonzero(present)
+    for k, phrase in phrases.items():
+        bad[int(positions[k])] = phrase
+    return out
+
+
+def _fill_others(col: Column, out, raw: Raw, scalar, bad: dict[int, str]):
+    """Put the typed values of the non-text cells (xlsx numbers, dates, …) of a text-like column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells: dict[int, Any] = dict(raw.others)
+    for part, as_date in ((raw.numbers, False), (raw.dates, True)):
+        if part is not None:
+            for i, v in zip(part[0].tolist(), part[1].tolist(), strict=True):
+                cells[i] = dt.date.fromordinal(int(v) + EPOCH_ORDINAL) if as_date else v
+    if not cells:
+        return out
+    memo: dict[Any, Any] = {}
+    got: dict[int, Any] = {}
+    for i, v in cells.items():
+        key = (type(v), v)
+        if key not in memo:
+            try:
+                memo[key] = (scalar(v), None)
+            except values.BadValue as exc:
+                memo[key] = (None, str(exc))
+        value, phrase = memo[key]
+        if phrase is not None:
+            bad[i] = phrase
+        elif value is not None:
+            got[i] = value
+    if not got:
+        return out
+    import numpy as np
+
+    mask = np.zeros(len(out), dtype=bool)
+    order = sorted(got)
+    mask[order] = True
+    return pc.replace_with_mask(out, pa.array(mask), pa.array([got[i] for i in order], type=out.type))
+
+
+def _numbers_and_dates(col: Column, raw: Raw, vals, ok, bad: dict[int, str], scalar) -> None:
+    """xlsx numbers and date cells of a date/number column, in bulk where exact."""
+    import numpy as np
+
+    kind = col.type
+    if raw.numbers is not None and len(raw.numbers[0]):
+        pos, x = raw.numbers
+        if kind == "date":
+            days, good = values._serial_days(x)
+        elif kind == "int":
+            days, good = values._whole_floats(x)
+        else:
+            days, good = values._float_cents(x)
+            if kind == "pct" and (col.min is None or col.min >= 0):
+                good &= (days >= 0) & (days <= 10000)
+        vals[pos[good]], ok[pos[good]] = days[good], True
+        if kind == "int":
+            _check_range(col, vals, ok, _positions_mask(len(vals), pos[good]), bad)
+        for i, v in zip(pos[~good].tolist(), x[~good].tolist(), strict=True):
+            try:
+                typed = storage_value(col, scalar(v))
+            except values.BadValue as exc:
+                bad[i] = str(exc)
+                continue
+            if typed is not None:
+                vals[i], ok[i] = typed, True
+    if raw.dates is not None and len(raw.dates[0]):
+        pos, days = raw.dates
+        if kind == "date":
+            vals[pos], ok[pos] = days, True
+        else:
+            for i, d in zip(pos.tolist(), days.tolist(), strict=True):
+                try:
+                    typed = storage_value(col, scalar(dt.date.fromordinal(int(d) + EPOCH_ORDINAL)))
+                except values.BadValue as exc:
+                    bad[i] = str(exc)
+                    continue
+                if typed is not None:
+                    vals[i], ok[i] = typed, True
+    del np
+
+
+def _positions_mask(n: int, positions):
+    import numpy as np
+
+    m = np.zeros(n, dtype=bool)
+    m[positions] = True
+    return m
+
+
+def _check_range(col: Column, vals, ok, where, bad: dict[int, str]) -> None:
+    """Whole numbers outside the column's bounds are bad (`codec.range_phrase`)."""
+    import numpy as np
+
+    if col.min is None and col.max is None:
+        return
+    outside = where & ok
+    inside = np.ones(len(vals), dtype=bool)
+    if col.min is not None:
+        inside &= vals >= col.min
+    if col.max is not None:
+        inside &= vals <= col.max
+    outside &= ~inside
+    for i in np.flatnonzero(outside).tolist():
+        bad[i] = codec.range_phrase(col)
+    ok &= ~outside
+
+
+def _faults(out) -> dict[int, str]:
+    """Text a spreadsheet cell cannot hold (control characters, past 32,767 characters)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from salesops.storage.xlsx_io import MAX_CELL_TEXT
+
+    if not len(out) or out.null_count == len(out):
+        return {}
+    suspect = _mask(pc.match_substring_regex(out, "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"))
+    suspect |= _mask(pc.greater(pc.utf8_length(out), MAX_CELL_TEXT))
+    if not suspect.any():
+        return {}
+    found = {}
+    for i in np.flatnonzero(suspect).tolist():
+        fault = text_fault(out[i].as_py())
+        if fault:
+            found[i] = fault
+    return found
