@@ -251,7 +251,9 @@ def _read_file(path: Path, sheet: str | None, encoding: str | None, reg) -> tupl
             raise UsageError(
                 f"--encoding {encoding!r} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)"
             ) from None
-    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding, register=reg)
+    from salesops.storage.csv_io import IMPORT_HINT
+
+    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding, register=reg, hint=IMPORT_HINT)
     if not header:
         raise SalesopsError(f"{path.name} is empty: row 1 must be the header")
     return header, rows

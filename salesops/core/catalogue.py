@@ -104,6 +104,14 @@ CODES: tuple[Code, ...] = (
         "The cell is not one of the column's values (English code or Chinese label).",
         "both",
     ),
+    Code(
+        "extra-fields",
+        ERROR,
+        "More fields than the header",
+        "A CSV row has more fields than the header has columns, usually a cell holding the "
+        "delimiter without quotes; the extra fields are shown by `list` under `(extra fields)` "
+        "and kept on rewrite, until the row is fixed by hand.",
+    ),
     # ------------------------------------------------------------ identity and references
     Code("duplicate-id", ERROR, "Duplicate ID", "Two rows of a register carry the same ID."),
     Code(

@@ -96,6 +96,13 @@ class ReportData:
         self._problems[name] = list(fr.problems)
         return fr.df
 
+    def typed(self, name: str):
+        """Register `name` as its typed Arrow table (`storage.read.TypedTable`), refused when its
+        header lacks a required column."""
+        typed = self.ws.typed(name)
+        typed.require_columns()
+        return typed
+
     def full(self, name: str) -> Frame:
         """Register `name` with every column, as a `storage.frames.Frame` (for validation)."""
         self.frame(name, None)
@@ -243,52 +250,6 @@ def days_between(later, earlier: pd.Series):
     out = (a - b).astype("float64")
     out[np.isnat(b) | (np.isnat(a) if not isinstance(a, np.datetime64) else False)] = np.nan
     return out
-
-
-# ---------------------------------------------------------------- receivables as of a date
-
-
-def receivables_as_of(
-    data: ReportData, as_of: dt.date, extra: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Receivables invoiced by `as_of` (not written off or cancelled), replayed to that date.
-
-    Columns: the receivable's own columns asked for, `amount` (cents),
-    `collected` (cents of payments received up to as-of — not the register's
-    collected_amount), `outstanding` (cents) and `days_overdue` (as-of −
-    due_date; NaN without a due date).
-    """
-    cols = list(dict.fromkeys(["amount", "invoiced_on", "due_date", "status", *extra]))
-    memo = data._as_of.get(as_of)
-    if memo is not None and set(cols) <= set(memo.columns):
-        return memo  # shared: callers filter or copy, never change it in place
-    rec = data.frame("receivables", cols)
-    keep = on_or_before(rec["invoiced_on"], as_of) & ~rec["status"].isin(LEFT_OUT).to_numpy(
-        dtype=bool
-    )
-    out = rec.loc[keep, list(dict.fromkeys(["receivable_id", *cols]))].copy()
-    amount = cents(out["amount"])
-    collected = paid_by(data, out["receivable_id"], as_of)
-    out["amount"] = amount
-    out["collected"] = collected
-    out["outstanding"] = amount - collected
-    out["days_overdue"] = days_between(as_of, out["due_date"])
-    data._as_of[as_of] = out
-    return out
-
-
-def paid_by(data: ReportData, receivable_ids: pd.Series, as_of: dt.date):
-    """Cents received up to `as_of` against each of `receivable_ids` (int64 array)."""
-    import numpy as np
-
-    pay = data.frame("payments", ["receivable_id", "received_on", "amount"])
-    ok = on_or_before(pay["received_on"], as_of)
-    pay = pay[ok]
-    pos = positions(pay["receivable_id"], receivable_ids.reset_index(drop=True))
-    hit = pos >= 0
-    amounts = cents(pay["amount"])[hit]
-    sums = np.bincount(pos[hit], weights=amounts.astype(np.float64), minlength=len(receivable_ids))
-    return np.rint(sums).astype(np.int64)
 
 
 # ---------------------------------------------------------------- attribution

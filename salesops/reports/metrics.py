@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesops.reports.ar import receivables_as_of
 from salesops.reports.data import (
     LEFT_OUT,
     NONE_KEY,
@@ -29,7 +30,6 @@ from salesops.reports.data import (
     money,
     on_or_before,
     order_keys,
-    receivables_as_of,
 )
 from salesops.reports.periods import Period
 

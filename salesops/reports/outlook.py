@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesops.reports.ar import receivables_as_of
 from salesops.reports.data import (
     Attribution,
     ReportData,
     cents,
     money,
     order_keys,
-    receivables_as_of,
     ts,
 )
 from salesops.reports.metrics import _round_div, _weighted

@@ -22,6 +22,7 @@ from salesops.reports import ar as aging_mod
 from salesops.reports import funnels as funnel_mod
 from salesops.reports import metrics as kpi_mod
 from salesops.reports import outlook as forecast_mod
+from salesops.reports.ar import receivables_as_of
 from salesops.reports.data import (
     ReportData,
     account_names,
@@ -31,7 +32,6 @@ from salesops.reports.data import (
     days_between,
     money,
     on_or_before,
-    receivables_as_of,
     records,
     ts,
 )

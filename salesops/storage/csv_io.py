@@ -27,43 +27,6 @@ from typing import Any
 
 from salesops.errors import StorageError
 
-ENCODINGS = ("utf-8-sig", "gb18030")
-
-
-def decode(data: bytes, name: str, encoding: str | None = None) -> str:
-    """Text of a CSV file: `encoding` if given, else UTF-8 (with or without BOM), else GB18030."""
-    tried = [encoding] if encoding else list(ENCODINGS)
-    for enc in tried:
-        try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if encoding:
-        raise StorageError(f"{name} cannot be read as {encoding}; try another --encoding")
-    raise StorageError(f"{name} is neither UTF-8 nor GB18030 text; pass --encoding (for example --encoding big5)")
-
-
-def sniff_encoding(head: bytes, name: str, *, complete: bool, encoding: str | None = None) -> tuple[str, str]:
-    """(encoding, text) of a CSV file's first bytes `head` (`complete`: the whole file).
-
-    Refuses, naming the file, what is not a CSV register: binary data, an
-    empty file (not even a header row), text in neither UTF-8 nor GB18030.
-    A multi-byte character cut at the end of an incomplete `head` is fine.
-    """
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise StorageError(f"{name} is not a text CSV file (it looks binary)")
-    tried = [encoding] if encoding else list(ENCODINGS)
-    for enc in tried:
-        try:
-            text = codecs.getincrementaldecoder(enc)().decode(head, final=complete)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if complete and not text.strip():
-            raise StorageError(f"{name} is empty: it has no header row")
-        return enc, text
-    decode(head if complete else b"\xff", name, encoding)  # raises the message for `encoding`
-    raise AssertionError("unreachable")
-
 
 def _dialect(first_line: str) -> str:
     if "," not in first_line:
@@ -94,13 +57,16 @@ def guard(cell: str) -> str:
     return "'" + cell if is_formula_like(cell) else cell
 
 
-def read_csv(path: Path, encoding: str | None = None) -> list[list[str]]:
+def read_csv(path: Path, encoding: str | None = None, hint: str | None = None) -> list[list[str]]:
     """All rows of a CSV file (header first) as text, trailing empty rows dropped."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise StorageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    _, text = sniff_encoding(data, path.name, complete=True, encoding=encoding)
+    enc, bom = detect_encoding(data, path.name, encoding, hint or (IMPORT_HINT if encoding else REGISTER_HINT))
+    text = data[len(bom) :].decode(enc)
+    if not text.strip():
+        raise StorageError(f"{path.name} is empty: it has no header row")
     first = text.split("\n", 1)[0]
     rows = [[unguard(c) for c in row] for row in _parse(text, _dialect(first), path.name)]
     while rows and not any(c.strip() for c in rows[-1]):
@@ -221,7 +187,8 @@ _COMMON_PUNCT = frozenset("\u3000、。，．：；？！“”‘’（）《�
 
 
 def _plausible_chinese(text: str) -> bool:
-    """Chinese text: nearly every non-ASCII character is a common (GB2312) character or punctuation."""
+    """Chinese text: nearly all its Chinese characters are common ones (GB2312). Latin-1 bytes
+    read as GB18030 turn into rare ideographs ("Müller" → "M黮ler") or unassigned code points."""
     rare = common = 0
     for ch in set(text):
         if ch.isascii():
@@ -229,11 +196,14 @@ def _plausible_chinese(text: str) -> bool:
         try:
             ch.encode("gb2312")
             common += 1
+            continue
         except UnicodeEncodeError:
-            if ch in _COMMON_PUNCT or unicodedata.category(ch).startswith(("P", "Z")):
-                common += 1
-            else:
-                rare += 1
+            pass
+        cat = unicodedata.category(ch)
+        if cat in ("Co", "Cn") or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ord(ch) >= 0x20000:
+            rare += 1
+        else:
+            common += 1  # a letter with an accent, a symbol: text GB18030 holds as it is
     return rare <= 0.05 * (rare + common) if rare + common else True
 
 
@@ -383,7 +353,7 @@ def _arrow_columns(body: bytes, dialect: Dialect) -> CsvColumns:
     )
     if ragged:
         raise _Ragged()
-    columns = [table.column(j).combine_chunks() for j in range(width)]
+    columns = [table.column(j) for j in range(width)]
     n = table.num_rows
     if n and _last_blank(columns):  # a final blank line is no record
         n -= 1

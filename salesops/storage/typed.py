@@ -265,23 +265,37 @@ def _map_distinct(sub, fn, typ) -> tuple[pa.Array, dict[int, str]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    enc = pc.dictionary_encode(sub)
+    uniques, indices = _encode(sub)
     results: list = []
     phrases: list[str | None] = []
-    for u in enc.dictionary.to_pylist():
+    for u in uniques:
         try:
             results.append(fn(u))
             phrases.append(None)
         except values.BadValue as exc:
             results.append(None)
             phrases.append(str(exc))
-    out = pa.array(results, type=typ).take(enc.indices)
+    out = pa.array(results, type=typ).take(indices)
     bad: dict[int, str] = {}
     if any(p is not None for p in phrases):
-        codes = np.asarray(pc.fill_null(enc.indices, 0), dtype=np.int64)
+        codes = np.asarray(pc.fill_null(indices, 0), dtype=np.int64)
         bad_u = np.array([p is not None for p in phrases], dtype=bool)
         bad = {int(k): phrases[codes[k]] for k in np.flatnonzero(bad_u[codes]).tolist()}
     return out, bad
+
+
+def _encode(sub) -> tuple[list, Any]:
+    """(distinct values, the index of each element's value) of an Arrow (chunked) array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(sub)
+    if isinstance(enc, pa.ChunkedArray):
+        if not enc.num_chunks:
+            return [], pa.array([], type=pa.int32())
+        enc = enc.unify_dictionaries()
+        return enc.chunk(0).dictionary.to_pylist(), pa.chunked_array([c.indices for c in enc.chunks])
+    return enc.dictionary.to_pylist(), enc.indices
 
 
 def _text_column(text, scalar, bad: dict[int, str], guarded: bool):
@@ -294,40 +308,39 @@ def _text_column(text, scalar, bad: dict[int, str], guarded: bool):
     n = len(text)
     if not n:
         return pa.array([], type=pa.string())
-    same = _mask(pc.equal(text, pc.utf8_trim_whitespace(text)))
-    nonempty = _mask(pc.greater(pc.binary_length(text), 0))
-    fast = same & nonempty
-    if guarded:
-        fast &= ~_mask(pc.starts_with(text, "'"))
-    out = pc.if_else(pa.array(fast), text, pa.scalar(None, pa.string()))
-    slow = nonempty & ~fast
-    if slow.any():
-        got, phrases = _map_distinct(pc.filter(text, pa.array(slow)), scalar, pa.string())
-        out = pc.replace_with_mask(out, pa.array(slow), got)
-        positions = np.flatnonzero(slow)
-        for k, phrase in phrases.items():
-            bad[int(positions[k])] = phrase
+    # surrounding white space, blanks and (CSV) a guarding quote need the scalar reader
+    work = _mask(pc.match_substring_regex(text, r"^[\s']|\s$|^$" if guarded else r"^\s|\s$|^$"))
+    present = ~np.asarray(pc.is_null(text), dtype=bool)
+    fast = present & ~work
+    out = pc.if_else(pa.array(fast), text, pa.nulls(1, pa.string())[0])
+    candidates = np.flatnonzero(work & present)
+    if len(candidates):
+        sub = text.take(pa.array(candidates))
+        nonempty = np.asarray(pc.greater(pc.binary_length(sub), 0), dtype=bool)
+        positions = candidates[nonempty]
+        if len(positions):
+            got, phrases = _map_distinct(sub.filter(pa.array(nonempty)), scalar, pa.string())
+            slow = np.zeros(n, dtype=bool)
+            slow[positions] = True
+            if isinstance(got, pa.ChunkedArray):
+                got = got.combine_chunks()
+            out = pc.replace_with_mask(out, pa.array(slow), got)
+            for k, phrase in phrases.items():
+                bad[int(positions[k])] = phrase
     return out
 
 
 def _distinct(text, scalar, bad: dict[int, str], typ):
     """Every text cell through the scalar reader, once per distinct value (enums, yes/no)."""
-    import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(text)
     if not n:
         return pa.array([], type=typ)
-    present = ~np.asarray(pc.is_null(text), dtype=bool)
-    if not present.any():
-        return pa.nulls(n, typ)
-    got, phrases = _map_distinct(pc.filter(text, pa.array(present)), scalar, typ)
-    out = pc.replace_with_mask(pa.nulls(n, typ), pa.array(present), got)
-    positions = np.flatnonzero(present)
+    got, phrases = _map_distinct(text, scalar, typ)  # nulls stay null
     for k, phrase in phrases.items():
-        bad[int(positions[k])] = phrase
-    return out
+        bad[k] = phrase
+    return got
 
 
 def _fill_others(col: Column, out, raw: Raw, scalar, bad: dict[int, str]):

@@ -252,7 +252,13 @@ def _csv_text(cell) -> str:
 
 
 def read_rows(
-    path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None, register: Register | None = None
+    path: Path,
+    fmt: str,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    register: Register | None = None,
+    hint: str | None = None,
 ) -> tuple[list, list[list]]:
     """(header, data rows) of any CSV or xlsx file as stored (a file's first sheet, or `sheet`).
 
@@ -262,7 +268,7 @@ def read_rows(
     if fmt == "csv":
         from salesops.storage.csv_io import read_csv
 
-        rows = read_csv(path, encoding)
+        rows = read_csv(path, encoding, hint)
     else:
         from salesops.storage.read import rows_of_sheet
 

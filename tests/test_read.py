@@ -1,0 +1,361 @@
+"""The one read path: cells typed as the scalar parsers type them, the one cache, the register's
+own sheet, encodings told with evidence, the CSV dialect kept on rewrite, extra fields seen."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from salesops import codec, values
+from salesops.schema import REGISTERS
+from salesops.storage import cache
+from salesops.storage.frames import read_frame
+from salesops.storage.read import read_typed
+from salesops.storage.typed import typed_value
+from salesops.storage.workspace import Workspace
+from tests.conftest import make_workspace, run_cli, tree_digest
+
+REC = REGISTERS["receivables"]
+LEADS = REGISTERS["leads"]
+
+
+def age(*paths: Path, seconds: int = 60) -> None:
+    """Make files look older than the cache's racy window."""
+    then = time.time() - seconds
+    for p in paths:
+        os.utime(p, (then, then))
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",", newline: str = "\r\n", encoding: str = "utf-8-sig") -> None:
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator=newline).writerows(rows)
+
+
+# ------------------------------------------------------------------ typed cells = the scalar parser
+
+CELL = st.one_of(
+    st.sampled_from(
+        ["", " ", "2026-11-05", "2026/11/5", "2026年11月5日", "11/5/2026", "45966", "2026-02-30", "0000-01-01",
+         "1234.5", "1,234.50", "¥1,234.50", "12.5万", "(50)", "-0.00", ".5", "1234.567", "30%", "３０", "abc",
+         "invoiced", "已开票", "INVOICED", "advance", "预付款", "other text", " A-1 ", "'=1+2", "'kept", "0012",
+         "9999999999999.99", "99999999999999999", "1e3", "TRUE", "是", "-5"]
+    ),
+    st.text(alphabet="0123456789.,-年月日万¥ %/abc", max_size=12),
+)
+COLUMNS = ["receivable_id", "account_id", "milestone", "pct", "amount", "due_date", "status", "invoice_no"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELL, min_size=len(COLUMNS), max_size=len(COLUMNS)), min_size=1, max_size=12))
+def test_every_cell_reads_as_the_scalar_parser_reads_it(tmp_path, rows):
+    """Bulk paths and the once-per-distinct-value parsing give exactly codec.read_cell's values,
+    and a cell is a problem exactly when codec.read_cell refuses it."""
+    path = tmp_path / "receivables.csv"
+    rows = [[f"R-{i}", *r[1:]] for i, r in enumerate(rows)]
+    write_csv(path, [COLUMNS, *rows])
+    typed = read_typed(path, "csv", REC)
+    bad = {(p.row, p.column) for p in typed.problems}
+    from salesops.storage.csv_io import unguard
+
+    for k, row in enumerate(rows):
+        for name, cell in zip(COLUMNS, row, strict=True):
+            col = REC.column(name)
+            try:
+                want = codec.read_cell(col, unguard(cell), "MDY")
+            except values.BadValue:
+                assert (k + 2, name) in bad, (name, cell)
+                continue
+            assert (k + 2, name) not in bad, (name, cell)
+            got = typed_value(col, typed.data.column(name)[k].as_py())
+            assert got == want, (name, cell)
+
+
+def test_xlsx_cells_read_as_the_scalar_parser_reads_them(tmp_path):
+    """Numbers, dates, datetimes, booleans and text in xlsx cells, per column type."""
+    path = tmp_path / "receivables.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(COLUMNS + ["collected_amount", "last_payment_on"])
+    cells = [
+        ["R-1", 12345, "advance", 30, 1234.5, dt.date(2026, 11, 5), "invoiced", 1234567890, 0.1 + 0.2, 45966],
+        ["R-2", "A-2", "预付款", 0.5, "12.5万", dt.datetime(2026, 11, 5, 13, 30), "已开票", "0012", True, "2026年11月5日"],
+        ["R-3", "A-3", 7, 101, "abc", 3.5, True, 12.0, -0.004, "x"],
+    ]
+    for r in cells:
+        sheet.append(r)
+    book.save(path)
+    typed = read_typed(path, "xlsx", REC)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2)]
+    bad = {(p.row, p.column) for p in typed.problems}
+    header = COLUMNS + ["collected_amount", "last_payment_on"]
+    for k, row in enumerate(rows):
+        for name, cell in zip(header, row, strict=True):
+            col = REC.column(name)
+            try:
+                want = codec.read_cell(col, cell, "MDY")
+            except values.BadValue:
+                assert (k + 2, name) in bad, (name, cell)
+                continue
+            assert typed_value(col, typed.data.column(name)[k].as_py()) == want, (name, cell)
+
+
+# ------------------------------------------------------------------ the one cache
+
+
+def l_like(root: Path, n: int = 300) -> Path:
+    make_workspace(root, "csv")
+    write_csv(root / "accounts.csv", [["account_id", "name"], *([f"A-{i}", f"客户{i}"] for i in range(20))])
+    write_csv(
+        root / "receivables.csv",
+        [["receivable_id", "account_id", "amount", "invoiced_on", "due_date", "status"]]
+        + [[f"R-{i}", f"A-{i % 20}", f"{100 + i}.{i % 100:02d}", "2026-01-01", f"2026-{1 + i % 9:02d}-10", "invoiced"] for i in range(n)],
+    )
+    write_csv(
+        root / "payments.csv",
+        [["payment_id", "receivable_id", "received_on", "amount"]]
+        + [[f"P-{i}", f"R-{i * 3}", "2026-02-01", "10.00"] for i in range(n // 3)],
+    )
+    return root
+
+
+def aging_json(root: Path) -> dict:
+    return json.loads(run_cli("report", "aging", "--as-of", "2026-09-30", "-f", "json", ws=root).stdout)
+
+
+def test_warm_equals_cold_and_a_changed_file_is_never_answered_from_the_cache(tmp_path):
+    root = l_like(tmp_path / "ws")
+    age(*root.glob("*.csv"))
+    entries = root / ".salesops" / "cache"
+    cold = aging_json(root)
+    assert sorted(p.name for p in entries.glob("*.arrow")) == ["accounts.csv.arrow", "payments.csv.arrow", "receivables.csv.arrow"]
+    assert aging_json(root) == cold
+    # same size, other bytes, mtime moved on: another amount
+    rec = root / "receivables.csv"
+    text = rec.read_text(encoding="utf-8-sig").replace("R-5,A-5,105.05", "R-5,A-5,905.05")
+    rec.write_text(text, encoding="utf-8-sig")
+    age(rec, seconds=30)
+    changed = aging_json(root)
+    assert changed["totals"]["total"] == pytest.approx(cold["totals"]["total"] + 800)
+    # a file changed just now is read, not cached
+    stamp = (entries / "receivables.csv.arrow").stat().st_mtime_ns
+    rec.write_text(text.replace("R-6,A-6,106.06", "R-6,A-6,206.06"), encoding="utf-8-sig")
+    assert aging_json(root)["totals"]["total"] == pytest.approx(changed["totals"]["total"] + 100)
+    assert (entries / "receivables.csv.arrow").stat().st_mtime_ns == stamp
+    # a damaged entry is ignored, and the settings that change parsing are part of the key
+    (entries / "payments.csv.arrow").write_bytes(b"garbage")
+    assert cache.load(root, root / "payments.csv", "MDY") is None
+    assert cache.load(root, root / "accounts.csv", "DMY") is None
+    assert cache.load(root, root / "accounts.csv", "MDY") is not None
+    assert aging_json(root) == json.loads(json.dumps(aging_json(root)))
+
+
+def test_a_cache_that_cannot_be_written_never_fails_a_read(tmp_path):
+    root = l_like(tmp_path / "ws")
+    age(*root.glob("*.csv"))
+    (root / ".salesops").write_text("not a folder")  # nothing can be created under it
+    assert aging_json(root)["totals"]["total"] > 0
+    assert cache.save_table(root / ".salesops" / "cache" / "x.arrow", read_typed(root / "accounts.csv", "csv", REGISTERS["accounts"]).data, {}) is False
+
+
+def test_cached_typed_tables_equal_freshly_read_ones(tmp_path):
+    root = make_workspace(tmp_path / "ws", "xlsx")
+    run_cli("init", str(root), "--sample")
+    book = openpyxl.load_workbook(root / "receivables.xlsx")
+    sh = book.worksheets[0]
+    sh["G3"] = "not money"
+    sh["H4"] = "2026-13-45"
+    sh.append([])
+    sh.append(["  ", None, "   "])
+    book.save(root / "receivables.xlsx")
+    age(*root.glob("*.xlsx"))
+    for name in REGISTERS:
+        cold = read_frame(Workspace(root), name, user_columns=True)
+        warm = read_frame(Workspace(root), name, user_columns=True)
+        assert warm.df.equals(cold.df) and warm.problems == cold.problems, name
+        assert warm.user_columns == cold.user_columns and warm.columns_present == cold.columns_present
+    frame = read_frame(Workspace(root), "receivables", ["amount", "triggered_on"])
+    assert {(p.row, p.column) for p in frame.problems} >= {(3, "amount"), (4, "triggered_on")}
+
+
+# ------------------------------------------------------------------ the register's sheet
+
+
+def receivables_book(path: Path, sheets: list[tuple[str, list[list]]]) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets:
+        sh = book.create_sheet(name)
+        for r in rows:
+            sh.append(r)
+    book.save(path)
+
+
+REC_ROWS = [
+    ["receivable_id", "account_id", "amount", "invoiced_on", "due_date", "status"],
+    ["R-000012", "A-1", 100, dt.date(2026, 1, 1), dt.date(2026, 2, 1), "invoiced"],
+]
+COVER = [["说明"], ["这是应收台账，请勿删除"], ["receivable_id 是编号"]]
+
+
+def test_a_cover_sheet_first_is_skipped_and_writes_go_to_the_register_sheet(tmp_path):
+    root = make_workspace(tmp_path / "ws", "xlsx")
+    receivables_book(root / "receivables.xlsx", [("说明", COVER), ("应收", REC_ROWS)])
+    out = run_cli("report", "aging", "--as-of", "2026-03-01", "-f", "json", ws=root)
+    assert json.loads(out.stdout)["totals"]["total"] == 100
+    assert run_cli("payment", "record", "R-000012", "--amount", "40", "--on", "2026-02-10", ws=root).returncode == 0
+    book = openpyxl.load_workbook(root / "receivables.xlsx")
+    assert [[c.value for c in r] for r in book["说明"].iter_rows()] == COVER  # untouched
+    rows = [[c.value for c in r] for r in book["应收"].iter_rows()]
+    assert len(rows) == 2 and rows[1][0] == "R-000012"
+    assert "partially_paid" in rows[1] or "部分回款" in rows[1]
+
+
+def test_two_sheets_carrying_the_register_are_refused_unless_one_is_named_after_it(tmp_path):
+    root = make_workspace(tmp_path / "ws", "xlsx")
+    receivables_book(root / "receivables.xlsx", [("Sheet1", REC_ROWS), ("Sheet2", REC_ROWS)])
+    before = tree_digest(root)
+    for args in (["list", "receivables"], ["payment", "record", "R-000012", "--amount", "1"], ["report", "aging"]):
+        res = run_cli(*args, ws=root)
+        assert res.returncode == 1
+        assert "sheets 'Sheet1' and 'Sheet2' both carry the receivables columns" in res.stderr, res.stderr
+    assert tree_digest(root) == before
+    receivables_book(root / "receivables.xlsx", [("old", REC_ROWS), ("receivables", REC_ROWS)])
+    assert run_cli("list", "receivables", "-f", "json", ws=root).returncode == 0
+
+
+def test_no_sheet_carrying_the_register_is_refused_naming_what_each_lacks(tmp_path):
+    root = make_workspace(tmp_path / "ws", "xlsx")
+    receivables_book(root / "receivables.xlsx", [("说明", COVER), ("Data", [["receivable_id", "amount"], ["R-1", 5]])])
+    res = run_cli("show", "R-1", ws=root)
+    assert res.returncode == 1
+    assert res.stderr.strip() == (
+        "error: receivables.xlsx: no sheet carries the receivables columns (receivable_id, account_id, amount, status): "
+        "'说明' has none of them; 'Data' lacks account_id, status"
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_header_without_required_columns_is_refused_by_every_command(tmp_path, lang):
+    root = make_workspace(tmp_path / "ws", "csv", lang)
+    header = ["lead_id", "company", "phone"] if lang == "en" else ["线索编号", "公司名称", "电话"]
+    write_csv(root / "leads.csv", [header, ["L-000001", "Acme", "123"]])
+    before = tree_digest(root)
+    shown = "created_on, status" if lang == "en" else "创建日期, 状态"
+    for args in (["list", "leads"], ["show", "L-000001"], ["lead", "add", "--company", "B"], ["report", "kpi"]):
+        res = run_cli(*args, ws=root)
+        assert res.returncode == 1, args
+        assert f"leads.csv lacks the required columns {shown}" in res.stderr, (args, res.stderr)
+    res = run_cli("validate", "-f", "json", ws=root)
+    assert {p["column"] for p in json.loads(res.stdout)["problems"] if "required column is missing" in p["message"]} == {"created_on", "status"}
+    assert tree_digest(root) == before
+
+
+# ------------------------------------------------------------------ encodings
+
+
+def leads_rows(name: str = "Müller GmbH") -> list[list[str]]:
+    return [
+        ["lead_id", "created_on", "company", "status", "notes"],
+        ["L-000001", "2026-11-05", name, "new", "Straße 5, Köln"],
+        ["L-000002", "2026-11-06", "Café Noël", "new", ""],
+    ]
+
+
+def test_latin1_that_happens_to_be_valid_gb18030_is_read_as_latin1_and_kept_latin1(tmp_path):
+    root = make_workspace(tmp_path / "ws", "csv")
+    write_csv(root / "leads.csv", leads_rows(), encoding="latin-1")
+    assert b"M\xfcller".decode("gb18030") == "M黮ler"  # the trap
+    out = json.loads(run_cli("list", "leads", "-f", "json", ws=root).stdout)
+    assert [r["company"] for r in out] == ["Müller GmbH", "Café Noël"]
+    assert run_cli("advance", "L-000002", "contacted", ws=root).returncode == 0
+    data = (root / "leads.csv").read_bytes()
+    assert data.decode("latin-1").splitlines()[1] == "L-000001,2026-11-05,Müller GmbH,new,\"Straße 5, Köln\""
+    assert "contacted" in data.decode("latin-1").splitlines()[2]
+    # text Latin-1 cannot hold: the whole file becomes UTF-8 with BOM, and the user is told
+    res = run_cli("advance", "L-000001", "disqualified", "--reason", "预算不足", ws=root)
+    assert res.returncode == 0 and "is now UTF-8 with BOM" in res.stderr
+    text = (root / "leads.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf") and "预算不足" in text.decode("utf-8-sig") and "Müller" in text.decode("utf-8-sig")
+
+
+def test_gb18030_utf16_and_nul_bytes(tmp_path):
+    root = make_workspace(tmp_path / "ws", "csv")
+    write_csv(root / "leads.csv", leads_rows("华南贸易有限公司"), encoding="gb18030")
+    assert json.loads(run_cli("list", "leads", "-f", "json", ws=root).stdout)[0]["company"] == "华南贸易有限公司"
+    write_csv(root / "leads.csv", leads_rows("华南贸易有限公司"), encoding="utf-16")
+    assert json.loads(run_cli("list", "leads", "-f", "json", ws=root).stdout)[0]["company"] == "华南贸易有限公司"
+    (root / "leads.csv").write_bytes(b"lead_id,created_on,company,status\r\nL-1,2026-11-05,A\x00B,new\r\n")
+    res = run_cli("validate", ws=root)
+    assert res.returncode == 1
+    assert "leads.csv holds a NUL byte (row 2, byte 52)" in res.stderr and "encoding" not in res.stderr
+
+
+def test_bytes_that_read_as_chinese_and_as_latin1_alike_are_refused_naming_encoding(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes("lead_id,company\r\nL-1,aÕÅb\r\n".encode("latin-1"))  # a张b in GB18030, or Latin-1 letters
+    root = make_workspace(tmp_path / "ws", "csv")
+    res = run_cli("import", "leads", str(src), ws=root)
+    assert res.returncode == 1 and "--encoding" in res.stderr
+
+
+# ------------------------------------------------------------------ dialect and extra fields
+
+
+@pytest.mark.parametrize("delimiter,newline", [(";", "\r\n"), ("\t", "\n"), (",", "\n")])
+def test_a_rewrite_keeps_the_registers_own_dialect_and_copies_other_records(tmp_path, delimiter, newline):
+    root = make_workspace(tmp_path / "ws", "csv")
+    rows = leads_rows("Acme; Ltd")
+    write_csv(root / "leads.csv", rows, delimiter=delimiter, newline=newline, encoding="utf-8")
+    before = (root / "leads.csv").read_bytes().split(newline.encode())
+    assert run_cli("advance", "L-000002", "contacted", ws=root).returncode == 0
+    after = (root / "leads.csv").read_bytes().split(newline.encode())
+    assert after[1] == before[1]  # the untouched record, byte for byte
+    assert after[0] == before[0] + f"{delimiter}status_changed_on".encode()  # a new column at the right
+    assert after[2].decode().split(delimiter)[:4] == ["L-000002", "2026-11-06", "Café Noël", "contacted"]
+    assert not after[0].startswith(b"\xef\xbb\xbf")
+    assert run_cli("lead", "add", "--company", "New Co", ws=root).returncode == 0
+    last = (root / "leads.csv").read_bytes().split(newline.encode())[3].decode()
+    assert last.startswith(f"L-000003{delimiter}") and "\r" not in last
+
+
+def test_a_row_with_more_fields_than_the_header_is_reported_and_listed(tmp_path):
+    root = make_workspace(tmp_path / "ws", "csv")
+    (root / "leads.csv").write_text(
+        "lead_id,created_on,company,status,notes\r\n"
+        "L-000001,2026-11-05,Acme,new,called, left a message,again\r\n"
+        "L-000002,2026-11-06,Beta,new,\r\n",
+        encoding="utf-8",
+    )
+    res = run_cli("validate", "-f", "json", ws=root)
+    problems = json.loads(res.stdout)["problems"]
+    extra = [p for p in problems if "more than the header" in p["message"]]
+    assert [(p["file"], p["row"], p["record_id"]) for p in extra] == [("leads.csv", 2, "L-000001")]
+    assert "has 2 fields more than the header" in extra[0]["message"]
+    listed = json.loads(run_cli("list", "leads", "-f", "json", ws=root).stdout)
+    assert listed[0]["notes"] == "called" and listed[0]["(extra fields)"] == " left a message,again"
+    assert [r["lead_id"] for r in listed] == ["L-000001", "L-000002"]
+    # a rewrite of another record keeps the row as it was
+    assert run_cli("advance", "L-000002", "contacted", ws=root).returncode == 0
+    assert b"L-000001,2026-11-05,Acme,new,called, left a message,again\r\n" in (root / "leads.csv").read_bytes()
+
+
+def test_money_and_ids_stay_exact_through_the_read(tmp_path):
+    path = tmp_path / "receivables.csv"
+    write_csv(path, [["receivable_id", "invoice_no", "amount"], ["0001", "0000000012", "9999999999999.99"], ["R-2", "1234567890123456789", "0.1"]])
+    typed = read_typed(path, "csv", REC)
+    assert typed.data.column("receivable_id").to_pylist() == ["0001", "R-2"]
+    assert typed.data.column("invoice_no").to_pylist() == ["0000000012", "1234567890123456789"]
+    assert [typed_value(REC.column("amount"), v) for v in typed.data.column("amount").to_pylist()] == [
+        Decimal("9999999999999.99"),
+        Decimal("0.10"),
+    ]
