@@ -20,8 +20,9 @@ redo journal), with Excel's own save-to-temp-then-rename for each file:
 4. Forget: the journal is deleted, then the staging folder.
 
 `recover()` runs before every commit and whenever a command takes the
-workspace lock: with a journal it redoes step 3 and 4 (roll forward);
-without one it deletes staging folders and journal temp files (roll back).
+workspace lock through `locked()`: with a journal it redoes step 3 and 4
+(roll forward); without one it deletes staging folders and journal temp files
+(roll back).
 A process killed at any instant therefore leaves every register wholly old
 or, after the next command, wholly new.
 
@@ -38,13 +39,14 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
+from salesops.storage.lock import META_DIR, check_not_open, holds_lock, owner_of, workspace_lock
 
-META_DIR = ".salesops"
 JOURNAL = "journal.json"
 JOURNAL_VERSION = 1
 TX_PREFIX = "tx-"
@@ -165,8 +167,6 @@ def commit(workspace: Path, ops: Sequence[Op], *, wait: float = 10.0) -> None:
     (`StorageError` for OS errors); a failure after it keeps the journal, so
     the next command completes the change, and raises `StorageError`.
     """
-    from salesops.storage.lock import check_not_open, workspace_lock
-
     workspace = Path(workspace)
     ops = list(ops)
     _check_ops(ops)
@@ -187,18 +187,26 @@ def recover(workspace: Path) -> str | None:
     lock is free right now (a busy lock means a writer is at work and will
     recover itself), and then returns None.
     """
-    from salesops.storage.lock import holds_lock, workspace_lock
-
     workspace = Path(workspace)
     if not _leftovers(workspace / META_DIR, with_journal=True):
         return None
     if holds_lock(workspace):
         return recover_under_lock(workspace)
     try:
-        with workspace_lock(workspace, wait=0) as note:
+        with locked(workspace, wait=0) as note:
             return note
     except WorkspaceBusy:
         return None
+
+
+@contextmanager
+def locked(workspace: Path, wait: float = 10.0) -> Iterator[str | None]:
+    """Hold the workspace lock (see `lock.workspace_lock`) with any interrupted commit
+    finished or undone first; the context value is recover()'s description of that,
+    or None (also when this thread already held the lock)."""
+    workspace = Path(workspace)
+    with workspace_lock(workspace, wait) as took:
+        yield recover_under_lock(workspace) if took else None
 
 
 # ---------------------------------------------------------------- stage + commit point
@@ -379,8 +387,6 @@ def _replace_with_retry(ws: Path, staged: Path, target: Path, name: str, recover
             if delay is not None:
                 time.sleep(delay)
                 continue
-            from salesops.storage.lock import owner_of
-
             found = owner_of(ws, name)
             if found:
                 where = f"open in {found[0]}" + (f" (by {found[1]})" if found[1] else "")

@@ -1,10 +1,12 @@
 """The workspace lock, and spotting registers open in Excel, WPS or LibreOffice.
 
-Writing commands hold `workspace_lock()` from before they read until after
+Writing commands hold the workspace lock from before they read until after
 they commit, so two commands never interleave a read-modify-write. The lock
 is an OS lock (filelock: flock on Unix, LockFileEx on Windows) on
 `.salesops/lock`: the OS drops it when its process dies, even by kill -9, so
-a crashed command never blocks the next one.
+a crashed command never blocks the next one. This module only locks; taking
+the lock *and* finishing an interrupted commit is `commit.locked()` (the
+commit path builds on the lock, never the other way round).
 
 Spreadsheet programs announce an open file with a marker beside it:
 `~$leads.xlsx` (Excel, WPS; an "owner file" holding the user's name) or
@@ -22,8 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
-from salesops.storage.commit import META_DIR, recover_under_lock
 
+META_DIR = ".salesops"  # salesops' own folder in a workspace: the lock, the journal, caches
 LOCK_FILE = "lock"
 POLL_SECONDS = 0.02
 
@@ -47,13 +49,12 @@ def holds_lock(workspace: Path) -> bool:
 
 
 @contextmanager
-def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[str | None]:
+def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[bool]:
     """Hold the workspace lock, waiting up to `wait` seconds (negative: for ever).
 
     Raises `WorkspaceBusy` (exit 75) when another process keeps it longer.
-    Once the lock is held, an interrupted earlier commit is finished or undone;
-    the context value is recover()'s description of that, or None. Nesting in
-    one thread is allowed: the inner block just runs (and yields None).
+    Nesting in one thread is allowed: the inner block just runs. The context
+    value says whether this block took the lock (False when nested).
     """
     from filelock import FileLock, Timeout
 
@@ -63,7 +64,7 @@ def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[str | None]:
     if depths.get(key):
         depths[key] += 1
         try:
-            yield None
+            yield False
         finally:
             depths[key] -= 1
         return
@@ -85,7 +86,7 @@ def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[str | None]:
         raise StorageError(f"cannot lock workspace {workspace}: {exc.strerror or exc}") from exc
     depths[key] = 1
     try:
-        yield recover_under_lock(workspace)
+        yield True
     finally:
         del depths[key]
         lock.release()

@@ -142,9 +142,9 @@ class Workspace:
     @contextmanager
     def writing(self, wait: float = 10.0) -> Iterator[Workspace]:
         """Hold the workspace lock for a read-modify-commit (exit 75 when busy)."""
-        from salesops.storage.lock import workspace_lock
+        from salesops.storage.commit import locked
 
-        with workspace_lock(self.root, wait):
+        with locked(self.root, wait):
             self.locked = True
             try:
                 yield self

@@ -231,8 +231,6 @@ def _commit_loop(ws: Path, slow: float) -> None:
     Renames and the append are slowed most (as on a share with an antivirus
     scanner), so that many kills land between the commit point and the end.
     """
-    from salesops.storage.lock import workspace_lock
-
     pauses = {"*": slow, "replace": 5 * slow, "truncate": 5 * slow}
     tx._fs = FaultyFS(0, slow=pauses)  # k=0: never fails, only slow
 
@@ -249,7 +247,7 @@ def _commit_loop(ws: Path, slow: float) -> None:
 
     print("ready", flush=True)
     while True:
-        with workspace_lock(ws, wait=30):
+        with tx.locked(ws, wait=30):  # finishes what the killed worker left
             g = generation_of(ws)
             tx.commit(ws, ops_for(g + 1, chunked))
 
@@ -278,13 +276,11 @@ def _try_lock(ws: Path, wait: float) -> None:
 
 def _increment(ws: Path, times: int) -> None:
     """Read-modify-commit a counter `times` times, logging each value in history.csv."""
-    from salesops.storage.lock import workspace_lock
-
     counter = ws / "counter.txt"
     print("ready", flush=True)
     sys.stdin.readline()  # all workers start together
     for _ in range(times):
-        with workspace_lock(ws, wait=60):
+        with tx.locked(ws, wait=60):
             n = int(counter.read_text()) if counter.exists() else 0
             tx.commit(
                 ws,

@@ -126,13 +126,27 @@ def test_concurrent_writers_lose_no_update(tmp_path):
     assert_no_leftovers(tmp_path)
 
 
+def test_the_bare_lock_knows_nothing_of_commits():
+    """lock.py is the lower layer: commit.py builds on it, never the other way round."""
+    import ast
+    import inspect
+
+    from salesops.storage import lock
+
+    tree = ast.parse(inspect.getsource(lock))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not {m for m in imported if m.startswith("salesops.storage")}, imported
+
+
 def test_taking_the_lock_finishes_an_interrupted_commit(tmp_path, monkeypatch):
     make_generation(tmp_path, 1)
     with monkeypatch.context() as mp:
         use_fs(mp, FaultyFS(2, errno.EIO, persistent=True, kinds={"replace"}))
         with pytest.raises(StorageError):
             tx.commit(tmp_path, ops_for(2))
-    with workspace_lock(tmp_path, wait=0) as note:
+    with tx.locked(tmp_path, wait=0) as note:
         assert (
             note
             == "finished an interrupted commit (leads.xlsx, contracts.xlsx, receivables.csv, history.csv)"
