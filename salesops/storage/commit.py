@@ -6,9 +6,9 @@ history.csv). The protocol is SQLite's rollback journal turned around (a
 redo journal), with Excel's own save-to-temp-then-rename for each file:
 
 1. Stage: every new file is written into `<ws>/.salesops/tx-<id>/` (same
-   filesystem as the registers, so a rename is atomic) and fsynced; each
-   append's bytes are staged too, with the target's current size and a hash
-   of its last bytes.
+   filesystem as the registers, so a rename is atomic) and fsynced, and the
+   target as it is now is recorded (size, mtime, sha256); each append's bytes
+   are staged too, with the target's current size and a hash of its last bytes.
 2. Commit point: a journal naming the staged files with their sizes and
    sha256 is written to a temp name, fsynced and renamed to
    `.salesops/journal.json`; the folder is fsynced. Before this rename
@@ -17,6 +17,10 @@ redo journal), with Excel's own save-to-temp-then-rename for each file:
    the old or the new file, never half of one); each append truncates the
    target back to its recorded size and writes the staged bytes, so doing it
    twice is the same as doing it once. Targets and the folder are fsynced.
+   A target that is no longer what it was when staged (someone saved it in
+   Excel after a crash) is never overwritten: the staged version is kept
+   beside it as `NAME.unfinished-YYYYMMDD-HHMMSS.EXT`, the rest of the change
+   is applied, and `ChangedMeanwhile` names both files for the user to choose.
 4. Forget: the journal is deleted, then the staging folder.
 
 `recover()` runs before every commit and whenever a command takes the
@@ -34,9 +38,11 @@ files (fault injection, as SQLite tests its own I/O error paths).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -45,10 +51,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
+from salesops.storage.links import check_plain_file
 from salesops.storage.lock import META_DIR, check_not_open, holds_lock, owner_of, workspace_lock
 
 JOURNAL = "journal.json"
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2  # 2: each replace records its target as it was ("before") and the journal its time
+READABLE_VERSIONS = (1, 2)  # a version-1 journal (no "before") is rolled forward unchecked, as it was
+UNFINISHED = "unfinished"  # leads.xlsx → leads.unfinished-20261127-153000.xlsx
 TX_PREFIX = "tx-"
 TMP_PREFIX, TMP_SUFFIX = "journal-", ".tmp"
 APPEND_SUFFIX = ".append"
@@ -86,6 +95,10 @@ class Append:
 
 
 Op = Replace | Append
+
+
+class ChangedMeanwhile(StorageError):
+    """A target changed between staging and applying: both versions are kept, the user decides."""
 
 
 class _RealFS:
@@ -251,7 +264,8 @@ def _prepare(ws: Path, ops: list[Op]) -> dict:
         doing = f"{META_DIR}/{JOURNAL}"
         _fs.fsync_dir(txdir)
         _fs.fsync_dir(meta)
-        journal = {"version": JOURNAL_VERSION, "tx": tx, "ops": entries}
+        at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        journal = {"version": JOURNAL_VERSION, "tx": tx, "at": at, "ops": entries}
         _write_durably(tmp, _encode_journal(journal))
         _fs.rename(tmp, meta / JOURNAL)  # the commit point
     except BaseException as exc:
@@ -271,6 +285,7 @@ def _prepare(ws: Path, ops: list[Op]) -> dict:
 
 def _stage_replace(ws: Path, txdir: Path, op: Replace) -> dict:
     staged = txdir / op.name
+    before = _state_of(ws / op.name)
     op.write(staged)
     if not staged.is_file():
         raise StorageError(f"could not write {op.name}: its writer produced no file")
@@ -281,11 +296,26 @@ def _stage_replace(ws: Path, txdir: Path, op: Replace) -> dict:
     finally:
         _fs.close(fd)
     size, digest = _file_digest(staged)
-    return {"op": "replace", "name": op.name, "size": size, "sha256": digest}
+    return {"op": "replace", "name": op.name, "size": size, "sha256": digest, "before": before}
+
+
+def _state_of(target: Path) -> dict | None:
+    """What `target` is now (size, mtime, sha256), None when it does not exist yet.
+
+    Refuses a target that is a symbolic or hard link: renaming a new version
+    over it would cut it loose from the file its other names show.
+    """
+    check_plain_file(target)
+    try:
+        mtime = os.stat(target).st_mtime_ns
+        size, digest = _file_digest(target)
+    except FileNotFoundError:
+        return None
+    return {"size": size, "mtime_ns": mtime, "sha256": digest}
 
 
 def _stage_append(ws: Path, txdir: Path, op: Append) -> dict:
-    target = ws / op.name
+    target = check_plain_file(ws / op.name)
     try:
         with open(target, "rb") as f:
             orig = os.fstat(f.fileno()).st_size
@@ -320,6 +350,7 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
     meta = ws / META_DIR
     txdir = meta / f"{TX_PREFIX}{journal['tx']}"
     notes: list[str] = []
+    kept: list[tuple[str, str]] = []  # (target, where its staged version was kept instead)
     doing = "the workspace folder"
     try:
         if not recovering:
@@ -328,7 +359,9 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
         for entry in journal["ops"]:
             doing = entry["name"]
             if entry["op"] == "replace":
-                _apply_replace(ws, txdir, entry, recovering, notes)
+                moved = _apply_replace(ws, txdir, entry, journal, recovering, notes)
+                if moved:
+                    kept.append((entry["name"], moved))
             else:
                 _apply_append(ws, txdir, entry, notes)
         doing = "the workspace folder"
@@ -352,16 +385,50 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
         pass
     except OSError as exc:
         notes.append(f"could not remove {META_DIR}/{JOURNAL} ({_reason(exc)})")
+        if kept:
+            raise ChangedMeanwhile(*_kept_lines(kept, journal, recovering)) from None
         return notes
     try:
         _fs.fsync_dir(meta)
     except OSError:
         pass
     _remove_quietly(txdir)
+    if kept:
+        raise ChangedMeanwhile(*_kept_lines(kept, journal, recovering))
     return notes
 
 
-def _apply_replace(ws: Path, txdir: Path, entry: dict, recovering: bool, notes: list[str]) -> None:
+def _kept_lines(kept: list[tuple[str, str]], journal: dict, recovering: bool) -> list[str]:
+    """The error lines naming each target left alone and where its new version is."""
+    when = _local_time(journal).strftime("%Y-%m-%d %H:%M")
+    how = (
+        f"after a salesops command saving it was interrupted ({when})"
+        if recovering
+        else "by another program while salesops was saving it"
+    )
+    lines = [
+        f"{name} was changed {how}; salesops did not overwrite it: the command's version is kept as {moved}"
+        for name, moved in kept
+    ]
+    lines.append(
+        "open both, keep the one you want under the register's name (copy your edits across if you "
+        "need both), delete the other, then run salesops validate; the command's other changes "
+        "and its history.csv rows are saved"
+    )
+    return lines
+
+
+def _local_time(journal: dict) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(journal["at"])
+    except (KeyError, TypeError, ValueError):  # a version-1 journal
+        return dt.datetime.now().astimezone()
+
+
+def _apply_replace(
+    ws: Path, txdir: Path, entry: dict, journal: dict, recovering: bool, notes: list[str]
+) -> str | None:
+    """Move the staged file over its target; None, or the name it was kept under instead."""
     name = entry["name"]
     staged = txdir / name
     target = ws / name
@@ -369,13 +436,51 @@ def _apply_replace(ws: Path, txdir: Path, entry: dict, recovering: bool, notes: 
         # Already moved by the interrupted run (or the staging folder was lost).
         if recovering and _file_digest_or_none(target) != (entry["size"], entry["sha256"]):
             notes.append(f"{name} changed after the interrupted commit and was left as it is")
-        return
+        return None
     if recovering and _file_digest(staged) != (entry["size"], entry["sha256"]):
         raise StorageError(
             f"cannot finish the interrupted commit: the staged copy of {name} in {txdir} is damaged; "
             f"remove {META_DIR}/{JOURNAL} to abandon it, then check the registers with validate"
         )
+    if _changed_since_staged(target, entry, thorough=recovering):
+        return _keep_beside(ws, staged, name, journal)
     _replace_with_retry(ws, staged, target, name, recovering)
+    return None
+
+
+def _changed_since_staged(target: Path, entry: dict, *, thorough: bool) -> bool:
+    """Whether `target` is no longer the file the journal recorded when the change was staged.
+
+    Size and mtime unchanged are proof enough during a live commit; recovery
+    (`thorough`, after a crash and perhaps a person's edit) compares the hash.
+    A version-1 journal recorded nothing: not checked.
+    """
+    if "before" not in entry:
+        return False
+    before = entry["before"]
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return before is not None  # deleted meanwhile
+    if before is None or not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+        return True  # created, or replaced by a link, meanwhile
+    if not thorough and (st.st_size, st.st_mtime_ns) == (before["size"], before["mtime_ns"]):
+        return False
+    return _file_digest_or_none(target) != (before["size"], before["sha256"])
+
+
+def _keep_beside(ws: Path, staged: Path, name: str, journal: dict) -> str:
+    """Move a staged file into the workspace as NAME.unfinished-STAMP.EXT; returns that name."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stamp = _local_time(journal).strftime("%Y%m%d-%H%M%S")
+    for extra in ("", f"-{journal['tx'][:6]}", f"-{journal['tx']}"):
+        kept = f"{stem}.{UNFINISHED}-{stamp}{extra}{dot}{ext}"
+        if not os.path.lexists(ws / kept):
+            break
+    _fs.replace(staged, ws / kept)
+    return kept
 
 
 def _replace_with_retry(ws: Path, staged: Path, target: Path, name: str, recovering: bool) -> None:
@@ -498,7 +603,7 @@ def _load_journal(path: Path) -> dict:
         doc = json.loads(path.read_bytes())
         journal = doc["journal"]
         body = json.dumps(journal, sort_keys=True, separators=(",", ":"))
-        ok = doc["sha256"] == _sha(body.encode()) and journal["version"] == JOURNAL_VERSION
+        ok = doc["sha256"] == _sha(body.encode()) and journal["version"] in READABLE_VERSIONS
     except (ValueError, KeyError, TypeError):
         ok = False
     except OSError as exc:
@@ -521,10 +626,16 @@ def _journal_is_sane(journal: dict) -> bool:
         tx = journal["tx"]
         if not (isinstance(tx, str) and len(tx) == 12 and all(c in "0123456789abcdef" for c in tx)):
             return False
+        if "at" in journal:
+            dt.datetime.fromisoformat(journal["at"])
         entries = journal["ops"]
         _check_ops([Append(e["name"], b"") for e in entries])
         for e in entries:
             numbers = [e["size"]] + ([e["orig_size"]] if e["op"] == "append" else [])
+            before = e.get("before")
+            if before is not None:
+                numbers += [before["size"], before["mtime_ns"]]
+                str(before["sha256"])
             if e["op"] not in ("replace", "append") or any(
                 type(n) is not int or n < 0 for n in numbers
             ):

@@ -276,10 +276,21 @@ class ForkServer:
             raise AssertionError(f"fork server did not start: {line!r} {self.proc.stderr.read()}")
 
     def start(
-        self, argv: list[str], cwd: Path, log: Path, slow: float = 0.0, env: dict | None = None
+        self,
+        argv: list[str],
+        cwd: Path,
+        log: Path,
+        slow: float = 0.0,
+        env: dict | None = None,
+        hang: tuple[str, int] | None = None,
     ) -> int:
-        """Fork a child running `salesops ARGV` in `cwd`; returns its PID (running now)."""
+        """Fork a child running `salesops ARGV` in `cwd`; returns its PID (running now).
+
+        `hang=(kind, n)`: the n-th commit step of that kind ("replace", "rename"…) blocks.
+        """
         req = {"argv": argv, "cwd": str(cwd), "log": str(log), "slow": slow, "env": env or {}}
+        if hang:
+            req["hang"] = list(hang)
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())["pid"]

@@ -101,6 +101,20 @@ class FaultyFS:
         return call
 
 
+class HangingFS(FaultyFS):
+    """Real filesystem calls, except that the `nth` call of `kind` hangs (for a test to kill the process there)."""
+
+    def __init__(self, kind: str, nth: int = 1, seconds: float = 600.0):
+        super().__init__(0, kinds={kind})
+        self.nth, self.seconds = nth, seconds
+
+    def _tick(self, kind: str, detail: object) -> bool:
+        super()._tick(kind, detail)
+        if kind in self.kinds and self.count == self.nth:
+            time.sleep(self.seconds)
+        return False
+
+
 def use_fs(monkeypatch, fs) -> None:
     """Route the commit's filesystem calls through `fs` for the rest of the test."""
     monkeypatch.setattr(tx, "_fs", fs)

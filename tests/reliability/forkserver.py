@@ -9,7 +9,7 @@ killed. Kills therefore land anywhere in reading, deciding, staging and
 committing, which is where they matter.
 
 Protocol (JSON lines on stdin/stdout, one request at a time):
-  → {"argv": [...], "cwd": DIR, "env": {...}, "log": FILE, "slow": 0.0}
+  → {"argv": [...], "cwd": DIR, "env": {...}, "log": FILE, "slow": 0.0, "hang": [KIND, N]}
   ← {"pid": PID}            the child runs; the test may kill PID now
   → "reap"                  (a line) the test is done with PID
   ← {"status": CODE, "elapsed": SECONDS}   -9 when killed
@@ -17,7 +17,8 @@ Protocol (JSON lines on stdin/stdout, one request at a time):
 The server reaps a child only when told, so a PID the test signals is never
 a recycled one (an exited, unreaped child is a zombie that keeps its PID).
 `slow` > 0 slows every commit step by up to that many seconds (FaultyFS with
-no fault), to spread kills over the commit protocol.
+no fault), to spread kills over the commit protocol; `hang` = [kind, n] makes
+the n-th commit step of that kind block, to kill the child exactly there.
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def _child(cli, req: dict) -> None:
 
             pause = float(req["slow"])
             tx._fs = FaultyFS(0, slow={"*": pause, "replace": 4 * pause, "truncate": 4 * pause})
+        if req.get("hang"):  # [kind, n]: the n-th such commit step blocks until the test kills it
+            from conftest import HangingFS
+
+            from salesops.storage import commit as tx
+
+            tx._fs = HangingFS(*req["hang"])
         try:
             cli.main(list(req["argv"]))
             code = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import random
@@ -320,6 +321,127 @@ def test_history_edited_between_crash_and_recovery_keeps_the_users_lines(tmp_pat
     note = tx.recover(tmp_path)
     assert "history.csv changed after the interrupted commit" in note
     assert history.read_bytes().endswith(b"1\r\ntyped by hand\r\n2\r\n")
+
+
+# ---------------------------------------------------------------- a file changed after the crash
+
+
+def _kept(ws):
+    return sorted(p.name for p in ws.iterdir() if ".unfinished-" in p.name)
+
+
+def test_a_register_edited_after_a_crash_is_never_overwritten_both_versions_are_kept(
+    tmp_path, monkeypatch
+):
+    """Issue 10 §3: killed after the commit point, then a person saves leads.xlsx in Excel."""
+    _crash_after_commit_point(tmp_path, monkeypatch)  # no replace has happened
+    edited = b"leads typed in Excel after the crash\n"
+    (tmp_path / "leads.xlsx").write_bytes(edited)
+    journal = tx._load_journal(tmp_path / tx.META_DIR / tx.JOURNAL)
+    stamp = dt.datetime.fromisoformat(journal["at"])
+    with pytest.raises(tx.ChangedMeanwhile) as info:
+        tx.recover(tmp_path)
+    kept = f"leads.unfinished-{stamp:%Y%m%d-%H%M%S}.xlsx"
+    assert info.value.lines() == [
+        f"leads.xlsx was changed after a salesops command saving it was interrupted ({stamp:%Y-%m-%d %H:%M}); "
+        f"salesops did not overwrite it: the command's version is kept as {kept}",
+        "open both, keep the one you want under the register's name (copy your edits across if you "
+        "need both), delete the other, then run salesops validate; the command's other changes "
+        "and its history.csv rows are saved",
+    ]
+    assert info.value.exit_code == 1
+    assert (tmp_path / "leads.xlsx").read_bytes() == edited  # the person's edit
+    assert (tmp_path / kept).read_bytes() == content("leads.xlsx", 2)  # the command's version
+    for name in FILES[1:]:  # untouched since: finished as the commit point promised
+        assert (tmp_path / name).read_bytes() == content(name, 2)
+    assert (tmp_path / HISTORY).read_bytes().endswith(b"1\r\n2\r\n")
+    assert not (tmp_path / tx.META_DIR / tx.JOURNAL).exists()
+    assert tx.recover(tmp_path) is None  # said once; the decision is the user's now
+    assert _kept(tmp_path) == [kept]
+
+
+def test_a_register_deleted_or_replaced_by_a_link_after_a_crash_is_left_alone(
+    tmp_path, monkeypatch
+):
+    _crash_after_commit_point(tmp_path, monkeypatch)
+    (tmp_path / "leads.xlsx").unlink()
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.csv"
+    outside.write_bytes(b"not ours\n")
+    (tmp_path / "contracts.xlsx").unlink()
+    (tmp_path / "contracts.xlsx").symlink_to(outside)
+    with pytest.raises(tx.ChangedMeanwhile) as info:
+        tx.recover(tmp_path)
+    assert [line.split(" was changed")[0] for line in info.value.lines()[:-1]] == [
+        "leads.xlsx",
+        "contracts.xlsx",
+    ]
+    assert not (tmp_path / "leads.xlsx").exists()
+    assert (tmp_path / "contracts.xlsx").is_symlink() and outside.read_bytes() == b"not ours\n"
+    assert len(_kept(tmp_path)) == 2
+    assert (tmp_path / "receivables.csv").read_bytes() == content("receivables.csv", 2)
+
+
+def test_a_register_only_touched_after_a_crash_is_finished_as_usual(tmp_path, monkeypatch):
+    _crash_after_commit_point(tmp_path, monkeypatch)
+    target = tmp_path / "leads.xlsx"
+    os.utime(target, ns=(1, 1))  # a sync client or backup tool touched it: same bytes
+    assert tx.recover(tmp_path).startswith("finished an interrupted commit")
+    assert generation_of(tmp_path) == 2 and _kept(tmp_path) == []
+
+
+def test_a_register_saved_by_another_program_during_a_live_commit_is_kept_too(tmp_path):
+    """No crash: a program without a lock marker saves leads.xlsx while salesops stages."""
+    make_generation(tmp_path, 1)
+    ops = ops_for(2)
+    inner = ops[1].write
+
+    def stage_while_leads_is_saved(path):
+        inner(path)
+        (tmp_path / "leads.xlsx").write_bytes(b"saved by a script meanwhile\n")
+
+    ops[1] = tx.Replace(ops[1].name, stage_while_leads_is_saved)
+    with pytest.raises(tx.ChangedMeanwhile) as info:
+        tx.commit(tmp_path, ops)
+    assert info.value.lines()[0].startswith(
+        "leads.xlsx was changed by another program while salesops was saving it; salesops did "
+        "not overwrite it: the command's version is kept as leads.unfinished-"
+    )
+    assert (tmp_path / "leads.xlsx").read_bytes() == b"saved by a script meanwhile\n"
+    assert (tmp_path / _kept(tmp_path)[0]).read_bytes() == content("leads.xlsx", 2)
+    assert (tmp_path / "contracts.xlsx").read_bytes() == content("contracts.xlsx", 2)
+    assert not os.listdir(tmp_path / tx.META_DIR) or os.listdir(tmp_path / tx.META_DIR) == ["lock"]
+
+
+def test_a_journal_of_the_previous_version_is_still_finished(tmp_path, monkeypatch):
+    """Version 1 journals (no record of the targets) roll forward unchecked, as they did."""
+    _crash_after_commit_point(tmp_path, monkeypatch)
+    path = tmp_path / tx.META_DIR / tx.JOURNAL
+    journal = tx._load_journal(path)
+    journal["version"] = 1
+    del journal["at"]
+    for entry in journal["ops"]:
+        entry.pop("before", None)
+    path.write_bytes(tx._encode_journal(journal))
+    assert tx.recover(tmp_path).startswith("finished an interrupted commit")
+    assert generation_of(tmp_path) == 2
+
+
+def test_a_link_is_never_a_commit_target(tmp_path):
+    make_generation(tmp_path, 1)
+    outside = tmp_path.parent / f"{tmp_path.name}-history.csv"
+    outside.write_bytes(HISTORY_HEADER)
+    (tmp_path / HISTORY).unlink()
+    (tmp_path / HISTORY).symlink_to(outside)
+    with pytest.raises(StorageError, match=r"^history\.csv is a symbolic link \(to "):
+        tx.commit(tmp_path, ops_for(2))
+    assert outside.read_bytes() == HISTORY_HEADER
+    (tmp_path / HISTORY).unlink()
+    (tmp_path / HISTORY).write_bytes(HISTORY_HEADER + b"1\r\n")
+    os.link(tmp_path / "leads.xlsx", tmp_path.parent / f"{tmp_path.name}-leads-backup.xlsx")
+    with pytest.raises(StorageError, match=r"^leads\.xlsx is hard-linked"):
+        tx.commit(tmp_path, ops_for(2))
+    assert generation_of(tmp_path) == 1
+    assert_no_leftovers(tmp_path)
 
 
 def test_next_commit_finishes_the_interrupted_one_first(tmp_path, monkeypatch):
