@@ -91,6 +91,7 @@ def read_frames(ws: Workspace) -> tuple[Frames, list[Problem]]:
     """
     from salesops.errors import SalesopsError
     from salesops.storage.frames import prefetch, read_frame
+    from salesops.storage.links import LinkedFile
 
     prefetch(ws)  # xlsx registers not cached yet are read two at a time
     frames: Frames = {}
@@ -98,6 +99,9 @@ def read_frames(ws: Workspace) -> tuple[Frames, list[Problem]]:
     for name, reg in REGISTERS.items():
         try:
             path, _, _ = ws.file_of(reg)
+        except LinkedFile as exc:
+            problems.append(Problem(ERROR, "unreadable-file", exc.messages[0], file=exc.file))
+            continue
         except SalesopsError:
             message = f"both {name}.xlsx and {name}.csv exist; keep one of them"
             problems.append(Problem(ERROR, "both-formats", message, file=f"{name}.csv"))

@@ -47,9 +47,17 @@ def link_problem(path: Path) -> str | None:
     return None
 
 
+class LinkedFile(StorageError):
+    """A workspace file that is a symbolic or hard link; `file` is its name."""
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
 def check_plain_file(path: Path) -> Path:
-    """`path`, or StorageError if it is a symbolic or hard link (see `link_problem`)."""
+    """`path`, or `LinkedFile` if it is a symbolic or hard link (see `link_problem`)."""
     problem = link_problem(path)
     if problem:
-        raise StorageError(problem)
+        raise LinkedFile(Path(path).name, problem)
     return path

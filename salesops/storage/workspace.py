@@ -20,8 +20,9 @@ from pathlib import Path
 
 from salesops.core.model import Change
 from salesops.errors import SalesopsError, StorageError, UsageError
-from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, Register
+from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, SETTINGS_FILE, Register
 from salesops.settings import Settings, load_settings
+from salesops.storage.links import check_plain_file
 from salesops.storage.table import Table
 
 FORMATS = ("xlsx", "csv")
@@ -71,16 +72,24 @@ class Workspace:
         # (undo them): do it before reading, so no command sees half of a change.
         # `recovered` says what was done (None: nothing to do, or a writer is at work).
         self.recovered = recover(root)
+        for name in (SETTINGS_FILE, HISTORY_FILE):  # read by every command: checked at once
+            self.path_of(name)
         self.settings = settings or load_settings(root)
         self._tables: dict[str, Table] = {}
         self.locked = False
 
     # ------------------------------------------------------------ files
 
+    def path_of(self, name: str) -> Path:
+        """The path of the workspace's own file `name` (a register file, history.csv,
+        salesops.toml); StorageError if it is a symbolic or hard link (see `links`)."""
+        return check_plain_file(self.root / name)
+
     def file_of(self, register: str | Register) -> tuple[Path, str, bool]:
-        """(path, format, exists) of a register; both formats present is an error."""
+        """(path, format, exists) of a register; both formats present, or a link, is an error."""
         name = register if isinstance(register, str) else register.name
-        found = [(self.root / f"{name}.{fmt}", fmt) for fmt in FORMATS if (self.root / f"{name}.{fmt}").exists()]
+        paths = [(self.path_of(f"{name}.{fmt}"), fmt) for fmt in FORMATS]
+        found = [(path, fmt) for path, fmt in paths if os.path.lexists(path)]
         if len(found) > 1:
             raise StorageError(f"both {name}.xlsx and {name}.csv exist in {self.root}; keep one of them")
         if found:
