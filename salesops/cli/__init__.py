@@ -135,6 +135,10 @@ def _run(args: list[str], console_script: bool) -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
+    except OSError as exc:  # a disk or permission failure off the storage paths: still one line
+        if debug:
+            raise
+        _fail([_os_error(exc)], 1)
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if debug:
             raise
@@ -165,6 +169,12 @@ def _fast_exit(code: int) -> None:
     except Exception:  # noqa: BLE001 - a stream we cannot flush: let the normal exit try
         sys.exit(code)
     os._exit(code)
+
+
+def _os_error(exc: OSError) -> str:
+    """`FILE: cause` for an OSError nothing closer to it turned into a message."""
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {cause}" if exc.filename else f"a file could not be read or written: {cause}"
 
 
 def _fail(lines: list[str], code: int) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from salesops.errors import UsageError
+from salesops.errors import FileOpenElsewhere, StorageError, UsageError
 from salesops.i18n import _
 
 FormatOpt = Annotated[
@@ -155,16 +158,62 @@ def rich_table(columns: list[str], rows: list[list[Any]], title: str | None = No
 
 
 def write_out(text: str, output: Path | None) -> None:
-    """Print `text`, or write it to `output` (UTF-8)."""
+    """Print `text`, or write it to `output` (UTF-8) through `save_output`."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(
-            _("cannot write {file}: {reason}").format(file=output, reason=exc.strerror or exc)
-        ) from None
+    save_output(output, text)
+
+
+def save_output(output: Path, data: str | bytes) -> None:
+    """Write a command's output to FILE (-o), for every command and format (text as UTF-8).
+
+    The one way output reaches a file: refused (exit 1) when FILE is a file of the
+    workspace — a register, history.csv, salesops.toml, anything in .salesops/ —
+    or is open in Excel, WPS or LibreOffice; written whole or not at all (temp
+    file, fsync, rename), so a full disk leaves the previous FILE as it was.
+    """
+    from salesops.storage.commit import write_atomically
+    from salesops.storage.lock import open_elsewhere
+    from salesops.storage.workspace import output_clash
+
+    output = Path(output)
+    clash = output_clash(output, _command_workspace())
+    if clash:
+        raise StorageError(
+            f"-o {output} {clash}; salesops never writes output over a workspace's own files: "
+            "choose another file name"
+        )
+    real = Path(os.path.realpath(output))
+    if real.is_dir():
+        raise StorageError(f"could not write {output}: it is a folder; give a file name")
+    if not real.parent.is_dir():
+        raise StorageError(f"could not write {output}: the folder {real.parent} does not exist")
+    busy = open_elsewhere(real.parent, real.name)
+    if busy:
+        raise FileOpenElsewhere(f"could not write {output}: {busy}")
+    write_atomically(real, data.encode("utf-8") if isinstance(data, str) else data, str(output))
+
+
+@contextmanager
+def output_console(output: Path | None) -> Iterator[Any]:
+    """A rich console on the terminal, or one whose text is saved to FILE (-o) at the end."""
+    if output is None:
+        yield console()
+        return
+    buf = io.StringIO()
+    yield console(output, buf)
+    save_output(output, buf.getvalue())
+
+
+def _command_workspace() -> Path | None:
+    """The workspace of the running command (-w, else $SALESOPS_WORKSPACE, else the current folder)."""
+    from typer._click.globals import get_current_context  # typer vendors click (>= 0.26)
+
+    ctx = get_current_context(silent=True)
+    option = (ctx.find_root().obj or {}).get("workspace") if ctx is not None else None
+    raw = option or os.environ.get("SALESOPS_WORKSPACE") or "."
+    return Path(raw).expanduser()
 
 
 def emit_rows(
@@ -186,12 +235,8 @@ def emit_rows(
     elif fmt == "markdown":
         write_out(markdown_text(columns, rows, title), output)
     else:
-        table = rich_table(columns, rows, title)
-        if output is None:
-            console().print(table)
-        else:
-            with open(output, "w", encoding="utf-8") as fh:
-                console(output, fh).print(table)
+        with output_console(output) as con:
+            con.print(rich_table(columns, rows, title))
 
 
 def say(message: str) -> None:

@@ -130,7 +130,7 @@ def show(
     output: OutputOpt = None,
 ) -> None:
     """Show a record, its whole Lead-to-Cash chain and its history."""
-    from salesops.cli.common import check_choice, console, dumps, write_out
+    from salesops.cli.common import check_choice, dumps, write_out
     from salesops.core.chain import chain_of
 
     check_choice("--format", fmt, ("table", "json", "csv", "markdown"))
@@ -169,17 +169,12 @@ def show(
         )
         write_out(text, output)
         return
-    from salesops.cli.common import rich_table
+    from salesops.cli.common import output_console, rich_table
 
-    out_file = open(output, "w", encoding="utf-8") if output else None
-    try:
-        con = console(output, out_file)
+    with output_console(output) as con:
         con.print(rich_table(["field", "value"], fields, title=f"{table.register.name} {rid}"))
         con.print(rich_table(chain_cols, chain_rows, title="Lead-to-Cash chain"))
         con.print(rich_table(hist_cols, hist_rows, title="history") if hist_rows else "no history")
-    finally:
-        if out_file:
-            out_file.close()
 
 
 def _history(ws, record_id: str | None) -> list[dict[str, str]]:

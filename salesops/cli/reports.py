@@ -17,7 +17,15 @@ from typing import Annotated, Any
 import typer
 
 from salesops.cli.app import report_app
-from salesops.cli.common import LangOpt, OutputOpt, check_choice, open_workspace, warn, write_out
+from salesops.cli.common import (
+    LangOpt,
+    OutputOpt,
+    check_choice,
+    open_workspace,
+    save_output,
+    warn,
+    write_out,
+)
 from salesops.errors import EXIT_ALERT, UsageError
 from salesops.i18n import _, ngettext
 
@@ -156,12 +164,7 @@ def _write_report(report, fmt: str, output: Path | None) -> None:
             sys.stdout.buffer.write(blob)
             sys.stdout.flush()
             return
-        try:
-            output.write_bytes(blob)
-        except OSError as exc:
-            raise UsageError(
-                _("cannot write {file}: {reason}").format(file=output, reason=exc.strerror or exc)
-            ) from None
+        save_output(output, blob)
         return
     write_out(render(report, fmt), output)
 

@@ -222,6 +222,32 @@ def locked(workspace: Path, wait: float = 10.0) -> Iterator[str | None]:
         yield recover_under_lock(workspace) if took else None
 
 
+def write_atomically(path: Path, data: bytes, shown: str | None = None) -> None:
+    """Replace the file `path` with `data` whole, or leave it as it was (a command's -o output).
+
+    The bytes go to a temp file in the same folder, are fsynced, then renamed
+    over `path` (its permission bits kept) and the folder fsynced: a full disk
+    or a killed process leaves the previous file intact and no temp file.
+    StorageError (exit 1) names `shown` (default: the path) and the cause.
+    """
+    path = Path(path)
+    shown = shown or str(path)
+    existed = os.path.lexists(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{TMP_SUFFIX}")
+    try:
+        _write_durably(tmp, data)
+        _copy_mode(path, tmp)
+        _fs.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        kept = f"{path.name} is as it was" if existed else "nothing was written"
+        raise StorageError(f"could not write {shown}: {_reason(exc)}; {kept}") from None
+    try:
+        _fs.fsync_dir(path.parent)
+    except OSError:
+        pass  # the file is complete and in place; only its durability across a power cut is unsure
+
+
 # ---------------------------------------------------------------- stage + commit point
 
 

@@ -37,6 +37,47 @@ def find_workspace(option: str | None) -> Path:
     return path.resolve()
 
 
+def own_file_kind(name: str) -> str | None:
+    """What workspace file `name` is (any case): 'the register leads.xlsx', 'history.csv,
+    the audit log', 'salesops.toml, the settings'; None for a name the workspace does not own."""
+    key = name.casefold()
+    for register in REGISTERS:
+        for fmt in FORMATS:
+            if key == f"{register}.{fmt}":
+                return f"the register {register}.{fmt}"
+    if key == HISTORY_FILE:
+        return f"{HISTORY_FILE}, the audit log"
+    if key == SETTINGS_FILE:
+        return f"{SETTINGS_FILE}, the settings"
+    return None
+
+
+def output_clash(output: Path, workspace: Path | None) -> str | None:
+    """Why a command must not write its output (-o) to `output` ("would overwrite …"), or None.
+
+    Refused: a workspace's own file — a register in either format, history.csv,
+    salesops.toml, in any letter case — and anything under `.salesops/`, in the
+    command's `workspace` or in any folder that is a workspace (holds
+    salesops.toml or .salesops). Symbolic links and `..` are followed first, so
+    no spelling of the path gets past.
+    """
+    from salesops.storage.lock import META_DIR
+
+    real = Path(os.path.realpath(output))
+    roots = {Path(os.path.realpath(workspace))} if workspace is not None else set()
+
+    def is_workspace(folder: Path) -> bool:
+        return folder in roots or (folder / SETTINGS_FILE).is_file() or (folder / META_DIR).is_dir()
+
+    for folder in real.parents:
+        if real.relative_to(folder).parts[0].casefold() == META_DIR and is_workspace(folder):
+            return f"would write into {folder / META_DIR}, salesops' own folder"
+    kind = own_file_kind(real.name)
+    if kind and is_workspace(real.parent):
+        return f"would overwrite {kind} of the workspace {real.parent}"
+    return None
+
+
 def today() -> dt.date:
     """Today, or $SALESOPS_TODAY (YYYY-MM-DD) for tests and backfills."""
     forced = os.environ.get("SALESOPS_TODAY")
