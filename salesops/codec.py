@@ -69,7 +69,7 @@ def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
         return n
     if kind == "pct":
         if col.min is not None and col.min < 0:  # margins may be negative
-            return values.parse_money(cell.strip().rstrip("%％") if isinstance(cell, str) else cell)
+            return values.parse_hundredths(cell.strip().rstrip("%％") if isinstance(cell, str) else cell)
         return values.parse_pct(cell)
     if kind == "bool":
         return values.parse_bool(cell)
@@ -118,7 +118,7 @@ def read_series(col: Column, s: Any, date_order: str = "MDY", phrases: dict[str,
             out = out.mask(outside)
     elif kind == "pct":
         text = s.map(lambda v: v.strip().rstrip("%％") if isinstance(v, str) else v)
-        cents, bad = values.parse_money_series(text)
+        cents, bad = values.parse_hundredths_series(text)
         out = (cents.astype("Float64") / 100).astype("Float64")
         if col.min is None or col.min >= 0:
             outside = (out.notna() & ((out < 0) | (out > 100))).fillna(False).astype(bool)
@@ -155,6 +155,19 @@ def read_series(col: Column, s: Any, date_order: str = "MDY", phrases: dict[str,
             phrase = form_phrase(col)
     bad = bad.fillna(False).astype(bool) if hasattr(bad, "fillna") else pd.Series(bad, index=s.index)
     return out, bad, phrase
+
+
+def bad_cell_phrase(col: Column, cell: Any, phrase: str) -> str:
+    """What is wrong with a cell `read_series` flagged: the cell parser's own reason where it
+    says more than the column's `phrase` (an amount past the largest one kept exactly, or
+    with more than two decimals), else `phrase`."""
+    if col.type == "money":
+        try:
+            values.parse_money(cell)
+        except values.BadValue as exc:
+            if str(exc) in (values.TOO_LARGE, values.TOO_PRECISE):
+                return str(exc)
+    return phrase
 
 
 def _plain_decimal(d: Decimal) -> str:

@@ -7,6 +7,12 @@ ones, keys as text) — but the standard encoder runs in pure Python whenever
 rows that took half a second. This encoder converts and writes in the same
 pass, with the C string escaper. `tests/test_cache.py` checks it against the
 standard library.
+
+Money is exact: a Decimal is written as the shortest number text of its float
+only when that float is the same number (15 significant digits or fewer, which
+every amount salesops accepts is); any other Decimal (a sum past that) is
+written digit for digit. `json.loads(text, parse_float=Decimal)` gives every
+amount back to the cent.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
+
+from salesops.values import float_exact
 
 _escape = json.encoder.encode_basestring  # the C version when available
 _INDENT = "  "
@@ -32,18 +40,30 @@ def _float(v: float) -> str:
 
 _FLAT: dict[str, json.JSONEncoder] = {}
 _PLAIN = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
+def decimal_text(d: Decimal) -> str:
+    """JSON number text of a Decimal: its float's repr when that is exact, else every digit."""
+    if float_exact(d):
+        return _float(float(d))
+    if d == d.to_integral_value():
+        return str(int(d))
+    return format(d if d else abs(d), "f")
 
 
 def _plain_record(v: dict) -> bool:
-    """A dict of text keys and plain values (no container, nothing unusual)."""
+    """A dict of text keys and plain values (no container, nothing unusual, every Decimal
+    exact as a float)."""
     plain = _PLAIN
-    return all(type(k) is str for k in v) and all(type(x) in plain for x in v.values())
+    return (
+        all(type(k) is str for k in v)
+        and all(type(x) in plain for x in v.values())
+        and all(float_exact(x) for x in v.values() if type(x) is Decimal)
+    )
 
 
 def _default(v: Any) -> Any:
     """Decimals and dates for the C encoder, as `cli.common.to_jsonable` has them."""
     if type(v) is Decimal:
-        return float(v)
+        return float(v)  # exact: `_plain_record` let only float-exact Decimals in
     return v.isoformat()  # a date or datetime (the only other types `_plain_record` lets in)
 
 
@@ -67,7 +87,7 @@ def _encode(v: Any, out: list[str], nl: str) -> None:
     elif t is float:
         out.append(_float(v))
     elif t is Decimal:
-        out.append(_float(float(v)))
+        out.append(decimal_text(v))
     elif t is dict:
         if not v:
             out.append("{}")
@@ -106,7 +126,7 @@ def _encode(v: Any, out: list[str], nl: str) -> None:
 def _plain(v: Any) -> Any:
     """What `cli.common.to_jsonable` makes of the less common types (same order of checks)."""
     if isinstance(v, Decimal):
-        return float(v)
+        return Decimal(v)  # (a subclass) written by decimal_text
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
     if isinstance(v, dict):

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 import warnings
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,7 +36,13 @@ NOT_PCT = "is not a percentage between 0 and 100"
 NOT_BOOL = "is not yes or no"
 
 CENT = Decimal("0.01")
-MONEY_LIMIT = Decimal(10) ** 15  # |amount| must stay below; keeps cents inside Int64
+MONEY_LIMIT = Decimal(10) ** 15  # |value| of a percentage or other hundredths must stay below
+# Money is exact to the cent end to end: an Excel number cell holds 15 significant
+# digits exactly, so the largest amount is 13 digits and two decimals.
+MAX_MONEY = Decimal("9999999999999.99")
+MONEY_DIGITS = 15  # significant digits a float cell is taken at (what Excel shows and keeps)
+TOO_PRECISE = "has more than two decimals (amounts are kept to the cent)"
+TOO_LARGE = f"is beyond {MAX_MONEY:,}, the largest amount salesops keeps exact to the cent"
 INT_LIMIT = 2**63 - 1  # whole numbers must fit Int64
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_SERIAL = 2958465  # 9999-12-31
@@ -288,16 +294,18 @@ def _decimal_text(s: str, phrase: str, *, money: bool = False, pct: bool = False
         raise BadValue(phrase)
     with localcontext() as ctx:
         ctx.prec = 60
+        ctx.Emin, ctx.Emax = MIN_EMIN, MAX_EMAX  # '1e-99999999' stays what it says, not 0
         try:
             d = Decimal(s.replace(",", ""))
             d = d * mult if mult != 1 else d
         except (ArithmeticError, ValueError) as exc:  # decimal.Overflow and friends
             raise BadValue(phrase) from exc
-    return -d if (negative or sign == "-") else d
+    return d.copy_negate() if (negative or sign == "-") else d  # exact, whatever the context
 
 
-def _decimal_of(v: Any, phrase: str, **kinds: bool) -> Decimal:
-    """Exact Decimal of a non-blank cell (floats through their shortest repr)."""
+def _decimal_of(v: Any, phrase: str, *, float_digits: int | None = None, **kinds: bool) -> Decimal:
+    """Exact Decimal of a non-blank cell (floats through their shortest repr, or rounded
+    to `float_digits` significant digits: 0.1 + 0.2 is the 0.3 a spreadsheet shows)."""
     if isinstance(v, bool):
         raise BadValue(phrase)
     if isinstance(v, Decimal):
@@ -305,7 +313,10 @@ def _decimal_of(v: Any, phrase: str, **kinds: bool) -> Decimal:
     elif isinstance(v, int):
         d = Decimal(v)
     elif isinstance(v, float):
-        d = Decimal(repr(v))
+        if float_digits and v == v and v not in (float("inf"), float("-inf")):
+            d = Decimal(format(v, f".{float_digits}g"))
+        else:
+            d = Decimal(repr(v))
     elif isinstance(v, str):
         d = _decimal_text(v, phrase, **kinds)
     else:
@@ -325,8 +336,37 @@ def _to_cents(d: Decimal, phrase: str) -> Decimal:
 
 
 def parse_money(v: Any) -> Decimal | None:
-    """An amount to the cent (ROUND_HALF_UP) from a number or text such as
-    '¥1,234.50', '1234元', '12.5万', '(50)'; None when blank."""
+    """An amount, exact to the cent, from a number or text such as '¥1,234.50', '1234元',
+    '12.5万', '(50)'; None when blank.
+
+    Nothing is rounded: an amount with more than two decimals (`TOO_PRECISE`) or
+    beyond ±`MAX_MONEY` (`TOO_LARGE`: past what an Excel cell holds exactly) is
+    refused. A float cell counts as the number a spreadsheet shows for it (15
+    significant digits), so 0.1 + 0.2 is 0.30.
+    """
+    v = _plain(v)
+    if _is_blank(v):
+        return None
+    d = _decimal_of(v, NOT_MONEY, float_digits=MONEY_DIGITS, money=True)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        q = d.quantize(CENT, rounding=ROUND_HALF_UP) if d.adjusted() < 40 else d
+        if q != d:
+            raise BadValue(TOO_PRECISE)
+    if q.copy_abs() > MAX_MONEY:
+        raise BadValue(TOO_LARGE)
+    return q if q else abs(q)  # no "-0.00"
+
+
+def float_exact(d: Decimal) -> bool:
+    """Whether float(d) is the number d: at most 15 significant digits (as every amount
+    parse_money accepts), or not finite. Writers use the float's text only then."""
+    return len(d.as_tuple().digits) <= MONEY_DIGITS or not d.is_finite()
+
+
+def parse_hundredths(v: Any) -> Decimal | None:
+    """A number rounded half-up to 0.01, signs and money marks allowed (percentages that
+    may be negative, such as a margin); None when blank."""
     v = _plain(v)
     if _is_blank(v):
         return None
@@ -772,10 +812,37 @@ def _cents_of(d: Decimal) -> int:
     return int(d * 100)
 
 
+def _exact_cents(x):
+    """Cents of floats that are exactly a whole number of cents within MAX_MONEY (the
+    float nearest to c/100), and where; the rest is left to parse_money, which agrees."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = np.round(x * 100.0)
+        ok = np.isfinite(x) & (np.abs(x) < 1e13) & (c / 100.0 == x)
+    return np.where(ok, c, 0).astype(np.int64), ok
+
+
+def _at_most_two_decimals(strs):
+    """Which number texts have no exponent and at most two digits after the point."""
+    import numpy as np
+
+    def plain(t: str) -> bool:
+        dot = t.find(".")
+        return "e" not in t and "E" not in t and (dot < 0 or len(t) - dot <= 3)
+
+    return np.fromiter((plain(t) for t in strs), bool, len(strs))
+
+
 def parse_money_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """parse_money over a column: (nullable Int64 of CENTS, bool mask of non-blank
     cells that are not amounts). Agrees with parse_money on every cell."""
-    return _numeric_series(s, parse_money, _cents_of, _float_cents)
+    return _numeric_series(s, parse_money, _cents_of, _exact_cents, _at_most_two_decimals)
+
+
+def parse_hundredths_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """parse_hundredths over a column: (nullable Int64 of hundredths, bad mask)."""
+    return _numeric_series(s, parse_hundredths, _cents_of, _float_cents)
 
 
 def parse_pct_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -73,9 +73,18 @@ def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Decimals as numbers, dates as ISO text, recursively."""
+    """Decimals as numbers, dates as ISO text, recursively.
+
+    A Decimal becomes a float only when the float is the same number (15
+    significant digits or fewer: every amount salesops accepts), an integral one
+    an int; any other stays a Decimal, which only `dumps` writes (digit for digit).
+    """
     if isinstance(value, Decimal):
-        return float(value)
+        from salesops.values import float_exact
+
+        if float_exact(value):
+            return float(value)
+        return int(value) if value == value.to_integral_value() else value
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, dict):

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops import values
-from salesops.codec import problem_code, read_series
+from salesops.codec import bad_cell_phrase, problem_code, read_series
 from salesops.errors import UsageError
 from salesops.problems import ERROR, WARNING, Problem
 from salesops.schema import Column, Register
@@ -328,7 +328,7 @@ def plan_import(
                     Problem(
                         ERROR,
                         problem_code(col),
-                        f"{_show(s.at[idx])} {phrase}",
+                        f"{_show(s.at[idx])} {bad_cell_phrase(col, s.at[idx], phrase)}",
                         options.file,
                         int(excel_rows.at[idx]),
                         where.get(name, name),

@@ -390,8 +390,8 @@ def _numbers_and_dates(col: Column, raw: Raw, vals, ok, bad: dict[int, str], sca
             days, good = values._serial_days(x)
         elif kind == "int":
             days, good = values._whole_floats(x)
-        else:
-            days, good = values._float_cents(x)
+        else:  # money is exact or refused (parse_money says why); percentages round to 0.01
+            days, good = (values._exact_cents if kind == "money" else values._float_cents)(x)
             if kind == "pct" and (col.min is None or col.min >= 0):
                 good &= (days >= 0) & (days <= 10000)
         vals[pos[good]], ok[pos[good]] = days[good], True

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import StorageError
+from salesops.values import float_exact
 
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
 # Characters XML 1.0 cannot carry at all (even as &#..; references), plus lone surrogates.
@@ -249,6 +250,11 @@ class CellEncoder:
             or t is int
             or (isinstance(v, (numbers.Real, Decimal)) and not isinstance(v, bool))
         ):
+            if isinstance(v, Decimal) and not float_exact(v):
+                raise StorageError(
+                    f"{self.label}:{row}: column {self.letter(col)}: {v} has more than the 15 "
+                    "significant digits an Excel cell holds exactly"
+                )
             v = (
                 v
                 if t is float or t is int
@@ -311,8 +317,10 @@ class CellEncoder:
                 else:
                     out.append(f"{pre[col]}{rs}{text[col]}{v}{end_t}")
             elif t is float or t is int or t is Decimal:
+                if t is Decimal and not float_exact(v):
+                    self.cell(row, col, v, None)  # raises
                 if t is not int:
-                    v = float(v)
+                    v = float(v)  # exact: a float-exact Decimal, or a float already
                     if v - v != 0:  # nan, inf
                         if v == v:
                             self.cell(row, col, v, None)  # raises
