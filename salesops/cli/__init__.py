@@ -173,8 +173,12 @@ def _fast_exit(code: int) -> None:
 
 def _os_error(exc: OSError) -> str:
     """`FILE: cause` for an OSError nothing closer to it turned into a message."""
+    from salesops.i18n import _
+
     cause = exc.strerror or str(exc) or type(exc).__name__
-    return f"{exc.filename}: {cause}" if exc.filename else f"a file could not be read or written: {cause}"
+    if exc.filename:
+        return f"{exc.filename}: {cause}"
+    return _("a file could not be read or written: {reason}").format(reason=cause)
 
 
 def _fail(lines: list[str], code: int) -> None:

@@ -190,17 +190,26 @@ def save_output(output: Path, data: str | bytes) -> None:
     clash = output_clash(output, _command_workspace())
     if clash:
         raise StorageError(
-            f"-o {output} {clash}; salesops never writes output over a workspace's own files: "
-            "choose another file name"
+            _(
+                "-o {file} {clash}; salesops never writes output over a workspace's own files: "
+                "choose another file name"
+            ).format(file=output, clash=clash)
         )
     real = Path(os.path.realpath(output))
+    cannot = _("cannot write {file}: {reason}")
     if real.is_dir():
-        raise StorageError(f"could not write {output}: it is a folder; give a file name")
+        raise StorageError(
+            cannot.format(file=output, reason=_("it is a folder; give a file name"))
+        )
     if not real.parent.is_dir():
-        raise StorageError(f"could not write {output}: the folder {real.parent} does not exist")
+        raise StorageError(
+            cannot.format(
+                file=output, reason=_("the folder {folder} does not exist").format(folder=real.parent)
+            )
+        )
     busy = open_elsewhere(real.parent, real.name)
     if busy:
-        raise FileOpenElsewhere(f"could not write {output}: {busy}")
+        raise FileOpenElsewhere(cannot.format(file=output, reason=busy))
     write_atomically(real, data.encode("utf-8") if isinstance(data, str) else data, str(output))
 
 

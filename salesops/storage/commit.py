@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
+from salesops.i18n import _
 from salesops.storage.links import check_plain_file
 from salesops.storage.lock import META_DIR, check_not_open, holds_lock, owner_of, workspace_lock
 
@@ -240,8 +241,11 @@ def write_atomically(path: Path, data: bytes, shown: str | None = None) -> None:
         _fs.replace(tmp, path)
     except OSError as exc:
         _remove_quietly(tmp)
-        kept = f"{path.name} is as it was" if existed else "nothing was written"
-        raise StorageError(f"could not write {shown}: {_reason(exc)}; {kept}") from None
+        raise StorageError(
+            _("cannot write {file}: {reason}").format(file=shown, reason=_reason(exc))
+            + "; "
+            + (_("{name} is as it was").format(name=path.name) if existed else _("nothing was written"))
+        ) from None
     try:
         _fs.fsync_dir(path.parent)
     except OSError:
@@ -298,13 +302,12 @@ def _prepare(ws: Path, ops: list[Op]) -> dict:
         if (meta / JOURNAL).exists():
             # The rename reported failure but happened (a network share can do
             # that): past the commit point, so keep the staging for recover().
-            raise StorageError(
-                f"could not finish writing {doing}: {_reason(exc)}; the change is saved and the next "
-                "salesops command will finish it (do not repeat this command)"
-            ) from exc
+            raise StorageError(_saved_for_later(doing, exc)) from exc
         _remove_quietly(txdir, tmp)
         if isinstance(exc, OSError):
-            raise StorageError(f"could not write {doing}: {_reason(exc)}") from exc
+            raise StorageError(
+                _("cannot write {file}: {reason}").format(file=doing, reason=_reason(exc))
+            ) from exc
         raise
     return journal
 
@@ -314,7 +317,7 @@ def _stage_replace(ws: Path, txdir: Path, op: Replace) -> dict:
     before = _state_of(ws / op.name)
     op.write(staged)
     if not staged.is_file():
-        raise StorageError(f"could not write {op.name}: its writer produced no file")
+        raise StorageError(_("cannot write {file}: its writer produced no file").format(file=op.name))
     _copy_mode(ws / op.name, staged)
     fd = _fs.open(staged, os.O_RDWR)
     try:
@@ -395,13 +398,12 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
     except OSError as exc:
         if recovering:
             raise StorageError(
-                f"could not finish an interrupted commit: could not write {doing}: {_reason(exc)}; "
-                f"fix the cause and try again (the change is kept in {META_DIR}/{JOURNAL})"
+                _(
+                    "could not finish an interrupted commit: cannot write {file}: {reason}; "
+                    "fix the cause and try again (the change is kept in {journal})"
+                ).format(file=doing, reason=_reason(exc), journal=f"{META_DIR}/{JOURNAL}")
             ) from exc
-        raise StorageError(
-            f"could not finish writing {doing}: {_reason(exc)}; the change is saved and the next "
-            "salesops command will finish it (do not repeat this command)"
-        ) from exc
+        raise StorageError(_saved_for_later(doing, exc)) from exc
     # Every target is durable: forget the journal, then the staging folder.
     # Failures here are harmless (re-applying is idempotent) and never reported
     # as a failed command, since that would invite the user to repeat it.
@@ -410,7 +412,11 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        notes.append(f"could not remove {META_DIR}/{JOURNAL} ({_reason(exc)})")
+        notes.append(
+            _("could not remove {file} ({reason})").format(
+                file=f"{META_DIR}/{JOURNAL}", reason=_reason(exc)
+            )
+        )
         if kept:
             raise ChangedMeanwhile(*_kept_lines(kept, journal, recovering)) from None
         return notes
@@ -427,19 +433,23 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
 def _kept_lines(kept: list[tuple[str, str]], journal: dict, recovering: bool) -> list[str]:
     """The error lines naming each target left alone and where its new version is."""
     when = _local_time(journal).strftime("%Y-%m-%d %H:%M")
-    how = (
-        f"after a salesops command saving it was interrupted ({when})"
-        if recovering
-        else "by another program while salesops was saving it"
-    )
-    lines = [
-        f"{name} was changed {how}; salesops did not overwrite it: the command's version is kept as {moved}"
-        for name, moved in kept
-    ]
+    if recovering:
+        said = _(
+            "{name} was changed after a salesops command saving it was interrupted ({when}); "
+            "salesops did not overwrite it: the command's version is kept as {kept}"
+        )
+    else:
+        said = _(
+            "{name} was changed by another program while salesops was saving it; "
+            "salesops did not overwrite it: the command's version is kept as {kept}"
+        )
+    lines = [said.format(name=name, when=when, kept=moved) for name, moved in kept]
     lines.append(
-        "open both, keep the one you want under the register's name (copy your edits across if you "
-        "need both), delete the other, then run salesops validate; the command's other changes "
-        "and its history.csv rows are saved"
+        _(
+            "open both, keep the one you want under the register's name (copy your edits across if you "
+            "need both), delete the other, then run salesops validate; the command's other changes "
+            "and its history.csv rows are saved"
+        )
     )
     return lines
 
@@ -461,12 +471,16 @@ def _apply_replace(
     if not os.path.lexists(staged):
         # Already moved by the interrupted run (or the staging folder was lost).
         if recovering and _file_digest_or_none(target) != (entry["size"], entry["sha256"]):
-            notes.append(f"{name} changed after the interrupted commit and was left as it is")
+            notes.append(
+                _("{name} changed after the interrupted commit and was left as it is").format(name=name)
+            )
         return None
     if recovering and _file_digest(staged) != (entry["size"], entry["sha256"]):
         raise StorageError(
-            f"cannot finish the interrupted commit: the staged copy of {name} in {txdir} is damaged; "
-            f"remove {META_DIR}/{JOURNAL} to abandon it, then check the registers with validate"
+            _(
+                "cannot finish the interrupted commit: the staged copy of {name} in {folder} is damaged; "
+                "remove {journal} to abandon it, then check the registers with validate"
+            ).format(name=name, folder=txdir, journal=f"{META_DIR}/{JOURNAL}")
         )
     if _changed_since_staged(target, entry, thorough=recovering):
         return _keep_beside(ws, staged, name, journal)
@@ -519,18 +533,24 @@ def _replace_with_retry(ws: Path, staged: Path, target: Path, name: str, recover
                 time.sleep(delay)
                 continue
             found = owner_of(ws, name)
-            if found:
-                where = f"open in {found[0]}" + (f" (by {found[1]})" if found[1] else "")
+            if found and found[1]:
+                where = _("open in {program} (by {user})").format(program=found[0], user=found[1])
+            elif found:
+                where = _("open in {program}").format(program=found[0])
             else:
-                where = "probably open in another program"
+                where = _("probably open in another program")
             if recovering:
                 raise FileOpenElsewhere(
-                    f"could not finish an interrupted commit: could not replace {name} "
-                    f"({_reason(exc)}): it is {where}; close it and try again"
+                    _(
+                        "could not finish an interrupted commit: could not replace {name} "
+                        "({reason}): it is {where}; close it and try again"
+                    ).format(name=name, reason=_reason(exc), where=where)
                 ) from exc
             raise FileOpenElsewhere(
-                f"could not replace {name} ({_reason(exc)}): it is {where}; close it, then run any "
-                "salesops command to finish this change (it is saved; do not repeat this command)"
+                _(
+                    "could not replace {name} ({reason}): it is {where}; close it, then run any "
+                    "salesops command to finish this change (it is saved; do not repeat this command)"
+                ).format(name=name, reason=_reason(exc), where=where)
             ) from exc
 
 
@@ -554,7 +574,9 @@ def _apply_append(ws: Path, txdir: Path, entry: dict, notes: list[str]) -> None:
             if size == 0 and orig > 0:
                 data = base64.b64decode(entry["header"]) + data
             notes.append(
-                f"{name} changed after the interrupted commit; its new lines were added at the end"
+                _("{name} changed after the interrupted commit; its new lines were added at the end").format(
+                    name=name
+                )
             )
         _fs.truncate(fd, offset)
         os.lseek(fd, offset, os.SEEK_SET)
@@ -571,11 +593,17 @@ def _staged_append(txdir: Path, entry: dict) -> bytes:
     except FileNotFoundError:
         data = None
     if data is None or len(data) != entry["size"] or _sha(data) != entry["sha256"]:
-        state = "missing" if data is None else "damaged"
-        raise StorageError(
-            f"cannot finish the interrupted commit: the staged lines for {entry['name']} are {state}; "
-            f"remove {META_DIR}/{JOURNAL} to abandon it, then check the registers with validate"
-        )
+        if data is None:
+            said = _(
+                "cannot finish the interrupted commit: the staged lines for {name} are missing; "
+                "remove {journal} to abandon it, then check the registers with validate"
+            )
+        else:
+            said = _(
+                "cannot finish the interrupted commit: the staged lines for {name} are damaged; "
+                "remove {journal} to abandon it, then check the registers with validate"
+            )
+        raise StorageError(said.format(name=entry["name"], journal=f"{META_DIR}/{JOURNAL}"))
     return data
 
 
@@ -590,15 +618,21 @@ def recover_under_lock(ws: Path) -> str | None:
         journal = _load_journal(meta / JOURNAL)
         notes = _apply_journal(ws, journal, recovering=True)
         names = ", ".join(e["name"] for e in journal["ops"])
-        said.append(f"finished an interrupted commit ({names})" + "".join(f"; {n}" for n in notes))
+        said.append(
+            _("finished an interrupted commit ({names})").format(names=names)
+            + "".join(f"; {n}" for n in notes)
+        )
     left = _leftovers(meta, with_journal=False)
     if left:
         for name in left:
             _remove_quietly(meta / name)
         still = _leftovers(meta, with_journal=False)
         said.append(
-            "removed the staged files of an interrupted commit"
-            + (f" (could not remove {', '.join(still)})" if still else "")
+            _("removed the staged files of an interrupted commit (could not remove {names})").format(
+                names=", ".join(still)
+            )
+            if still
+            else _("removed the staged files of an interrupted commit")
         )
     return "; ".join(said) or None
 
@@ -633,11 +667,15 @@ def _load_journal(path: Path) -> dict:
     except (ValueError, KeyError, TypeError):
         ok = False
     except OSError as exc:
-        raise StorageError(f"could not read {META_DIR}/{JOURNAL}: {_reason(exc)}") from exc
+        raise StorageError(
+            _("cannot read {file}: {reason}").format(file=f"{META_DIR}/{JOURNAL}", reason=_reason(exc))
+        ) from exc
     if not ok or not _journal_is_sane(journal):
         raise StorageError(
-            f"the journal of an interrupted commit ({path}) is damaged; registers may be partly "
-            "updated: move it away, check the registers with validate and restore from a backup if needed"
+            _(
+                "the journal of an interrupted commit ({path}) is damaged; registers may be partly "
+                "updated: move it away, check the registers with validate and restore from a backup if needed"
+            ).format(path=path)
         )
     return journal
 
@@ -749,6 +787,14 @@ def _file_digest_or_none(path: Path) -> tuple[int, str] | None:
         return _file_digest(path)
     except OSError:
         return None
+
+
+def _saved_for_later(doing: str, exc: BaseException) -> str:
+    """The message of a failure after the commit point: the next command finishes the change."""
+    return _(
+        "could not finish writing {file}: {reason}; the change is saved and the next "
+        "salesops command will finish it (do not repeat this command)"
+    ).format(file=doing, reason=_reason(exc))
 
 
 def _reason(exc: OSError) -> str:

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 from salesops.errors import StorageError
+from salesops.i18n import _, ngettext
 
 
 def link_problem(path: Path) -> str | None:
@@ -34,16 +35,19 @@ def link_problem(path: Path) -> str | None:
             target = os.readlink(path)
         except OSError:
             target = "another file"
-        return (
-            f"{name} is a symbolic link (to {target}); salesops reads and writes only plain files "
+        return _(
+            "{name} is a symbolic link (to {target}); salesops reads and writes only plain files "
             "in the workspace: put a copy of the file itself in its place"
-        )
+        ).format(name=name, target=target)
     if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
         others = st.st_nlink - 1
-        return (
-            f"{name} is hard-linked (the same file has {others} other name{'s' if others > 1 else ''}); "
-            "salesops reads and writes only plain files of their own: put a copy of the file in its place"
-        )
+        return ngettext(
+            "{name} is hard-linked (the same file has {n} other name); salesops reads and writes "
+            "only plain files of their own: put a copy of the file in its place",
+            "{name} is hard-linked (the same file has {n} other names); salesops reads and writes "
+            "only plain files of their own: put a copy of the file in its place",
+            others,
+        ).format(name=name, n=others)
     return None
 
 

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
+from salesops.i18n import _
 
 META_DIR = ".salesops"  # salesops' own folder in a workspace: the lock, the journal, caches
 LOCK_FILE = "lock"
@@ -73,23 +74,31 @@ def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[bool]:
     try:
         meta.mkdir(exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"cannot lock workspace {workspace}: {exc.strerror or exc}") from exc
+        raise StorageError(_cannot_lock(workspace, exc)) from exc
     lock = FileLock(str(meta / LOCK_FILE))
     try:
         lock.acquire(timeout=wait if wait >= 0 else -1, poll_interval=POLL_SECONDS)
     except Timeout:
         raise WorkspaceBusy(
-            f"workspace {workspace} is busy: another salesops command is writing "
-            f"(waited {max(wait, 0):g}s); try again or pass --wait SECONDS"
+            _(
+                "workspace {workspace} is busy: another salesops command is writing "
+                "(waited {seconds}s); try again or pass --wait SECONDS"
+            ).format(workspace=workspace, seconds=f"{max(wait, 0):g}")
         ) from None
     except OSError as exc:
-        raise StorageError(f"cannot lock workspace {workspace}: {exc.strerror or exc}") from exc
+        raise StorageError(_cannot_lock(workspace, exc)) from exc
     depths[key] = 1
     try:
         yield True
     finally:
         del depths[key]
         lock.release()
+
+
+def _cannot_lock(workspace: Path, exc: OSError) -> str:
+    return _("cannot lock workspace {workspace}: {reason}").format(
+        workspace=workspace, reason=exc.strerror or exc
+    )
 
 
 # ---------------------------------------------------------------- open elsewhere
@@ -114,8 +123,16 @@ def open_elsewhere(workspace: Path, name: str) -> str | None:
         return None
     program, who = found
     marker = f"~${name}" if program == "Excel/WPS" else f".~lock.{name}#"
-    by = f" (by {who})" if who else ""
-    return f"{name} is open in {program}{by}; close it and try again (if nobody has it open, delete {marker})"
+    if who:
+        said = _(
+            "{name} is open in {program} (by {user}); close it and try again "
+            "(if nobody has it open, delete {marker})"
+        )
+    else:
+        said = _(
+            "{name} is open in {program}; close it and try again (if nobody has it open, delete {marker})"
+        )
+    return said.format(name=name, program=program, user=who, marker=marker)
 
 
 def check_not_open(workspace: Path, names: Iterable[str]) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from salesops.core.model import Change
 from salesops.errors import SalesopsError, StorageError, UsageError
+from salesops.i18n import _
 from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, SETTINGS_FILE, Register
 from salesops.settings import Settings, load_settings
 from salesops.storage.links import check_plain_file
@@ -44,11 +45,11 @@ def own_file_kind(name: str) -> str | None:
     for register in REGISTERS:
         for fmt in FORMATS:
             if key == f"{register}.{fmt}":
-                return f"the register {register}.{fmt}"
+                return _("the register {file}").format(file=f"{register}.{fmt}")
     if key == HISTORY_FILE:
-        return f"{HISTORY_FILE}, the audit log"
+        return _("{file}, the audit log").format(file=HISTORY_FILE)
     if key == SETTINGS_FILE:
-        return f"{SETTINGS_FILE}, the settings"
+        return _("{file}, the settings").format(file=SETTINGS_FILE)
     return None
 
 
@@ -71,10 +72,12 @@ def output_clash(output: Path, workspace: Path | None) -> str | None:
 
     for folder in real.parents:
         if real.relative_to(folder).parts[0].casefold() == META_DIR and is_workspace(folder):
-            return f"would write into {folder / META_DIR}, salesops' own folder"
+            return _("would write into {folder}, salesops' own folder").format(folder=folder / META_DIR)
     kind = own_file_kind(real.name)
     if kind and is_workspace(real.parent):
-        return f"would overwrite {kind} of the workspace {real.parent}"
+        return _("would overwrite {what} of the workspace {folder}").format(
+            what=kind, folder=real.parent
+        )
     return None
 
 

@@ -97,7 +97,7 @@ def test_disk_full_while_staging_is_one_clear_line(tmp_path):
     ops[1] = tx.Replace("contracts.xlsx", full)
     with pytest.raises(StorageError) as info:
         tx.commit(tmp_path, ops)
-    assert info.value.lines() == ["could not write contracts.xlsx: No space left on device"]
+    assert info.value.lines() == ["cannot write contracts.xlsx: No space left on device"]
     assert generation_of(tmp_path) == 1
     assert_no_leftovers(tmp_path)
 

@@ -120,7 +120,7 @@ def test_output_open_in_a_spreadsheet_is_refused(sample, tmp_path):
     res = run(["report", "weekly", "-f", "xlsx", "-o", str(out)], ws)
     assert_clean_failure(res)
     assert res.err_lines == [
-        f"error: could not write {out}: weekly.xlsx is open in Excel/WPS (by Wang); close it and try "
+        f"error: cannot write {out}: weekly.xlsx is open in Excel/WPS (by Wang); close it and try "
         "again (if nobody has it open, delete ~$weekly.xlsx)"
     ]
     assert out.read_bytes() == b"last week's workbook"
@@ -130,11 +130,11 @@ def test_output_to_a_folder_or_a_missing_folder_is_exit_1(sample, tmp_path):
     ws = _workspace(sample, tmp_path)
     res = run(["report", "aging", "-o", str(tmp_path)], ws)
     assert_clean_failure(res)
-    assert res.err_lines == [f"error: could not write {tmp_path}: it is a folder; give a file name"]
+    assert res.err_lines == [f"error: cannot write {tmp_path}: it is a folder; give a file name"]
     res = run(["report", "aging", "-o", str(tmp_path / "no" / "aging.txt")], ws)
     assert_clean_failure(res)
     assert res.err_lines == [
-        f"error: could not write {tmp_path / 'no' / 'aging.txt'}: the folder {tmp_path / 'no'} does not exist"
+        f"error: cannot write {tmp_path / 'no' / 'aging.txt'}: the folder {tmp_path / 'no'} does not exist"
     ]
 
 
@@ -176,7 +176,7 @@ def test_a_full_disk_leaves_the_previous_output_intact(sample, tmp_path, args):
     proc = _run_with_file_size_limit([*args, "-o", str(out)], ws, limit=4096)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.splitlines() == [
-        f"error: could not write {out}: {os.strerror(errno.EFBIG)}; report.bin is as it was"
+        f"error: cannot write {out}: {os.strerror(errno.EFBIG)}; report.bin is as it was"
     ]
     assert out.read_bytes() == previous
     assert os.listdir(out.parent) == ["report.bin"]  # no temp file left
@@ -221,7 +221,7 @@ def test_failing_each_step_of_an_output_write_keeps_the_old_file(
             continue
         assert_clean_failure(res)
         assert res.err_lines == [
-            f"error: could not write {out}: No space left on device; {name} is as it was"
+            f"error: cannot write {out}: No space left on device; {name} is as it was"
         ]
         assert out.read_bytes() == b"old"
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "ws"]), k
