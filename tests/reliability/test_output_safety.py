@@ -109,7 +109,7 @@ def test_output_through_a_link_lands_on_its_target_and_the_link_stays(sample, tm
     link.symlink_to(target)
     res = run(["report", "aging", "-f", "csv", "-o", str(link)], ws)
     assert res.code == 0, res.err
-    assert link.is_symlink() and target.read_text(encoding="utf-8-sig").startswith("key,name,")
+    assert link.is_symlink() and "A-000015," in target.read_text(encoding="utf-8-sig")
 
 
 def test_output_open_in_a_spreadsheet_is_refused(sample, tmp_path):
