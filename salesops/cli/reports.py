@@ -354,7 +354,7 @@ def weekly_cmd(
     """
     from salesops.reports import summary as weekly_mod
     from salesops.reports.periods import parse_day
-    from salesops.reports.views import weekly_view
+    from salesops.reports.views_weekly import weekly_view
     from salesops.storage.workspace import today
 
     data = _setup(ctx, lang, fmt)

@@ -19,7 +19,7 @@ result objects whose `.to_json()` is exactly what `-f json` prints.
 Report modules (named apart from the API functions above): `periods`
 (period options), `data` (frames and `--by` attribution), `metrics` (kpi),
 `funnels`, `ar` (aging and overdue), `outlook` (forecast), `summary`
-(weekly); `views` (each report as sections of typed columns and charts, in
+(weekly); `views`, `views_weekly` (each report as sections of typed columns and charts, in
 one language), `render` (one renderer per format, shared by every report:
 table, csv, markdown, html, xlsx, and chat for `robots`); `labels` (report
 words, in the message catalogue).

@@ -3,9 +3,11 @@
 A view takes a report's result (what `-f json` prints, with typed values)
 and the language, and returns a `render.Report`; every format is rendered
 from it by the shared renderers in `salesops.reports.render`. A new report
-needs only its view here (or beside its computation): `kpi_view` is the
-pattern for a metric table, `overdue_view` for a list, `weekly_view` for a
-page of sections with charts.
+needs only its view (here, or beside its computation): `kpi_view` is the
+pattern for a metric table, `overdue_view` for a list with a total, and
+`salesops.reports.views_weekly.weekly_view` for a page of sections with
+charts. The helpers below (`list_section`, `columns_of`, `subtitle`, the
+charts) are for every view.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from salesops.reports.labels import (
     BOTTLENECK,
     BY,
     COUNT,
-    DATA_PROBLEMS,
     NO_BOTTLENECK,
     SPAN,
     bucket_label,
@@ -32,14 +33,12 @@ from salesops.reports.labels import (
 from salesops.reports.render import Chart, Column, Report, Section, Series
 from salesops.reports.render.cells import fmt_rate
 
-LIST_LIMIT = 20  # rows of a weekly list people read (csv and xlsx take them all)
 
-
-def _span(start: dt.date, end: dt.date, lang: str) -> str:
+def span(start: dt.date, end: dt.date, lang: str) -> str:
     return translate(SPAN, lang).format(start=start.isoformat(), end=end.isoformat())
 
 
-def _subtitle(lang: str, currency: str, as_of: dt.date | None = None, by: str | None = None) -> str:
+def subtitle(lang: str, currency: str, as_of: dt.date | None = None, by: str | None = None) -> str:
     parts = []
     if as_of is not None:
         parts.append(translate(AS_OF, lang).format(date=as_of.isoformat()))
@@ -49,7 +48,7 @@ def _subtitle(lang: str, currency: str, as_of: dt.date | None = None, by: str | 
     return " · ".join(parts)
 
 
-def _cols(keys: list[str], kinds: dict[str, str], lang: str) -> list[Column]:
+def columns_of(keys: list[str], kinds: dict[str, str], lang: str) -> list[Column]:
     return [Column(k, label(k, lang), kinds.get(k, "text")) for k in keys]
 
 
@@ -92,11 +91,11 @@ def kpi_view(result, lang: str, currency: str) -> Report:
         row_kinds=[metric_kind(m) for m in METRICS],
         alert_rows={METRICS.index("overdue_amount"), METRICS.index("overdue_ratio")},
     )
-    title = f"{label('kpi', lang)} {_span(result.period.start, result.period.end, lang)}"
+    title = f"{label('kpi', lang)} {span(result.period.start, result.period.end, lang)}"
     return Report(
         "kpi",
         title,
-        _subtitle(lang, currency, result.as_of, result.by),
+        subtitle(lang, currency, result.as_of, result.by),
         lang,
         currency,
         [sec],
@@ -107,7 +106,7 @@ def kpi_view(result, lang: str, currency: str) -> Report:
 # ---------------------------------------------------------------- aging and overdue
 
 
-def _aging_chart(buckets: list[str], totals: dict[str, Any], lang: str) -> Chart:
+def aging_chart(buckets: list[str], totals: dict[str, Any], lang: str) -> Chart:
     return Chart(
         "bar",
         label("aging", lang),
@@ -154,11 +153,11 @@ def aging_view(result, lang: str, currency: str) -> Report:
     return Report(
         "aging",
         label("aging", lang),
-        _subtitle(lang, currency, result.as_of, result.by),
+        subtitle(lang, currency, result.as_of, result.by),
         lang,
         currency,
         [sec],
-        [_aging_chart(result.buckets, result.totals, lang)],
+        [aging_chart(result.buckets, result.totals, lang)],
         as_of=result.as_of,
     )
 
@@ -172,7 +171,7 @@ OVERDUE_KINDS = {
 }
 
 
-def _list(
+def list_section(
     key: str,
     title: str,
     items: list[dict],
@@ -203,7 +202,7 @@ def _list(
     return Section(
         key,
         title,
-        _cols(keys, kinds, lang),
+        columns_of(keys, kinds, lang),
         rows,
         alert_columns={keys.index(a) for a in alert if a in keys},
         limit=limit,
@@ -214,7 +213,7 @@ def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) 
     """Every overdue receivable, most days first, with a total of what is outstanding."""
     from salesops.reports.ar import OVERDUE_FIELDS
 
-    sec = _list(
+    sec = list_section(
         "overdue",
         label("overdue_title", lang),
         records,
@@ -231,7 +230,7 @@ def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) 
     return Report(
         "overdue",
         label("overdue_title", lang),
-        _subtitle(lang, currency, as_of),
+        subtitle(lang, currency, as_of),
         lang,
         currency,
         [sec],
@@ -269,7 +268,7 @@ def _stages(
     key: str, title: str, stages: list[dict], lang: str, register: str, bottleneck: str | None
 ) -> Section:
     keys = ["stage", "reached", "conversion", "median_days", "open", "lost"]
-    columns = _cols(keys, STAGE_KINDS, lang)
+    columns = columns_of(keys, STAGE_KINDS, lang)
     columns[-1] = Column("lost", label("lost_here", lang), "int")
     rows = [
         [stage_label(s["stage"], lang, register), *(s.get(k) for k in keys[1:])] for s in stages
@@ -291,10 +290,10 @@ def _counts(
         ]
         for it in items
     ]
-    return Section(key, label(key, lang), _cols([name, "count"], {"count": "int"}, lang), rows)
+    return Section(key, label(key, lang), columns_of([name, "count"], {"count": "int"}, lang), rows)
 
 
-def _funnel_chart(
+def funnel_chart(
     title: str, stages: list[dict], lang: str, register: str = "opportunities"
 ) -> Chart:
     return Chart(
@@ -332,20 +331,20 @@ def funnel_view(result, lang: str, currency: str) -> Report:
             Section(
                 f"group:{g['key']}",
                 title,
-                _cols(keys, STAGE_KINDS, lang),
+                columns_of(keys, STAGE_KINDS, lang),
                 rows,
                 notes=[bottleneck_note(g["stages"], g["bottleneck"], lang)],
             )
         )
     charts = [
-        _funnel_chart(deals, o["stages"], lang),
-        _funnel_chart(leads, ld["stages"], lang, "leads"),
+        funnel_chart(deals, o["stages"], lang),
+        funnel_chart(leads, ld["stages"], lang, "leads"),
     ]
-    title = f"{label('funnel', lang)} {_span(result.period.start, result.period.end, lang)}"
+    title = f"{label('funnel', lang)} {span(result.period.start, result.period.end, lang)}"
     return Report(
         "funnel",
         title,
-        _subtitle(lang, currency, result.as_of, result.by),
+        subtitle(lang, currency, result.as_of, result.by),
         lang,
         currency,
         secs,
@@ -374,16 +373,20 @@ FORECAST_KINDS = {
 }
 
 
-def _forecast(key: str, title: str, data: dict, lang: str) -> Section:
+def forecast_section(key: str, title: str, data: dict, lang: str) -> Section:
     rows = [[r["month"], *(r[k] for k in FORECAST_KEYS[1:])] for r in data["rows"]]
     for extra in ("overdue", "later", "undated"):
         rows.append([label(extra, lang), *(data[extra][k] for k in FORECAST_KEYS[1:])])
     return Section(
-        key, title, _cols(FORECAST_KEYS, FORECAST_KINDS, lang), rows, alert_rows={len(rows) - 3}
+        key,
+        title,
+        columns_of(FORECAST_KEYS, FORECAST_KINDS, lang),
+        rows,
+        alert_rows={len(rows) - 3},
     )
 
 
-def _forecast_chart(data: dict, lang: str) -> Chart:
+def forecast_chart(data: dict, lang: str) -> Chart:
     months = [r["month"] for r in data["rows"]]
     return Chart(
         "bar",
@@ -410,173 +413,18 @@ def _forecast_chart(data: dict, lang: str) -> Chart:
 def forecast_view(result, lang: str, currency: str) -> Report:
     """Per coming month, then overdue, later and undated; per group; a chart of pipeline and cash."""
     data = result.to_json()
-    secs = [_forecast("forecast", label("forecast", lang), data, lang)]
+    secs = [forecast_section("forecast", label("forecast", lang), data, lang)]
     for g in data["groups"]:
-        secs.append(_forecast(f"group:{g['key']}", group_label(result.by, g["key"], lang), g, lang))
+        secs.append(
+            forecast_section(f"group:{g['key']}", group_label(result.by, g["key"], lang), g, lang)
+        )
     return Report(
         "forecast",
         label("forecast", lang),
-        _subtitle(lang, currency, result.as_of, result.by),
+        subtitle(lang, currency, result.as_of, result.by),
         lang,
         currency,
         secs,
-        [_forecast_chart(data, lang)],
+        [forecast_chart(data, lang)],
         as_of=result.as_of,
-    )
-
-
-# ---------------------------------------------------------------- weekly
-
-
-LIST_KINDS = {
-    "amount": "money",
-    "days_left": "int",
-    "days_in_stage": "int",
-    "closed_on": "date",
-    "signed_on": "date",
-    "received_on": "date",
-    "valid_until": "date",
-    "stage_changed_on": "date",
-    **OVERDUE_KINDS,
-}
-
-
-def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
-    """The weekly summary: headline against last week, the week's lists, the forecast; four charts."""
-    from salesops.reports.metrics import MONEY
-    from salesops.reports.summary import HEADLINE
-
-    head_rows = []
-    for k in HEADLINE:
-        this, prev = doc["headline"][k]["this"], doc["headline"][k]["previous"]
-        change = None if this is None or prev is None else this - prev
-        head_rows.append([label(k, lang), this, prev, change])
-    head = Section(
-        "headline",
-        label("headline", lang),
-        _cols(["metric", "this", "previous", "change"], {}, lang),
-        head_rows,
-        row_kinds=["money" if k in MONEY else "int" for k in HEADLINE],
-        alert_rows={HEADLINE.index("overdue_amount")},
-    )
-    ocols = [
-        "receivable_id",
-        "account_name",
-        "owner",
-        "invoice_no",
-        "due_date",
-        "days_overdue",
-        "outstanding",
-    ]
-    lists = (
-        (
-            "won_deals",
-            "won_deals",
-            ["opportunity_id", "name", "account_name", "owner", "amount", "closed_on"],
-            {},
-        ),
-        (
-            "lost_deals",
-            "lost_deals",
-            [
-                "opportunity_id",
-                "name",
-                "account_name",
-                "owner",
-                "amount",
-                "lost_at_stage",
-                "lost_reason",
-            ],
-            {"lost_at_stage": "stage"},
-        ),
-        (
-            "contracts_signed",
-            "contracts_list",
-            ["contract_id", "title", "account_name", "owner", "amount", "signed_on"],
-            {},
-        ),
-        (
-            "collections",
-            "collections_list",
-            ["payment_id", "receivable_id", "account_name", "received_on", "amount", "method"],
-            {"method": "payments"},
-        ),
-        ("newly_overdue", "newly_overdue", ocols, {}),
-        ("top_overdue", "top_overdue", ocols, {}),
-        (
-            "expiring_quotes",
-            "expiring_quotes",
-            [
-                "quote_id",
-                "opportunity_name",
-                "account_name",
-                "owner",
-                "status",
-                "amount",
-                "valid_until",
-                "days_left",
-            ],
-            {"status": "quotes"},
-        ),
-        (
-            "stalled_opportunities",
-            "stalled_opportunities",
-            [
-                "opportunity_id",
-                "name",
-                "account_name",
-                "owner",
-                "stage",
-                "amount",
-                "stage_changed_on",
-                "days_in_stage",
-            ],
-            {"stage": "stage"},
-        ),
-    )
-    secs = [head]
-    for key, title, keys, enums in lists:
-        alert = ("days_overdue", "outstanding") if "overdue" in key else ()
-        secs.append(
-            _list(
-                key, label(title, lang), doc[key], keys, LIST_KINDS, lang, LIST_LIMIT, alert, enums
-            )
-        )
-    forecast = _forecast("forecast", label("forecast", lang), doc["forecast"], lang)
-    secs.append(forecast)
-    problems = doc["data_problems"]
-    shown = label("validate_missing", lang) if problems is None else f"{problems:,}"
-    note = translate(DATA_PROBLEMS, lang).format(n=shown)
-    forecast.notes.append(note + (f" — {label('run_validate', lang)}" if problems else ""))
-
-    aging, fn, trend = doc["aging"], doc["funnel"], doc["trend"]
-    funnel_title = label("funnel_chart", lang)
-    charts = [
-        _funnel_chart(funnel_title, fn["stages"], lang),
-        _aging_chart(aging["buckets"], aging["totals"], lang),
-        Chart(
-            "line",
-            label("trend", lang),
-            [t["week"] for t in trend],
-            [
-                Series(label(k, lang), [t[k] for t in trend])
-                for k in ("bookings", "collections", "won_amount")
-            ],
-            axis=label("week", lang),
-        ),
-        _forecast_chart(doc["forecast"], lang),
-    ]
-    week = doc.get("week")
-    title = " ".join(
-        p for p in (label("weekly", lang), week, _span(doc["from"], doc["to"], lang)) if p
-    )
-    return Report(
-        "weekly",
-        title,
-        _subtitle(lang, currency, doc["as_of"]),
-        lang,
-        currency,
-        secs,
-        charts,
-        as_of=doc["as_of"],
     )
