@@ -6,6 +6,8 @@ line of `lines()` prefixed with `error: ` to stderr and exits with `exit_code`.
 
 from __future__ import annotations
 
+from salesops.i18n import _
+
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -20,7 +22,7 @@ class SalesopsError(Exception):
 
     def __init__(self, *messages: str) -> None:
         super().__init__("; ".join(messages))
-        self.messages = list(messages) or ["failed"]
+        self.messages = list(messages) or [_("failed")]
 
     def lines(self) -> list[str]:
         return list(self.messages)

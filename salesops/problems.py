@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from salesops.i18n import N_, _
+
 ERROR = "error"
 WARNING = "warning"
+AT_ROW = N_("{file} row {row}")
+AT_COLUMN = N_("{place}, {column}")
+SAID = N_("{place}: {message}")
 
 
 def one_line(text: str) -> str:
@@ -33,7 +38,9 @@ class Problem:
 
     `row` is the Excel row number (header = 1), `column` the canonical field
     name, `code` a stable identifier from the catalogue (`bad-date`,
-    `dangling-ref`, …).
+    `dangling-ref`, …). `header` is the column as the file's own header
+    names it (关闭日期 in a register with Chinese headers): messages show it,
+    JSON keeps the canonical `column`.
     """
 
     severity: str
@@ -43,22 +50,28 @@ class Problem:
     row: int | None = None
     column: str | None = None
     record_id: str | None = None
+    header: str | None = None
 
     def location(self) -> str:
-        """`leads.xlsx row 14, created_on` — as much of it as is known."""
-        parts = []
+        """`leads.xlsx row 14, created_on` (`leads.xlsx 第 14 行，创建日期`) — as much of it as is known."""
+        place = ""
         if self.file:
-            parts.append(self.file + (f" row {self.row}" if self.row else ""))
-        if self.column:
-            parts.append(self.column)
-        return ", ".join(parts)
+            place = _(AT_ROW).format(file=self.file, row=self.row) if self.row else self.file
+        column = self.header or self.column
+        if column:
+            return _(AT_COLUMN).format(place=place, column=column) if place else column
+        return place
 
     def line(self) -> str:
-        """The one-line form: `error: leads.xlsx row 14, created_on: "x" is not a date`."""
+        """The one-line form: `error: leads.xlsx row 14, created_on: "x" is not a date`.
+
+        The `error:`/`warning:` prefix stays as it is in every language (SPEC 4: scripts look for it).
+        """
         where = self.location()
         if self.row is None and self.column is None and self.file and self.message.startswith(self.file + " "):
             where = ""  # "leads.xlsx has merged cells …" names its file already
-        return one_line(f"{self.severity}: {where + ': ' if where else ''}{self.message}")
+        text = _(SAID).format(place=where, message=self.message) if where else self.message
+        return one_line(f"{self.severity}: {text}")
 
     def to_json(self) -> dict:
         data = asdict(self)
