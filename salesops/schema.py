@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from salesops.i18n import N_, translate
+
 
 @dataclass(frozen=True)
 class Enum:
@@ -33,6 +35,14 @@ class Enum:
     def a_name(self) -> str:
         """The name with its article, for messages: "an opportunity stage"."""
         return ("an " if self.name[0] in "aeiou" else "a ") + self.name
+
+    def title(self, lang: str) -> str:
+        """The name in `lang`, for messages: "opportunity stage" / "商机阶段"."""
+        return translate(self.name, lang)
+
+    def choices(self, lang: str) -> str:
+        """Its values as a user may type them in `lang`: `won, lost` / `赢单、丢单`."""
+        return "、".join(label for _code, label in self.values) if lang == "zh" else ", ".join(self.codes)
 
     def label(self, code: str, lang: str) -> str:
         """The label of `code` in `lang` ('en' → the code itself)."""
@@ -200,7 +210,7 @@ class Register:
 # ---------------------------------------------------------------- enums
 
 LEAD_STATUS = Enum(
-    "lead status",
+    N_("lead status"),
     (
         ("new", "新线索"),
         ("contacted", "已联系"),
@@ -210,7 +220,7 @@ LEAD_STATUS = Enum(
     ),
 )
 LEAD_SOURCE = Enum(
-    "lead source",
+    N_("lead source"),
     (
         ("website", "官网"),
         ("referral", "转介绍"),
@@ -221,9 +231,9 @@ LEAD_SOURCE = Enum(
         ("other", "其他"),
     ),
 )
-GRADE = Enum("grade", (("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")))
+GRADE = Enum(N_("grade"), (("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")))
 OPP_STAGE = Enum(
-    "opportunity stage",
+    N_("opportunity stage"),
     (
         ("qualification", "验证商机"),
         ("needs_analysis", "需求分析"),
@@ -235,7 +245,7 @@ OPP_STAGE = Enum(
     ),
 )
 QUOTE_STATUS = Enum(
-    "quote status",
+    N_("quote status"),
     (
         ("draft", "草稿"),
         ("pending_approval", "待审批"),
@@ -247,7 +257,7 @@ QUOTE_STATUS = Enum(
     ),
 )
 CONTRACT_STATUS = Enum(
-    "contract status",
+    N_("contract status"),
     (
         ("draft", "草拟"),
         ("review", "评审中"),
@@ -258,7 +268,7 @@ CONTRACT_STATUS = Enum(
     ),
 )
 DELIVERY_STATUS = Enum(
-    "delivery status",
+    N_("delivery status"),
     (
         ("planned", "计划中"),
         ("shipped", "已发货"),
@@ -267,7 +277,7 @@ DELIVERY_STATUS = Enum(
     ),
 )
 MILESTONE = Enum(
-    "milestone",
+    N_("milestone"),
     (
         ("advance", "预付款"),
         ("delivery", "到货款"),
@@ -277,7 +287,7 @@ MILESTONE = Enum(
     open=True,
 )
 RECEIVABLE_STATUS = Enum(
-    "receivable status",
+    N_("receivable status"),
     (
         ("scheduled", "待触发"),
         ("invoiced", "已开票"),
@@ -288,7 +298,7 @@ RECEIVABLE_STATUS = Enum(
     ),
 )
 PAYMENT_METHOD = Enum(
-    "payment method",
+    N_("payment method"),
     (
         ("bank_transfer", "银行转账"),
         ("acceptance_bill", "承兑汇票"),
@@ -296,9 +306,9 @@ PAYMENT_METHOD = Enum(
         ("other", "其他"),
     ),
 )
-YES_NO = Enum("yes/no", (("yes", "是"), ("no", "否")))
+YES_NO = Enum(N_("yes/no"), (("yes", "是"), ("no", "否")))
 REP_ROLE = Enum(
-    "role",
+    N_("role"),
     (
         ("rep", "销售"),
         ("manager", "主管"),
@@ -308,7 +318,7 @@ REP_ROLE = Enum(
     ),
 )
 CONTACT_ROLE = Enum(
-    "decision role",
+    N_("decision role"),
     (
         ("decision_maker", "决策人"),
         ("influencer", "影响人"),
@@ -318,7 +328,7 @@ CONTACT_ROLE = Enum(
     ),
 )
 ACTIVITY_TYPE = Enum(
-    "activity type",
+    N_("activity type"),
     (
         ("visit", "拜访"),
         ("call", "电话"),
@@ -330,9 +340,9 @@ ACTIVITY_TYPE = Enum(
         ("other", "其他"),
     ),
 )
-TARGET_SCOPE = Enum("target scope", (("company", "公司"), ("team", "团队"), ("rep", "个人")))
+TARGET_SCOPE = Enum(N_("target scope"), (("company", "公司"), ("team", "团队"), ("rep", "个人")))
 TARGET_METRIC = Enum(
-    "target metric",
+    N_("target metric"),
     (
         ("bookings", "签约金额"),
         ("collections", "回款"),
@@ -344,7 +354,7 @@ TARGET_METRIC = Enum(
 # Names of the dunning levels of `[dunning] levels` that have a label in both
 # languages; a workspace may name its levels otherwise (shown as written).
 DUNNING_LEVEL = Enum(
-    "dunning level",
+    N_("dunning level"),
     (("reminder", "提醒"), ("notice", "催告"), ("warning", "警告"), ("legal", "法务")),
     open=True,
 )
