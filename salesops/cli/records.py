@@ -10,6 +10,19 @@ import typer
 from salesops.cli.app import app
 from salesops.cli.common import FormatOpt, OutputOpt, emit_rows, open_workspace, warn
 from salesops.errors import UsageError
+from salesops.i18n import N_, _, current, ngettext
+
+CHAIN_TITLE = N_("Lead-to-Cash chain")
+HISTORY_TITLE = N_("history")
+NO_HISTORY = N_("no history")
+CHAIN_HEADERS = {
+    "register": N_("Register"),
+    "id": N_("ID"),
+    "status": N_("Status"),
+    "amount": N_("Amount"),
+    "date": N_("Date"),
+    "name": N_("Name"),
+}
 
 WhereOpt = Annotated[
     list[str] | None,
@@ -29,18 +42,22 @@ def parse_where(register, text: str):
 
     m = _WHERE.match(text)
     if not m:
-        raise UsageError(f"--where {text!r} is not FIELD=VALUE")
+        raise UsageError(_("--where {text} is not FIELD=VALUE").format(text=repr(text)))
     name, op, raw = m.groups()
     field = register.header_aliases.get(values.normalize_header(name))
     if field is None:
-        raise UsageError(f"--where: {register.name} has no column {name!r} (columns: {', '.join(register.by_name)})")
+        raise UsageError(
+            _("--where: {register} has no column {name} (columns: {columns})").format(
+                register=register.name, name=repr(name), columns=", ".join(register.by_name)
+            )
+        )
     column = register.column(field)
     if raw.strip() == "":
         return field, op, None
     try:
         value = codec.read_cell(column, raw, "MDY")
     except values.BadValue as exc:
-        raise UsageError(f"--where {field}: \"{raw}\" {exc}") from None
+        raise UsageError(_('--where {field}: "{text}" {reason}').format(field=field, text=raw, reason=exc)) from None
     return field, op, value
 
 
@@ -81,17 +98,29 @@ def list_records(
 
     reg = resolve_register(register)
     if reg is None:
-        raise UsageError(f"unknown register {register!r}")
+        raise UsageError(_("unknown register {name}").format(name=repr(register)))
     filters = [parse_where(reg, w) for w in where or []]
     ws = open_workspace(ctx)
     frame = read_frame(ws, reg.name, user_columns=True, strict=True)
     unread = [p for p in frame.problems if p.code != "bad-text"]  # bad-text cells are shown as they are
     if unread:
-        warn(f"{len(unread)} cell(s) of {frame.file} could not be read and are shown empty; run 'salesops validate'")
-    if len(unread) < len(frame.problems):
         warn(
-            f"{len(frame.problems) - len(unread)} cell(s) of {frame.file} hold text a spreadsheet cell cannot "
-            "(control characters, or past 32,767 characters); run 'salesops validate'"
+            ngettext(
+                "{n} cell of {file} could not be read and is shown empty; run 'salesops validate'",
+                "{n} cells of {file} could not be read and are shown empty; run 'salesops validate'",
+                len(unread),
+            ).format(n=len(unread), file=frame.file)
+        )
+    if len(unread) < len(frame.problems):
+        n = len(frame.problems) - len(unread)
+        warn(
+            ngettext(
+                "{n} cell of {file} holds text a spreadsheet cell cannot (control characters, "
+                "or past 32,767 characters); run 'salesops validate'",
+                "{n} cells of {file} hold text a spreadsheet cell cannot (control characters, "
+                "or past 32,767 characters); run 'salesops validate'",
+                n,
+            ).format(n=n, file=frame.file)
         )
     df = frame.df
     columns = [c.name for c in reg.columns]
@@ -102,7 +131,23 @@ def list_records(
         if all(_matches(record.get(f), op, v) for f, op, v in filters):
             rows.append(typed + [rec[u] for u in frame.user_columns])
     header = columns + frame.user_columns
-    emit_rows(fmt, output, header, rows, title=f"{reg.name} ({len(rows)})" if fmt == "table" else None)
+    if fmt != "json":  # people read the register in the output's language; JSON stays canonical
+        lang = current()
+        header = [reg.column(n).header(lang) for n in columns] + frame.user_columns
+        rows = [[_shown(reg.column(n), v, lang) for n, v in zip(columns, r, strict=False)] + r[len(columns) :] for r in rows]
+    title = _("{register} ({n})").format(register=_register_name(reg, current()), n=len(rows))
+    emit_rows(fmt, output, header, rows, title=title if fmt == "table" else None)
+
+
+def _register_name(register, lang: str) -> str:
+    return register.zh if lang == "zh" else register.name
+
+
+def _shown(column, value: Any, lang: str) -> Any:
+    """An enum code as its label in `lang` (won → 赢单); other values as they are."""
+    if column.enum is not None and isinstance(value, str) and lang == "zh":
+        return column.enum.label(value, lang)
+    return value
 
 
 def _matches(have: Any, op: str, want: Any) -> bool:
@@ -150,11 +195,31 @@ def show(
     if fmt == "json":
         write_out(dumps(data), output)
         return
-    fields = [[k, v] for k, v in record.items()] + [[k, v] for k, v in data["user_columns"].items()]
+    from salesops.schema import HISTORY_ZH, REGISTERS
+
+    lang, reg = current(), table.register
+    fields = [[reg.column(k).header(lang), _shown(reg.column(k), v, lang)] for k, v in record.items()]
+    fields += [[k, v] for k, v in data["user_columns"].items()]
     chain_cols = ["register", "id", "status", "amount", "date", "name"]
-    chain_rows = [[c.get(k) for k in chain_cols] for c in chain]
+    chain_rows = []
+    for c in chain:
+        link = REGISTERS.get(c.get("register") or "")
+        status = link.column(link.status_field) if link is not None and link.status_field else None
+        row = [c.get(k) for k in chain_cols]
+        if link is not None:
+            row[0] = _register_name(link, lang)
+            row[2] = _shown(status, row[2], lang) if status is not None else row[2]
+        chain_rows.append(row)
     hist_cols = ["at", "user", "field", "old_value", "new_value"]
     hist_rows = [[h.get(k) for k in hist_cols] for h in history]
+    for row in hist_rows:
+        if row[2] in reg.by_name:
+            column = reg.column(row[2])
+            row[2:] = [column.header(lang), _shown(column, row[3], lang), _shown(column, row[4], lang)]
+    field_headers = [_("Field"), _("Value")]
+    chain_headers = [_(CHAIN_HEADERS[k]) for k in chain_cols]
+    hist_headers = [HISTORY_ZH[k] if lang == "zh" else k for k in hist_cols]
+    title = f"{_register_name(reg, lang)} {rid}"
     if fmt in ("csv", "markdown"):
         from salesops.cli.common import csv_text, markdown_text
 
@@ -162,9 +227,9 @@ def show(
         text = "\n".join(
             render(c, r, t)
             for c, r, t in (
-                (["field", "value"], fields, f"{table.register.name} {rid}"),
-                (chain_cols, chain_rows, "chain"),
-                (hist_cols, hist_rows, "history"),
+                (field_headers, fields, title),
+                (chain_headers, chain_rows, _(CHAIN_TITLE)),
+                (hist_headers, hist_rows, _(HISTORY_TITLE)),
             )
         )
         write_out(text, output)
@@ -172,9 +237,9 @@ def show(
     from salesops.cli.common import output_console, rich_table
 
     with output_console(output) as con:
-        con.print(rich_table(["field", "value"], fields, title=f"{table.register.name} {rid}"))
-        con.print(rich_table(chain_cols, chain_rows, title="Lead-to-Cash chain"))
-        con.print(rich_table(hist_cols, hist_rows, title="history") if hist_rows else "no history")
+        con.print(rich_table(field_headers, fields, title=title))
+        con.print(rich_table(chain_headers, chain_rows, title=_(CHAIN_TITLE)))
+        con.print(rich_table(hist_headers, hist_rows, title=_(HISTORY_TITLE)) if hist_rows else _(NO_HISTORY))
 
 
 def _history(ws, record_id: str | None) -> list[dict[str, str]]:
