@@ -23,6 +23,10 @@ from salesops.cli.common import (
     write_out,
 )
 from salesops.errors import Refused, SalesopsError, UsageError
+from salesops.i18n import N_, _, ngettext, pgettext
+
+ACTIONS = {"add": N_("add"), "update": N_("update"), "skip": N_("skip")}
+CREATE = N_("create {register}")
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -153,7 +157,7 @@ def import_file(
         date_order = check_choice("--date-order", date_order.upper(), ("MDY", "DMY"))
     reg = resolve_register(register)
     if reg is None:
-        raise UsageError(f"unknown register {register!r}")
+        raise UsageError(_("unknown register {name}").format(name=repr(register)))
     ws = open_workspace(ctx)
     options = ImportOptions(
         file=file.name,
@@ -169,24 +173,24 @@ def import_file(
     header, rows = _read_file(file, sheet, encoding, reg)
     if dry_run:
         with _progress(len(rows)) as progress:
-            progress.phase(f"checking {len(rows):,} rows")
+            progress.phase(_("checking {n} rows").format(n=f"{len(rows):,}"))
             plan = plan_import(header, rows, *_context(ws, reg), options)
         _refuse_on_errors(plan, fmt, output)
         _show_plan(plan, fmt, output)
         return
     with ws.writing(wait):
         with _progress(len(rows)) as progress:
-            progress.phase(f"checking {len(rows):,} rows")
+            progress.phase(_("checking {n} rows").format(n=f"{len(rows):,}"))
             plan = plan_import(header, rows, *_context(ws, reg), options)
             if plan.errors:
                 progress.stop()
                 _refuse_on_errors(plan, fmt, output)
             progress.phase(
-                f"adding {len(plan.adds) + len(plan.updates):,} records",
+                _("adding {n} records").format(n=f"{len(plan.adds) + len(plan.updates):,}"),
                 len(plan.adds) + len(plan.updates),
             )
             _apply(ws, plan, progress)
-            progress.phase("writing the registers")
+            progress.phase(_("writing the registers"))
             ws.commit(user=by)
     data = summary(plan)
     if fmt == "json":
@@ -195,8 +199,8 @@ def import_file(
         )
         return
     _print_warnings(plan)
-    lines = [_done_line(data, "imported")]
-    lines += [f"created {n} {name}" for name, n in data["created"].items() if n]
+    lines = [_done_line(data, dry_run=False)]
+    lines += [_("created {n} {register}").format(n=n, register=_register(name)) for name, n in data["created"].items() if n]
     write_out("\n".join(lines), output) if output else [say(line) for line in lines]
 
 
@@ -206,7 +210,8 @@ def import_file(
 def _pair(text: str, sep: str, option: str, shape: str, last: bool = True) -> tuple[str, str]:
     left, found, right = text.rpartition(sep) if last else text.partition(sep)
     if not found or not left.strip() or (option != "--set" and not right.strip()):
-        raise UsageError(f"{option} {text!r} is not {shape}")
+        shape = pgettext("metavar", shape)  # SRC=FIELD as --help shows it
+        raise UsageError(_("{option} {text} is not {shape}").format(option=option, text=repr(text), shape=shape))
     return left.strip(), right.strip()
 
 
@@ -214,7 +219,11 @@ def _value_map(text: str) -> tuple[str, str, str]:
     name, found, rest = text.partition(":")
     src, eq, dst = rest.partition("=")
     if not found or not eq or not name.strip():
-        raise UsageError(f"--map-value {text!r} is not FIELD:FROM=TO")
+        raise UsageError(
+            _("{option} {text} is not {shape}").format(
+                option="--map-value", text=repr(text), shape=pgettext("metavar", "FIELD:FROM=TO")
+            )
+        )
     return name.strip(), src.strip(), dst.strip()
 
 
@@ -226,21 +235,23 @@ def _read_file(path: Path, sheet: str | None, encoding: str | None, reg) -> tupl
     from salesops.storage.workspace import read_rows
 
     if not path.exists():
-        raise SalesopsError(f"{path} does not exist")
+        raise SalesopsError(_("{path} does not exist").format(path=path))
     if path.is_dir():
-        raise SalesopsError(f"{path} is a folder, not a file")
+        raise SalesopsError(_("{path} is a folder, not a file").format(path=path))
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         if sheet:
-            raise UsageError("--sheet is for xlsx files; this is a CSV file")
+            raise UsageError(_("--sheet is for xlsx files; this is a CSV file"))
         fmt = "csv"
     elif suffix in XLSX_SUFFIXES:
         if encoding:
-            raise UsageError("--encoding is for CSV files; xlsx files carry their own")
+            raise UsageError(_("--encoding is for CSV files; xlsx files carry their own"))
         fmt = "xlsx"
     else:
         raise UsageError(
-            f"{path.name}: cannot import {suffix or 'a file without extension'}; give a .csv or .xlsx file"
+            _("{file}: cannot import {kind}; give a .csv or .xlsx file").format(
+                file=path.name, kind=suffix or _("a file without extension")
+            )
         )
     if encoding:
         import codecs
@@ -249,13 +260,15 @@ def _read_file(path: Path, sheet: str | None, encoding: str | None, reg) -> tupl
             codecs.lookup(encoding)
         except LookupError:
             raise UsageError(
-                f"--encoding {encoding!r} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)"
+                _("--encoding {encoding} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)").format(
+                    encoding=repr(encoding)
+                )
             ) from None
     from salesops.storage.csv_io import IMPORT_HINT
 
     header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding, register=reg, hint=IMPORT_HINT)
     if not header:
-        raise SalesopsError(f"{path.name} is empty: row 1 must be the header")
+        raise SalesopsError(_("{file} is empty: row 1 must be the header").format(file=path.name))
     return header, rows
 
 
@@ -325,19 +338,50 @@ def _refuse_on_errors(plan, fmt: str, output: Path | None) -> None:
         write_out(dumps(data), output)
     _print_warnings(plan)
     bad_rows = len({p.row for p in errors if p.row and p.row > 1})
-    tail = f"nothing imported: {len(errors)} error{'s' if len(errors) > 1 else ''}"
-    tail += (
-        f" in {bad_rows} row{'s' if bad_rows != 1 else ''} of {errors[0].file}"
-        if bad_rows
-        else f" in {errors[0].file}"
-    )
+    n, file = len(errors), errors[0].file
+    if bad_rows:
+        tail = ngettext(
+            "nothing imported: {n} error in {rows} of {file}",
+            "nothing imported: {n} errors in {rows} of {file}",
+            n,
+        ).format(n=n, file=file, rows=ngettext("{n} row", "{n} rows", bad_rows).format(n=bad_rows))
+    else:
+        tail = ngettext(
+            "nothing imported: {n} error in {file}", "nothing imported: {n} errors in {file}", n
+        ).format(n=n, file=file)
     raise Refused(*(p.line().removeprefix("error: ") for p in errors), tail, problems=errors)
 
 
-def _done_line(data: dict[str, Any], verb: str) -> str:
-    return (
-        f"{verb} {data['added'] + data['updated']} {data['register']} "
-        f"({data['added']} added, {data['updated']} updated, {data['skipped']} skipped)"
+def _register(name: str) -> str:
+    """A register's name as people read it in the current language."""
+    from salesops.i18n import current
+    from salesops.schema import REGISTERS
+
+    reg = REGISTERS.get(name)
+    return reg.zh if reg is not None and current() == "zh" else name
+
+
+def _action_label(action: str) -> str:
+    """A dry run's action as people read it: `add`, or `create account` (新建客户)."""
+    verb, _space, what = action.partition(" ")
+    if not what:
+        return _(ACTIONS[verb])
+    name = _register(what + "s")
+    return _(CREATE).format(register=what if name == what + "s" else name)
+
+
+def _done_line(data: dict[str, Any], dry_run: bool) -> str:
+    template = (
+        _("dry run: would import {n} {register} ({added} added, {updated} updated, {skipped} skipped)")
+        if dry_run
+        else _("imported {n} {register} ({added} added, {updated} updated, {skipped} skipped)")
+    )
+    return template.format(
+        n=data["added"] + data["updated"],
+        register=_register(data["register"]),
+        added=data["added"],
+        updated=data["updated"],
+        skipped=data["skipped"],
     )
 
 
@@ -373,19 +417,25 @@ def _show_plan(plan, fmt: str, output: Path | None) -> None:
         return
     _print_warnings(plan)
     shown = actions if fmt != "table" else actions[:SHOWN_ACTIONS]
+    if fmt != "json":
+        shown = [[_action_label(row[0]), *row[1:]] for row in shown]
     emit_rows(
         fmt,
         output,
-        ["action", "row", "record_id", "detail"],
+        [_("Action"), _("Row"), _("Record ID"), _("Detail")],
         shown,
-        title=f"import {plan.register.name} (dry run)",
+        title=_("import {register} (dry run)").format(register=_register(plan.register.name)),
     )
     if fmt == "table":
         if len(actions) > len(shown):
-            say(f"… and {len(actions) - len(shown)} more (-f csv or -f json lists them all)")
-        lines = [_done_line(data, "dry run: would import")]
-        lines += [f"would create {n} {name}" for name, n in data["created"].items() if n]
-        lines.append("nothing written")
+            say(_("… and {n} more (-f csv or -f json lists them all)").format(n=len(actions) - len(shown)))
+        lines = [_done_line(data, dry_run=True)]
+        lines += [
+            _("would create {n} {register}").format(n=n, register=_register(name))
+            for name, n in data["created"].items()
+            if n
+        ]
+        lines.append(_("nothing written"))
         for line in lines:
             say(line)
 

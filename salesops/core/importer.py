@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from salesops import values
 from salesops.codec import bad_cell_phrase, problem_code, read_series
 from salesops.errors import UsageError
+from salesops.i18n import N_, _, ngettext
 from salesops.problems import ERROR, WARNING, Problem
 from salesops.schema import Column, Register
 
@@ -48,11 +49,11 @@ NAME_FIELDS = {"accounts": "name", "receivables": "invoice_no", "reps": "name"}
 CREATABLE = ("accounts",)
 
 TYPE_EXPECTED = {
-    "date": "is not a date (expected e.g. 2026-11-05, 2026/11/5 or 2026年11月5日)",
-    "money": "is not an amount of money (expected e.g. 1234.50, ¥1,234.50 or 12.5万)",
-    "int": "is not a whole number",
-    "pct": "is not a percentage between 0 and 100",
-    "bool": "is not yes or no",
+    "date": N_("is not a date (expected e.g. 2026-11-05, 2026/11/5 or 2026年11月5日)"),
+    "money": N_("is not an amount of money (expected e.g. 1234.50, ¥1,234.50 or 12.5万)"),
+    "int": N_("is not a whole number"),
+    "pct": N_("is not a percentage between 0 and 100"),
+    "bool": N_("is not yes or no"),
 }
 CENT = Decimal("0.01")
 
@@ -115,7 +116,7 @@ def index_of(col: Column, refs: dict[str, RefIndex]) -> RefIndex | None:
         return parts[0]
     ids = set().union(*(p.ids for p in parts))
     files = [p.file for p in parts]
-    what = f"ID in {', '.join(files[:-1])} or {files[-1]}"
+    what = _("ID in {files} or {last}").format(files=", ".join(files[:-1]), last=files[-1])
     return RefIndex(parts[0].register, ids, {}, {}, files[0], what)
 
 
@@ -199,7 +200,9 @@ def resolve_field(register: Register, text: str, option: str) -> str:
     name = register.header_aliases.get(values.normalize_header(text))
     if name is None:
         raise UsageError(
-            f"{option}: {register.name} has no field {text!r} (fields: {', '.join(register.by_name)})"
+            _("{option}: {register} has no field {name} (fields: {fields})").format(
+                option=option, register=register.name, name=repr(text), fields=", ".join(register.by_name)
+            )
         )
     return name
 
@@ -276,7 +279,9 @@ def plan_import(
     reg = target.register
     if options.on_duplicate not in DUPLICATE_CHOICES:
         raise UsageError(
-            f"--on-duplicate must be one of {', '.join(DUPLICATE_CHOICES)}, not {options.on_duplicate!r}"
+            _("{option} must be one of {choices}, not {value}").format(
+                option="--on-duplicate", choices=", ".join(DUPLICATE_CHOICES), value=repr(options.on_duplicate)
+            )
         )
     plan = Plan(reg)
     fields, users, where = _map_columns(reg, header, target, options, plan)
@@ -392,15 +397,21 @@ def _map_columns(
     keys = [values.normalize_header(h) for h in heads]
     for src in explicit:
         if src not in keys:
-            shown = ", ".join(h for h in heads if h) or "none"
-            raise UsageError(f"--map: {options.file} has no column {src!r} (its columns: {shown})")
+            shown = ", ".join(h for h in heads if h) or _("none")
+            raise UsageError(
+                _("--map: {file} has no column {name} (its columns: {columns})").format(
+                    file=options.file, name=repr(src), columns=shown
+                )
+            )
     fields: dict[str, int] = {}
     where: dict[str, str] = {}
     for j, key in enumerate(keys):
         for name in explicit.get(key, []):
             if name in fields:
                 raise UsageError(
-                    f"--map: {name} is mapped from both {heads[fields[name]]!r} and {heads[j]!r}"
+                    _("--map: {field} is mapped from both {first} and {second}").format(
+                        field=name, first=repr(heads[fields[name]]), second=repr(heads[j])
+                    )
                 )
             fields[name], where[name] = j, heads[j]
     mapped = {name for names in explicit.values() for name in names}
@@ -415,10 +426,12 @@ def _map_columns(
             fields[name], where[name] = j, heads[j]
             plan.columns[heads[j]] = name
         elif name is not None and name in mapped:
-            _ignored(plan, options, heads[j], f"{name} is mapped from another column")
+            _ignored(plan, options, heads[j], _("{field} is mapped from another column").format(field=name))
         elif name is not None:
             raise UsageError(
-                f"{options.file}: columns {fields[name] + 1} and {j + 1} are both {name!r}; map one of them elsewhere with --map"
+                _("{file}: columns {first} and {second} are both {field}; map one of them elsewhere with --map").format(
+                    file=options.file, first=fields[name] + 1, second=j + 1, field=repr(name)
+                )
             )
         elif key in user_keys:
             users[j] = user_keys[key]
@@ -439,11 +452,11 @@ def _warn_ignored(plan: Plan, options: ImportOptions) -> None:
     if not ignored:
         return
     names = ", ".join(f'"{h}"' for h in ignored)
-    many = len(ignored) > 1
-    message = (
-        f"column{'s' if many else ''} {names} {'are' if many else 'is'} not imported: "
-        f'no field of {plan.register.name} takes {"them" if many else "it"} (--map "SRC=FIELD" imports a column)'
-    )
+    message = ngettext(
+        'column {names} is not imported: no field of {register} takes it (--map "SRC=FIELD" imports a column)',
+        'columns {names} are not imported: no field of {register} takes them (--map "SRC=FIELD" imports a column)',
+        len(ignored),
+    ).format(names=names, register=plan.register.name)
     plan.problems.append(Problem(WARNING, "ignored-column", message, options.file, 1, None))
 
 
@@ -482,7 +495,7 @@ def _defaults(reg: Register, cells: dict, options: ImportOptions) -> dict[str, A
 
 def parse_series(col: Column, s: pd.Series, date_order: str) -> tuple[pd.Series, pd.Series, str]:
     """(typed series, mask of cells that did not parse, what was expected) for one column."""
-    return read_series(col, s, date_order, TYPE_EXPECTED)
+    return read_series(col, s, date_order, {kind: _(text) for kind, text in TYPE_EXPECTED.items()})
 
 
 def _text_faults(
@@ -539,7 +552,9 @@ def _resolve_refs(plan, col, s, index: RefIndex, options, created, excel_rows, i
         elif len(hits) > 1:
             trouble[text] = (
                 "ambiguous-ref",
-                f'"{text}" names {len(hits)} records in {index.file} ({", ".join(hits[:5])}); give the ID',
+                _('"{text}" names {n} records in {file} ({ids}); give the ID').format(
+                    text=text, n=len(hits), file=index.file, ids=", ".join(hits[:5])
+                ),
             )
         elif key in makers:
             resolved[text] = makers[key]
@@ -548,15 +563,15 @@ def _resolve_refs(plan, col, s, index: RefIndex, options, created, excel_rows, i
             makers[key] = new_id
             resolved[text] = new_id
         elif index.what:
-            trouble[text] = ("dangling-ref", f'"{text}" is not an {index.what}')
+            trouble[text] = ("dangling-ref", _('"{text}" is not an {what}').format(text=text, what=index.what))
         else:
-            what = index.register.id_column + (
-                f" or {NAME_FIELDS[index.register.name]}"
-                if index.register.name in NAME_FIELDS
-                else ""
-            )
-            hint = "; --create-missing creates it" if index.register.name in CREATABLE else ""
-            trouble[text] = ("dangling-ref", f'"{text}" is not an {what} in {index.file}{hint}')
+            what = index.register.id_column
+            if index.register.name in NAME_FIELDS:
+                what = _("{id} or {name}").format(id=what, name=NAME_FIELDS[index.register.name])
+            message = _('"{text}" is not an {what} in {file}').format(text=text, what=what, file=index.file)
+            if index.register.name in CREATABLE:
+                message = _("{message}; --create-missing creates it").format(message=message)
+            trouble[text] = ("dangling-ref", message)
     unresolved = s.isin(list(trouble))
     for idx, text in s[unresolved].items():
         code, message = trouble[text]
@@ -604,12 +619,16 @@ def _check_owners(plan, owners, reps: RefIndex, options, created, excel_rows, id
                 makers[name_key("reps", text)] = _create(plan, reps, text, options)
             continue
         first = rows.index[0]
-        more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
+        message = ngettext(
+            '"{text}" is not a rep_id or name in {file}; --create-missing adds the rep',
+            '"{text}" is not a rep_id or name in {file} (and {more} more rows); --create-missing adds the rep',
+            len(rows),
+        ).format(text=text, file=reps.file, more=len(rows) - 1)
         plan.problems.append(
             Problem(
                 WARNING,
                 "unknown-owner",
-                f'"{text}" is not a rep_id or name in {reps.file}{more}; --create-missing adds the rep',
+                message,
                 options.file,
                 int(excel_rows.at[first]),
                 where.get("owner", "owner"),
@@ -638,11 +657,13 @@ def _decide(
         existing = match = None
         why, by = "", reg.id_column
         if rid is not None and rid in target.ids:
-            existing, why = rid, f"{reg.id_column} {rid} exists"
+            existing, why = rid, _("{field} {id} exists").format(field=reg.id_column, id=rid)
         elif rid is not None and rid in seen_ids:
             match, why = (
                 seen_ids[rid],
-                f"{reg.id_column} {rid} is also on row {int(excel_rows.iat[seen_ids[rid]])}",
+                _("{field} {id} is also on row {row}").format(
+                    field=reg.id_column, id=rid, row=int(excel_rows.iat[seen_ids[rid]])
+                ),
             )
         keys: list[str] = []
         if keyed:
@@ -652,11 +673,11 @@ def _decide(
                     by = key.split(":", 1)[0]
                     if key in target.open_keys:
                         existing = target.open_keys[key]
-                        why = f"same {by} as open lead {existing}"
+                        why = _("same {field} as open lead {id}").format(field=by, id=existing)
                         break
                     if key in seen_keys:
                         match = seen_keys[key]
-                        why = f"same {by} as row {int(excel_rows.iat[match])}"
+                        why = _("same {field} as row {row}").format(field=by, row=int(excel_rows.iat[match]))
                         break
         if existing is None and match is None:
             actions.append(("add", None, ""))
@@ -678,7 +699,7 @@ def _decide(
                 Problem(
                     ERROR,
                     "duplicate-record",
-                    f"duplicate: {why} (use --on-duplicate skip or update)",
+                    _("duplicate: {why} (use --on-duplicate skip or update)").format(why=why),
                     options.file,
                     int(excel_rows.iat[pos]),
                     where.get(by, by),
@@ -757,7 +778,7 @@ def _build(
                         Problem(
                             ERROR,
                             "missing-value",
-                            "required value is empty",
+                            _("required value is empty"),
                             options.file,
                             row,
                             where.get(name, name),
