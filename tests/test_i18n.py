@@ -140,3 +140,33 @@ def test_wrapping_keeps_punctuation_off_the_line_start_and_brackets_whole():
         lines = wrap(text, width).splitlines()
         assert not any(line.lstrip()[:1] in "，。" for line in lines), lines
         assert any("[默认：table]" in line for line in lines), lines
+
+
+def test_no_function_both_calls_the_catalogue_and_binds_underscore():
+    """`for _, x in …` in a function that calls `_()` makes `_` local: the call would fail at run time."""
+    import ast
+
+    from salesops.i18n_build import PACKAGE
+
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            bound = calls = False
+            todo = list(func.body)
+            while todo:
+                node = todo.pop()
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                    continue  # its own scope
+                if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                    continue  # comprehension variables stay inside
+                if isinstance(node, ast.Name) and node.id == "_":
+                    bound |= isinstance(node.ctx, ast.Store)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+                    calls = True
+                todo.extend(ast.iter_child_nodes(node))
+            if bound and calls:
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{func.lineno} {func.name}")
+    assert found == []

@@ -3,9 +3,10 @@
 `.salesops/cache/<file>.arrow` holds what `storage.read.read_typed` made of a
 register — the typed columns, the problems, the header facts — with a key in its
 metadata: the file's identity and content stamp (device, inode, size, mtime in
-ns), the date order, the salesops version and a fingerprint of salesops' own
-source (every module's size and mtime, computed, so no list to keep up). Any
-difference, and the entry is ignored and replaced. A file changed less than
+ns), the date order, the language its problems are worded in, the salesops
+version and a fingerprint of salesops' own source (every module's and message
+catalogue's size and mtime, computed, so no list to keep up). Any difference,
+and the entry is ignored and replaced. A file changed less than
 `RACY_SECONDS` before it was read is not cached: a second change within the
 file system's timestamp granularity could keep size and mtime.
 
@@ -40,7 +41,7 @@ META_KEY = b"salesops"
 
 @functools.lru_cache(maxsize=1)
 def source_fingerprint() -> str:
-    """A fingerprint of salesops' own source: every module's path, size and mtime."""
+    """A fingerprint of salesops' own source: every module's and compiled catalogue's path, size and mtime."""
     import salesops
 
     base = Path(salesops.__file__).parent
@@ -48,7 +49,7 @@ def source_fingerprint() -> str:
     for folder, dirs, files in sorted(os.walk(base)):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".mo")):
                 st = os.stat(os.path.join(folder, name))
                 parts.append(f"{os.path.relpath(os.path.join(folder, name), base)}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
@@ -68,7 +69,10 @@ def key_of(path: Path, date_order: str) -> dict[str, Any] | None:
     stamp = file_stamp(path)
     if stamp is None:
         return None
-    return {"format": FORMAT, "code": source_fingerprint(), "date_order": date_order, **stamp}
+    from salesops.i18n import current
+
+    lang = current()  # problems are worded in it
+    return {"format": FORMAT, "code": source_fingerprint(), "date_order": date_order, "lang": lang, **stamp}
 
 
 def entry_path(root: Path, path: Path) -> Path:
@@ -147,7 +151,8 @@ def _to_meta(typed: TypedTable) -> dict[str, Any]:
         "file": typed.file,
         "fmt": typed.fmt,
         "problems": [
-            [p.severity, p.code, p.message, p.file, p.row, p.column, p.record_id] for p in typed.problems
+            [p.severity, p.code, p.message, p.file, p.row, p.column, p.record_id, p.header]
+            for p in typed.problems
         ],
         "bad": [[i, name, _cell_json(cell)] for (i, name), cell in typed.bad.items()],
         "header": typed.header,

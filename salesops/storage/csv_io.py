@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import StorageError
+from salesops.i18n import N_, _
 
 
 def _dialect(first_line: str) -> str:
@@ -62,11 +63,11 @@ def read_csv(path: Path, encoding: str | None = None, hint: str | None = None) -
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise StorageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        raise StorageError(_(CANNOT_READ).format(file=path.name, reason=exc.strerror or exc)) from None
     enc, bom = detect_encoding(data, path.name, encoding, hint or (IMPORT_HINT if encoding else REGISTER_HINT))
     text = data[len(bom) :].decode(enc)
     if not text.strip():
-        raise StorageError(f"{path.name} is empty: it has no header row")
+        raise StorageError(_(EMPTY).format(file=path.name))
     first = text.split("\n", 1)[0]
     rows = [[unguard(c) for c in row] for row in _parse(text, _dialect(first), path.name)]
     while rows and not any(c.strip() for c in rows[-1]):
@@ -82,12 +83,14 @@ def _parse(text: str, sep: str, name: str) -> list[list[str]]:
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise StorageError(
-                f'{name} is not valid CSV: the quoted cell that starts in row {len(rows) + 1} is never closed (a " is missing)'
+                _('{file} is not valid CSV: the quoted cell that starts in row {row} is never closed (a " is missing)').format(
+                    file=name, row=len(rows) + 1
+                )
             ) from None
         try:  # other slips (text after a closing quote): read them the way spreadsheets do
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
         except csv.Error as again:
-            raise StorageError(f"{name} is not valid CSV: {again}") from None
+            raise StorageError(_("{file} is not valid CSV: {reason}").format(file=name, reason=again)) from None
     return rows
 
 
@@ -109,8 +112,11 @@ def write_csv(path: Path, rows: Iterable[list[str]]) -> None:
 
 SAMPLE = 1 << 20  # bytes looked at to tell the encoding before the reader checks the rest
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-REGISTER_HINT = "save it again as UTF-8 (in Excel: Save As → CSV UTF-8)"
-IMPORT_HINT = "pass --encoding, for example --encoding gb18030 or --encoding latin-1"
+REGISTER_HINT = N_("save it again as UTF-8 (in Excel: Save As → CSV UTF-8)")
+IMPORT_HINT = N_("pass --encoding, for example --encoding gb18030 or --encoding latin-1")
+OTHER_ENCODING = N_("try another --encoding")
+CANNOT_READ = N_("cannot read {file}: {reason}")
+EMPTY = N_("{file} is empty: it has no header row")
 
 
 def detect_encoding(data: bytes, name: str, encoding: str | None = None, hint: str = REGISTER_HINT, complete: bool = True) -> tuple[str, bytes]:
@@ -132,14 +138,16 @@ def detect_encoding(data: bytes, name: str, encoding: str | None = None, hint: s
     if nul >= 0:
         head = data[:4096]
         if sum(b < 9 or 13 < b < 32 for b in head) > 0.1 * len(head):
-            raise StorageError(f"{name} is not a text CSV file (it looks binary)")
+            raise StorageError(_("{file} is not a text CSV file (it looks binary)").format(file=name))
         row = data.count(b"\n", 0, nul) + 1
         raise StorageError(
-            f"{name} holds a NUL byte (row {row}, byte {nul + 1}); a CSV file holds text only — "
-            "it may be damaged or not a CSV file"
+            _(
+                "{file} holds a NUL byte (row {row}, byte {byte}); a CSV file holds text only — "
+                "it may be damaged or not a CSV file"
+            ).format(file=name, row=row, byte=nul + 1)
         )
     if encoding:
-        _strict(data, encoding, name, "try another --encoding", complete)
+        _strict(data, encoding, name, OTHER_ENCODING, complete)
         return encoding, b""
     if _decodes(data, "utf-8", complete):
         return "utf-8", b""
@@ -155,9 +163,15 @@ def detect_encoding(data: bytes, name: str, encoding: str | None = None, hint: s
         return latin_enc, b""
     if zh_ok:
         raise StorageError(
-            f"{name} is not UTF-8, and its bytes read as GB18030 (Chinese) and as Latin-1 (Western) alike; {hint}"
+            _(
+                "{file} is not UTF-8, and its bytes read as GB18030 (Chinese) and as Latin-1 (Western) alike; {hint}"
+            ).format(file=name, hint=_(hint))
         )
-    raise StorageError(f"{name} is neither UTF-8 nor text salesops can tell (GB18030 or Latin-1); {hint}")
+    raise StorageError(
+        _("{file} is neither UTF-8 nor text salesops can tell (GB18030 or Latin-1); {hint}").format(
+            file=name, hint=_(hint)
+        )
+    )
 
 
 def _decodes(data: bytes, enc: str, complete: bool) -> bool:
@@ -175,11 +189,15 @@ def _strict(data: bytes, enc: str, name: str, hint: str, complete: bool) -> None
     try:
         codecs.getincrementaldecoder(enc)().decode(data[:SAMPLE] if not complete else data, final=complete)
     except LookupError:
-        raise StorageError(f"{enc!r} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)") from None
+        raise StorageError(
+            _("{encoding} is not an encoding Python knows (try utf-8, gb18030, big5, latin-1)").format(encoding=repr(enc))
+        ) from None
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
         raise StorageError(
-            f"{name} cannot be read as {enc}: byte {exc.start + 1} (row {row}) is not {enc} text; {hint}"
+            _("{file} cannot be read as {encoding}: byte {byte} (row {row}) is not {encoding} text; {hint}").format(
+                file=name, encoding=enc, byte=exc.start + 1, row=row, hint=_(hint)
+            )
         ) from None
 
 
@@ -288,12 +306,12 @@ def read_columns(
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise StorageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+            raise StorageError(_(CANNOT_READ).format(file=path.name, reason=exc.strerror or exc)) from None
     enc, bom = detect_encoding(data, path.name, encoding, hint, complete=len(data) <= SAMPLE)
     body = data[len(bom) :]
     head = _first_record(body, enc)
     if not head.strip():
-        raise StorageError(f"{path.name} is empty: it has no header row")
+        raise StorageError(_(EMPTY).format(file=path.name))
     dialect = sniff_dialect(head, enc, bom)
     if enc not in ("utf-8",):
         try:
@@ -311,7 +329,7 @@ def read_columns(
         if "UTF8" in str(exc) and enc == "utf-8" and encoding is None:
             enc, bom = detect_encoding(data, path.name, None, hint)  # the whole file, now
             if enc == "utf-8":
-                raise StorageError(f"{path.name} is not valid UTF-8 text; {hint}") from None
+                raise StorageError(_("{file} is not valid UTF-8 text; {hint}").format(file=path.name, hint=_(hint))) from None
             return read_columns(path, enc, hint, data)
     return _python_columns(body.decode("utf-8"), dialect, path.name)
 
@@ -372,7 +390,7 @@ def _python_columns(text: str, dialect: Dialect, name: str) -> CsvColumns:
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:
-        raise StorageError(f"{name} is empty: it has no header row")
+        raise StorageError(_(EMPTY).format(file=name))
     header, body = rows[0], rows[1:]
     width = len(header)
     extras = {i: r[width:] for i, r in enumerate(body) if len(r) > width and any(c != "" for c in r[width:])}
@@ -461,10 +479,9 @@ def patch_csv(
     except UnicodeEncodeError as exc:
         bad = exc.object[exc.start : exc.end]
         out = b"\xef\xbb\xbf" + text.encode("utf-8")
-        warning = (
-            f"{src.name} was {dialect.encoding}, which cannot hold {bad!r}: it is now UTF-8 with BOM "
-            "(Excel and WPS open it as before)"
-        )
+        warning = _(
+            "{file} was {encoding}, which cannot hold {text}: it is now UTF-8 with BOM (Excel and WPS open it as before)"
+        ).format(file=src.name, encoding=dialect.encoding, text=repr(bad))
     dst.write_bytes(out)
     return warning
 

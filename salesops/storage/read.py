@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from salesops import values
 from salesops.codec import problem_code
 from salesops.errors import SalesopsError, StorageError
+from salesops.i18n import _, ngettext
 from salesops.problems import ERROR, Problem
 from salesops.schema import Register
 from salesops.storage.typed import EPOCH_ORDINAL, Raw, arrow_type, parse_column, show_cell
@@ -87,10 +88,13 @@ class TypedTable:
         missing = self.missing
         if missing:
             shown = ", ".join(self.register.column(n).header(self.header_lang) for n in missing)
+            file = _("{file} (sheet {sheet})").format(file=self.file, sheet=repr(self.sheet)) if self.sheet else self.file
             raise StorageError(
-                f"{self.file} lacks the required column{'s' if len(missing) > 1 else ''} {shown}"
-                + (f" (sheet {self.sheet!r})" if self.sheet else "")
-                + "; add them to the header in row 1"
+                ngettext(
+                    "{file} lacks the required column {columns}; add it to the header in row 1",
+                    "{file} lacks the required columns {columns}; add them to the header in row 1",
+                    len(missing),
+                ).format(file=file, columns=shown)
             )
 
 
@@ -133,7 +137,11 @@ def map_header(register: Register, header: list[Any]) -> tuple[dict[str, int], s
         if name is None:
             continue
         if name in colmap:
-            raise SalesopsError(f"columns {colmap[name] + 1} and {j + 1} are both {name!r}; rename or remove one")
+            raise SalesopsError(
+                _("columns {first} and {second} are both {field}; rename or remove one").format(
+                    first=colmap[name] + 1, second=j + 1, field=repr(name)
+                )
+            )
         colmap[name] = j
         if key == values.normalize_header(register.column(name).zh):
             zh += 1
@@ -159,11 +167,10 @@ def second_header(register: Register, colmap: dict[str, int], cells: dict[int, A
         hits.append((j, cell.strip()))
     if len(hits) < 2:  # one cell alone could be a value that happens to read like its header
         return None
-    shown = [text for _, text in sorted(hits)]
+    shown = [text for _j, text in sorted(hits)]
     more = ", …" if len(shown) > 3 else ""
-    return (
-        f"row 2 repeats the header ({', '.join(shown[:3])}{more}); a register has one header row, "
-        "in row 1: delete row 2"
+    return _("row 2 repeats the header ({cells}); a register has one header row, in row 1: delete row 2").format(
+        cells=", ".join(shown[:3]) + more
     )
 
 
@@ -407,15 +414,16 @@ def _build(
         if parsed is None:
             continue
         raw = raws[colmap[col.name]]
+        head = values.parse_text(header[colmap[col.name]]) or None  # the column as the file names it
         code = problem_code(col) if col.type not in ("text", "id", "ref") or col.form is not None else "bad-text"
         for i in sorted(parsed.bad):
             cell = raw.cell(i)
             bad[(i, col.name)] = cell
             problems.append(
-                Problem(ERROR, code, f"{show_cell(cell)} {parsed.bad[i]}", file, int(row_numbers[i]), col.name, ids[i])
+                Problem(ERROR, code, f"{show_cell(cell)} {parsed.bad[i]}", file, int(row_numbers[i]), col.name, ids[i], head)
             )
         for i in sorted(parsed.faults):
-            problems.append(Problem(ERROR, "bad-text", parsed.faults[i], file, int(row_numbers[i]), col.name, ids[i]))
+            problems.append(Problem(ERROR, "bad-text", parsed.faults[i], file, int(row_numbers[i]), col.name, ids[i], head))
     names = [c.name for c in register.columns]
     columns = [arrays[c] for c in names] + [pa.array(row_numbers, type=pa.int64())]
     names.append(ROW)
@@ -442,9 +450,13 @@ def _build(
                 Problem(
                     ERROR,
                     "extra-fields",
-                    f"has {count} field{'s' if count > 1 else ''} more than the header "
-                    f"({show_cell(sep.join(extras[i]))}); a cell holding {sep!r} must be in quotes — "
-                    "quote it, or remove the extra fields",
+                    ngettext(
+                        "has {n} field more than the header ({cells}); a cell holding {sep} must be in "
+                        "quotes — quote it, or remove the extra field",
+                        "has {n} fields more than the header ({cells}); a cell holding {sep} must be in "
+                        "quotes — quote it, or remove the extra fields",
+                        count,
+                    ).format(n=count, cells=show_cell(sep.join(extras[i])), sep=repr(sep)),
                     file,
                     int(row_numbers[i]),
                     None,

@@ -16,6 +16,7 @@ from typing import Any
 from salesops import codec, values
 from salesops.core.model import Change
 from salesops.errors import BadCell
+from salesops.i18n import _
 from salesops.problems import ERROR, Problem
 from salesops.schema import Column, Register
 from salesops.storage.read import TypedTable, empty_table, map_header, second_header
@@ -92,7 +93,7 @@ class Table:
         found = self._problems.get((self._rows[i], name))
         if found is not None:
             return found
-        return self.problem(i, name, f"{show_cell(self.typed.bad[(i, name)])} is not valid")
+        return self.problem(i, name, _("{cell} is not valid").format(cell=show_cell(self.typed.bad[(i, name)])))
 
     def raw_text(self, i: int, name: str) -> str:
         """The text of a cell as the file holds it (for history rows of unreadable cells)."""
@@ -147,7 +148,15 @@ class Table:
             row=self.excel_row(i) if i is not None else None,
             column=name,
             record_id=record_id,
+            header=self.label(name) if name in self.register.by_name else None,
         )
+
+    def label(self, name: str) -> str:
+        """Field `name` as this register's header writes it (关闭日期 in a Chinese header), for messages."""
+        j = self.colmap.get(name)
+        if j is not None and j < len(self.header) and self.header[j]:
+            return str(self.header[j]).strip()
+        return self.register.column(name).header(self.header_lang)
 
     def id_of(self, i: int) -> str | None:
         return self._stored(i, self.register.id_column)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from salesops.errors import StorageError
+from salesops.i18n import N_, _
 from salesops.storage.xlsx_io import RawSheet, range_ref
 from salesops.storage.xlsx_zip import ZipDirectory
 
@@ -23,6 +24,13 @@ _START_TAG = re.compile(r"<(?![?!])")
 _BULK_PART = re.compile(r"xl/(worksheets/[^/]+|sharedStrings)\.xml$", re.I)
 
 
+INCOMPLETE = N_("{file} is not a complete xlsx workbook: it has no {part}")
+ENTITIES = N_("{file} carries XML entity declarations ({part}); refusing to read it")
+UNREADABLE = N_("{file} could not be read ({reason})")
+NO_SUCH_SHEET = N_("{file} has no sheet named {sheet}; its sheets are: {sheets}")
+NO_SHEETS = N_("{file} has no sheets")
+
+
 def _mb(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MB" if n >= 1 << 20 else f"{n / 1024:,.1f} KB"
 
@@ -30,9 +38,9 @@ def _mb(n: int) -> str:
 def _sniff(head: bytes) -> str:
     """Why a file that is not a zip was refused, in words that suggest the fix."""
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "it is an old .xls workbook or a password-protected file; save it as .xlsx without a password"
+        return _("it is an old .xls workbook or a password-protected file; save it as .xlsx without a password")
     if not head:
-        return "it is empty"
+        return _("it is empty")
     sample = head[:4096]
     for enc in (
         ("utf-16",) if head.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
@@ -42,8 +50,8 @@ def _sniff(head: bytes) -> str:
         except UnicodeDecodeError:
             continue
         if text and sum(c.isprintable() or c in "\r\n\t" for c in text) >= 0.95 * len(text):
-            return "it is a text file, perhaps CSV; name it .csv"
-    return "it is not a zip archive"
+            return _("it is a text file, perhaps CSV; name it .csv")
+    return _("it is not a zip archive")
 
 
 def _xml_prolog_ok(data: bytes) -> bool:
@@ -64,7 +72,7 @@ def open_zip(fh: BinaryIO, label: str) -> ZipDirectory:
     fh.seek(0)
     head = fh.read(4096)
     if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise StorageError(f"{label} is not a valid xlsx file ({_sniff(head)})")
+        raise StorageError(_("{file} is not a valid xlsx file ({reason})").format(file=label, reason=_sniff(head)))
     return ZipDirectory(fh, label)
 
 
@@ -82,17 +90,21 @@ def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30, deep: bool = Tr
     total = sum(e.usize for e in zd.entries)
     if total > max_uncompressed or len(zd.entries) > 100_000:
         raise StorageError(
-            f"{label} would decompress to {_mb(total)}, past the limit of {_mb(max_uncompressed)}; refusing to read it"
+            _("{file} would decompress to {size}, past the limit of {limit}; refusing to read it").format(
+                file=label, size=_mb(total), limit=_mb(max_uncompressed)
+            )
         )
     for e in zd.entries:
         if e.usize > 10 << 20 and e.usize > MAX_RATIO * max(e.csize, 1):
             raise StorageError(
-                f"{label} would decompress to {_mb(e.usize)} from {_mb(e.csize)} "
-                f"(a ratio of {e.usize // max(e.csize, 1):,}:1), which is a zip bomb; refusing to read it"
+                _(
+                    "{file} would decompress to {size} from {packed} (a ratio of {ratio}:1), which is a zip bomb; "
+                    "refusing to read it"
+                ).format(file=label, size=_mb(e.usize), packed=_mb(e.csize), ratio=f"{e.usize // max(e.csize, 1):,}")
             )
     for part in ("[Content_Types].xml", workbook_part(zd)):
         if part not in zd.by_name:
-            raise StorageError(f"{label} is not a complete xlsx workbook: it has no {part}")
+            raise StorageError(_(INCOMPLETE).format(file=label, part=part))
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
@@ -100,20 +112,16 @@ def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30, deep: bool = Tr
         if not e.name.lower().endswith((".xml", ".rels")):
             continue
         if not _xml_prolog_ok(zd.head(e.name)):
-            raise StorageError(
-                f"{label} carries XML entity declarations ({e.name}); refusing to read it"
-            )
+            raise StorageError(_(ENTITIES).format(file=label, part=e.name))
         if e.usize <= SMALL_XML and (deep or not _BULK_PART.match(e.name)):
             try:
                 fromstring(zd.read(e.name), forbid_dtd=True)
             except DefusedXmlException:
-                raise StorageError(
-                    f"{label} carries XML entity declarations ({e.name}); refusing to read it"
-                ) from None
+                raise StorageError(_(ENTITIES).format(file=label, part=e.name)) from None
             except StorageError:  # the member itself is damaged: zd.read says how
                 raise
             except Exception as exc:  # ParseError: not well-formed
-                raise zd.bad(f"{e.name} is not well-formed XML: {exc}") from None
+                raise zd.bad(_("{part} is not well-formed XML: {reason}").format(part=e.name, reason=exc)) from None
 
 
 def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = False) -> None:
@@ -123,7 +131,7 @@ def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = Fa
         with open(path, "rb") as fh:
             check_zip(open_zip(fh, path.name), max_uncompressed, deep)
     except OSError as exc:
-        raise StorageError(f"{path.name} could not be read ({exc.strerror or exc})") from None
+        raise StorageError(_(UNREADABLE).format(file=path.name, reason=exc.strerror or exc)) from None
 
 
 def explain_damage(path: Path, exc: BaseException) -> StorageError:
@@ -133,7 +141,7 @@ def explain_damage(path: Path, exc: BaseException) -> StorageError:
         check_xlsx_safe(path, deep=True)
     except StorageError as found:
         return found
-    return StorageError(f"{Path(path).name} could not be read ({exc})")
+    return StorageError(_(UNREADABLE).format(file=Path(path).name, reason=exc))
 
 
 # --- workbook structure ---------------------------------------------------------------------
@@ -194,7 +202,7 @@ def book_parts(zd: ZipDirectory) -> BookParts:
     """The workbook's sheets (in order), styles and calcChain parts, and its date system."""
     wb_part = workbook_part(zd)
     if wb_part not in zd.by_name:
-        raise StorageError(f"{zd.label} is not a complete xlsx workbook: it has no {wb_part}")
+        raise StorageError(_(INCOMPLETE).format(file=zd.label, part=wb_part))
     rels = rels_of(zd, wb_part)
     root = parse_xml(zd.read(wb_part))
     sheets, date1904 = [], False
@@ -222,11 +230,9 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
         with pc.CalamineWorkbook.from_path(str(path)) as wb:
             names = wb.sheet_names
             if sheet is not None and sheet not in names:
-                raise StorageError(
-                    f"{path.name} has no sheet named {sheet!r}; its sheets are: {', '.join(names)}"
-                )
+                raise StorageError(_(NO_SUCH_SHEET).format(file=path.name, sheet=repr(sheet), sheets=", ".join(names)))
             if not names:
-                raise StorageError(f"{path.name} has no sheets")
+                raise StorageError(_(NO_SHEETS).format(file=path.name))
             sh = wb.get_sheet_by_name(sheet) if sheet is not None else wb.get_sheet_by_index(0)
             data = sh.to_python(skip_empty_area=False)
             merged = sh.merged_cell_ranges or []
@@ -280,9 +286,9 @@ def read_sheets(path: Path, fits, sheet: str | None = None, register=None) -> Ch
         with pc.CalamineWorkbook.from_path(str(path)) as wb:
             names = [m.name for m in wb.sheets_metadata if "Work" in str(m.typ)] or list(wb.sheet_names)
             if sheet is not None and sheet not in wb.sheet_names:
-                raise StorageError(f"{path.name} has no sheet named {sheet!r}; its sheets are: {', '.join(wb.sheet_names)}")
+                raise StorageError(_(NO_SUCH_SHEET).format(file=path.name, sheet=repr(sheet), sheets=", ".join(wb.sheet_names)))
             if not names:
-                raise StorageError(f"{path.name} has no sheets")
+                raise StorageError(_(NO_SHEETS).format(file=path.name))
             if sheet is not None or register is None or len(names) == 1:
                 chosen = _sheet_rows(wb, sheet if sheet is not None else names[0])
             else:
@@ -302,20 +308,25 @@ def read_sheets(path: Path, fits, sheet: str | None = None, register=None) -> Ch
                 if len(candidates) == 1 or (candidates and candidates[-1].name in named):
                     chosen = candidates[-1]
                 elif candidates:
-                    shown = " and ".join(repr(c.name) for c in candidates)
+                    shown = _(" and ").join(repr(c.name) for c in candidates)
                     raise StorageError(
-                        f"{path.name}: sheets {shown} both carry the {register.name} columns; name the register's "
-                        f"sheet {register.name!r} (or {register.zh!r}), or move the other one to another file"
+                        _(
+                            "{file}: sheets {sheets} both carry the {register} columns; name the register's sheet "
+                            "{name} (or {zh}), or move the other one to another file"
+                        ).format(file=path.name, sheets=shown, register=register.name, name=repr(register.name), zh=repr(register.zh))
                     )
                 else:
                     required = [c.name for c in register.columns if c.required]
                     about = "; ".join(
-                        f"{n!r} lacks {', '.join(lacking[n])}" if lacking.get(n) and len(lacking[n]) < len(required)
-                        else f"{n!r} has none of them"
+                        _("{sheet} lacks {columns}").format(sheet=repr(n), columns=", ".join(lacking[n]))
+                        if lacking.get(n) and len(lacking[n]) < len(required)
+                        else _("{sheet} has none of them").format(sheet=repr(n))
                         for n in names
                     )
                     raise StorageError(
-                        f"{path.name}: no sheet carries the {register.name} columns ({', '.join(required)}): {about}"
+                        _("{file}: no sheet carries the {register} columns ({columns}): {about}").format(
+                            file=path.name, register=register.name, columns=", ".join(required), about=about
+                        )
                     )
     except StorageError:
         raise
@@ -335,8 +346,10 @@ def _sheet_rows(wb, name: str) -> ChosenSheet:
         shown = [range_ref(a[0] + 1, a[1], b[0] + 1, b[1]) for a, b in merged]
         more = " …" if len(shown) > 5 else ""
         raise StorageError(
-            f"{Path(wb.path).name if getattr(wb, 'path', None) else 'the workbook'} has merged cells "
-            f"({', '.join(shown[:5])}{more}); a register needs one value per cell: unmerge them"
+            _("{file} has merged cells ({cells}); a register needs one value per cell: unmerge them").format(
+                file=Path(wb.path).name if getattr(wb, "path", None) else _("the workbook"),
+                cells=", ".join(shown[:5]) + more,
+            )
         )
     data = sh.to_python(skip_empty_area=False)
     n = len(data)
