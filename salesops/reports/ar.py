@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from salesops.errors import SalesopsError
+from salesops.i18n import _
 from salesops.reports.data import (
     LEFT_OUT,
     NONE_KEY,
@@ -61,7 +62,9 @@ def bucket_edges(data: ReportData) -> list[int]:
         or sorted(set(edges)) != list(edges)
     ):
         raise SalesopsError(
-            f"setting receivable.aging_buckets must be increasing whole days, like [30, 60, 90, 180], not {edges!r}"
+            _("setting receivable.aging_buckets must be increasing whole days, like [30, 60, 90, 180], not {value}").format(
+                value=repr(edges)
+            )
         )
     return list(edges)
 

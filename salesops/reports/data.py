@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops.errors import UsageError
+from salesops.i18n import _
 from salesops.schema import HISTORY_FILE, HISTORY_ZH, REGISTERS
 from salesops.values import DATE_DTYPE
 
@@ -291,7 +292,9 @@ class Attribution:
             *self.data.user_columns("opportunities"),
         ]
         raise UsageError(
-            f"--by {by!r}: not a grouping (use one of: {', '.join(dict.fromkeys(known))})"
+            _("--by {field}: not a grouping (use one of: {choices})").format(
+                field=repr(by), choices=", ".join(dict.fromkeys(known))
+            )
         )
 
     @property
