@@ -7,9 +7,11 @@ same rows — never with the report code.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from salesops.schema import HISTORY_COLUMNS
@@ -554,9 +556,15 @@ def naive_kpi(start: dt.date, end: dt.date, as_of: dt.date) -> dict:
     ar = sum(r["outstanding"] for r in rec)
     overdue = sum(r["outstanding"] for r in rec if r["days"] is not None and r["days"] >= 1)
     inv90 = sum(r["cents"] for r in rec if (as_of - D(r["invoiced_on"])).days < 90)
+    # SPEC 6: each day of the period takes its month's target ÷ the month's days (a whole
+    # month, quarter or year therefore takes exactly its months' targets)
     target_month = sum(cents(r[4]) for r in REPS if r[4])
-    days = (end - start).days + 1
-    target = (Decimal(target_month) * days / (Decimal("365.25") / 12)).quantize(
+    per_day = (
+        Fraction(target_month, calendar.monthrange(d.year, d.month)[1])
+        for d in (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
+    )
+    total = sum(per_day, Fraction(0))
+    target = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(
         Decimal(1), rounding=ROUND_HALF_UP
     )
     return {

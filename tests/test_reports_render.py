@@ -28,6 +28,8 @@ REPORTS = {
     "overdue": ["--as-of", "2026-11-27"],
     "forecast": ["--as-of", "2026-11-27"],
     "weekly": ["--week", "2026-W47"],
+    "targets": ["--period", "2026-Q4", "--by", "rep", "--as-of", "2026-11-27"],
+    "leaderboard": ["--metric", "collections", "--period", "2026", "--as-of", "2026-11-27"],
 }
 HOSTILE = "<img src=x onerror=alert(1)> [click](http://evil.example) *Acme*"
 

@@ -18,6 +18,7 @@ def _load_commands():
     from salesops.cli import (  # noqa: F401  (each module attaches its commands)
         flow,
         importer,
+        incentives,
         init,
         records,
         reports,

@@ -105,6 +105,17 @@ LABELS: dict[str, str] = {
     "days_in_stage": N_("Days in stage"),
     "week": N_("Week"),
     "amount": N_("Amount"),
+    # targets, leaderboard
+    "targets": N_("Targets"),
+    "leaderboard": N_("Leaderboard"),
+    "company": N_("Company"),
+    "scope": N_("Target of"),
+    "rep": N_("Rep"),
+    "rank": N_("Rank"),
+    "actual": N_("Actual"),
+    "gap": N_("Gap to target"),
+    "run_rate": N_("Run rate to period end"),
+    "won_count": N_("Won deals"),
 }
 AS_OF = N_("as of {date}")
 BY = N_("by {field}")

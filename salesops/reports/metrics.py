@@ -2,9 +2,15 @@
 
 Every figure is computed twice by the same code: once with every record in
 one group (the totals) and once per group. Counts and cents are plain sums,
-so the groups add up to the totals; the two figures rounded to the cent from
-a fraction (`weighted_pipeline`, `target`) are rounded once on the total and
-then apportioned to the groups by largest remainder, so they add up too.
+so the groups add up to the totals; `weighted_pipeline`, rounded to the cent
+from a fraction, is rounded once on the total and then apportioned to the
+groups by largest remainder, so it adds up too.
+
+`target` is the bookings target of the period by the calendar-exact rule of
+`reports.targetbook`: the company's in total; per rep, team or region (the
+sum of its reps') in groups by owner, team or region; none for other
+groupings. A company target set in the targets register need not equal the
+sum of its teams'.
 
 Events count when their date falls in the period and not after as-of
 (replaying the registers as they stood on that date); `ar_outstanding`,
@@ -77,7 +83,6 @@ MONEY = frozenset(
 RATES = frozenset({"lead_conversion_rate", "win_rate", "overdue_ratio", "target_attainment"})
 DAYS = frozenset({"sales_cycle_days", "dso_days"})
 DSO_WINDOW = 90
-MONTH_DAYS_NUM, MONTH_DAYS_DEN = 1461, 48  # 365.25 / 12 = 1461 / 48 days in an average month
 TERMINAL = ("won", "lost")
 
 # Raw per-group sums (cents, counts) from which the metrics are finished.
@@ -99,7 +104,6 @@ _SUMS = (
     "ar_outstanding",
     "overdue_amount",
     "invoiced_90",
-    "target_month",
 )
 
 
@@ -136,8 +140,12 @@ class KpiResult:
 
 def compute(data: ReportData, period: Period, as_of: dt.date, by: str | None = None) -> KpiResult:
     """The KPIs of `period` as of `as_of`, in total and per `by` group."""
+    from salesops.reports.targetbook import COMPANY, Subject, TargetBook
+
+    book = TargetBook.from_data(data)
     total_raw, total_cycle = _sums(data, period, as_of, Attribution(data, None))
-    totals = _finish(total_raw.iloc[0], total_cycle.get(NONE_KEY), period)
+    target = book.target(Subject(COMPANY), "bookings", period)
+    totals = _finish(total_raw.iloc[0], total_cycle.get(NONE_KEY), target)
     result = KpiResult(period, as_of, by, totals)
     if not by:
         return result
@@ -146,18 +154,45 @@ def compute(data: ReportData, period: Period, as_of: dt.date, by: str | None = N
     if NONE_KEY in raw.index and not raw.loc[NONE_KEY].any():
         raw = raw.drop(index=NONE_KEY)  # nothing unattributed: no "(none)" group
     keys = order_keys(list(raw.index))
-    groups = [(k, _finish(raw.loc[k], cycles.get(k), period)) for k in keys]
+    groups = [
+        (k, _finish(raw.loc[k], cycles.get(k), group_target(book, attribution.kind, k, period)))
+        for k in keys
+    ]
     _apportion(
         groups, "weighted_pipeline", totals, [_weighted_num(raw.loc[k]) for k in keys], 10_000
     )
-    _apportion(
-        groups, "target", totals, [_target_num(raw.loc[k], period) for k in keys], MONTH_DAYS_NUM
-    )
-    for _, m in groups:
-        m["target_attainment"] = _ratio(m["bookings"], m["target"])
     result.by = attribution.label
     result.groups = groups
     return result
+
+
+def group_target(book, kind: str | None, key: str, period: Period) -> int | None:
+    """The bookings target (cents) of a `--by owner|team|region` group; None for other groupings."""
+    from salesops.reports.targetbook import REP, TEAM, Subject
+
+    if key == NONE_KEY:
+        return None
+    if kind == "owner":
+        return book.target(Subject(REP, key), "bookings", period)
+    if kind == "team":
+        return book.target(Subject(TEAM, key), "bookings", period)
+    if kind == "region":
+        got = [book.target(Subject(REP, r.key), "bookings", period) for r in book.reps if r.region == key]
+        got = [g for g in got if g is not None]
+        return sum(got) if got else None
+    return None
+
+
+def actuals(data: ReportData, period: Period, as_of: dt.date, by: str | None) -> dict[str, dict[str, int]]:
+    """What each `by` group (the whole company when None) reached in the period, per target metric.
+
+    Money in cents, counts as whole numbers: bookings, collections, won_amount,
+    new_leads, won_count — the kpi figures of the same names (won_count is `won`).
+    """
+    raw, _ = _sums(data, period, as_of, Attribution(data, by))
+    names = {"bookings": "bookings", "collections": "collections", "won_amount": "won_amount",
+             "new_leads": "new_leads", "won_count": "won"}  # fmt: skip
+    return {str(k): {m: int(raw.loc[k, c]) for m, c in names.items()} for k in raw.index}
 
 
 # ---------------------------------------------------------------- raw sums per group
@@ -250,15 +285,6 @@ def _sums(data: ReportData, period: Period, as_of: dt.date, attr: Attribution):
     recent = between(rec["invoiced_on"], as_of - dt.timedelta(days=DSO_WINDOW - 1), as_of)
     add("invoiced_90", rk, recent, rec["amount"].to_numpy())
 
-    # targets of reps
-    reps = data.frame("reps", ["monthly_target"])
-    add(
-        "target_month",
-        attr.keys("reps"),
-        reps["monthly_target"].notna().to_numpy(dtype=bool),
-        cents(reps["monthly_target"]),
-    )
-
     raw = pd.DataFrame({n: parts.get(n, pd.Series(dtype=np.int64)) for n in _SUMS})
     if raw.empty:
         raw = pd.DataFrame({n: [0] for n in _SUMS}, index=[NONE_KEY])
@@ -331,15 +357,10 @@ def _weighted_num(row) -> int:
     return int(row["weighted_q"]) * 10_000 + int(row["weighted_r"])
 
 
-def _target_num(row, period: Period) -> int:
-    return int(row["target_month"]) * period.days * MONTH_DAYS_DEN
-
-
-def _finish(row, cycle: float | None, period: Period) -> dict[str, Any]:
-    """The metrics of one group from its raw sums."""
+def _finish(row, cycle: float | None, target: int | None) -> dict[str, Any]:
+    """The metrics of one group from its raw sums and its bookings target (cents)."""
     n = {k: int(row[k]) for k in _SUMS}
     weighted = _round_div(_weighted_num(row), 10_000)
-    target = _round_div(_target_num(row, period), MONTH_DAYS_NUM)
     ar = n["ar_outstanding"]
     m: dict[str, Any] = {
         "new_leads": n["new_leads"],
@@ -363,7 +384,7 @@ def _finish(row, cycle: float | None, period: Period) -> dict[str, Any]:
         "overdue_amount": money(n["overdue_amount"]),
         "overdue_ratio": _ratio(n["overdue_amount"], ar),
         "dso_days": float(ar) / n["invoiced_90"] * DSO_WINDOW if n["invoiced_90"] else None,
-        "target": money(target) if n["target_month"] else None,
+        "target": money(target),
         "target_attainment": None,
     }
     m["target_attainment"] = _ratio(m["bookings"], m["target"])
@@ -382,7 +403,5 @@ def _apportion(groups, name: str, totals: dict[str, Any], nums: list[int], den: 
     order = sorted(range(len(nums)), key=lambda i: -remainders[i])
     for i in order[: max(extra, 0)]:
         floors[i] += 1
-    for (_, m), value, num in zip(groups, floors, nums, strict=True):
-        if name == "target" and num == 0 and m[name] is None:
-            continue
+    for (_, m), value in zip(groups, floors, strict=True):
         m[name] = money(value)
