@@ -104,6 +104,8 @@ VALUE_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "pool.claim_cooldown_days": _days,
     "dunning.levels": _levels,
     "credit.block_overdue_days": _days,
+    "forecast.delivery_days": _days,
+    "forecast.acceptance_days": _days,
 }
 PLAN_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "tiers": _tiers,

@@ -221,14 +221,14 @@ def test_forecast_months_pipeline_and_cash(company):
         return [
             cell["deals"],
             int(Decimal(cell["open_pipeline"]) * 100),
-            int(Decimal(cell["expected_cash"]) * 100),
+            int(Decimal(cell["invoiced"]) * 100),
         ]
 
     for row in r["rows"]:
         assert got(row) == want[row["month"]], row["month"]
     for extra in ("overdue", "later", "undated"):
         assert got(r[extra]) == want[extra], extra
-    assert int(r["overdue"]["expected_cash"] * 100) == 2_700_030 + 250_000 + 80_000
+    assert int(r["overdue"]["invoiced"] * 100) == 2_700_030 + 250_000 + 80_000
 
 
 def test_forecast_cli(company, cli):

@@ -116,6 +116,18 @@ LABELS: dict[str, str] = {
     "gap": N_("Gap to target"),
     "run_rate": N_("Run rate to period end"),
     "won_count": N_("Won deals"),
+    # forecast
+    "invoiced": N_("Invoiced, by due date"),
+    "scheduled": N_("Scheduled milestones"),
+    "pipeline_cash": N_("Pipeline cash (weighted)"),
+    "reconciliation": N_("Signed contracts, reconciled"),
+    "item": N_("Item"),
+    "contracts": N_("Signed contracts"),
+    "paid": N_("Paid"),
+    "written_off": N_("Written off"),
+    "unplanned": N_("Not in the receivables plan"),
+    "other_invoiced": N_("Invoiced, no signed contract"),
+    "other_scheduled": N_("Scheduled, no signed contract"),
 }
 AS_OF = N_("as of {date}")
 BY = N_("by {field}")
@@ -126,6 +138,10 @@ COUNT = N_("{title} ({n})")
 BOTTLENECK = N_("Bottleneck: {step} ({rate} convert)")
 NO_BOTTLENECK = N_("Bottleneck: —")
 DATA_PROBLEMS = N_("Data problems: {n}")
+RECONCILED = N_(
+    "Signed contracts = paid + invoiced + scheduled + written off (+ not in the receivables plan: "
+    "run 'salesops validate'). Invoiced in total is the aging's total."
+)
 
 
 def _schema_zh() -> dict[str, str]:

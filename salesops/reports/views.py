@@ -23,6 +23,7 @@ from salesops.reports.labels import (
     BY,
     COUNT,
     NO_BOTTLENECK,
+    RECONCILED,
     SPAN,
     bucket_label,
     group_label,
@@ -361,16 +362,13 @@ FORECAST_KEYS = [
     "deals",
     "open_pipeline",
     "weighted_pipeline",
-    "receivables",
+    "invoiced",
+    "scheduled",
+    "pipeline_cash",
     "expected_cash",
 ]
-FORECAST_KINDS = {
-    "deals": "int",
-    "open_pipeline": "money",
-    "weighted_pipeline": "money",
-    "receivables": "int",
-    "expected_cash": "money",
-}
+FORECAST_KINDS = {"deals": "int", **{k: "money" for k in FORECAST_KEYS[2:]}}
+CASH_KEYS = ("invoiced", "scheduled", "pipeline_cash")  # the three kinds of expected cash, charted
 
 
 def forecast_section(key: str, title: str, data: dict, lang: str) -> Section:
@@ -393,17 +391,8 @@ def forecast_chart(data: dict, lang: str) -> Chart:
         label("expected_cash_chart", lang),
         [*months, label("overdue", lang)],
         [
-            Series(
-                label("weighted_pipeline", lang),
-                [
-                    *(r["weighted_pipeline"] for r in data["rows"]),
-                    data["overdue"]["weighted_pipeline"],
-                ],
-            ),
-            Series(
-                label("expected_cash", lang),
-                [*(r["expected_cash"] for r in data["rows"]), data["overdue"]["expected_cash"]],
-            ),
+            Series(label(k, lang), [*(r[k] for r in data["rows"]), data["overdue"][k]])
+            for k in CASH_KEYS
         ],
         alert=frozenset({len(months)}),
         axis=label("month", lang),
@@ -412,12 +401,33 @@ def forecast_chart(data: dict, lang: str) -> Chart:
 
 def forecast_view(result, lang: str, currency: str) -> Report:
     """Per coming month, then overdue, later and undated; per group; a chart of pipeline and cash."""
+    from salesops.reports.outlook import RECONCILIATION
+
     data = result.to_json()
     secs = [forecast_section("forecast", label("forecast", lang), data, lang)]
     for g in data["groups"]:
         secs.append(
             forecast_section(f"group:{g['key']}", group_label(result.by, g["key"], lang), g, lang)
         )
+    recon = data["reconciliation"]
+    columns = [Column("item", label("item", lang)), Column("total", label("total", lang), "money")]
+    columns += [
+        Column(g["key"], group_label(result.by, g["key"], lang), "money") for g in data["groups"]
+    ]
+    rows = [
+        [label(k, lang), recon[k], *(g["reconciliation"][k] for g in data["groups"])]
+        for k in RECONCILIATION
+    ]
+    secs.append(
+        Section(
+            "reconciliation",
+            label("reconciliation", lang),
+            columns,
+            rows,
+            row_kinds=["money"] * len(rows),
+            notes=[translate(RECONCILED, lang)],
+        )
+    )
     return Report(
         "forecast",
         label("forecast", lang),
