@@ -115,7 +115,7 @@ LABELS: dict[str, str] = {
     "actual": N_("Actual"),
     "gap": N_("Gap to target"),
     "run_rate": N_("Run rate to period end"),
-    "won_count": N_("Won deals"),
+    "won_count": N_("Deals won (count)"),
     # forecast
     "invoiced": N_("Invoiced, by due date"),
     "scheduled": N_("Scheduled milestones"),
