@@ -48,8 +48,8 @@ from salesops.reports.data import (
     day_array,
     lookup,
     money,
-    order_keys,
     on_or_before,
+    order_keys,
     positions,
     ts,
 )
