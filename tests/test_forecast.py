@@ -264,6 +264,15 @@ def test_forecast_settings_are_checked(tmp_path):
     assert bad.returncode == 1 and "forecast.delivery_days" in bad.stderr
 
 
+def test_far_dates_make_no_month_past_9999(ws):
+    end = cli_json(ws, "report", "forecast", "--as-of", "9999-12-31", "--months", "6")
+    assert [r["month"] for r in end["rows"]] == ["9999-12"]
+    assert cents(end["reconciliation"]["contracts"]) == 37_000_000  # every contract signed by then
+    start = cli_json(ws, "report", "forecast", "--as-of", "0001-01-01", "--months", "2")
+    assert [r["month"] for r in start["rows"]] == ["0001-01", "0001-02"]
+    assert cents(start["reconciliation"]["contracts"]) == 0
+
+
 def test_decimal_money_in_json(ws):
     doc = cli_json(ws, "report", "forecast", "--as-of", AS_OF)
     assert Decimal(str(doc["reconciliation"]["contracts"])) == Decimal("370000")

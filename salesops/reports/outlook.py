@@ -376,7 +376,8 @@ def forecast(
     """Pipeline and expected cash for the `months` months starting with the month of as-of."""
     import numpy as np
 
-    months = max(int(months), 1)
+    # no month after 9999-12: a later date is `later`
+    months = max(min(int(months), (dt.MAXYEAR - as_of.year) * 12 + 13 - as_of.month), 1)
     nb = months + 3
     plan = _plan(data)
     opp = data.frame(
@@ -449,7 +450,7 @@ def forecast(
             start = as_of if i == 0 else add_months(as_of, i)
             span = month_of(start)
             rows.append(
-                {"month": span.start.strftime("%Y-%m"), "from": start, "to": span.end, **cells[i]}
+                {"month": f"{span.start.year:04d}-{span.start.month:02d}", "from": start, "to": span.end, **cells[i]}
             )
         return rows, cells[months + 1], cells[months], cells[months + 2]
 
