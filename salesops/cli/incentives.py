@@ -63,6 +63,29 @@ def targets_cmd(
     _emit(data, fmt, output, result.to_json(), lambda lg, cur: targets_view(result, lg, cur), post)
 
 
+@report_app.command("commission")
+def commission_cmd(
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    period: PeriodOpt = None,
+    fmt: ReportFormatOpt = "table",
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+    post: PostOpt = None,
+) -> None:
+    """Each rep's commission for the period by their plan: basis, tier, rate, clawback, and every line it comes from (-f xlsx for payroll)."""
+    from salesops.reports.commission import commission, commission_view
+
+    data = _setup(ctx, lang, fmt)
+    day, span = _dates(data, as_of, start, end, period)
+    result = commission(data, span, day)
+    _emit(
+        data, fmt, output, result.to_json(), lambda lg, cur: commission_view(result, lg, cur), post
+    )
+
+
 @report_app.command("leaderboard")
 def leaderboard_cmd(
     ctx: typer.Context,

@@ -128,6 +128,22 @@ LABELS: dict[str, str] = {
     "unplanned": N_("Not in the receivables plan"),
     "other_invoiced": N_("Invoiced, no signed contract"),
     "other_scheduled": N_("Scheduled, no signed contract"),
+    # commission
+    "commission": N_("Commission"),
+    "commission_lines": N_("Commission lines"),
+    "commission_basis": N_("Paid on"),
+    "commission_rate": N_("Rate %"),
+    "commission_kind": N_("Line"),
+    "commission_id": N_("Record"),
+    "plan": N_("Plan"),
+    "basis_amount": N_("Basis"),
+    "attainment": N_("Attainment"),
+    "clawback": N_("Clawback"),
+    "net": N_("Net commission"),
+    "payment": N_("Payment"),
+    "contract": N_("Contract"),
+    "write_off": N_("Clawback: written off"),
+    "on": N_("Date"),
 }
 AS_OF = N_("as of {date}")
 BY = N_("by {field}")
