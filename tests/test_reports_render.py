@@ -30,6 +30,7 @@ REPORTS = {
     "weekly": ["--week", "2026-W47"],
     "targets": ["--period", "2026-Q4", "--by", "rep", "--as-of", "2026-11-27"],
     "leaderboard": ["--metric", "collections", "--period", "2026", "--as-of", "2026-11-27"],
+    "commission": ["--period", "2026-05", "--as-of", "2026-06-30"],
 }
 HOSTILE = "<img src=x onerror=alert(1)> [click](http://evil.example) *Acme*"
 
