@@ -464,7 +464,7 @@ def commission_view(result: CommissionResult, lang: str, currency: str):
     """A summary per rep (for payroll), then every line it is computed from; totals on both."""
     from salesops.reports.labels import label
     from salesops.reports.render import Column, Report, Section
-    from salesops.reports.views import _span, _subtitle
+    from salesops.reports.views import span, subtitle
 
     keys = [
         "rep",
@@ -561,8 +561,8 @@ def commission_view(result: CommissionResult, lang: str, currency: str):
     )
     return Report(
         "commission",
-        f"{label('commission', lang)} {_span(result.period.start, result.period.end, lang)}",
-        _subtitle(lang, currency, result.as_of),
+        f"{label('commission', lang)} {span(result.period.start, result.period.end, lang)}",
+        subtitle(lang, currency, result.as_of),
         lang,
         currency,
         [summary, lines],

@@ -98,7 +98,7 @@ def leaderboard_view(result: LeaderboardResult, lang: str, currency: str):
     """The ranking as one table and a bar chart of the first reps."""
     from salesops.reports.labels import label
     from salesops.reports.render import Chart, Column, Report, Section, Series
-    from salesops.reports.views import _span, _subtitle
+    from salesops.reports.views import span, subtitle
 
     kind = metric_kind(result.metric)
     columns = [
@@ -122,8 +122,8 @@ def leaderboard_view(result: LeaderboardResult, lang: str, currency: str):
     )
     return Report(
         "leaderboard",
-        f"{label('leaderboard', lang)} {_span(result.period.start, result.period.end, lang)}",
-        _subtitle(lang, currency, result.as_of),
+        f"{label('leaderboard', lang)} {span(result.period.start, result.period.end, lang)}",
+        subtitle(lang, currency, result.as_of),
         lang,
         currency,
         [sec],

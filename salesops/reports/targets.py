@@ -184,7 +184,7 @@ def targets_view(result: TargetsResult, lang: str, currency: str):
     """A table per metric: each subject's target, actual, attainment, gap and run rate; a chart of the first."""
     from salesops.reports.labels import label
     from salesops.reports.render import Chart, Column, Report, Section, Series
-    from salesops.reports.views import _span, _subtitle
+    from salesops.reports.views import span, subtitle
 
     secs = []
     charts = []
@@ -234,8 +234,8 @@ def targets_view(result: TargetsResult, lang: str, currency: str):
     secs[-1].notes.extend(notes)
     return Report(
         "targets",
-        f"{label('targets', lang)} {_span(result.period.start, result.period.end, lang)}",
-        _subtitle(lang, currency, result.as_of, None if result.by == COMPANY else result.by),
+        f"{label('targets', lang)} {span(result.period.start, result.period.end, lang)}",
+        subtitle(lang, currency, result.as_of, None if result.by == COMPANY else result.by),
         lang,
         currency,
         secs,
