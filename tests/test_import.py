@@ -578,3 +578,26 @@ def test_planner_is_linear_on_large_files():
     assert plan.adds[-1].record["estimated_value"] == Decimal("125000.00")
     assert plan.adds[-1].record["created_on"] == dt.date(2026, 11, 5)
     assert elapsed < 30, elapsed  # about 2 s on an idle 2-core machine
+
+
+def test_an_imported_record_has_two_history_rows_naming_its_source_row(tmp_path):
+    """One row names the file and row it came from (field `*`), one its status; `show` lists them."""
+    import csv as csv_mod
+
+    root = make_workspace(tmp_path / "ws", "csv")
+    src = tmp_path / "leads.csv"
+    with open(src, "w", encoding="utf-8", newline="") as fh:
+        csv_mod.writer(fh).writerows(
+            [["company", "phone", "created_on", "notes"], ["Acme", "13800138000", "2026-11-05", "x"], ["Beta", "13900139000", "2026-11-06", "y"]]
+        )
+    assert run_cli("import", "leads", str(src), ws=root).returncode == 0
+    with open(root / "history.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv_mod.DictReader(fh))
+    assert [(r["record_id"], r["field"], r["old_value"], r["new_value"]) for r in rows] == [
+        ("L-000001", "*", "", "leads.csv row 2"),
+        ("L-000001", "status", "", "new"),
+        ("L-000002", "*", "", "leads.csv row 3"),
+        ("L-000002", "status", "", "new"),
+    ]
+    shown = json.loads(run_cli("show", "L-000002", "-f", "json", ws=root).stdout)
+    assert [(h["field"], h["new_value"]) for h in shown["history"]] == [("*", "leads.csv row 3"), ("status", "new")]

@@ -21,8 +21,8 @@ from salesops.schema import REGISTERS
 from salesops.storage import cache
 from salesops.storage.frames import read_frame
 from salesops.storage.read import read_typed
-from salesops.storage.typed import typed_value
 from salesops.storage.workspace import Workspace
+from salesops.typed import typed_value
 from tests.conftest import make_workspace, run_cli, tree_digest
 
 REC = REGISTERS["receivables"]

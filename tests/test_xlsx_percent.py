@@ -387,3 +387,17 @@ def test_import_reads_the_percentage_the_source_file_shows(tmp_path):
     run_cli("import", "opportunities", str(source), ws=root, check=0)
     listed = json.loads(run_cli("list", "opportunities", "-f", "json", ws=root, check=0).stdout)
     assert sorted((r["opportunity_id"], r["probability"]) for r in listed) == [(c[0], c[3]) for c in CASES]
+
+
+def test_import_with_map_scales_a_percent_formatted_column_too(tmp_path):
+    """`--map 赢单概率=probability`: the mapped column is the pct field, so its percent cells come in as 0–100."""
+    root = company(tmp_path / "ws")
+    (root / "opportunities.xlsx").unlink()
+    source = opportunities_xlsx(tmp_path / "deals.xlsx")
+    book = openpyxl.load_workbook(source)
+    sheet = book.active
+    sheet.cell(1, HEADER.index("probability") + 1, "赢单概率")
+    book.save(source)
+    run_cli("import", "opportunities", str(source), "--map", "赢单概率=probability", ws=root, check=0)
+    listed = json.loads(run_cli("list", "opportunities", "-f", "json", ws=root, check=0).stdout)
+    assert sorted((r["opportunity_id"], r["probability"]) for r in listed) == [(c[0], c[3]) for c in CASES]

@@ -148,8 +148,8 @@ def import_file(
     """
     from salesops.core.importer import ImportOptions, plan_import, summary
     from salesops.schema import resolve_register
-    from salesops.storage.table import text_fault
     from salesops.storage.workspace import today
+    from salesops.typed import text_fault
 
     check_choice("--format", fmt, RECORD_FORMATS)
     check_choice("--on-duplicate", on_duplicate, ("error", "skip", "update"))
@@ -170,7 +170,7 @@ def import_file(
         today=today(),
         text_fault=text_fault,
     )
-    header, rows = _read_file(file, sheet, encoding, reg)
+    header, rows = _read_file(file, sheet, encoding, reg, options.maps)
     if dry_run:
         with _progress(len(rows)) as progress:
             progress.phase(_("checking {n} rows").format(n=f"{len(rows):,}"))
@@ -189,7 +189,7 @@ def import_file(
                 _("adding {n} records").format(n=f"{len(plan.adds) + len(plan.updates):,}"),
                 len(plan.adds) + len(plan.updates),
             )
-            _apply(ws, plan, progress)
+            _apply(ws, plan, progress, file.name)
             progress.phase(_("writing the registers"))
             ws.commit(user=by)
     data = summary(plan)
@@ -230,8 +230,9 @@ def _value_map(text: str) -> tuple[str, str, str]:
 # ---------------------------------------------------------------- reading
 
 
-def _read_file(path: Path, sheet: str | None, encoding: str | None, reg) -> tuple[list, list[list]]:
-    """(header, rows) of the file to import into `reg` (its percent-formatted pct cells as 0–100)."""
+def _read_file(path: Path, sheet: str | None, encoding: str | None, reg, maps=()) -> tuple[list, list[list]]:
+    """(header, rows) of the file to import into `reg`: its percent-formatted pct cells as 0–100,
+    whether the column is named like the field or `--map`ped to it."""
     from salesops.storage.workspace import read_rows
 
     if not path.exists():
@@ -266,10 +267,38 @@ def _read_file(path: Path, sheet: str | None, encoding: str | None, reg) -> tupl
             ) from None
     from salesops.storage.csv_io import IMPORT_HINT
 
-    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding, register=reg, hint=IMPORT_HINT)
+    header, rows = read_rows(path, fmt, sheet=sheet, encoding=encoding, hint=IMPORT_HINT)
     if not header:
         raise SalesopsError(_("{file} is empty: row 1 must be the header").format(file=path.name))
+    if fmt == "xlsx":
+        from salesops.storage.read import scale_percent_rows
+
+        pct = _pct_columns(reg, header, maps)
+        if pct:
+            grid = [header, *rows]
+            scale_percent_rows(path, grid, pct, sheet)
+            rows = grid[1:]
     return header, rows
+
+
+def _pct_columns(reg, header: list, maps) -> list[int]:
+    """0-based columns of `header` that feed a pct field of `reg`: named like it, or by `--map`."""
+    from salesops import values
+
+    keys = [values.normalize_header(values.parse_text(h) or "") for h in header]
+    fields: dict[int, set[str]] = {}
+    mapped = set()
+    for src, text in maps:
+        key = values.normalize_header(src)
+        mapped.add(key)
+        name = reg.header_aliases.get(values.normalize_header(text))
+        for j, k in enumerate(keys):
+            if k == key and name:
+                fields.setdefault(j, set()).add(name)
+    for j, k in enumerate(keys):
+        if k and k not in mapped and k in reg.header_aliases:
+            fields.setdefault(j, set()).add(reg.header_aliases[k])
+    return sorted(j for j, names in fields.items() if any(reg.column(n).type == "pct" for n in names))
 
 
 def _column(table, name: str):
@@ -510,8 +539,11 @@ def _progress(rows: int) -> _Progress:
     return _Progress(rows)
 
 
-def _apply(ws, plan, progress: _Progress) -> None:
-    """Append and update the records of `plan` in the workspace tables (not yet committed)."""
+def _apply(ws, plan, progress: _Progress, source: str) -> None:
+    """Append and update the records of `plan` in the workspace tables (not yet committed).
+
+    An added record's history is two rows: the file and row it came from, and its stage.
+    """
     for name, records in plan.created.items():
         table = ws.table(name)
         for record in records:
@@ -519,7 +551,7 @@ def _apply(ws, plan, progress: _Progress) -> None:
     table = ws.table(plan.register.name)
     done = 0
     for item in plan.adds:
-        i = table.append(item.record)
+        i = table.append(item.record, source=f"{source} row {item.row}")
         for head, text in item.user.items():
             table.set_user(i, head, text)
         done += 1

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops import values
-from salesops.codec import bad_cell_phrase, problem_code, read_series
+from salesops.codec import bad_cell_phrase, problem_code
 from salesops.errors import UsageError
 from salesops.i18n import N_, _, ngettext
 from salesops.problems import ERROR, WARNING, Problem
@@ -495,7 +495,9 @@ def _defaults(reg: Register, cells: dict, options: ImportOptions) -> dict[str, A
 
 def parse_series(col: Column, s: pd.Series, date_order: str) -> tuple[pd.Series, pd.Series, str]:
     """(typed series, mask of cells that did not parse, what was expected) for one column."""
-    return read_series(col, s, date_order, {kind: _(text) for kind, text in TYPE_EXPECTED.items()})
+    from salesops.typed import parse_series as typed_series
+
+    return typed_series(col, s, date_order, {kind: _(text) for kind, text in TYPE_EXPECTED.items()})
 
 
 def _text_faults(

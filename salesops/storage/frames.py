@@ -95,14 +95,16 @@ def to_frame(typed: TypedTable, columns: list[str] | None = None, user_columns: 
     """The pandas view of a typed table."""
     import pandas as pd
 
+    from salesops.typed import series
+
     reg = typed.register
     names = [c.name for c in reg.columns] if columns is None else list(dict.fromkeys([reg.id_column, *columns]))
-    data: dict[str, Any] = {n: series(reg.column(n).type, typed.data.column(n)) for n in names}
+    data: dict[str, Any] = {n: _column(series(reg.column(n).type, typed.data.column(n))) for n in names}
     data[ROW] = typed.data.column(ROW).to_numpy()
     users = []
     if user_columns:
         for name, _ in typed.user:
-            data[name] = series("text", typed.data.column(name))
+            data[name] = _column(series("text", typed.data.column(name)))
             users.append(name)
     df = pd.DataFrame(data)
     return Frame(
@@ -118,27 +120,11 @@ def to_frame(typed: TypedTable, columns: list[str] | None = None, user_columns: 
     )
 
 
-def series(kind: str, column) -> Any:
-    """One typed Arrow column as the frame's pandas array for a column of type `kind`."""
+def _column(values: Any) -> Any:
+    """Text stays an object column (str or None), as the frame layout says (pandas would make it `str`)."""
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    from salesops.values import days_to_datetime64
-
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    missing = np.asarray(arr.is_null(), dtype=bool)
-    if kind == "date":
-        days = np.asarray(pc.fill_null(arr.cast(pa.int32()), 0), dtype=np.int64)
-        return days_to_datetime64(days, missing)
-    if kind in ("money", "int"):
-        return pd.arrays.IntegerArray(np.asarray(pc.fill_null(arr, 0), dtype=np.int64), missing)
-    if kind == "pct":
-        vals = np.asarray(pc.fill_null(arr, 0), dtype=np.int64) / 100
-        return pd.arrays.FloatingArray(vals, missing)
-    if kind == "bool":
-        return pd.arrays.BooleanArray(np.asarray(pc.fill_null(arr, False), dtype=bool), missing)
-    out = np.empty(len(arr), dtype=object)
-    out[:] = arr.to_numpy(zero_copy_only=False)
-    return out
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values

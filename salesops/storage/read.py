@@ -2,7 +2,7 @@
 
     file ─ header located and mapped through the schema
          ─ raw cells by column (xlsx: python-calamine; CSV: pyarrow's CSV reader, `csv_io`)
-         ─ typed columns (`storage.typed`: bulk where a library knows the form,
+         ─ typed columns (`salesops.typed`: bulk where a library knows the form,
            salesops' parsers once per distinct value for the rest)
          ─ `TypedTable`: one Arrow table, the bad cells as Problems, each record's row number
 
@@ -29,7 +29,7 @@ from salesops.errors import SalesopsError, StorageError
 from salesops.i18n import _, ngettext
 from salesops.problems import ERROR, Problem
 from salesops.schema import Register
-from salesops.storage.typed import EPOCH_ORDINAL, Raw, arrow_type, parse_column, show_cell
+from salesops.typed import EPOCH_ORDINAL, Raw, arrow_type, parse_column, raw_of_cells, show_cell
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,7 +45,7 @@ class TypedTable:
     """A register (or a file to import) as typed columns.
 
     `data` holds every schema column under its canonical name (typed as in
-    `storage.typed`), `_row` (the row number people see; the header is row 1),
+    `salesops.typed`), `_row` (the row number people see; the header is row 1),
     then the user's own columns as text under their header (`user`). `bad` maps
     (record index, field) to the text of each cell that did not parse (those
     cells are null in `data` and reported in `problems`).
@@ -194,7 +194,7 @@ def read_typed(
 ) -> TypedTable:
     """Read and type a register file (no cache). `source`: a file to import, not a register
     (its first sheet unless `sheet` is given; encoding problems point at --encoding)."""
-    from salesops.storage.typed import gc_paused
+    from salesops.typed import gc_paused
 
     with gc_paused():
         if fmt == "csv":
@@ -207,7 +207,7 @@ def _read_csv(path: Path, register: Register, date_order: str, encoding: str | N
 
     hint = csv_io.IMPORT_HINT if source else csv_io.REGISTER_HINT
     cols = csv_io.read_columns(path, encoding, hint)
-    raws = [Raw(c, guarded=True) for c in cols.columns]
+    raws = [Raw(c, unguard=csv_io.unguard) for c in cols.columns]
     rows = list(range(2, cols.n + 2))
     out = _build(path.name, "csv", register, date_order, cols.header, raws, rows, cols.extras, cols.dialect.delimiter)
     out.dialect = cols.dialect
@@ -243,53 +243,13 @@ def _fits(register: Register, header: list[Any]) -> tuple[bool, list[str]]:
 
 
 def _xlsx_columns(body: list[list], width: int) -> list[Raw]:
-    """The raw columns of an xlsx sheet's data rows: text, numbers, dates and other cells apart."""
-    import numpy as np
-    import pyarrow as pa
-
-    n = len(body)
+    """The raw columns of an xlsx sheet's data rows."""
     if not width:
         return []
     if any(len(r) != width for r in body):
         body = [r[:width] if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in body]
-    columns = list(zip(*body, strict=True)) if n else [() for _ in range(width)]
-    out = []
-    for col in columns:
-        kinds = {type(v) for v in col}
-        if kinds <= {str}:
-            out.append(Raw(pa.array(col, type=pa.string())))
-            continue
-        if kinds <= {str, type(None)}:
-            out.append(Raw(pa.array([("" if v is None else v) for v in col], type=pa.string())))
-            continue
-        text = [None] * n
-        num_pos, num_val, day_pos, day_val, others = [], [], [], [], {}
-        for i, v in enumerate(col):
-            t = type(v)
-            if t is str:
-                text[i] = v
-            elif v is None:
-                text[i] = ""
-            elif t is float or t is int:
-                num_pos.append(i)
-                num_val.append(v)
-            elif t is dt.date:
-                day_pos.append(i)
-                day_val.append(v.toordinal() - EPOCH_ORDINAL)
-            elif t is dt.datetime:
-                day_pos.append(i)
-                day_val.append(v.toordinal() - EPOCH_ORDINAL)
-            else:
-                others[i] = v
-        out.append(
-            Raw(
-                pa.array(text, type=pa.string()),
-                (np.array(num_pos, dtype=np.int64), np.array(num_val, dtype=np.float64)) if num_pos else None,
-                (np.array(day_pos, dtype=np.int64), np.array(day_val, dtype=np.int64)) if day_pos else None,
-                others,
-            )
-        )
-    return out
+    columns = list(zip(*body, strict=True)) if body else [() for _ in range(width)]
+    return [raw_of_cells(col) for col in columns]
 
 
 def _scale_percent(path: Path, register: Register, header: list[str], sheet: str | None, raws: list[Raw]) -> None:
@@ -351,7 +311,7 @@ def _keep(raw: Raw, keep, index) -> Raw:
         part(raw.numbers),
         part(raw.dates),
         {int(index[i]): v for i, v in raw.others.items() if keep[i]},
-        raw.guarded,
+        raw.unguard,
     )
 
 
@@ -474,9 +434,8 @@ def _user_text(raw: Raw):
     import pyarrow.compute as pc
 
     text = pc.if_else(pc.equal(raw.text, ""), pa.scalar(None, pa.string()), raw.text)
-    if raw.guarded:
-        from salesops.storage.csv_io import unguard
-
+    if raw.unguard is not None:
+        unguard = raw.unguard
         guarded = pc.fill_null(pc.starts_with(text, "'"), False)
         if pc.any(guarded).as_py():
             fixed = [unguard(v) for v in pc.filter(text, guarded).to_pylist()]
@@ -502,7 +461,6 @@ def rows_of_sheet(path: Path, register: Register | None = None, sheet: str | Non
     """The rows of an xlsx file as stored (rows[0] is row 1; empty cells None, trailing ones dropped):
     the register's sheet when `register` is given (its percent-formatted pct cells read as 0–100),
     else `sheet` or the first one."""
-    from salesops.storage.xlsx_percent import hundredfold, is_number, percent_cells
     from salesops.storage.xlsx_read import read_sheets
 
     fits = (lambda header: _fits(register, header)) if register is not None else None
@@ -519,8 +477,16 @@ def rows_of_sheet(path: Path, register: Register | None = None, sheet: str | Non
         except SalesopsError:
             colmap = {}
         pct = sorted(colmap[c.name] for c in register.columns if c.type == "pct" and c.name in colmap)
-        for j, numbers in percent_cells(path, pct, chosen.name).items():
-            for num in numbers:
-                if 2 <= num <= len(rows) and j < len(rows[num - 1]) and is_number(rows[num - 1][j]):
-                    rows[num - 1][j] = hundredfold(rows[num - 1][j])
+        scale_percent_rows(path, rows, pct, chosen.name)
     return rows
+
+
+def scale_percent_rows(path: Path, rows: list[list], columns: list[int], sheet: str | None = None) -> None:
+    """Numbers of `columns` (0-based) that the xlsx shows as percentages, read as the percentage
+    (0.3 → 30), in place; `rows` as `rows_of_sheet` gives them (rows[0] is row 1)."""
+    from salesops.storage.xlsx_percent import hundredfold, is_number, percent_cells
+
+    for j, numbers in percent_cells(path, columns, sheet).items():
+        for num in numbers:
+            if 2 <= num <= len(rows) and j < len(rows[num - 1]) and is_number(rows[num - 1][j]):
+                rows[num - 1][j] = hundredfold(rows[num - 1][j])

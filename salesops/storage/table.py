@@ -20,7 +20,7 @@ from salesops.i18n import _
 from salesops.problems import ERROR, Problem
 from salesops.schema import Column, Register
 from salesops.storage.read import TypedTable, empty_table, map_header, second_header
-from salesops.storage.typed import show_cell, text_fault, typed_value
+from salesops.typed import show_cell, text_fault, typed_value
 
 __all__ = ["Table", "map_header", "second_header", "show_cell", "text_fault"]
 
@@ -237,8 +237,12 @@ class Table:
             self._ids = None
         return True
 
-    def append(self, record: dict[str, Any]) -> int:
-        """Add a record (typed values by field name); returns its row index."""
+    def append(self, record: dict[str, Any], source: str | None = None) -> int:
+        """Add a record (typed values by field name); returns its row index.
+
+        History gets a row per field; or, for a record imported from `source` (e.g.
+        "leads.xlsx row 14"), one row naming it (field `*`) and one for its stage or status.
+        """
         i = len(self)
         for name, value in record.items():
             if value is not None:
@@ -249,9 +253,11 @@ class Table:
         record_id = str(record.get(self.register.id_column) or "")
         if self._ids is not None and record_id:
             self._ids.setdefault(record_id, i)
+        if source is not None:
+            self.changes.append(Change(self.register.name, record_id, "*", "", source))
         for column in self.register.columns:
             value = record.get(column.name)
-            if value is not None:
+            if value is not None and (source is None or column.name == self.register.status_field):
                 self.changes.append(Change(self.register.name, record_id, column.name, "", codec.to_text(column, value)))
         return i
 

@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import StorageError
+from salesops.typed import ILLEGAL_XML as _ILLEGAL_XML
+from salesops.typed import MAX_CELL_TEXT
 from salesops.values import float_exact
 
-MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
-# Characters XML 1.0 cannot carry at all (even as &#..; references), plus lone surrogates.
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # OOXML reads `_xHHHH_` inside text as an escaped character; a literal one needs its `_` escaped.
 _OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")

@@ -1,4 +1,4 @@
-"""Raw cells of one column → one typed Arrow column, with the cells that did not parse.
+"""Raw cells of one column → one typed Arrow column, with the cells that did not parse (pure).
 
 This is the only place where register cells become typed values. A column of
 raw cells (`Raw`) holds text (every CSV cell, the string cells of xlsx) as an
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from salesops.schema import Column
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
+# Characters XML 1.0 cannot carry at all (even as &#..; references), plus lone surrogates.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Plain forms whose bulk conversion is exact: at most 13 integer digits and 2 decimals
 # (15 significant digits, which a float64 carries exactly enough to round to the cent).
 _PLAIN_DECIMAL = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
@@ -48,7 +52,7 @@ class Raw:
     numbers: tuple[np.ndarray, np.ndarray] | None = None  # (positions, float64)
     dates: tuple[np.ndarray, np.ndarray] | None = None  # (positions, int64 days since 1970)
     others: dict[int, Any] = field(default_factory=dict)  # position → cell (bool, time, …)
-    guarded: bool = False  # CSV: text may carry the `'` that protects formula-like text
+    unguard: Callable[[str], str] | None = None  # CSV: removes the `'` that protects formula-like text
 
     def __len__(self) -> int:
         return len(self.text)
@@ -94,9 +98,7 @@ def text_fault(text: str) -> str | None:
     xlsx at all, and Excel cuts text past 32,767 characters; rather than
     change the user's text silently, it is refused or reported.
     """
-    from salesops.storage.xlsx_io import _ILLEGAL_XML, MAX_CELL_TEXT
-
-    bad = _ILLEGAL_XML.search(text)
+    bad = ILLEGAL_XML.search(text)
     if bad:
         return (
             f"the text holds the control character U+{ord(bad.group()):04X}, which a spreadsheet cell "
@@ -170,10 +172,10 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     n = len(raw)
     kind = col.type
     text = raw.text
-    scalar = _scalar(col, date_order, raw.guarded)
+    scalar = _scalar(col, date_order, raw.unguard)
     bad: dict[int, str] = {}
     if kind in ("text", "id", "ref") and getattr(col, "form", None) is None:
-        out = _text_column(text, scalar, bad, raw.guarded)
+        out = _text_column(text, scalar, bad, raw.unguard is not None)
         out = _fill_others(col, out, raw, scalar, bad)
         return Parsed(out, bad, _faults(out))
     if kind in ("enum", "bool", "text", "id", "ref"):  # enums, yes/no, text with a form (2026-Q4)
@@ -244,11 +246,10 @@ def _mask(arr) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False), dtype=bool)
 
 
-def _scalar(col: Column, date_order: str, guarded: bool):
+def _scalar(col: Column, date_order: str, unguard: Callable[[str], str] | None):
     """The scalar reader of one cell (`codec.read_cell`), unguarding CSV text first."""
-    if not guarded:
+    if unguard is None:
         return lambda v: codec.read_cell(col, v, date_order)
-    from salesops.storage.csv_io import unguard
 
     def read(v: Any) -> Any:
         if isinstance(v, str) and v.startswith("'"):
@@ -452,8 +453,6 @@ def _faults(out) -> dict[int, str]:
     import numpy as np
     import pyarrow.compute as pc
 
-    from salesops.storage.xlsx_io import MAX_CELL_TEXT
-
     if not len(out) or out.null_count == len(out):
         return {}
     suspect = _mask(pc.match_substring_regex(out, "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"))
@@ -466,3 +465,91 @@ def _faults(out) -> dict[int, str]:
         if fault:
             found[i] = fault
     return found
+
+
+def raw_of_cells(cells: Sequence[Any]) -> Raw:
+    """The raw column of Python cells as a spreadsheet gives them (str, float, int, date,
+    datetime, bool, time; None or '' for empty): text apart from numbers, dates and the rest."""
+    import numpy as np
+    import pyarrow as pa
+
+    kinds = {type(v) for v in cells}
+    if kinds <= {str}:
+        return Raw(pa.array(cells, type=pa.string()))
+    if kinds <= {str, type(None)}:
+        return Raw(pa.array([("" if v is None else v) for v in cells], type=pa.string()))
+    text: list[str | None] = [None] * len(cells)
+    num_pos, num_val, day_pos, day_val, others = [], [], [], [], {}
+    for i, v in enumerate(cells):
+        t = type(v)
+        if t is str:
+            text[i] = v
+        elif v is None:
+            text[i] = ""
+        elif t is float or t is int:
+            num_pos.append(i)
+            num_val.append(v)
+        elif t is dt.date or t is dt.datetime:
+            day_pos.append(i)
+            day_val.append(v.toordinal() - EPOCH_ORDINAL)
+        elif isinstance(v, float) and v != v:  # NaN (pandas' empty)
+            text[i] = ""
+        else:
+            others[i] = v
+    return Raw(
+        pa.array(text, type=pa.string()),
+        (np.array(num_pos, dtype=np.int64), np.array(num_val, dtype=np.float64)) if num_pos else None,
+        (np.array(day_pos, dtype=np.int64), np.array(day_val, dtype=np.int64)) if day_pos else None,
+        others,
+    )
+
+
+TYPE_PHRASES = codec.TYPE_PHRASES
+
+
+def parse_series(col: Column, s: Any, date_order: str = "MDY", phrases: dict[str, str] | None = None):
+    """`parse_column` over a pandas column of cells (files to import): (typed series in the
+    frame layout of `storage.frames`, mask of cells that did not parse, what was expected)."""
+    import numpy as np
+    import pandas as pd
+
+    parsed = parse_column(col, raw_of_cells(s.tolist()), date_order)
+    values_ = series(col.type, parsed.values)
+    out = pd.Series(values_, index=s.index, dtype=object if values_.dtype == object else None)
+    bad = np.zeros(len(s), dtype=bool)
+    bad[list(parsed.bad)] = True
+    found = set(parsed.bad.values())
+    phrase = (phrases or TYPE_PHRASES).get(col.type, "is not valid")
+    if col.type == "enum" and col.enum is not None:
+        phrase = codec.enum_phrase(col)
+    elif getattr(col, "form", None) is not None:
+        phrase = codec.form_phrase(col)
+    elif col.type == "int" and found and found <= {codec.range_phrase(col)}:
+        phrase = codec.range_phrase(col)
+    return out, pd.Series(bad, index=s.index), phrase
+
+
+def series(kind: str, column) -> Any:
+    """One typed Arrow column as the pandas array of the frame layout (see `storage.frames`)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from salesops.values import days_to_datetime64
+
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    missing = np.asarray(arr.is_null(), dtype=bool)
+    if kind == "date":
+        days = np.asarray(pc.fill_null(arr.cast(pa.int32()), 0), dtype=np.int64)
+        return days_to_datetime64(days, missing)
+    if kind in ("money", "int"):
+        return pd.arrays.IntegerArray(np.asarray(pc.fill_null(arr, 0), dtype=np.int64), missing)
+    if kind == "pct":
+        vals = np.asarray(pc.fill_null(arr, 0), dtype=np.int64) / 100
+        return pd.arrays.FloatingArray(vals, missing)
+    if kind == "bool":
+        return pd.arrays.BooleanArray(np.asarray(pc.fill_null(arr, False), dtype=bool), missing)
+    out = np.empty(len(arr), dtype=object)
+    out[:] = arr.to_numpy(zero_copy_only=False)
+    return out
