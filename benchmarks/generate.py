@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-VERSION = "4"  # bump when the generated data changes
+VERSION = "5"  # bump when the generated data changes
 AS_OF = dt.date(2026, 11, 27)
 START = dt.date(2024, 12, 1)
 EPOCH = dt.date(1899, 12, 30)  # Excel serial 0
@@ -50,6 +50,11 @@ M_SHAPE = {
 }
 SCALES = {"tiny": 0.002, "S": 0.1, "M": 1.0}
 L_RECEIVABLES = {"L": 1_000_000, "L-tiny": 2_000}
+# The second shape, unlike the first on every axis a reader cares about: 24,000 accounts with
+# Chinese names, 10-digit invoice numbers as receivable IDs, dates in mixed forms (ISO,
+# 2026/11/5, 2026年11月5日 in CSV; Excel serial numbers beside date cells in xlsx), more user columns.
+MIXED = {"M2": ("M", 1.0), "tiny2": ("M", 0.002), "L2": ("L", 1_000_000), "L2-tiny": ("L", 2_000)}
+MIXED_ACCOUNTS = 24_000
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = [
@@ -259,6 +264,10 @@ def write_xlsx(
         if kind == "date":
             for v in values:
                 out.append(None if v is None else f' s="{S_DATE}"><v>{(v - EPOCH).days}</v></c>')
+        elif kind == "serial":  # a date cell, or its serial number as a plain number (every third)
+            for k, v in enumerate(values):
+                style = "" if k % 3 == 1 else f' s="{S_DATE}"'
+                out.append(None if v is None else f"{style}><v>{(v - EPOCH).days}</v></c>")
         elif kind == "money":
             for v in values:
                 if v is None:
@@ -357,9 +366,10 @@ def write_xlsx(
     tmp.replace(path)
 
 
-def write_csv(path: Path, header: list[str], columns: list[list]) -> None:
-    """Write a CSV register as salesops does: UTF-8 with BOM, CRLF, ISO dates, 2-decimal money."""
-    header = header[: len(columns)]  # schema columns the generator does not fill are left out
+def write_csv(path: Path, header: list[str], columns: list[list], extra: list[str] = ()) -> None:
+    """Write a CSV register as salesops does: UTF-8 with BOM, CRLF, ISO dates, 2-decimal money.
+    `extra`: the headers of user columns, the last of `columns`."""
+    header = header[: len(columns) - len(extra)] + list(extra)  # unfilled schema columns left out
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         fh.write(",".join(header) + "\r\n")
         for row in zip(*columns, strict=True):
@@ -393,11 +403,13 @@ def _kinds(name: str, header: list[str]) -> list[str]:
     return out
 
 
-def company(root: Path, factor: float, seed: int = 20261127) -> dict[str, int]:
-    """Write the xlsx registers of an M-shaped company scaled by `factor`; returns row counts."""
+def company(root: Path, factor: float, seed: int = 20261127, mixed: bool = False) -> dict[str, int]:
+    """Write the xlsx registers of an M-shaped company scaled by `factor`; returns row counts.
+
+    `mixed`: the second shape (see MIXED)."""
     rng = np.random.default_rng(seed)
     n_reps = max(8, int(M_SHAPE["reps"] * max(factor, 0.2)))
-    n_acc = max(20, int(M_SHAPE["accounts"] * factor))
+    n_acc = max(20, int((MIXED_ACCOUNTS if mixed else M_SHAPE["accounts"]) * factor))
     n_leads = max(50, int(M_SHAPE["leads"] * factor))
     n_opp = max(30, int(M_SHAPE["opportunities"] * factor))
     n_con = max(10, int(M_SHAPE["contracts"] * factor))
@@ -758,10 +770,14 @@ def company(root: Path, factor: float, seed: int = 20261127) -> dict[str, int]:
         p,
     )
 
+    if mixed:
+        _mix(tables, np.random.default_rng(seed + 1))
     counts = {}
     for name, cols in tables.items():
         header = list(cols)
         kinds = _kinds(name, header)
+        if mixed:  # Excel serial numbers (plain number cells) for about a third of the dates
+            kinds = ["serial" if k == "date" and name != "reps" else k for k in kinds]
         data = [[None if v is None else v for v in cols[h]] for h in header]
         widths = [12.0 if k in ("date", "money", "int") else 18.0 for k in kinds]
         write_xlsx(root / f"{name}.xlsx", header, kinds, data, widths)
@@ -773,6 +789,27 @@ def company(root: Path, factor: float, seed: int = 20261127) -> dict[str, int]:
 # ------------------------------------------------------------------ L: a million receivables as CSV
 
 
+def _mix(tables: dict[str, dict[str, list]], rng: np.random.Generator) -> None:
+    """The second shape's changes to a generated company: receivable IDs become 10-digit invoice
+    numbers (in payments too), and each register gains a second user column."""
+    r, p = tables["receivables"], tables["payments"]
+    new_ids = {old: f"{2026000000 + k:010d}" for k, old in enumerate(r["receivable_id"], start=1)}
+    r["receivable_id"] = [new_ids[v] for v in r["receivable_id"]]
+    p["receivable_id"] = [new_ids.get(v, v) for v in p["receivable_id"]]
+    for cols in tables.values():
+        n = len(next(iter(cols.values())))
+        cols["区域经理"] = [f"经理{k:03d}" for k in rng.integers(0, 300, n)]
+
+
+def _date_forms(days: list[dt.date]) -> list[np.ndarray]:
+    """Each date as ISO, 2026/11/5 and 2026年11月5日."""
+    return [
+        np.array([d.isoformat() for d in days], dtype=object),
+        np.array([f"{d.year}/{d.month}/{d.day}" for d in days], dtype=object),
+        np.array([f"{d.year}年{d.month}月{d.day}日" for d in days], dtype=object),
+    ]
+
+
 def _date_table() -> np.ndarray:
     days = [START + dt.timedelta(days=k) for k in range(-800, SPAN + 400)]
     return np.array([x.isoformat() for x in days], dtype=object)
@@ -782,12 +819,14 @@ def _money_text(cents: np.ndarray) -> list[str]:
     return [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()]
 
 
-def receivables_csv(root: Path, n: int, seed: int = 1_000_000) -> dict[str, int]:
-    """Write accounts.csv, receivables.csv and payments.csv with `n` receivables."""
+def receivables_csv(root: Path, n: int, seed: int = 1_000_000, mixed: bool = False) -> dict[str, int]:
+    """Write accounts.csv, receivables.csv and payments.csv with `n` receivables
+    (`mixed`: the second shape, see MIXED)."""
     rng = np.random.default_rng(seed)
     dates = _date_table()
+    forms = _date_forms([START + dt.timedelta(days=k) for k in range(-800, SPAN + 400)]) if mixed else None
     off = 800  # index of START in `dates`
-    n_acc = max(50, min(20_000, n // 50))
+    n_acc = max(50, min(MIXED_ACCOUNTS if mixed else 20_000, n // (40 if mixed else 50)))
     acc_ids = ids("A-", n_acc)
     acc_names = company_names(rng, n_acc)
     n_reps = 200
@@ -838,7 +877,7 @@ def receivables_csv(root: Path, n: int, seed: int = 1_000_000) -> dict[str, int]
     invoiced = ~scheduled
     day1 = np.where(two, np.maximum(inv, pay_day - rng.integers(10, 60, n)), pay_day)
     last = np.where(payable & (collected > 0), np.where(two, pay_day, day1), -10_000)
-    rid = ids("R-", n)
+    rid = [f"{2026000000 + k:010d}" for k in range(1, n + 1)] if mixed else ids("R-", n)
     milestones = np.array(["advance", "delivery", "acceptance", "retention"], dtype=object)[
         rng.integers(0, 4, n)
     ]
@@ -846,7 +885,12 @@ def receivables_csv(root: Path, n: int, seed: int = 1_000_000) -> dict[str, int]
     blank = np.array([""], dtype=object)
 
     def dcol(idx: np.ndarray, mask: np.ndarray) -> list[str]:
-        return np.where(mask, dates[np.clip(idx + off, 0, len(dates) - 1)], blank).tolist()
+        at = np.clip(idx + off, 0, len(dates) - 1)
+        if forms is not None:  # each cell in one of three forms
+            form = rng.integers(0, 3, len(at))
+            text = np.choose(form, [f[at] for f in forms])
+            return np.where(mask, text, blank).tolist()
+        return np.where(mask, dates[at], blank).tolist()
 
     inv_no = np.where(
         invoiced, np.array([f"{k:010d}" for k in range(1, n + 1)], dtype=object), blank
@@ -874,7 +918,9 @@ def receivables_csv(root: Path, n: int, seed: int = 1_000_000) -> dict[str, int]
             status.tolist(),
             np.where(written_off, "客户破产", "").tolist(),
             [""] * n,
+            *([[f"第{k}次催款" for k in rng.integers(1, 9, n)], [f"经理{k:03d}" for k in rng.integers(0, 300, n)]] if mixed else []),
         ],
+        extra=["跟进记录", "区域经理"] if mixed else [],
     )
     # payments: first instalments, then second ones, ordered by date like a bank export
     has1 = payable & (first > 0)
@@ -892,7 +938,7 @@ def receivables_csv(root: Path, n: int, seed: int = 1_000_000) -> dict[str, int]
             ids("P-", m),
             [rid[k] for k in p_rec.tolist()],
             [acc_ids[a] for a in acc[p_rec].tolist()],
-            dates[p_day + off].tolist(),
+            dcol(p_day, np.ones(m, bool)) if mixed else dates[p_day + off].tolist(),
             _money_text(p_amt),
             [METHODS[k % len(METHODS)] for k in range(m)],
             [f"{k:012d}" for k in range(1, m + 1)],
@@ -920,8 +966,12 @@ def ensure(scale: str, force: bool = False, quiet: bool = False, data: Path = DA
         counts = company(root, SCALES[scale])
     elif scale in L_RECEIVABLES:
         counts = receivables_csv(root, L_RECEIVABLES[scale])
+    elif scale in MIXED and MIXED[scale][0] == "M":
+        counts = company(root, MIXED[scale][1], mixed=True)
+    elif scale in MIXED:
+        counts = receivables_csv(root, int(MIXED[scale][1]), mixed=True)
     else:
-        raise SystemExit(f"unknown scale {scale!r}: one of {', '.join([*SCALES, *L_RECEIVABLES])}")
+        raise SystemExit(f"unknown scale {scale!r}: one of {', '.join([*SCALES, *L_RECEIVABLES, *MIXED])}")
     took = time.perf_counter() - t0
     stamp.write_text(f"{VERSION} {' '.join(f'{k}={v}' for k, v in counts.items())}\n")
     if not quiet:
@@ -951,3 +1001,26 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def leads_source(path: Path, n: int = 100_000, seed: int = 7) -> Path:
+    """A CSV of `n` new leads as a marketing export gives them (no IDs; distinct companies,
+    phones and e-mails), for the import benchmark. Regenerated only when missing."""
+    if path.exists():
+        return path
+    rng = np.random.default_rng(seed)
+    names = company_names(rng, n)
+    people = person_names(rng, n)
+    days = [START + dt.timedelta(days=int(k)) for k in rng.integers(0, SPAN, n)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write("公司名称,联系人,电话,邮箱,来源,区域,预估金额,创建日期,备注\r\n")
+        for k in range(n):
+            fh.write(
+                f"{names[k]}{k},{people[k]},1{k:010d},lead{k}@example.cn,{SOURCES_ZH[k % len(SOURCES_ZH)]},"
+                f"{REGIONS[k % len(REGIONS)]},{int(rng.integers(1, 500)) * 1000},{days[k]:%Y/%m/%d},展会名单\r\n"
+            )
+    return path
+
+
+SOURCES_ZH = ["官网", "转介绍", "展会", "电话陌拜", "渠道", "市场活动"]
