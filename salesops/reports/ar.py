@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops.errors import SalesopsError
@@ -129,9 +130,12 @@ class Open:
 
 
 def open_receivables(data: ReportData, as_of: dt.date) -> Open:
-    """Receivables invoiced by `as_of`, not written off or cancelled, replayed to that date."""
+    """Receivables invoiced by `as_of`, not written off or cancelled, replayed to that date.
+
+    Numbers and dates are taken from the Arrow buffers as numpy arrays; text is only hashed
+    (dictionary codes, the payment → receivable join) inside Arrow.
+    """
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     memo = data.__dict__.setdefault("_open", {})
@@ -139,27 +143,71 @@ def open_receivables(data: ReportData, as_of: dt.date) -> Open:
         return memo[as_of]
     rec = data.typed("receivables").data
     pay = data.typed("payments").data
-    day = pa.scalar(as_of, pa.date32())
-    keep = pc.and_(
-        pc.fill_null(pc.less_equal(rec.column("invoiced_on"), day), False),
-        pc.invert(pc.fill_null(pc.is_in(rec.column("status"), pa.array(LEFT_OUT)), False)),
-    )
-    rows = np.flatnonzero(np.asarray(keep, dtype=bool))
-    amount_all = np.asarray(pc.fill_null(rec.column("amount"), 0), dtype=np.int64)
+    day = as_of.toordinal() - dt.date(1970, 1, 1).toordinal()
+    invoiced, has_invoice = ints(rec.column("invoiced_on"))
+    status, has_status = codes(rec.column("status"), lambda u: u in LEFT_OUT)
+    keep = has_invoice & (invoiced <= day) & ~(has_status & status)
+    rows = np.flatnonzero(keep)
+    amount_all, _ = ints(rec.column("amount"), fill=0)
     # payments received up to as-of, summed per receivable (the first row holding its ID)
-    counted = np.asarray(pc.fill_null(pc.less_equal(pay.column("received_on"), day), False), dtype=bool)
-    target = pc.index_in(pay.column("receivable_id"), value_set=rec.column("receivable_id"))
-    hit = counted & np.asarray(target.is_valid(), dtype=bool)
-    where = np.asarray(pc.fill_null(target, 0), dtype=np.int64)[hit]
-    paid = np.asarray(pc.fill_null(pay.column("amount"), 0), dtype=np.int64)[hit]
-    collected = sum_by(where, paid, len(amount_all))[rows]
+    received, has_date = ints(pay.column("received_on"))
+    target, found = ints(pc.index_in(pay.column("receivable_id"), value_set=rec.column("receivable_id")))
+    hit = has_date & (received <= day) & found
+    paid, _ = ints(pay.column("amount"), fill=0)
+    collected = sum_by(target[hit], paid[hit], len(amount_all))[rows]
     amount = amount_all[rows]
-    due = rec.column("due_date").take(pa.array(rows))
-    due_days = np.asarray(pc.fill_null(due.cast(pa.int32()), 0), dtype=np.int64)
-    days = (as_of.toordinal() - dt.date(1970, 1, 1).toordinal() - due_days).astype(np.float64)
-    days[np.asarray(due.is_null(), dtype=bool)] = np.nan
+    due, has_due = ints(rec.column("due_date"))
+    days = (day - due[rows]).astype(np.float64)
+    days[~has_due[rows]] = np.nan
     memo[as_of] = out = Open(rows, amount, collected, amount - collected, days)
     return out
+
+
+def ints(column, fill: int = 0):
+    """(int64 values, validity) of an integer or date Arrow column, read from its buffers."""
+    import numpy as np
+
+    chunks = column.chunks if hasattr(column, "chunks") else [column]
+    values, valid = [], []
+    for chunk in chunks:
+        n, off = len(chunk), chunk.offset
+        width = chunk.type.bit_width // 8
+        data = np.frombuffer(chunk.buffers()[1], dtype={8: np.int64, 4: np.int32, 2: np.int16, 1: np.int8}[width], count=off + n)
+        v = data[off:].astype(np.int64)
+        bitmap = chunk.buffers()[0]
+        if bitmap is None or chunk.null_count == 0:
+            ok = np.ones(n, dtype=bool)
+        else:
+            bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little", count=off + n)
+            ok = bits[off:].astype(bool)
+            v[~ok] = fill
+        values.append(v)
+        valid.append(ok)
+    if not values:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    return np.concatenate(values), np.concatenate(valid)
+
+
+def codes(column, test=None):
+    """(per-row dictionary code, presence) of a text Arrow column — or, with `test`, (whether
+    each row's text passes `test`, presence), `test` being asked once per distinct text."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(column)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.unify_dictionaries()
+        dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
+        index, present = ints(pa.chunked_array([c.indices for c in enc.chunks], type=pa.int32()) if enc.num_chunks else pa.array([], pa.int32()))
+    else:
+        dictionary = enc.dictionary
+        index, present = ints(enc.indices)
+    uniques = dictionary.to_pylist()
+    if test is None:
+        return index, present, uniques
+    passes = np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)
+    return passes[np.where(present, index, len(uniques))], present
 
 
 def sum_by(index, cents, n: int):
@@ -196,32 +244,31 @@ def receivables_as_of(data: ReportData, as_of: dt.date, extra: tuple[str, ...] =
 def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     """Outstanding amounts per group and bucket as of `as_of`."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     edges = bucket_edges(data)
     names = bucket_names(edges)
     nb = len(names)
     got = open_receivables(data, as_of)
     by_account = (by or "account").strip().casefold() in ("account", "account_id", "客户", "客户编号")
-    own = data.typed("receivables").data.column("account_id").take(pa.array(got.rows))
-    if by_account and own.null_count == 0:
-        label, kind = "account", "account"
-        enc = pc.dictionary_encode(own).combine_chunks()
-        codes = np.asarray(enc.indices, dtype=np.int64)
-        key_list = enc.dictionary.to_pylist()
-        attr = None
+    attr = None
+    if by_account:
+        index, present, key_list = codes(data.typed("receivables").data.column("account_id"))
+        by_account = bool(present[got.rows].all())
+    if by_account:
+        label = "account"
+        used, codes_ = np.unique(index[got.rows], return_inverse=True)
+        key_list = [key_list[k] for k in used.tolist()]
     else:
         import pandas as pd
 
         attr = Attribution(data, by)
-        label, kind = attr.label or "account", attr.kind
+        label = attr.label or "account"
         keys = attr.keys("receivables").iloc[got.rows].fillna(NONE_KEY)
-        codes, uniques = pd.factorize(keys, sort=False)
+        codes_, uniques = pd.factorize(keys, sort=False)
         key_list = [str(k) for k in uniques]
     ng = len(key_list)
     buckets = bucket_index(got.days, edges)
-    grid = sum_by(codes * nb + buckets, got.outstanding, ng * nb).reshape(ng, nb)
+    grid = sum_by(codes_ * nb + buckets, got.outstanding, ng * nb).reshape(ng, nb)
     show = grid.any(axis=1)
     shown = [k for k, s in zip(key_list, show, strict=True) if s]
     display = attr.names(shown) if attr is not None else _account_names(data, shown)
@@ -234,22 +281,13 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     totals = _row(None, None, totals_row, names)
     totals.pop("key")
     totals.pop("name")
-    del kind
     return AgingResult(as_of, label, names, rows, totals)
 
 
 def _account_names(data: ReportData, keys: list[str]) -> dict[str, str]:
     """Display name of each account ID (the last accounts row holding it wins), else the ID."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     acc = data.typed("accounts").data
-    wanted = pa.array(keys, type=pa.string())
-    ids = acc.column("account_id")
-    hit = pc.is_in(ids, value_set=wanted)
-    table: dict[str, str] = {}
-    for k, name in zip(pc.filter(ids, hit).to_pylist(), pc.filter(acc.column("name"), hit).to_pylist(), strict=True):
-        table[k] = name
+    table = dict(zip(acc.column("account_id").to_pylist(), acc.column("name").to_pylist(), strict=True))
     return {k: (table.get(k) or k) for k in keys}
 
 
@@ -273,11 +311,10 @@ def _row(key, name, values, names: list[str]) -> dict[str, Any]:
     return row
 
 
-def _money(cents: int):
-    """Integer cents as a Decimal with two places (`data.money` for plain ints)."""
-    from decimal import Decimal
-
-    return Decimal(cents).scaleb(-2)
+def _money(cents: int, _zero=Decimal(0).scaleb(-2)) -> Decimal:
+    """Integer cents as a Decimal with two places (`data.money` for plain ints); most aging
+    cells are zero, and share one."""
+    return _zero if cents == 0 else Decimal(cents).scaleb(-2)
 
 
 # ---------------------------------------------------------------- overdue list
