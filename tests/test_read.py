@@ -360,3 +360,21 @@ def test_money_and_ids_stay_exact_through_the_read(tmp_path):
         Decimal("9999999999999.99"),
         Decimal("0.10"),
     ]
+
+
+def test_a_partial_read_never_answers_a_full_one(tmp_path):
+    """`report aging` reads only the columns it needs (and caches them); a command needing the
+    whole register reads it whole, and its full entry then serves both."""
+    root = l_like(tmp_path / "ws")
+    text = (root / "receivables.csv").read_text(encoding="utf-8-sig").splitlines()
+    text[0] += ",notes"
+    text[1] += ",\"a note\""
+    (root / "receivables.csv").write_text("\n".join(text) + "\n", encoding="utf-8-sig")
+    age(*root.glob("*.csv"))
+    cold = aging_json(root)
+    entry = cache.load(root, root / "receivables.csv", "MDY")
+    assert entry is not None and entry.columns is not None and "notes" not in entry.columns
+    listed = json.loads(run_cli("list", "receivables", "-f", "json", ws=root).stdout)
+    assert listed[0]["notes"] == "a note"
+    assert cache.load(root, root / "receivables.csv", "MDY").columns is None
+    assert aging_json(root) == cold

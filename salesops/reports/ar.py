@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NOT_DUE = "not_due"
+# what the as-of computation reads of the receivables (the account too: aging groups by it)
+AS_OF_COLUMNS = ("receivable_id", "account_id", "amount", "invoiced_on", "due_date", "status")
 AGING_BY = ("account", "owner", "team", "region")
 OVERDUE_FIELDS = (
     "receivable_id",
@@ -141,8 +143,8 @@ def open_receivables(data: ReportData, as_of: dt.date) -> Open:
     memo = data.__dict__.setdefault("_open", {})
     if as_of in memo:
         return memo[as_of]
-    rec = data.typed("receivables").data
-    pay = data.typed("payments").data
+    rec = data.typed("receivables", list(AS_OF_COLUMNS)).data
+    pay = data.typed("payments", ["receivable_id", "received_on", "amount"]).data
     day = as_of.toordinal() - dt.date(1970, 1, 1).toordinal()
     invoiced, has_invoice = ints(rec.column("invoiced_on"))
     status, has_status = codes(rec.column("status"), lambda u: u in LEFT_OUT)
@@ -252,7 +254,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     by_account = (by or "account").strip().casefold() in ("account", "account_id", "客户", "客户编号")
     attr = None
     if by_account:
-        index, present, key_list = codes(data.typed("receivables").data.column("account_id"))
+        index, present, key_list = codes(data.typed("receivables", list(AS_OF_COLUMNS)).data.column("account_id"))
         by_account = bool(present[got.rows].all())
     if by_account:
         label = "account"
@@ -286,7 +288,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
 
 def _account_names(data: ReportData, keys: list[str]) -> dict[str, str]:
     """Display name of each account ID (the last accounts row holding it wins), else the ID."""
-    acc = data.typed("accounts").data
+    acc = data.typed("accounts", ["name"]).data
     table = dict(zip(acc.column("account_id").to_pylist(), acc.column("name").to_pylist(), strict=True))
     return {k: (table.get(k) or k) for k in keys}
 

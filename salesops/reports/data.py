@@ -97,10 +97,10 @@ class ReportData:
         self._problems[name] = list(fr.problems)
         return fr.df
 
-    def typed(self, name: str):
-        """Register `name` as its typed Arrow table (`storage.read.TypedTable`), refused when its
-        header lacks a required column."""
-        typed = self.ws.typed(name)
+    def typed(self, name: str, columns: list[str] | None = None):
+        """Register `name` as its typed Arrow table (`storage.read.TypedTable`; all fields, or at
+        least `columns`), refused when its header lacks a required column."""
+        typed = self.ws.typed(name, columns)
         typed.require_columns()
         return typed
 

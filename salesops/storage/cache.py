@@ -162,6 +162,7 @@ def _to_meta(typed: TypedTable) -> dict[str, Any]:
         "sheet": typed.sheet,
         "dialect": typed.dialect.to_json() if typed.dialect else None,
         "last_row": typed.last_row,
+        "columns": typed.columns,
     }
 
 
@@ -185,6 +186,7 @@ def _from_meta(table: pa.Table, meta: dict[str, Any]) -> TypedTable:
         meta["sheet"],
         Dialect.from_json(meta["dialect"]) if meta["dialect"] else None,
         meta["last_row"],
+        columns=meta.get("columns"),
     )
 
 
@@ -207,14 +209,15 @@ def _cell_back(cell: Any) -> Any:
     return cell
 
 
-def read_register(root: Path, path: Path, fmt: str, register, date_order: str) -> TypedTable:
-    """The typed table of a register file: from the cache when its entry holds, else read and kept."""
+def read_register(root: Path, path: Path, fmt: str, register, date_order: str, columns: list[str] | None = None) -> TypedTable:
+    """The typed table of a register file (all fields, or at least `columns`): from the cache
+    when its entry holds them, else read and kept (a full entry is never replaced by a partial one)."""
     from salesops.storage.read import read_typed
 
     hit = load(root, path, date_order)
-    if hit is not None and hit.register.name == register.name:
+    if hit is not None and hit.register.name == register.name and hit.covers(columns):
         return hit
     before = key_of(path, date_order)
-    typed = read_typed(path, fmt, register, date_order)
+    typed = read_typed(path, fmt, register, date_order, columns=columns)
     store(root, path, date_order, typed, before)
     return typed

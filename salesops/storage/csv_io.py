@@ -294,13 +294,19 @@ class CsvColumns:
 
 
 def read_columns(
-    path: Path, encoding: str | None = None, hint: str = REGISTER_HINT, data: bytes | None = None
+    path: Path,
+    encoding: str | None = None,
+    hint: str = REGISTER_HINT,
+    data: bytes | None = None,
+    include=None,
 ) -> CsvColumns:
     """The records of a CSV file as raw text columns, by pyarrow's CSV reader.
 
     Records with another number of fields than the header, and files pyarrow does
     not take, are read by Python's `csv` module instead (same result, slower), so
     that a ragged row keeps its fields and a broken quote is worded precisely.
+    `include(header) -> column indexes`: only those columns are converted (the others
+    are None in `columns`); the whole file is still split, so rows count the same.
     """
     if data is None:
         try:
@@ -322,7 +328,7 @@ def read_columns(
     try:
         if body.count(b'"') % 2:
             raise _Ragged()  # a quote left open: Python's reader says where
-        return _arrow_columns(body, dialect)
+        return _arrow_columns(body, dialect, include)
     except _Ragged:
         pass
     except Exception as exc:  # ArrowInvalid: invalid UTF-8 past the sample, a parse error
@@ -330,7 +336,7 @@ def read_columns(
             enc, bom = detect_encoding(data, path.name, None, hint)  # the whole file, now
             if enc == "utf-8":
                 raise StorageError(_("{file} is not valid UTF-8 text; {hint}").format(file=path.name, hint=_(hint))) from None
-            return read_columns(path, enc, hint, data)
+            return read_columns(path, enc, hint, data, include)
     return _python_columns(body.decode("utf-8"), dialect, path.name)
 
 
@@ -345,7 +351,7 @@ def _first_record(body: bytes, enc: str) -> str:
     return m.group() if m else chunk
 
 
-def _arrow_columns(body: bytes, dialect: Dialect) -> CsvColumns:
+def _arrow_columns(body: bytes, dialect: Dialect, include=None) -> CsvColumns:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -353,6 +359,7 @@ def _arrow_columns(body: bytes, dialect: Dialect) -> CsvColumns:
     header = next(csv.reader([header_text.rstrip("\r\n")], delimiter=dialect.delimiter), [])
     width = len(header)
     names = [f"c{j}" for j in range(width)]
+    wanted = list(range(width)) if include is None else sorted(set(include(header)) & set(range(width)))
     ragged: list[int] = []
 
     def invalid(row) -> str:
@@ -366,16 +373,20 @@ def _arrow_columns(body: bytes, dialect: Dialect) -> CsvColumns:
             delimiter=dialect.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
         ),
         convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=False, check_utf8=True
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            check_utf8=True,
+            include_columns=[names[j] for j in wanted],
         ),
     )
     if ragged:
         raise _Ragged()
-    columns = [table.column(j) for j in range(width)]
+    got = {j: table.column(names[j]) for j in wanted}
+    columns = [got.get(j) for j in range(width)]
     n = table.num_rows
-    if n and _last_blank(columns):  # a final blank line is no record
+    if n and _last_blank([c for c in columns if c is not None]):  # a final blank line is no record
         n -= 1
-        columns = [c.slice(0, n) for c in columns]
+        columns = [None if c is None else c.slice(0, n) for c in columns]
     return CsvColumns(header, columns, n, dialect)
 
 

@@ -65,6 +65,13 @@ class TypedTable:
     dialect: Dialect | None = None
     last_row: int = 1  # the last row holding a record (1: none)
     exists: bool = True
+    columns: list[str] | None = None  # the fields read (None: all, with user columns and every problem)
+
+    def covers(self, columns: list[str] | None) -> bool:
+        """True when this table holds every field of `columns` (None: a full read)."""
+        if self.columns is None:
+            return True
+        return columns is not None and set(columns) <= set(self.columns)
 
     def __len__(self) -> int:
         return self.data.num_rows
@@ -191,30 +198,53 @@ def read_typed(
     sheet: str | None = None,
     encoding: str | None = None,
     source: bool = False,
+    columns: list[str] | None = None,
 ) -> TypedTable:
     """Read and type a register file (no cache). `source`: a file to import, not a register
-    (its first sheet unless `sheet` is given; encoding problems point at --encoding)."""
+    (its first sheet unless `sheet` is given; encoding problems point at --encoding).
+    `columns`: only these fields (and the ID) are typed — the others are empty, their
+    problems unreported and user columns left out (`TypedTable.columns` says which)."""
     from salesops.typed import gc_paused
 
+    wanted = None if columns is None else list(dict.fromkeys([register.id_column, *columns]))
     with gc_paused():
         if fmt == "csv":
-            return _read_csv(path, register, date_order, encoding, source)
-        return _read_xlsx(path, register, date_order, sheet, source)
+            out = _read_csv(path, register, date_order, encoding, source, wanted)
+        else:
+            out = _read_xlsx(path, register, date_order, sheet, source, wanted)
+    out.columns = wanted
+    return out
 
 
-def _read_csv(path: Path, register: Register, date_order: str, encoding: str | None, source: bool) -> TypedTable:
+def _read_csv(
+    path: Path, register: Register, date_order: str, encoding: str | None, source: bool, wanted: list[str] | None
+) -> TypedTable:
     from salesops.storage import csv_io
 
     hint = csv_io.IMPORT_HINT if source else csv_io.REGISTER_HINT
-    cols = csv_io.read_columns(path, encoding, hint)
-    raws = [Raw(c, unguard=csv_io.unguard) for c in cols.columns]
+    include = None
+    if wanted is not None:
+
+        def include(header: list[str]) -> list[int]:
+            try:
+                colmap, _ = map_header(register, header)
+            except SalesopsError:  # reported by the full read
+                return list(range(len(header)))
+            return [colmap[n] for n in wanted if n in colmap]
+
+    cols = csv_io.read_columns(path, encoding, hint, include=include)
+    raws = [None if c is None else Raw(c, unguard=csv_io.unguard) for c in cols.columns]
     rows = list(range(2, cols.n + 2))
-    out = _build(path.name, "csv", register, date_order, cols.header, raws, rows, cols.extras, cols.dialect.delimiter)
+    out = _build(
+        path.name, "csv", register, date_order, cols.header, raws, rows, cols.extras, cols.dialect.delimiter, wanted
+    )
     out.dialect = cols.dialect
     return out
 
 
-def _read_xlsx(path: Path, register: Register, date_order: str, sheet: str | None, source: bool) -> TypedTable:
+def _read_xlsx(
+    path: Path, register: Register, date_order: str, sheet: str | None, source: bool, wanted: list[str] | None
+) -> TypedTable:
     from salesops.storage.xlsx_read import read_sheets
 
     chosen = read_sheets(path, lambda header: _fits(register, header), sheet, None if source else register)
@@ -227,7 +257,7 @@ def _read_xlsx(path: Path, register: Register, date_order: str, sheet: str | Non
     if raws:
         _scale_percent(path, register, header, chosen.name, raws)
     rows = list(range(2, len(body) + 2))
-    out = _build(path.name, "xlsx", register, date_order, header, raws, rows, {}, None)
+    out = _build(path.name, "xlsx", register, date_order, header, raws, rows, {}, None, wanted)
     out.sheet = chosen.name
     return out
 
@@ -325,8 +355,9 @@ def _build(
     rows: list[int],
     extras: dict[int, list[str]],
     delimiter: str | None,
+    wanted: list[str] | None = None,
 ) -> TypedTable:
-    """Header mapping, blank rows dropped, every column typed, problems named."""
+    """Header mapping, blank rows dropped, every column (or the `wanted` ones) typed, problems named."""
     import numpy as np
     import pyarrow as pa
 
@@ -336,20 +367,23 @@ def _build(
         raise StorageError(f"{file}: {exc.messages[0]}") from None
     n = len(rows)
     row_numbers = np.asarray(rows, dtype=np.int64)
+    if wanted is not None:  # only the wanted fields' columns are read
+        keep_cols = {colmap[f] for f in wanted if f in colmap}
+        raws = [r if j in keep_cols else None for j, r in enumerate(raws)]
     if n:
-        blank = _blank_records(raws, n)
+        blank = _blank_records([r for r in raws if r is not None], n)
         for i in extras:
             blank[i] = False
         if blank.any():
             keep = ~blank
             index = np.cumsum(keep) - 1
-            raws = [_keep(r, keep, index) for r in raws]
+            raws = [None if r is None else _keep(r, keep, index) for r in raws]
             extras = {int(index[i]): v for i, v in extras.items()}
             row_numbers = row_numbers[keep]
             n = len(row_numbers)
     last_row = int(row_numbers[-1]) if n else 1
     if n and row_numbers[0] == 2:  # a second header row reads as nonsense records
-        first = {j: raws[j].cell(0) for j in colmap.values() if j < len(raws)}
+        first = {j: raws[j].cell(0) for j in colmap.values() if j < len(raws) and raws[j] is not None}
         repeated = second_header(register, colmap, first)
         if repeated:
             raise StorageError(f"{file}: {repeated}")
@@ -360,7 +394,7 @@ def _build(
     for name in order:
         col = register.column(name)
         j = colmap.get(name)
-        if j is None or j >= len(raws):
+        if j is None or j >= len(raws) or raws[j] is None:
             arrays[name] = pa.nulls(n, arrow_type(col))
             continue
         parsed = parse_column(col, raws[j], date_order)
@@ -391,7 +425,7 @@ def _build(
     user: list[tuple[str, int]] = []
     taken = set(names) | {ROW}
     for j, title in enumerate(header):
-        if j in known or j >= len(raws):
+        if j in known or j >= len(raws) or raws[j] is None:
             continue
         label = title if title and title not in taken else str(j)
         taken.add(label)

@@ -175,17 +175,18 @@ class Workspace:
         typed.require_columns()
         return Table(typed, lang=self.settings.lang, date_order=self.settings.date_order)
 
-    def typed(self, name: str):
-        """The typed table of register `name` (`storage.read.TypedTable`), read once per command."""
+    def typed(self, name: str, columns: list[str] | None = None):
+        """The typed table of register `name` (`storage.read.TypedTable`), read once per command:
+        all of it, or at least `columns` (a report's figures need a few)."""
         from salesops.storage.cache import read_register
         from salesops.storage.read import empty_table
 
         memo = self.__dict__.setdefault("_typed", {})
-        if name not in memo:
+        if name not in memo or not memo[name].covers(columns):
             register = REGISTERS[name]
             path, fmt, exists = self.file_of(register)
             if exists:
-                memo[name] = read_register(self.root, path, fmt, register, self.settings.date_order)
+                memo[name] = read_register(self.root, path, fmt, register, self.settings.date_order, columns)
             else:
                 memo[name] = empty_table(register, path.name, fmt, self.settings.lang)
         return memo[name]
