@@ -217,14 +217,7 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
         for k, phrase in phrases.items():
             bad[int(positions[k])] = phrase
     _numbers_and_dates(col, raw, vals, ok, bad, scalar)
-    for i, v in raw.others.items():
-        try:
-            typed = storage_value(col, scalar(v))
-        except values.BadValue as exc:
-            bad[i] = str(exc)
-            continue
-        if typed is not None:
-            vals[i], ok[i] = typed, True
+    _one_by_one(col, raw.others.items(), vals, ok, bad, scalar)
     if kind == "date":
         out = pa.array(vals.astype(np.int32), type=pa.int32(), mask=~ok).cast(pa.date32())
     else:
@@ -398,28 +391,27 @@ def _numbers_and_dates(col: Column, raw: Raw, vals, ok, bad: dict[int, str], sca
         vals[pos[good]], ok[pos[good]] = days[good], True
         if kind == "int":
             _check_range(col, vals, ok, _positions_mask(len(vals), pos[good]), bad)
-        for i, v in zip(pos[~good].tolist(), x[~good].tolist(), strict=True):
-            try:
-                typed = storage_value(col, scalar(v))
-            except values.BadValue as exc:
-                bad[i] = str(exc)
-                continue
-            if typed is not None:
-                vals[i], ok[i] = typed, True
+        _one_by_one(col, zip(pos[~good].tolist(), x[~good].tolist(), strict=True), vals, ok, bad, scalar)
     if raw.dates is not None and len(raw.dates[0]):
         pos, days = raw.dates
         if kind == "date":
             vals[pos], ok[pos] = days, True
         else:
-            for i, d in zip(pos.tolist(), days.tolist(), strict=True):
-                try:
-                    typed = storage_value(col, scalar(dt.date.fromordinal(int(d) + EPOCH_ORDINAL)))
-                except values.BadValue as exc:
-                    bad[i] = str(exc)
-                    continue
-                if typed is not None:
-                    vals[i], ok[i] = typed, True
+            cells = ((i, dt.date.fromordinal(int(d) + EPOCH_ORDINAL)) for i, d in zip(pos.tolist(), days.tolist(), strict=True))
+            _one_by_one(col, cells, vals, ok, bad, scalar)
     del np
+
+
+def _one_by_one(col: Column, cells, vals, ok, bad: dict[int, str], scalar) -> None:
+    """(position, cell) pairs through the scalar reader, into the int64 values of a number or date column."""
+    for i, v in cells:
+        try:
+            typed = storage_value(col, scalar(v))
+        except values.BadValue as exc:
+            bad[i] = str(exc)
+            continue
+        if typed is not None:
+            vals[i], ok[i] = typed, True
 
 
 def _positions_mask(n: int, positions):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -134,6 +136,22 @@ def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = Fa
         raise StorageError(_(UNREADABLE).format(file=path.name, reason=exc.strerror or exc)) from None
 
 
+@contextmanager
+def calamine_errors(path: Path) -> Iterator[None]:
+    """Whatever calamine raises on a damaged file — its errors, a Rust panic — as the
+    StorageError `explain_damage` words."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except Exception as exc:  # CalamineError and whatever else a damaged file provokes
+        raise explain_damage(path, exc) from exc
+    except BaseException as exc:  # a Rust panic inside calamine arrives as PanicException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise explain_damage(path, exc) from exc
+
+
 def explain_damage(path: Path, exc: BaseException) -> StorageError:
     """The error for a file calamine could not read: what is malformed in it when the
     deep checks find it (e.g. a worksheet that is not well-formed XML), else calamine's words."""
@@ -226,25 +244,16 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
     check_xlsx_safe(path)
     import python_calamine as pc
 
-    try:
-        with pc.CalamineWorkbook.from_path(str(path)) as wb:
-            names = wb.sheet_names
-            if sheet is not None and sheet not in names:
-                raise StorageError(_(NO_SUCH_SHEET).format(file=path.name, sheet=repr(sheet), sheets=", ".join(names)))
-            if not names:
-                raise StorageError(_(NO_SHEETS).format(file=path.name))
-            sh = wb.get_sheet_by_name(sheet) if sheet is not None else wb.get_sheet_by_index(0)
-            data = sh.to_python(skip_empty_area=False)
-            merged = sh.merged_cell_ranges or []
-            name = sh.name
-    except StorageError:
-        raise
-    except Exception as exc:  # CalamineError and whatever else a damaged file provokes
-        raise explain_damage(path, exc) from exc
-    except BaseException as exc:  # a Rust panic inside calamine arrives as PanicException
-        if type(exc).__name__ != "PanicException":
-            raise
-        raise explain_damage(path, exc) from exc
+    with calamine_errors(path), pc.CalamineWorkbook.from_path(str(path)) as wb:
+        names = wb.sheet_names
+        if sheet is not None and sheet not in names:
+            raise StorageError(_(NO_SUCH_SHEET).format(file=path.name, sheet=repr(sheet), sheets=", ".join(names)))
+        if not names:
+            raise StorageError(_(NO_SHEETS).format(file=path.name))
+        sh = wb.get_sheet_by_name(sheet) if sheet is not None else wb.get_sheet_by_index(0)
+        data = sh.to_python(skip_empty_area=False)
+        merged = sh.merged_cell_ranges or []
+        name = sh.name
     rows: list[list] = []
     for row in data:
         if "" in row:
@@ -282,60 +291,51 @@ def read_sheets(path: Path, fits, sheet: str | None = None, register=None) -> Ch
 
     from salesops.values import normalize_header
 
-    try:
-        with pc.CalamineWorkbook.from_path(str(path)) as wb:
-            names = [m.name for m in wb.sheets_metadata if "Work" in str(m.typ)] or list(wb.sheet_names)
-            if sheet is not None and sheet not in wb.sheet_names:
-                raise StorageError(_(NO_SUCH_SHEET).format(file=path.name, sheet=repr(sheet), sheets=", ".join(wb.sheet_names)))
-            if not names:
-                raise StorageError(_(NO_SHEETS).format(file=path.name))
-            if sheet is not None or register is None or len(names) == 1:
-                chosen = _sheet_rows(wb, sheet if sheet is not None else names[0])
-            else:
-                own = {normalize_header(register.name), normalize_header(register.zh)}
-                named = [n for n in names if normalize_header(n) in own]
-                candidates: list[ChosenSheet] = []
-                lacking: dict[str, list[str]] = {}
-                for name in named + [n for n in names if n not in named]:
-                    got = _sheet_rows(wb, name)
-                    ok, lacks = fits(got.rows[0] if got.rows else [])
-                    if ok:
-                        candidates.append(got)
-                        if name in named:
-                            break  # the sheet named after the register, carrying its columns
-                    else:
-                        lacking[name] = lacks
-                if len(candidates) == 1 or (candidates and candidates[-1].name in named):
-                    chosen = candidates[-1]
-                elif candidates:
-                    shown = _(" and ").join(repr(c.name) for c in candidates)
-                    raise StorageError(
-                        _(
-                            "{file}: sheets {sheets} both carry the {register} columns; name the register's sheet "
-                            "{name} (or {zh}), or move the other one to another file"
-                        ).format(file=path.name, sheets=shown, register=register.name, name=repr(register.name), zh=repr(register.zh))
-                    )
+    with calamine_errors(path), pc.CalamineWorkbook.from_path(str(path)) as wb:
+        names = [m.name for m in wb.sheets_metadata if "Work" in str(m.typ)] or list(wb.sheet_names)
+        if sheet is not None and sheet not in wb.sheet_names:
+            raise StorageError(_(NO_SUCH_SHEET).format(file=path.name, sheet=repr(sheet), sheets=", ".join(wb.sheet_names)))
+        if not names:
+            raise StorageError(_(NO_SHEETS).format(file=path.name))
+        if sheet is not None or register is None or len(names) == 1:
+            chosen = _sheet_rows(wb, sheet if sheet is not None else names[0])
+        else:
+            own = {normalize_header(register.name), normalize_header(register.zh)}
+            named = [n for n in names if normalize_header(n) in own]
+            candidates: list[ChosenSheet] = []
+            lacking: dict[str, list[str]] = {}
+            for name in named + [n for n in names if n not in named]:
+                got = _sheet_rows(wb, name)
+                ok, lacks = fits(got.rows[0] if got.rows else [])
+                if ok:
+                    candidates.append(got)
+                    if name in named:
+                        break  # the sheet named after the register, carrying its columns
                 else:
-                    required = [c.name for c in register.columns if c.required]
-                    about = "; ".join(
-                        _("{sheet} lacks {columns}").format(sheet=repr(n), columns=", ".join(lacking[n]))
-                        if lacking.get(n) and len(lacking[n]) < len(required)
-                        else _("{sheet} has none of them").format(sheet=repr(n))
-                        for n in names
+                    lacking[name] = lacks
+            if len(candidates) == 1 or (candidates and candidates[-1].name in named):
+                chosen = candidates[-1]
+            elif candidates:
+                shown = _(" and ").join(repr(c.name) for c in candidates)
+                raise StorageError(
+                    _(
+                        "{file}: sheets {sheets} both carry the {register} columns; name the register's sheet "
+                        "{name} (or {zh}), or move the other one to another file"
+                    ).format(file=path.name, sheets=shown, register=register.name, name=repr(register.name), zh=repr(register.zh))
+                )
+            else:
+                required = [c.name for c in register.columns if c.required]
+                about = "; ".join(
+                    _("{sheet} lacks {columns}").format(sheet=repr(n), columns=", ".join(lacking[n]))
+                    if lacking.get(n) and len(lacking[n]) < len(required)
+                    else _("{sheet} has none of them").format(sheet=repr(n))
+                    for n in names
+                )
+                raise StorageError(
+                    _("{file}: no sheet carries the {register} columns ({columns}): {about}").format(
+                        file=path.name, register=register.name, columns=", ".join(required), about=about
                     )
-                    raise StorageError(
-                        _("{file}: no sheet carries the {register} columns ({columns}): {about}").format(
-                            file=path.name, register=register.name, columns=", ".join(required), about=about
-                        )
-                    )
-    except StorageError:
-        raise
-    except Exception as exc:  # CalamineError and whatever else a damaged file provokes
-        raise explain_damage(path, exc) from exc
-    except BaseException as exc:  # a Rust panic inside calamine arrives as PanicException
-        if type(exc).__name__ != "PanicException":
-            raise
-        raise explain_damage(path, exc) from exc
+                )
     return chosen
 
 
