@@ -190,7 +190,7 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
         fast = np.zeros(n, dtype=bool)
     else:
         pattern = {"money": _PLAIN_DECIMAL, "int": _PLAIN_WHOLE}.get(kind, _PLAIN_PCT)
-        fast = _mask(pc.match_substring_regex(text, pattern)) if n else fast_empty(n)
+        fast = _mask(pc.match_substring_regex(text, pattern)) if n else np.zeros(0, dtype=bool)
         if fast.any():
             sub = pc.filter(text, pa.array(fast))
             if kind == "int":
@@ -223,12 +223,6 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     else:
         out = pa.array(vals, type=pa.int64(), mask=~ok)
     return Parsed(out, bad)
-
-
-def fast_empty(n: int):
-    import numpy as np
-
-    return np.zeros(n, dtype=bool)
 
 
 def _mask(arr) -> np.ndarray:
@@ -375,8 +369,6 @@ def _fill_others(col: Column, out, raw: Raw, scalar, bad: dict[int, str]):
 
 def _numbers_and_dates(col: Column, raw: Raw, vals, ok, bad: dict[int, str], scalar) -> None:
     """xlsx numbers and date cells of a date/number column, in bulk where exact."""
-    import numpy as np
-
     kind = col.type
     if raw.numbers is not None and len(raw.numbers[0]):
         pos, x = raw.numbers
@@ -399,7 +391,6 @@ def _numbers_and_dates(col: Column, raw: Raw, vals, ok, bad: dict[int, str], sca
         else:
             cells = ((i, dt.date.fromordinal(int(d) + EPOCH_ORDINAL)) for i, d in zip(pos.tolist(), days.tolist(), strict=True))
             _one_by_one(col, cells, vals, ok, bad, scalar)
-    del np
 
 
 def _one_by_one(col: Column, cells, vals, ok, bad: dict[int, str], scalar) -> None:
