@@ -12,8 +12,8 @@ their full-width forms, which read the same.
 from __future__ import annotations
 
 from salesops.i18n import N_, translate
-from salesops.reports.render import Report, Section
 from salesops.reports.render.cells import display
+from salesops.reports.render.model import Report, Section
 
 CHAT_ROWS = 5  # rows of a list shown in a chat message
 CHAT_COLUMNS = 3  # value columns of a metric table shown

@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import io
 
-from salesops.reports.render import Report
 from salesops.reports.render.cells import plain
+from salesops.reports.render.model import Report
 
 BOM = "\ufeff"
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from salesops.i18n import translate
-from salesops.reports.render import Chart, Report, Section
 from salesops.reports.render.cells import display, fmt_money, short_money
+from salesops.reports.render.model import Chart, Report, Section
 from salesops.reports.render.table import MORE_ROWS, NONE_FOUND
 
 CSS = """

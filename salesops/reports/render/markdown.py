@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from salesops.i18n import translate
-from salesops.reports.render import Report, Section
 from salesops.reports.render.cells import display
+from salesops.reports.render.model import Report, Section
 from salesops.reports.render.table import MORE_ROWS, NONE_FOUND
 
 _PUNCT = re.compile(

@@ -9,8 +9,8 @@ piped, written to a file, or NO_COLOR is set: the console decides).
 from __future__ import annotations
 
 from salesops.i18n import N_, translate
-from salesops.reports.render import Report, Section
 from salesops.reports.render.cells import display
+from salesops.reports.render.model import Report, Section
 
 NONE_FOUND = N_("none")
 EMPTY = N_("{title}: none")

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from salesops.codec import FIRST_EXCEL_DAY
-from salesops.reports.render import Chart, Report, Section
+from salesops.reports.render.model import Chart, Report, Section
 
 MONEY_FORMAT = "#,##0.00"
 RATE_FORMAT = "0.0%"
