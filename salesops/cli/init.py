@@ -17,6 +17,7 @@ from pathlib import Path
 
 import typer
 
+from salesops import i18n
 from salesops.cli.app import app
 from salesops.cli.common import WaitOpt, check_choice, say, set_lang, warn
 from salesops.errors import Refused, UsageError
@@ -102,7 +103,7 @@ def create_workspace(
                 )
     ws = Workspace(root, settings.with_overrides(format=result.fmt, lang=result.lang))
 
-    with ws.writing(wait):
+    with ws.writing(wait), i18n.using(result.lang):  # what Excel shows (dropdown errors) in its language
         missing: list[Table] = []
         for name, register in REGISTERS.items():
             path, file_fmt, exists = ws.file_of(name)

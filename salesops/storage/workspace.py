@@ -279,7 +279,8 @@ def writer_for(root: Path, table: Table, notes: list[str] | None = None):
 
     if not table.exists:
         def write(path: Path) -> None:
-            xlsx_io.write_new_xlsx(path, [str(h) for h in table.header], table.all_rows(), table.kinds(), sheet_name=table.register.name)
+            sheet = table.register.zh if table.header_lang == "zh" else table.register.name  # the tab in its language
+            xlsx_io.write_new_xlsx(path, [str(h) for h in table.header], table.all_rows(), table.kinds(), sheet_name=sheet)
         return write
 
     source = root / table.file

@@ -13,11 +13,13 @@ import unicodedata
 from pathlib import Path
 
 from salesops.errors import StorageError
+from salesops.i18n import N_, _
 from salesops.storage.xlsx_io import ColumnKind, checked_text, col_letter
 
 FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "pct": "0.00", "text": "@"}
 MIN_WIDTH = {"date": 12, "money": 14, "pct": 9, "int": 8}
 VALIDATION_ROWS = 10000
+UNWRITABLE = N_("{file} could not be written ({reason})")
 HEADER_FILL = "DDEBF7"
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -100,7 +102,7 @@ def write_new_xlsx(
                 lists = wb.create_sheet(title="lists" if ws.title != "lists" else "lists_")
                 lists.sheet_state = "hidden"
             for i, choice in enumerate(kind.choices):
-                _text_cell(lists, i + 1, j + 1, choice, f"{path.name}: dropdown of column {letter}")
+                _text_cell(lists, i + 1, j + 1, choice, _("{file}: dropdown of column {column}").format(file=path.name, column=letter))
             formula = f"'{lists.title}'!${letter}$1:${letter}${len(kind.choices)}"
         dv = DataValidation(
             type="list",
@@ -109,18 +111,18 @@ def write_new_xlsx(
             errorStyle="warning",
             showErrorMessage=True,
         )
-        dv.error = "Pick a value from the list"
+        dv.error = _("Pick a value from the list")  # Excel shows it: in the workspace's language
         dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
         ws.add_data_validation(dv)
     buf = io.BytesIO()
     try:
         wb.save(buf)
     except Exception as exc:  # openpyxl's IllegalCharacterError and the like
-        raise StorageError(f"{path.name} could not be written ({exc})") from None
+        raise StorageError(_(UNWRITABLE).format(file=path.name, reason=exc)) from None
     from salesops.storage.xlsx_package import patch_package
 
     try:
         names = {j: str(h) for j, h in enumerate(header) if h is not None and str(h) != ""}
         patch_package(buf, path.name, path, {1: names}, [list(r) for r in rows], kinds, check=False)
     except OSError as exc:
-        raise StorageError(f"{path.name} could not be written ({exc.strerror or exc})") from None
+        raise StorageError(_(UNWRITABLE).format(file=path.name, reason=exc.strerror or exc)) from None
