@@ -124,14 +124,19 @@ def column(r: dict, key: str) -> list:
 
 
 def test_history_holds_the_event_days_not_the_clock(company):
-    """The premise: stage values are written as codes, event days as stage_changed_on rows."""
+    """The premise: stage values are written as the workspace writes them (codes, or Chinese
+    labels under a Chinese header in a Chinese workspace), event days as stage_changed_on rows."""
+    from salesops.schema import HISTORY_ZH
+
     with open(company / "history.csv", encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        english = {zh: en for en, zh in HISTORY_ZH.items()}
+        rows = [{english.get(k, k): v for k, v in r.items()} for r in csv.DictReader(fh)]
     stamped = {r["new_value"] for r in rows if r["field"] == "stage_changed_on"}
     assert {"2026-10-05", "2026-10-20", "2026-11-10"} <= stamped
-    assert {r["new_value"] for r in rows if r["field"] == "stage"} <= set(
-        REGISTERS["opportunities"].column("stage").enum.codes
-    )
+    stage = REGISTERS["opportunities"].column("stage").enum
+    chinese = (company / "salesops.toml").read_text(encoding="utf-8").count('lang = "zh"')
+    written = set(stage.values[i][1] for i in range(len(stage.values))) if chinese else set(stage.codes)
+    assert {r["new_value"] for r in rows if r["field"] == "stage"} <= written
 
 
 def test_funnel_as_of_end_of_october_shows_october(company):

@@ -121,7 +121,7 @@ def create_workspace(
                         "with your data; {path} already has {files} (choose a new folder)"
                     ).format(path=root, files=", ".join(present))
                 )
-            history = _fill_with_sample(missing)
+            history = _fill_with_sample(missing, result.lang)
         elif sample:
             result.notes.append(_("every register already exists: the sample company was not added"))
         ops: list = [tx.Replace(t.file, writer_for(root, t)) for t in missing]
@@ -147,20 +147,25 @@ def create_workspace(
     return result
 
 
-def _fill_with_sample(tables: list) -> tuple[object, int]:
+def _fill_with_sample(tables: list, lang: str = "en") -> tuple[object, int]:
     """Append the sample company to `tables`; the history.csv write for its stage changes, and its rows."""
+    from salesops.core.model import Change
     from salesops.sample import generate
     from salesops.storage import commit as tx
     from salesops.storage.csv_io import csv_bytes
+    from salesops.storage.workspace import history_header, history_value
 
     company = generate()
     for table in tables:
         for record in company.records[table.register.name]:
             table.append(record)
         table.changes.clear()  # the sample's history is its own stage changes, not "row added"
-    data = csv_bytes(
-        [list(HISTORY_COLUMNS), *([row[c] for c in HISTORY_COLUMNS] for row in company.history)]
-    )
+    rows = []
+    for row in company.history:  # in the workspace's language, as every command writes it
+        change = Change(row["register"], row["record_id"], row["field"], row["old_value"], row["new_value"])
+        row = {**row, "old_value": history_value(change, row["old_value"], lang), "new_value": history_value(change, row["new_value"], lang)}
+        rows.append([row[c] for c in HISTORY_COLUMNS])
+    data = csv_bytes([history_header(lang), *rows])
     return tx.Replace(HISTORY_FILE, lambda path: tx.write_bytes(path, data)), len(company.history)
 
 

@@ -244,7 +244,7 @@ def show(
 
 def _history(ws, record_id: str | None) -> list[dict[str, str]]:
     """History rows of one record, oldest first."""
-    from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE
+    from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, HISTORY_ZH
     from salesops.storage.csv_io import read_csv
 
     path = ws.root / HISTORY_FILE
@@ -253,7 +253,8 @@ def _history(ws, record_id: str | None) -> list[dict[str, str]]:
     rows = read_csv(path)
     if not rows:
         return []
-    header = [h.strip() for h in rows[0]]
+    english = {zh: en for en, zh in HISTORY_ZH.items()}  # a Chinese workspace writes a Chinese header
+    header = [english.get(h.strip(), h.strip()) for h in rows[0]]
     idx = {h: header.index(h) for h in HISTORY_COLUMNS if h in header}
     if "record_id" not in idx:
         return []

@@ -21,7 +21,14 @@ from pathlib import Path
 from salesops.core.model import Change
 from salesops.errors import SalesopsError, StorageError, UsageError
 from salesops.i18n import _
-from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, REGISTERS, SETTINGS_FILE, Register
+from salesops.schema import (
+    HISTORY_COLUMNS,
+    HISTORY_FILE,
+    HISTORY_ZH,
+    REGISTERS,
+    SETTINGS_FILE,
+    Register,
+)
 from salesops.settings import Settings, load_settings
 from salesops.storage.links import check_plain_file
 from salesops.storage.table import Table
@@ -221,7 +228,7 @@ class Workspace:
         notes: list[str] = []
         ops: list = [tx.Replace(t.file, writer_for(self.root, t, notes)) for t in dirty]
         if changes:
-            ops.append(history_append(changes, command or command_line(), current_user(user)))
+            ops.append(history_append(changes, command or command_line(), current_user(user), self.settings.lang))
         tx.commit(self.root, ops)
         for t in dirty:
             t.committed()
@@ -239,16 +246,38 @@ def command_line() -> str:
     return shlex.join(argv)
 
 
-def history_append(changes: list[Change], command: str, user: str):
-    """The history.csv rows for `changes`, as one append operation."""
+def history_append(changes: list[Change], command: str, user: str, lang: str = "en"):
+    """The history.csv rows for `changes`, as one append operation.
+
+    In a Chinese workspace a new history.csv gets the Chinese header and enum values
+    are written as their labels (阶段 验证商机 → 需求分析), as in the registers;
+    register and field names stay canonical (they are what reports look up).
+    """
     from salesops.storage import commit as tx
     from salesops.storage.csv_io import csv_bytes
 
     at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    rows = [[at, user, command, c.register, c.record_id, c.field, c.old, c.new] for c in changes]
+    rows = [
+        [at, user, command, c.register, c.record_id, c.field, history_value(c, c.old, lang), history_value(c, c.new, lang)]
+        for c in changes
+    ]
     data = csv_bytes(rows)[3:]  # no BOM in the middle of the file
-    header = csv_bytes([list(HISTORY_COLUMNS)])
+    header = csv_bytes([history_header(lang)])
     return tx.Append(HISTORY_FILE, data, header)
+
+
+def history_header(lang: str) -> list[str]:
+    """history.csv's header in the workspace's language (readers take either)."""
+    return [HISTORY_ZH[c] if lang == "zh" else c for c in HISTORY_COLUMNS]
+
+
+def history_value(change: Change, value: str, lang: str) -> str:
+    """A changed value as history.csv holds it: an enum code as its label in a Chinese workspace."""
+    register = REGISTERS.get(change.register)
+    column = register.by_name.get(change.field) if register is not None else None
+    if lang == "zh" and column is not None and column.enum is not None and value:
+        return column.enum.label(value, lang)
+    return value
 
 
 def writer_for(root: Path, table: Table, notes: list[str] | None = None):
