@@ -69,6 +69,9 @@ def reference() -> str:
         lines.append(f"- [`{path}`](#{_anchor(path)}) — {summary}")
     for path, _cmd, text in entries:
         lines += ["", f"### {path}", "", "```text", text, "```"]
+    from salesops.schema_docs import register_reference
+
+    lines += ["", *register_reference().splitlines()]
     lines += ["", *error_reference().splitlines()]
     return "\n".join(lines) + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -131,6 +132,10 @@ def test_sample_workspace_is_coherent_and_validates_clean(tmp_path, fmt, lang):
     else:
         assert "created  leads" in proc.stdout and "(150 rows)" in proc.stdout
     assert (ws / "history.csv").exists()
+    for name in ("contacts", "activities", "targets"):  # the second release's registers are filled too
+        assert re.search(rf"created  {name}\.{fmt} \(\d{{3}} rows\)", proc.stdout), proc.stdout
+    settings = tomllib.loads((ws / "salesops.toml").read_text("utf-8"))
+    assert settings["lang"] == lang and settings["commission"]["plans"]["managers"]["roles"] == ["manager"]
     report = run_cli("validate", "-f", "json", ws=ws)
     data = json.loads(report.stdout)
     assert report.returncode == 0 and data["errors"] == 0, data["problems"][:10]

@@ -595,3 +595,15 @@ def test_the_sample_settings_pay_managers_by_their_own_plan_and_move_places():
     for region, places in MOVED_PLACES.items():
         for place in places:
             assert [r for r, ps in regions.items() if place in ps] == [region]
+
+
+def test_every_lead_moves_forward_through_its_steps(sample):
+    """A lead converted the day after it came in passes contacted and qualified first, that day."""
+    order = list(schema.LEAD_STATUS.codes)
+    paths = defaultdict(list)
+    for h in sample.history:
+        if h["register"] == "leads" and h["field"] == "status":
+            paths[h["record_id"]].append((h["at"], h["new_value"]))
+    for lead_id, path in paths.items():
+        steps = [order.index(s) for _at, s in path if s != "disqualified"]
+        assert steps == sorted(steps) and path == sorted(path), (lead_id, path)

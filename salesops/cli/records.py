@@ -11,6 +11,7 @@ from salesops.cli.app import app
 from salesops.cli.common import FormatOpt, OutputOpt, emit_rows, open_workspace, warn
 from salesops.errors import UsageError
 from salesops.i18n import N_, _, current, ngettext
+from salesops.schema import REGISTERS
 
 CHAIN_TITLE = N_("Lead-to-Cash chain")
 HISTORY_TITLE = N_("history")
@@ -87,7 +88,7 @@ def _frame_value(column, v: Any) -> Any:
 @app.command("list")
 def list_records(
     ctx: typer.Context,
-    register: Annotated[str, typer.Argument(help="Register: accounts, reps, leads, opportunities, quotes, contracts, deliveries, receivables, payments.")],
+    register: Annotated[str, typer.Argument(help=f"Register: {', '.join(REGISTERS)}.")],
     where: WhereOpt = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
