@@ -100,7 +100,9 @@ class DeskBuilder(CashBuilder):
     def log_follow_ups(self) -> None:
         """History of every follow-up, now that each next-step day is final."""
         for cmd, act in self.follows:
-            cmd.line = f"salesops follow add {{rec}} --type {act.fields['type']} --on {act.fields['on']}"
+            cmd.line = (
+                f"salesops follow add {{rec}} --type {act.fields['type']} --on {act.fields['on']}"
+            )
             self.added(cmd, act)
 
     def pick(self, kinds: tuple) -> tuple[str, str, str | None]:
@@ -226,7 +228,11 @@ class DeskBuilder(CashBuilder):
         if act.fields.get("next_step"):
             roll = self.desk_rng.random()
             ahead = 0 if roll < 0.15 else self.desk_rng.randint(3, 14)
-            act.fields["next_on"] = max(act.fields["on"] + days(1), AS_OF) if not ahead else act.fields["on"] + days(ahead)
+            act.fields["next_on"] = (
+                max(act.fields["on"] + days(1), AS_OF)
+                if not ahead
+                else act.fields["on"] + days(ahead)
+            )
 
     def opportunity_follow_ups(self) -> None:
         """A follow-up on each stage of a deal, a demo by its SR, and recent ones on live deals."""
@@ -235,12 +241,16 @@ class DeskBuilder(CashBuilder):
             f, account = opp.fields, opp.refs["account_id"]
             owner = f["owner"]
             stages = self.states(opp, "stage")
-            stalled = f["stage"] not in ("won", "lost") and f["stage_changed_on"] < AS_OF - days(STALLED_DAYS)
+            stalled = f["stage"] not in ("won", "lost") and f["stage_changed_on"] < AS_OF - days(
+                STALLED_DAYS
+            )
             limit = AS_OF - days(STALLED_DAYS + 2) if stalled else AS_OF
             day, last = stages[0][0], None
             for k, (on, stage) in enumerate(stages[1:], 1):
                 for between in self.stream(day + days(8), on - days(4), (8, 16))[:-1]:
-                    self.follow(opp, between, owner, self.pick(N.OPP_FOLLOW["follow"]), account=account)
+                    self.follow(
+                        opp, between, owner, self.pick(N.OPP_FOLLOW["follow"]), account=account
+                    )
                 if stage == "lost":
                     kind = ("call", f"客户反馈不再推进：{f['lost_reason']}", None)
                 else:
@@ -249,13 +259,21 @@ class DeskBuilder(CashBuilder):
                 nxt = stages[k + 1][0] if k + 1 < len(stages) else limit + days(1)
                 demo = on + days(rng.randint(2, 6))
                 if stage == "solution" and demo < nxt and demo <= limit:
-                    last = self.follow(opp, demo, f["sr"], self.pick(N.OPP_FOLLOW["demo"]), account=account)
+                    last = self.follow(
+                        opp, demo, f["sr"], self.pick(N.OPP_FOLLOW["demo"]), account=account
+                    )
                 day = max(on, last.fields["on"])
             if f["stage"] in ("won", "lost"):
                 continue
-            end = min(day + days(rng.randint(3, 8)), limit) if stalled else AS_OF - days(rng.randint(0, 10))
+            end = (
+                min(day + days(rng.randint(3, 8)), limit)
+                if stalled
+                else AS_OF - days(rng.randint(0, 10))
+            )
             for on in self.stream(day, end, (7, 18)):
-                last = self.follow(opp, on, owner, self.pick(N.OPP_FOLLOW["follow"]), account=account)
+                last = self.follow(
+                    opp, on, owner, self.pick(N.OPP_FOLLOW["follow"]), account=account
+                )
             if last is not None:
                 self.close_with_next(last)
 
@@ -296,7 +314,9 @@ class DeskBuilder(CashBuilder):
             if not settled and due < end < day:
                 day = end  # owed and past due: chased at least once by now
             while day <= end:
-                last = self.follow(r, day, owner, self.pick(N.CASH_FOLLOW["reminder"]), account=account)
+                last = self.follow(
+                    r, day, owner, self.pick(N.CASH_FOLLOW["reminder"]), account=account
+                )
                 day += days(rng.randint(12, 25))
             if last is None:
                 continue
@@ -333,7 +353,9 @@ class DeskBuilder(CashBuilder):
         teams: dict[str, list[Rec]] = {}
         for rep in sales:
             teams.setdefault(rep.fields["team"], []).append(rep)
-        monthly = {team: sum(r.fields["monthly_target"] for r in reps) for team, reps in teams.items()}
+        monthly = {
+            team: sum(r.fields["monthly_target"] for r in reps) for team, reps in teams.items()
+        }
         company = sum(monthly.values())
         months = [f"2026-{m:02d}" for m in range(1, 13)]
         quarters = [f"2026-Q{q}" for q in range(1, 5)]
@@ -342,14 +364,20 @@ class DeskBuilder(CashBuilder):
             rows.append((period, "company", None, "bookings", company))
             rows.append((period, "company", None, "collections", company * COLLECTION_SHARE))
             rows.append((period, "company", None, "new_leads", Decimal(sum(NEW_LEADS.values()))))
-            rows += [(period, "team", team, "new_leads", Decimal(NEW_LEADS[team])) for team in teams]
+            rows += [
+                (period, "team", team, "new_leads", Decimal(NEW_LEADS[team])) for team in teams
+            ]
         for period in quarters:
             rows.append((period, "company", None, "bookings", 3 * company))
             rows.append((period, "company", None, "collections", 3 * company * COLLECTION_SHARE))
-            rows.append((period, "company", None, "won_count", Decimal(WON_PER_QUARTER * len(teams))))
+            rows.append(
+                (period, "company", None, "won_count", Decimal(WON_PER_QUARTER * len(teams)))
+            )
             for team, reps in teams.items():
                 rows.append((period, "team", team, "bookings", 3 * monthly[team]))
-                rows.append((period, "team", team, "collections", 3 * monthly[team] * COLLECTION_SHARE))
+                rows.append(
+                    (period, "team", team, "collections", 3 * monthly[team] * COLLECTION_SHARE)
+                )
                 rows.append((period, "team", team, "won_count", Decimal(WON_PER_QUARTER)))
                 rows += [(period, "rep", r.fields["name"], "collections",
                           3 * r.fields["monthly_target"] * COLLECTION_SHARE) for r in reps]  # fmt: skip
@@ -361,7 +389,10 @@ class DeskBuilder(CashBuilder):
         for period, scope, who, metric, amount in rows:
             fields = {"period": period, "scope": scope, "who": who, "metric": metric,
                       "amount": amount.quantize(Decimal("0.01"))}  # fmt: skip
-            self.added(cmd, self.new("targets", PLANNED_ON, {k: v for k, v in fields.items() if v is not None}))
+            self.added(
+                cmd,
+                self.new("targets", PLANNED_ON, {k: v for k, v in fields.items() if v is not None}),
+            )
 
     def exposure(self, account: Rec, on: dt.date, before_signing: bool = False) -> Decimal:
         """What `account` owed on `on`: receivables of contracts signed before, less cash received by then."""
@@ -369,7 +400,11 @@ class DeskBuilder(CashBuilder):
         for r in self.recs["receivables"]:
             con = r.refs["contract_id"]
             signed = con.fields["signed_on"]
-            if r.refs["account_id"] is not account or signed > on or (before_signing and signed == on):
+            if (
+                r.refs["account_id"] is not account
+                or signed > on
+                or (before_signing and signed == on)
+            ):
                 continue
             gone = [d for d, s in self.states(r, "status") if s in ("cancelled", "written_off")]
             if gone and gone[0] <= on:
@@ -392,18 +427,26 @@ class DeskBuilder(CashBuilder):
         for account in self.recs["accounts"]:
             need = max(worst.get(id(account), Decimal(0)), self.exposure(account, AS_OF))
             if account.fields["credit_limit"] < need:
-                account.fields["credit_limit"] = (need / step).to_integral_value(rounding=ROUND_CEILING) * step
+                account.fields["credit_limit"] = (need / step).to_integral_value(
+                    rounding=ROUND_CEILING
+                ) * step
         # the account owing most today gets a limit just above it: the next deal needs a decision
         account = max(self.recs["accounts"], key=lambda a: (self.exposure(a, AS_OF), a.key))
         owed = self.exposure(account, AS_OF)
         limit = max(worst.get(id(account), Decimal(0)), owed / Decimal("0.93"))
-        account.fields["credit_limit"] = (limit / 10_000).to_integral_value(rounding=ROUND_CEILING) * 10_000
+        account.fields["credit_limit"] = (limit / 10_000).to_integral_value(
+            rounding=ROUND_CEILING
+        ) * 10_000
 
     def prepaid(self) -> None:
         """A customer pays half of its next milestone before it is invoiced: kept as unapplied cash (预收款)."""
         for r in sorted(self.recs["receivables"], key=lambda r: r.key):
             account = r.refs["account_id"]
-            if r.fields["milestone"] != "delivery" or r.fields.get("triggered_on") or r.fields["status"] != "scheduled":
+            if (
+                r.fields["milestone"] != "delivery"
+                or r.fields.get("triggered_on")
+                or r.fields["status"] != "scheduled"
+            ):
                 continue
             if self.invoiced_open(account, AS_OF):
                 continue  # it owes an invoice: the cash would have been applied to it

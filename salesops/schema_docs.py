@@ -50,7 +50,10 @@ def _section(reg: Register) -> list[str]:
     if reg.machine is not None:
         order = " → ".join(reg.machine.order)
         side = f"; also {', '.join(reg.machine.side)}" if reg.machine.side else ""
-        lines += ["", f"`{reg.machine.field}` moves {order}{side}; final: {', '.join(sorted(reg.machine.terminal))}."]
+        lines += [
+            "",
+            f"`{reg.machine.field}` moves {order}{side}; final: {', '.join(sorted(reg.machine.terminal))}.",
+        ]
     return lines
 
 
@@ -62,7 +65,9 @@ def _type(col: Column) -> str:
     if col.form is not None:
         return f"{col.form.name}: {col.form.examples}"
     if col.type == "enum" and col.enum is not None:
-        values = " · ".join(f"`{code}` {zh}" if code != zh else f"`{code}`" for code, zh in col.enum.values)
+        values = " · ".join(
+            f"`{code}` {zh}" if code != zh else f"`{code}`" for code, zh in col.enum.values
+        )
         return f"one of {values}" + (" (or other text)" if col.enum.open else "")
     word = TYPE_WORDS.get(col.type, col.type)
     if col.type == "pct" and col.min is not None and col.min < 0:

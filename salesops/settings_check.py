@@ -46,7 +46,9 @@ def _percent(x: Any) -> str | None:
 
 def _levels(x: Any) -> str | None:
     """[[days overdue from, name], …]: days 1 or more, rising; names unique and not empty."""
-    shape = N_('a list of [days overdue from, level name] with days rising from 1, e.g. [[1, "reminder"], [30, "notice"]]')
+    shape = N_(
+        'a list of [days overdue from, level name] with days rising from 1, e.g. [[1, "reminder"], [30, "notice"]]'
+    )
     if not isinstance(x, list):
         return shape
     days, names = [], []
@@ -71,7 +73,9 @@ def _levels(x: Any) -> str | None:
 
 def _tiers(x: Any) -> str | None:
     """[[attainment % from, rate %], …]: from 0, rising; rates 0–100."""
-    shape = N_("a list of [attainment % from, rate %] starting at 0 with rising attainment, e.g. [[0, 1.0], [100, 3.0]]")
+    shape = N_(
+        "a list of [attainment % from, rate %] starting at 0 with rising attainment, e.g. [[0, 1.0], [100, 3.0]]"
+    )
     if not isinstance(x, list) or not x:
         return shape
     for item in x:
@@ -144,7 +148,11 @@ def _want(key: str, value: Any, check: Callable[[Any], str | None]) -> list[str]
     want = check(value)
     if not want:
         return []
-    return [_("setting {key} must be {want}, not {value}").format(key=key, want=_(want), value=repr(value))]
+    return [
+        _("setting {key} must be {want}, not {value}").format(
+            key=key, want=_(want), value=repr(value)
+        )
+    ]
 
 
 def _check_plans(commission: dict[str, Any]) -> list[str]:
@@ -166,8 +174,12 @@ def _check_plans(commission: dict[str, Any]) -> list[str]:
                 canon = REP_ROLE.parse(who) if key == "roles" else who.strip().casefold()
                 other = claimed.setdefault((key, canon), name)
                 if other != name:
-                    message = _('setting {key}: "{who}" is also in {other} (each rep is paid by one plan)')
+                    message = _(
+                        'setting {key}: "{who}" is also in {other} (each rep is paid by one plan)'
+                    )
                     problems.append(
-                        message.format(key=f"{where}.{key}", who=who, other=f"commission.plans.{other}.{key}")
+                        message.format(
+                            key=f"{where}.{key}", who=who, other=f"commission.plans.{other}.{key}"
+                        )
                     )
     return problems

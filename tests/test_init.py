@@ -133,7 +133,8 @@ def test_sample_workspace_is_coherent_and_validates_clean(tmp_path, fmt, lang):
         assert "created  leads" in proc.stdout and "(150 rows)" in proc.stdout
     assert (ws / "history.csv").exists()
     for name in ("contacts", "activities", "targets"):  # the second release's registers are filled too
-        assert re.search(rf"created  {name}\.{fmt} \(\d{{3}} rows\)", proc.stdout), proc.stdout
+        counted = r"（\d{3} 行）" if lang == "zh" else r" \(\d{3} rows\)"
+        assert re.search(rf"{name}\.{fmt}{counted}", proc.stdout), proc.stdout
     settings = tomllib.loads((ws / "salesops.toml").read_text("utf-8"))
     assert settings["lang"] == lang and settings["commission"]["plans"]["managers"]["roles"] == ["manager"]
     report = run_cli("validate", "-f", "json", ws=ws)

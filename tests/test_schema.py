@@ -41,7 +41,10 @@ def test_column_declarations_fit_their_types():
         for col in reg.columns:
             assert (col.type in ("enum", "bool")) == (col.enum is not None), (reg.name, col.name)
             if col.type == "ref":
-                assert bool(col.ref) != bool(col.refs), (reg.name, col.name)  # one register, or several
+                assert bool(col.ref) != bool(col.refs), (
+                    reg.name,
+                    col.name,
+                )  # one register, or several
                 assert col.targets and all(t in REGISTERS for t in col.targets)
             else:
                 assert col.ref is None and not col.refs and col.targets == ()
@@ -74,8 +77,18 @@ def test_spec_9_1_columns_and_enums():
         ("who", "对象", "text", False), ("metric", "指标", "enum", True), ("amount", "目标值", "money", True),
         ("notes", "备注", "text", False),
     ]  # fmt: skip
-    assert [r.prefix for r in (schema.CONTACTS, schema.ACTIVITIES, schema.TARGETS)] == ["K-", "F-", "T-"]
-    assert dict(schema.REP_ROLE.values) == {"rep": "销售", "manager": "主管", "director": "总监", "finance": "财务", "legal": "法务"}
+    assert [r.prefix for r in (schema.CONTACTS, schema.ACTIVITIES, schema.TARGETS)] == [
+        "K-",
+        "F-",
+        "T-",
+    ]
+    assert dict(schema.REP_ROLE.values) == {
+        "rep": "销售",
+        "manager": "主管",
+        "director": "总监",
+        "finance": "财务",
+        "legal": "法务",
+    }
     assert dict(schema.CONTACT_ROLE.values) == {
         "decision_maker": "决策人", "influencer": "影响人", "user": "使用人", "gatekeeper": "把关人", "other": "其他",
     }  # fmt: skip
@@ -95,7 +108,12 @@ def test_spec_9_1_columns_and_enums():
         col = REGISTERS[register].column(name)
         assert (col.zh, col.type) == (zh, kind)
     people = {(r.name, c.name) for r in REGISTERS.values() for c in r.columns if c.person}
-    assert {("opportunities", "owner"), ("opportunities", "sr"), ("opportunities", "fr"), ("activities", "by")} <= people
+    assert {
+        ("opportunities", "owner"),
+        ("opportunities", "sr"),
+        ("opportunities", "fr"),
+        ("activities", "by"),
+    } <= people
 
 
 def test_deciders_are_roles():
@@ -114,7 +132,15 @@ def test_a_period_however_typed_reads_as_its_one_spelling(year, quarter, month):
     cn = "一二三四"[quarter - 1]
     assert {parse_period(t) for t in (f"{year}", f"{year}年", f" {year}年度 ")} == {f"{year}"}
     q = f"{year}-Q{quarter}"
-    for text in (q, q.lower(), f"{year}Q{quarter}", f"{year} q{quarter}", f"{year}年第{cn}季度", f"{year}年Q{quarter}", f"{year}年{quarter}季度"):
+    for text in (
+        q,
+        q.lower(),
+        f"{year}Q{quarter}",
+        f"{year} q{quarter}",
+        f"{year}年第{cn}季度",
+        f"{year}年Q{quarter}",
+        f"{year}年{quarter}季度",
+    ):
         assert parse_period(text) == q, text
     m = f"{year}-{month:02d}"
     for text in (m, f"{year}-{month}", f"{year}/{month}", f"{year}.{month}", f"{year}年{month}月",

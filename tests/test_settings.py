@@ -26,7 +26,12 @@ def test_the_template_holds_every_new_section_with_valid_defaults(tmp_path):
     d = defaults()
     assert d["approval"] == {"director_discount_pct": 15, "review_before_signing": True}
     assert d["pool"] == {"reclaim_days": 30, "max_held": 30, "claim_cooldown_days": 7}
-    assert d["dunning"]["levels"] == [[1, "reminder"], [30, "notice"], [60, "warning"], [90, "legal"]]
+    assert d["dunning"]["levels"] == [
+        [1, "reminder"],
+        [30, "notice"],
+        [60, "warning"],
+        [90, "legal"],
+    ]
     assert d["credit"]["block_overdue_days"] == 90
     plan = d["commission"]["plans"][d["commission"]["default_plan"]]
     assert plan["basis"] == "collections" and plan["clawback"] is True and plan["tiers"][0][0] == 0
@@ -59,7 +64,9 @@ tiers = [[0, 0.5]]
     assert s.get("dunning.levels") == [[7, "提醒"], [45, "律师函"]]  # a list is replaced whole
     plans = s.get("commission.plans")
     assert set(plans) == {"standard", "sales", "directors"}
-    assert plans["sales"]["progressive"] is True and plans["sales"]["clawback"] is True  # the rest from standard
+    assert (
+        plans["sales"]["progressive"] is True and plans["sales"]["clawback"] is True
+    )  # the rest from standard
     assert plans["directors"]["basis"] == "collections" and plans["directors"]["roles"] == ["总监"]
     assert s.get("approval.director_discount_pct") == 15
 
@@ -105,7 +112,9 @@ BAD = [
 def test_a_bad_value_is_one_error_naming_the_key_and_nothing_runs(tmp_path, toml, message):
     ws = make_workspace(tmp_path / "ws", fmt="csv")
     (ws / "salesops.toml").write_text('format = "csv"\n' + toml + "\n", encoding="utf-8")
-    tomllib.loads((ws / "salesops.toml").read_text("utf-8"))  # valid TOML: the value is what is wrong
+    tomllib.loads(
+        (ws / "salesops.toml").read_text("utf-8")
+    )  # valid TOML: the value is what is wrong
     proc = run_cli("validate", ws=ws, check=1)
     lines = proc.stderr.splitlines()
     assert lines and all(line.startswith("error: salesops.toml: ") for line in lines), proc.stderr
@@ -120,7 +129,14 @@ def test_the_readme_documents_every_setting():
 
     def keys(data, prefix=""):
         for key, value in data.items():
-            if isinstance(value, dict) and key not in ("plans", "regions", "terms", "grades", "scoring", "probability"):
+            if isinstance(value, dict) and key not in (
+                "plans",
+                "regions",
+                "terms",
+                "grades",
+                "scoring",
+                "probability",
+            ):
                 yield from keys(value, f"{prefix}{key}.")
             else:
                 yield f"{prefix}{key}"
