@@ -11,7 +11,7 @@ from salesops.cli.app import app
 from salesops.cli.common import FormatOpt, OutputOpt, emit_rows, open_workspace, warn
 from salesops.errors import UsageError
 from salesops.i18n import N_, _, current, ngettext
-from salesops.schema import REGISTERS
+from salesops.schema import REGISTERS, Column
 
 CHAIN_TITLE = N_("Lead-to-Cash chain")
 HISTORY_TITLE = N_("history")
@@ -60,6 +60,9 @@ def parse_where(register, text: str):
     except values.BadValue as exc:
         raise UsageError(_('--where {field}: "{text}" {reason}').format(field=field, text=raw, reason=exc)) from None
     return field, op, value
+
+
+USER_COLUMN = Column("user column", "")  # a column the schema does not know: text, empty cells None
 
 
 def _frame_value(column, v: Any) -> Any:
@@ -130,7 +133,7 @@ def list_records(
         typed = [_frame_value(reg.column(n), rec[n]) for n in columns]
         record = dict(zip(columns, typed, strict=True))
         if all(_matches(record.get(f), op, v) for f, op, v in filters):
-            rows.append(typed + [rec[u] for u in frame.user_columns])
+            rows.append(typed + [_frame_value(USER_COLUMN, rec[u]) for u in frame.user_columns])
     header = columns + frame.user_columns
     if fmt != "json":  # people read the register in the output's language; JSON stays canonical
         lang = current()
