@@ -225,6 +225,7 @@ def test_overdue_list_cli(company, cli):
         "amount",
         "collected_amount",
         "outstanding",
+        "level",  # SPEC 9.4: the dunning level
     ]
     assert [list(x) for x in data] == [keys] * 3
     assert [(x["receivable_id"], x["days_overdue"]) for x in data] == [

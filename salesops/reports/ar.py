@@ -30,6 +30,7 @@ from salesops.reports.data import (
     lookup,
     records,
 )
+from salesops.reports.dunning import level_of, levels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,6 +53,7 @@ OVERDUE_FIELDS = (
     "amount",
     "collected_amount",
     "outstanding",
+    "level",  # the dunning level of its days overdue (reports.dunning)
 )
 MONEY_FIELDS = ("amount", "collected_amount", "outstanding")
 
@@ -340,6 +342,8 @@ def overdue_frame(data: ReportData, as_of: dt.date, min_days: int = 1) -> pd.Dat
     late["account_name"] = account_names(data, late["account_id"])
     late["days_overdue"] = late["days_overdue"].astype("int64")
     late["collected_amount"] = late["collected"]
+    table = levels(data.settings)
+    late["level"] = [level_of(d, table) for d in late["days_overdue"].tolist()]
     late = late.sort_values(
         ["days_overdue", "outstanding", "receivable_id"],
         ascending=[False, False, True],

@@ -144,6 +144,14 @@ LABELS: dict[str, str] = {
     "contract": N_("Contract"),
     "write_off": N_("Clawback: written off"),
     "on": N_("Date"),
+    # dunning and statements
+    "level": N_("Dunning level"),
+    "statement_summary": N_("Summary"),
+    "invoices": N_("Open invoices"),
+    "payments_received": N_("Payments received on them"),
+    "net_due": N_("Due after unapplied cash"),
+    "unapplied_amount": N_("Unapplied cash"),
+    "statement_file": N_("statement"),
 }
 AS_OF = N_("as of {date}")
 BY = N_("by {field}")

@@ -213,11 +213,13 @@ def list_section(
 def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) -> Report:
     """Every overdue receivable, most days first, with a total of what is outstanding."""
     from salesops.reports.ar import OVERDUE_FIELDS
+    from salesops.reports.dunning import level_label
 
+    shown = [{**r, "level": level_label(r.get("level"), lang)} for r in records]
     sec = list_section(
         "overdue",
         label("overdue_title", lang),
-        records,
+        shown,
         list(OVERDUE_FIELDS),
         {**OVERDUE_KINDS, "due_date": "date"},
         lang,
@@ -226,7 +228,9 @@ def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) 
     )
     if records:
         total = sum((Decimal(str(r["outstanding"])) for r in records), Decimal(0))
-        sec.rows.append([label("total", lang)] + [None] * (len(OVERDUE_FIELDS) - 2) + [total])
+        row: list = [None] * len(OVERDUE_FIELDS)
+        row[0], row[OVERDUE_FIELDS.index("outstanding")] = label("total", lang), total
+        sec.rows.append(row)
         sec.total_rows.add(len(sec.rows) - 1)
     return Report(
         "overdue",

@@ -1,0 +1,119 @@
+"""The collection desk (催款): dunning levels in `report overdue`, statements of account from `collect`.
+
+Figures are worked out by hand from the rows written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.cash_support import D, cents, cli_json, write_registers
+from tests.conftest import run_cli
+
+AS_OF = "2026-11-27"
+# fmt: off
+ACCOUNTS = [
+    {"account_id": "A-1", "name": "Acme <Ltd>", "owner": "Ann", "unapplied_amount": "500"},
+    {"account_id": "A-2", "name": "北京星河科技有限公司", "owner": "Ben", "unapplied_amount": ""},
+    {"account_id": "A-3", "name": "Gamma", "owner": "Ann", "unapplied_amount": ""},
+]
+RECEIVABLES = [  # id, account, milestone, amount, invoiced_on, due_date, status
+    ("R-1", "A-1", "advance", "10000", "2026-10-01", "2026-11-22", "partially_paid"),   # 5 days: reminder
+    ("R-2", "A-1", "delivery", "20000", "2026-09-01", "2026-10-13", "invoiced"),        # 45 days: notice
+    ("R-3", "A-1", "acceptance", "3000", "2026-11-20", "2026-12-20", "invoiced"),       # not due
+    ("R-4", "A-2", "advance", "40000", "2026-06-01", "2026-07-30", "partially_paid"),   # 120 days: legal
+    ("R-5", "A-2", "delivery", "7000", "2026-08-01", "2026-09-13", "paid"),             # paid: not listed
+    ("R-6", "A-3", "advance", "9000", "2026-11-01", "2026-12-01", "invoiced"),          # not due: no statement
+]
+PAYMENTS = [  # id, receivable, received_on, amount
+    ("P-1", "R-1", "2026-11-10", "2500"),
+    ("P-2", "R-4", "2026-08-15", "15000"),
+    ("P-3", "R-5", "2026-09-10", "7000"),
+]
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    paid = {r[0]: sum(int(p[3]) for p in PAYMENTS if p[1] == r[0]) for r in RECEIVABLES}
+    return write_registers(
+        tmp_path_factory.mktemp("collect") / "ws",
+        {
+            "accounts": ACCOUNTS,
+            "receivables": [
+                {
+                    "receivable_id": r,
+                    "account_id": a,
+                    "milestone": m,
+                    "amount": amt,
+                    "invoice_no": f"INV-{r}",
+                    "invoiced_on": inv,
+                    "due_date": due,
+                    "collected_amount": paid[r],
+                    "status": s,
+                }  # fmt: skip
+                for r, a, m, amt, inv, due, s in RECEIVABLES
+            ],
+            "payments": [
+                {"payment_id": p, "receivable_id": r, "received_on": on, "amount": a}
+                for p, r, on, a in PAYMENTS
+            ],
+        },
+    )
+
+
+def days_overdue(rid: str) -> int:
+    due = next(r[5] for r in RECEIVABLES if r[0] == rid)
+    return (D(AS_OF) - D(due)).days
+
+
+def test_report_overdue_shows_each_receivables_level(ws):
+    rows = {r["receivable_id"]: r for r in cli_json(ws, "report", "overdue", "--as-of", AS_OF)}
+    assert {rid: days_overdue(rid) for rid in rows} == {"R-1": 5, "R-2": 45, "R-4": 120}
+    assert {rid: r["level"] for rid, r in rows.items()} == {
+        "R-1": "reminder",
+        "R-2": "notice",
+        "R-4": "legal",
+    }
+    zh = run_cli("report", "overdue", "--as-of", AS_OF, "--lang", "zh", ws=ws, check=0).stdout
+    assert "催款级别" in zh and "法务" in zh and "催告" in zh and "提醒" in zh
+
+
+def test_a_workspaces_own_levels_show_as_written(tmp_path):
+    ws = write_registers(
+        tmp_path / "ws",
+        {
+            "accounts": ACCOUNTS[:1],
+            "receivables": [
+                {
+                    "receivable_id": "R-1",
+                    "account_id": "A-1",
+                    "amount": "100",
+                    "invoice_no": "I-1",
+                    "invoiced_on": "2026-01-01",
+                    "due_date": "2026-11-01",
+                    "status": "invoiced",
+                }  # fmt: skip
+            ],
+        },
+        settings='[dunning]\nlevels = [[1, "电话提醒"], [20, "上门催收"]]\n',
+    )
+    rows = cli_json(ws, "report", "overdue", "--as-of", AS_OF)
+    assert [r["level"] for r in rows] == ["上门催收"]  # 26 days overdue
+    bad = write_registers(
+        tmp_path / "bad", {}, settings='[dunning]\nlevels = [[30, "a"], [10, "b"]]\n'
+    )
+    res = run_cli("report", "overdue", ws=bad)
+    assert res.returncode == 1 and "dunning.levels" in res.stderr
+
+
+def test_overdue_json_keeps_every_spec_field(ws):
+    rows = cli_json(ws, "report", "overdue", "--as-of", AS_OF)
+    spec = {"receivable_id", "contract_id", "account_id", "account_name", "owner", "milestone", "invoice_no",
+            "due_date", "days_overdue", "amount", "collected_amount", "outstanding"}  # fmt: skip
+    assert all(spec <= set(r) for r in rows)
+    assert [r["receivable_id"] for r in rows] == ["R-4", "R-2", "R-1"]  # most days first
+    assert cents(rows[0]["outstanding"]) == 4_000_000 - 1_500_000
+    assert dt.date.fromisoformat(rows[0]["due_date"]) == D("2026-07-30")
