@@ -117,3 +117,133 @@ def test_overdue_json_keeps_every_spec_field(ws):
     assert [r["receivable_id"] for r in rows] == ["R-4", "R-2", "R-1"]  # most days first
     assert cents(rows[0]["outstanding"]) == 4_000_000 - 1_500_000
     assert dt.date.fromisoformat(rows[0]["due_date"]) == D("2026-07-30")
+
+
+# ---------------------------------------------------------------- collect: statements and reminders
+
+
+def statement_rows(path):
+    """Sheets of a statement workbook as lists of row tuples (header first)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return {
+        ws.title: [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
+        for ws in wb.worksheets
+    }
+
+
+def activities(ws):
+    from tests.cash_support import read_register
+
+    return read_register(ws, "activities") if (ws / "activities.csv").exists() else []
+
+
+@pytest.fixture
+def desk(ws, tmp_path):
+    import shutil
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    return copy
+
+
+def test_a_statement_per_overdue_account_and_a_reminder_each(desk, tmp_path):
+    out = tmp_path / "out"
+    res = run_cli("collect", "--as-of", AS_OF, "-o", str(out), "--by", "Fay", ws=desk, check=0)
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        "statement-A-1-Acme _Ltd-2026-11-27.xlsx",
+        "statement-A-2-北京星河科技有限公司-2026-11-27.xlsx",
+    ]  # A-3 owes nothing overdue
+    acme = statement_rows(out / files[0])
+    summary = dict(acme["Summary"][2:])
+    owed = {"R-1": 1_000_000 - 250_000, "R-2": 2_000_000, "R-3": 300_000}  # R-3 is not due yet
+    assert cents(summary["Outstanding"]) == sum(owed.values())
+    assert cents(summary["Overdue amount"]) == owed["R-1"] + owed["R-2"]
+    assert cents(summary["Unapplied cash"]) == 50_000
+    assert cents(summary["Due after unapplied cash"]) == sum(owed.values()) - 50_000
+    assert summary["Dunning level"] == "notice"  # the most overdue invoice (45 days)
+    header, *rows = acme["Open invoices"]
+    got = {r[0]: r for r in rows if r[0] and r[0].startswith("R-")}
+    assert {k: cents(v[header.index("Outstanding")]) for k, v in got.items()} == owed
+    assert got["R-1"][header.index("Days overdue")] == days_overdue("R-1") == 5
+    assert got["R-3"][header.index("Days overdue")] is None
+    assert [
+        r[0] for r in acme["Payments received on them"][1:] if r[0] and r[0].startswith("P-")
+    ] == ["P-1"]
+    logged = activities(desk)
+    assert [(a["record_id"], a["account_id"], a["type"], a["by"], a["on"]) for a in logged] == [
+        ("A-2", "A-2", "reminder", "Fay", "2026-11-27"),  # the most overdue account first
+        ("A-1", "A-1", "reminder", "Fay", "2026-11-27"),
+    ]
+    assert "¥27,500.00 overdue" in logged[1]["summary"] and "notice" in logged[1]["summary"]
+    assert "2 statements written" in res.stdout
+    again = run_cli("collect", "--as-of", AS_OF, "-o", str(out), ws=desk, check=0)
+    assert (
+        len(activities(desk)) == 2 and "already logged today" in again.stdout
+    )  # no second reminder
+
+
+def test_chosen_accounts_by_id_or_name_in_markdown_and_html(desk, tmp_path):
+    out = tmp_path / "md"
+    run_cli(
+        "collect",
+        "--account",
+        "北京星河科技有限公司",
+        "--account",
+        "a-3",
+        "-f",
+        "markdown",
+        "-o",
+        str(out),
+        "--no-log",
+        ws=desk,
+        check=0,
+    )
+    texts = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    assert set(texts) == {
+        "statement-A-2-北京星河科技有限公司-2026-11-27.md",
+        "statement-A-3-Gamma-2026-11-27.md",
+    }
+    beijing = texts["statement-A-2-北京星河科技有限公司-2026-11-27.md"]
+    assert (
+        "| R-4 |" in beijing
+        and "| P-2 |" in beijing
+        and "R-5" not in beijing
+        and "legal" in beijing
+    )
+    assert activities(desk) == []  # --no-log
+    html = tmp_path / "html"
+    run_cli(
+        "collect", "--account", "A-1", "-f", "html", "-o", str(html), "--no-log", ws=desk, check=0
+    )
+    page = next(html.iterdir()).read_text(encoding="utf-8")
+    assert "Acme &lt;Ltd&gt;" in page and "<Ltd>" not in page  # register text escaped
+
+
+def test_an_unknown_account_writes_nothing(desk, tmp_path):
+    from tests.conftest import tree_digest
+
+    before = tree_digest(desk)
+    res = run_cli(
+        "collect", "--account", "A-1", "--account", "Nobody Ltd", "-o", str(tmp_path / "x"), ws=desk
+    )
+    assert res.returncode == 1 and "Nobody Ltd" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "x").exists() and tree_digest(desk) == before
+
+
+def test_chinese_statements_in_a_chinese_workspace(desk, tmp_path):
+    with open(desk / "salesops.toml", "a", encoding="utf-8") as fh:
+        fh.write('\nlang = "zh"\n')
+    text = (desk / "salesops.toml").read_text(encoding="utf-8").replace('lang = "en"\n', "")
+    (desk / "salesops.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "zh"
+    run_cli("collect", "--as-of", AS_OF, "-o", str(out), ws=desk, check=0)
+    names = sorted(p.name for p in out.iterdir())
+    assert names[0].startswith("对账单-A-1-")
+    book = statement_rows(out / names[0])
+    assert "汇总" in book and "未结发票" in book
+    assert dict(book["汇总"][2:])["催款级别"] == "催告"
+    reminder = activities(desk)[1]  # a register created in Chinese: headers and enum labels
+    assert "催告" in reminder["跟进内容"] and reminder["方式"] == "催款"

@@ -16,6 +16,7 @@ from salesops.errors import EXIT_USAGE, SalesopsError
 def _load_commands():
     from salesops.cli import app as app_module
     from salesops.cli import (  # noqa: F401  (each module attaches its commands)
+        collect,
         flow,
         importer,
         incentives,

@@ -138,7 +138,7 @@ def statements(data: ReportData, as_of: dt.date, account_ids: list[str]) -> list
             mine["days_overdue"],
             strict=True,
         ):
-            late = None if days != days else int(days)
+            late = None if days != days or days < 1 else int(days)  # not due yet: no days overdue
             invoices.append(
                 {
                     "receivable_id": rid,
