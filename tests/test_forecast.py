@@ -276,3 +276,9 @@ def test_far_dates_make_no_month_past_9999(ws):
 def test_decimal_money_in_json(ws):
     doc = cli_json(ws, "report", "forecast", "--as-of", AS_OF)
     assert Decimal(str(doc["reconciliation"]["contracts"])) == Decimal("370000")
+
+
+def test_bad_default_terms_are_an_error_naming_the_setting(tmp_path):
+    ws = write_registers(tmp_path / "ws", {}, settings='[contract]\ndefault_terms = "advance:50"\n')
+    res = run_cli("report", "forecast", ws=ws)
+    assert res.returncode == 1 and "contract.default_terms" in res.stderr and "100" in res.stderr

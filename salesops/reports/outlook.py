@@ -342,18 +342,20 @@ def _scheduled(data: ReportData, as_of: dt.date, plan: _Plan):
     return sel, due, owed, of_signed[keep]
 
 
-def _pipeline_cash(
-    data: ReportData, opp: pd.DataFrame, q, r, open_mask, as_of: dt.date, plan: _Plan
-):
+def _pipeline_cash(data: ReportData, opp: pd.DataFrame, as_of: dt.date, plan: _Plan):
     """[(milestone share of the weighted amount as a Fraction, due day of each deal)] by the default terms."""
     import numpy as np
 
     from salesops.core.contracts import BadTerms, parse_terms
+    from salesops.errors import SalesopsError
+    from salesops.i18n import _
 
     try:
         terms = parse_terms(None, data.settings)
-    except BadTerms:
-        terms = [("advance", 100)]  # settings_check would have refused; never a crash in a report
+    except BadTerms as exc:
+        raise SalesopsError(
+            _("setting {key}: {problem}").format(key="contract.default_terms", problem=exc)
+        ) from None
     close = _not_before(day_array(opp["expected_close"]), as_of)
     delivered = close + _days(plan.delivery_days)
     accepted = delivered + _days(plan.acceptance_days)
@@ -398,7 +400,7 @@ def forecast(
     ob = _bucket(close, as_of, months, close < np.datetime64(as_of, "D"))
     cash_parts = [
         (part, _bucket(due, as_of, months, np.zeros(len(due), dtype=bool)))
-        for part, due in _pipeline_cash(data, opp, q, r, open_mask, as_of, plan)
+        for part, due in _pipeline_cash(data, opp, as_of, plan)
     ]
     rec = receivables_as_of(data, as_of, ("contract_id",))
     owing = (rec["outstanding"] > 0).to_numpy(dtype=bool)
@@ -450,7 +452,12 @@ def forecast(
             start = as_of if i == 0 else add_months(as_of, i)
             span = month_of(start)
             rows.append(
-                {"month": f"{span.start.year:04d}-{span.start.month:02d}", "from": start, "to": span.end, **cells[i]}
+                {
+                    "month": f"{span.start.year:04d}-{span.start.month:02d}",
+                    "from": start,
+                    "to": span.end,
+                    **cells[i],
+                }
             )
         return rows, cells[months + 1], cells[months], cells[months + 2]
 
