@@ -230,7 +230,7 @@ def test_aging_cli_json_equals_the_api(ibm_ws, cli):
     data = json.loads(proc.stdout)
     assert set(data) == {"as_of", "by", "buckets", "rows", "totals"}
     assert data["as_of"] == "2013-06-30" and data["by"] == "account"
-    assert set(data["rows"][0]) == {"key", "name", *BUCKETS, "overdue", "total"}
+    assert set(data["rows"][0]) == {"key", "name", *BUCKETS, "overdue", "total", "unapplied"}
     api = json.loads(
         json.dumps(reports.aging_report(ibm_ws, as_of="2013-06-30").to_json(), default=str)
     )

@@ -196,6 +196,7 @@ def test_aging_buckets_and_groups(company):
         "180+",
         "overdue",
         "total",
+        "unapplied",  # SPEC 9.4: the account's unapplied cash (预收款)
     ]
 
 

@@ -112,10 +112,10 @@ class AgingResult:
         }
 
     def frame(self) -> pd.DataFrame:
-        """One row per group: key, name, each bucket, overdue, total (money as float)."""
+        """One row per group: key, name, each bucket, overdue, total, unapplied (money as float)."""
         import pandas as pd
 
-        cols = ["key", "name", *self.buckets, "overdue", "total"]
+        cols = ["key", "name", *self.buckets, "overdue", "total", "unapplied"]
         df = pd.DataFrame(self.rows, columns=cols)
         for c in cols[2:]:
             df[c] = df[c].astype("float64")
@@ -285,7 +285,30 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     totals = _row(None, None, totals_row, names)
     totals.pop("key")
     totals.pop("name")
+    _with_unapplied(data, label, rows, totals, names)
     return AgingResult(as_of, label, names, rows, totals)
+
+
+def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict, names: list[str]) -> None:
+    """Each account's unapplied cash (预收款, accounts.unapplied_amount as it stands) beside what it owes:
+    a column by account (accounts holding cash but owing nothing get a row), in total otherwise."""
+    acc = data.typed("accounts", ["unapplied_amount"]).data
+    held = {
+        a: c
+        for a, c in zip(acc.column("account_id").to_pylist(), acc.column("unapplied_amount").to_pylist(), strict=True)
+        if a and c
+    }
+    totals["unapplied"] = _money(sum(held.values()))
+    if label != "account":
+        for row in rows:
+            row["unapplied"] = None
+        return
+    for row in rows:
+        row["unapplied"] = _money(held.pop(row["key"], 0))
+    extra = sorted(held)
+    display = _account_names(data, extra)
+    for key in extra:
+        rows.append({**_row(key, display[key], [0] * len(names), names), "unapplied": _money(held[key])})
 
 
 def _account_names(data: ReportData, keys: list[str]) -> dict[str, str]:

@@ -121,7 +121,7 @@ def aging_chart(buckets: list[str], totals: dict[str, Any], lang: str) -> Chart:
 def aging_view(result, lang: str, currency: str) -> Report:
     """Outstanding per group and bucket, with a total row; a bar chart of the buckets."""
     named = result.by == "account"  # owners, teams, regions: the key is the name
-    values = [*result.buckets, "overdue", "total"]
+    values = [*result.buckets, "overdue", "total"] + (["unapplied"] if named else [])
     first = label(result.by if result.by in ("account", "owner", "team", "region") else "key", lang)
     columns = [Column("key", first)] + ([Column("name", label("name", lang))] if named else [])
     lead = len(columns)
@@ -130,6 +130,8 @@ def aging_view(result, lang: str, currency: str) -> Report:
         Column("overdue", label("overdue", lang), "money"),
         Column("total", label("total", lang), "money"),
     ]
+    if named:  # cash received but not applied yet (预收款), beside what each account owes
+        columns.append(Column("unapplied", label("unapplied_amount", lang), "money"))
     rows = [
         [
             group_label(result.by, r["key"], lang),
@@ -146,9 +148,8 @@ def aging_view(result, lang: str, currency: str) -> Report:
         label("aging", lang),
         columns,
         rows,
-        alert_columns=set(
-            range(lead + 1, len(columns) - 1)
-        ),  # every bucket past "not due", and overdue
+        # every bucket past "not due", and overdue
+        alert_columns=set(range(lead + 1, lead + len(result.buckets) + 1)),
         total_rows={len(rows) - 1},
     )
     return Report(
