@@ -100,9 +100,7 @@ def column_series(values: list[Any], kind: str) -> Any:
 
     dtype = DTYPES.get(kind)
     if kind == "date":
-        return pd.Series(
-            np.array([_day(v) for v in values], dtype="datetime64[s]"), dtype=dtype
-        )
+        return pd.Series(np.array([_day(v) for v in values], dtype="datetime64[s]"), dtype=dtype)
     if kind == "money":
         return pd.array([_cents(v) for v in values], dtype=dtype)
     if kind == "pct":

@@ -50,7 +50,9 @@ class Neighbours:
 
     store: Store
     rows: dict[str, set[int]] = field(default_factory=dict)
-    before: dict[Key, dict[str, Any] | None] = field(default_factory=dict)  # changed rows; None: new
+    before: dict[Key, dict[str, Any] | None] = field(
+        default_factory=dict
+    )  # changed rows; None: new
     changed: dict[Key, set[str]] = field(default_factory=dict)  # their changed fields
     bad_before: dict[Key, set[str]] = field(default_factory=dict)  # old values that did not read
     _now: dict[Key, tuple[dict[str, Any], list[Problem]]] = field(default_factory=dict)

@@ -196,4 +196,13 @@ class Move:
     def enter(self, table: Records, i: int, state: str, on: dt.date) -> None:
         """Move a related record into `state` as a side effect (no gates: this move is the reason)."""
         assert self.engine is not None, "side effects run inside flow.advance"
-        self.engine(self.tables, table, i, [state], on=on, settings=self.settings, by=self.by, notes=self.notes)
+        self.engine(
+            self.tables,
+            table,
+            i,
+            [state],
+            on=on,
+            settings=self.settings,
+            by=self.by,
+            notes=self.notes,
+        )
