@@ -175,6 +175,22 @@ def test_no_import_cycles_in_the_package():
     assert not gone, f"these cycles are gone: remove them from TOLERATED: {gone}"
 
 
+def test_click_is_reached_through_one_module():
+    """typer's vendored click is private (`typer._click`): one small module imports it (issue 15 §4)."""
+    users = []
+    for name, path in KNOWN.items():
+        for node in _walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(n == "click" or n.startswith(("click.", "typer._click")) for n in names):
+                users.append(name)
+    assert sorted(set(users)) == ["salesops.cli.clicklib"]
+
+
 # ---------------------------------------------------------------- the checker itself
 
 
