@@ -3,17 +3,14 @@
 salesops runs its Typer app with `standalone_mode=False` so that every failure
 becomes its own `error: …` line and exit code (see `salesops.cli.main`); that
 needs click's exception classes, and the docs walk the command tree with
-click's `Context`. typer does not re-export them. typer ≥ 0.26 carries its own
-copy of click as the private `typer._click`; older typer runs on the `click`
-package. Both are tried here, and nowhere else.
+click's `Context`. typer does not re-export them: since 0.26 it carries its
+own copy of click as the private `typer._click`. pyproject.toml asks for a
+typer that has it (`tests/test_architecture.py` keeps this the only import).
 """
 
 from __future__ import annotations
 
-try:  # typer >= 0.26: click vendored inside typer
-    from typer import _click as click
-except ImportError:  # typer < 0.26: the click package typer depends on
-    import click  # type: ignore[no-redef]
+from typer import _click as click
 
 ClickException = click.exceptions.ClickException
 UsageError = click.exceptions.UsageError
