@@ -27,7 +27,10 @@ def company() -> MemoryStore:
     """A rep, a qualified lead, and an opportunity in negotiation with its accepted quote and draft contract."""
     return MemoryStore(
         {
-            "reps": [{"rep_id": "S-000001", "name": "张三", "active": True}],
+            "reps": [
+                {"rep_id": "S-000001", "name": "张三", "active": True},
+                {"rep_id": "S-000002", "name": "王经理", "active": True},
+            ],
             "leads": [
                 {
                     "lead_id": "L-000001",
@@ -191,3 +194,88 @@ def test_checking_a_changed_lead_looks_at_its_register_only():
         warning.line()
         == 'warning: memory:leads row 2, owner: "李四" is not a rep_id or name in memory:reps'
     )
+
+
+def _append(store: MemoryStore, register: str, record: dict) -> list:
+    table = store(register)
+    mark = len(table.changes)
+    table.append(record)
+    return table.changes[mark:]
+
+
+def test_a_new_activity_is_checked_against_the_record_it_is_about():
+    """(No command writes activities yet: the checks are ready for one.)"""
+    store = company()
+    activity = {
+        "activity_id": "F-000001",
+        "on": DAY,
+        "record_id": "O-000001",
+        "account_id": "A-000009",
+        "type": "visit",
+        "by": "张三",
+        "summary": "拜访客户",
+    }
+    store.looked_at.clear()
+    problems = guard.check_changes(store, _append(store, "activities", activity), SETTINGS, DAY)
+    assert [(p.code, p.column, p.message) for p in problems] == [
+        ("dangling-ref", "account_id", '"A-000009" is not an ID in memory:accounts'),
+        (
+            "account-mismatch",
+            "account_id",
+            '"A-000009" is not the account of O-000001 ("A-000001")',
+        ),
+    ]
+    # the record was found where its prefix points: the other registers it may name stand in empty
+    assert store.looked_at == {"activities", "opportunities", "accounts", "reps"}
+    store.commit()
+    dangling = dict(activity, activity_id="F-000002", record_id="X-1", account_id=None)
+    problems = guard.check_changes(store, _append(store, "activities", dangling), SETTINGS, DAY)
+    assert [(p.code, p.message) for p in problems] == [
+        (
+            "dangling-ref",
+            '"X-1" is not an ID in memory:leads, memory:opportunities, memory:accounts, '
+            "memory:contracts or memory:receivables",
+        )
+    ]
+
+
+def test_moving_a_record_to_another_account_checks_its_activities():
+    store = company()
+    store("accounts").append({"account_id": "A-000002", "name": "别家"})
+    store("activities").append(
+        {
+            "activity_id": "F-000001",
+            "on": DAY,
+            "record_id": "O-000001",
+            "account_id": "A-000001",
+            "type": "call",
+            "by": "张三",
+            "summary": "电话",
+        }
+    )
+    store.commit()
+    opps = store("opportunities")
+    opps.set(0, "account_id", "A-000002")
+    [problem] = guard.check_changes(store, store.commit(), SETTINGS, DAY)
+    assert (problem.code, problem.record_id, problem.message) == (
+        "account-mismatch",
+        "F-000001",
+        '"A-000001" is not the account of O-000001 ("A-000002")',
+    )
+
+
+def test_a_new_target_is_compared_with_every_target():
+    store = company()
+    target = {
+        "target_id": "T-000001",
+        "period": "2026-11",
+        "scope": "rep",
+        "who": "张三",
+        "metric": "bookings",
+        "amount": D(1000),
+    }
+    store("targets").append(target)
+    store.commit()
+    twin = dict(target, target_id="T-000002", who="S-000001")  # the same rep, by rep_id
+    [problem] = guard.check_changes(store, _append(store, "targets", twin), SETTINGS, DAY)
+    assert (problem.code, problem.row) == ("duplicate-target", 3)

@@ -11,6 +11,8 @@ already had, and problems anywhere else in the workspace, are left to
 
 Only the changed records and their neighbours are read, so the cost does not
 grow with the register (an `advance` in a 100,000-row register checks one row).
+What each check needs is declared below, beside the checks' names: a new
+check that compares records must add its relation there.
 """
 
 from __future__ import annotations
@@ -25,20 +27,36 @@ from salesops.core.model import Change, Records, Store
 from salesops.core.validate import Options, sort_problems, validate_frames
 from salesops.errors import BadCell
 from salesops.problems import ERROR, Problem
-from salesops.schema import REGISTERS, Register
+from salesops.schema import REGISTERS, Register, register_for_id
 
-# The checks that compare one record with others, and which others they need:
-# - `check_references`: a reference that changed → the record it names;
-# - `check_account_matches`, `check_contract_receivables`, `check_collected_amounts`,
-#   `check_overpayment`, `check_payment_dates`: a child → its parent, and a parent → all its
-#   children (child register, reference column, parent register);
+# What the checks that compare one record with others need, besides the changed record:
+# - `check_references`: a reference that changed → the record it names (for a reference that may
+#   name several registers, the registers searched until it was found; the rest stand in empty);
 # - `check_unique_ids`: a new record → every row holding its ID;
-# - `check_owners`: an owner that changed → the reps register.
-FAMILIES: tuple[tuple[str, str, str], ...] = (
-    ("receivables", "contract_id", "contracts"),
-    ("payments", "receivable_id", "receivables"),
+# - FAMILIES — `check_account_matches`, `check_contract_receivables`, `check_collected_amounts`,
+#   `check_overpayment`, `check_payment_dates`, `check_activity_accounts`: a changed child → its
+#   parent (and, for totals, the parent's other children); a parent whose compared fields changed
+#   → its children;
+# - WHOLE — `check_duplicate_targets`, `check_target_who`: a changed target → every target and rep;
+# - `check_owners`: a person column that changed (owner, sr, reviewer…) → every rep.
+
+
+@dataclass(frozen=True)
+class Family:
+    """Children of `register` point to their parent through `ref` (a reference column)."""
+
+    register: str
+    ref: str
+    parent_fields: frozenset[str] | None = None  # the parent's fields compared (None: any)
+    siblings: bool = True  # whether a child is checked together with its parent's other children
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("receivables", "contract_id"),
+    Family("payments", "receivable_id"),
+    Family("activities", "record_id", frozenset({"account_id"}), siblings=False),
 )
-OWNER = "owner"
+WHOLE: dict[str, tuple[str, ...]] = {"targets": ("targets", "reps")}
 REPS = "reps"
 
 Key = tuple[str, int]  # (register, row index)
@@ -46,13 +64,12 @@ Key = tuple[str, int]  # (register, row index)
 
 @dataclass
 class Neighbours:
-    """The rows to check, per register (each register looked at), and how they looked before."""
+    """The rows to check per register, the registers standing in empty, and how changed rows looked before."""
 
     store: Store
-    rows: dict[str, set[int]] = field(default_factory=dict)
-    before: dict[Key, dict[str, Any] | None] = field(
-        default_factory=dict
-    )  # changed rows; None: new
+    rows: dict[str, set[int]] = field(default_factory=dict)  # registers read, and their rows to check
+    empty: set[str] = field(default_factory=set)  # registers a check needs but nothing was read from
+    before: dict[Key, dict[str, Any] | None] = field(default_factory=dict)  # changed rows; None: new
     changed: dict[Key, set[str]] = field(default_factory=dict)  # their changed fields
     bad_before: dict[Key, set[str]] = field(default_factory=dict)  # old values that did not read
     _now: dict[Key, tuple[dict[str, Any], list[Problem]]] = field(default_factory=dict)
@@ -65,8 +82,25 @@ class Neighbours:
         if i is not None:
             self.rows.setdefault(register, set()).add(i)
 
-    def find(self, register: str, record_id: Any) -> int | None:
-        return self.table(register).find(str(record_id)) if record_id else None
+    def add_all(self, register: str) -> None:
+        table = self.table(register)
+        self.rows[register].update(range(len(table)))
+
+    def find(self, registers: tuple[str, ...], record_id: Any) -> Key | None:
+        """Where `record_id` is among `registers` (the one its prefix names first); the registers not
+        searched stand in empty, so the checks needing them all still run."""
+        if not record_id:
+            return None
+        guess = register_for_id(str(record_id))
+        order = sorted(registers, key=lambda name: guess is None or name != guess.name)
+        found = None
+        for name in order:
+            if found is None:
+                i = self.table(name).find(str(record_id))
+                found = (name, i) if i is not None else None
+            elif name not in self.rows:
+                self.empty.add(name)
+        return found
 
     def now(self, register: str, i: int) -> tuple[dict[str, Any], list[Problem]]:
         """Row `i` as it is now (read once), with the problems of its unreadable cells."""
@@ -112,8 +146,8 @@ def neighbours(store: Store, changes: list[Change]) -> Neighbours:
     by_record: dict[tuple[str, str], list[Change]] = {}
     for c in changes:
         by_record.setdefault((c.register, c.record_id), []).append(c)
-    families: list[Key] = []  # parents whose children are all needed
-    owners_changed = False
+    parents: list[tuple[Family, Key]] = []  # parents whose children are needed
+    whole: set[str] = set()
     for (register, record_id), its in by_record.items():
         table = near.table(register)
         i = table.find(record_id)
@@ -125,36 +159,47 @@ def neighbours(store: Store, changes: list[Change]) -> Neighbours:
         now, _ = near.now(register, i)
         then = None if created else _revert(table.register, now, its, near, key)
         near.before[key] = then
-        near.changed[key] = {c.field for c in its}
-        owners_changed |= OWNER in near.changed[key]
+        changed = near.changed[key] = {c.field for c in its}
         versions = [v for v in (now, then) if v]
         for col in table.register.columns:
-            if col.type == "ref" and col.name in near.changed[key]:
+            if col.name not in changed:
+                continue
+            if col.targets:
                 for version in versions:
-                    near.add(col.ref, near.find(col.ref, version.get(col.name)))
-        for child, ref, parent in FAMILIES:
-            if register == child:
+                    found = near.find(col.targets, version.get(col.name))
+                    if found:
+                        near.add(*found)
+            if col.person:
+                whole.add(REPS)
+        for family in FAMILIES:
+            if register == family.register:
                 for version in versions:
-                    j = near.find(parent, version.get(ref))
-                    if j is not None:
-                        families.append((parent, j))
-            if register == parent:
-                families.append(key)
+                    found = near.find(_parents(family), version.get(family.ref))
+                    if found:
+                        near.add(*found)
+                        if family.siblings:
+                            parents.append((family, found))
+            if register in _parents(family) and (
+                family.parent_fields is None or changed & family.parent_fields
+            ):
+                parents.append((family, key))
         if created:
             for j in table.where(table.register.id_column, record_id):
                 near.add(register, j)
-    for parent, j in families:
-        near.add(parent, j)
+        whole.update(WHOLE.get(register, ()))
+    for family, (parent, j) in parents:
         parent_id = near.store(parent).id_of(j)
-        for child, ref, of in FAMILIES:
-            if of == parent and parent_id:
-                for k in near.table(child).where(ref, parent_id):
-                    near.add(child, k)
-    if owners_changed:
-        reps = near.table(REPS)
-        for j in range(len(reps)):
-            near.add(REPS, j)
+        if parent_id:
+            for k in near.table(family.register).where(family.ref, parent_id):
+                near.add(family.register, k)
+        near.empty.update(_parents(family))  # (where nothing was read, they stand in empty)
+    for register in whole:
+        near.add_all(register)
     return near
+
+
+def _parents(family: Family) -> tuple[str, ...]:
+    return REGISTERS[family.register].column(family.ref).targets
 
 
 def _revert(
@@ -202,7 +247,9 @@ def _frames(near: Neighbours, before: bool) -> dict[str, Frame]:
     cannot read): the checks that need them are skipped before and after alike.
     """
     frames: dict[str, Frame] = {}
-    for name in REGISTERS:
+    for name, register in REGISTERS.items():
+        if name in near.empty and name not in near.rows:
+            frames[name] = from_records(register, name, [])
         if name not in near.rows:
             continue
         table = near.store(name)
