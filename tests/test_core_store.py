@@ -279,3 +279,27 @@ def test_a_new_target_is_compared_with_every_target():
     twin = dict(target, target_id="T-000002", who="S-000001")  # the same rep, by rep_id
     [problem] = guard.check_changes(store, _append(store, "targets", twin), SETTINGS, DAY)
     assert (problem.code, problem.row) == ("duplicate-target", 3)
+
+
+def test_a_reference_copied_from_a_record_already_pointing_nowhere_is_not_a_new_defect():
+    """The receivable's account is missing already; its payment takes the same account."""
+    store = company()
+    store("receivables").append(
+        {
+            "receivable_id": "R-000001",
+            "account_id": "A-000404",
+            "amount": D(100),
+            "invoice_no": "1",
+            "invoiced_on": DAY,
+            "due_date": DAY,
+            "status": "invoiced",
+        }
+    )
+    store.commit()
+    paid = receivables.record_payment(store, "R-000001", D(10), on=DAY)
+    assert store.registers["payments"].rows[0]["account_id"] == "A-000404"
+    assert guard.check_changes(store, paid.changes, SETTINGS, DAY) == []
+    store.commit()
+    store("opportunities").set(0, "account_id", "A-000404")  # a reference made here is checked
+    [problem] = guard.check_changes(store, store.commit(), SETTINGS, DAY)
+    assert (problem.code, problem.record_id) == ("dangling-ref", "O-000001")

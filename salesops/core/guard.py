@@ -133,7 +133,15 @@ def errors_of(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
 
 
+# A missing record is one defect however many rows name it: a record that copies a reference
+# already dangling beside it (a payment taking its receivable's account) adds no new one.
+ONE_DEFECT_PER_MESSAGE = frozenset({"dangling-ref"})
+
+
 def _key(p: Problem) -> tuple:
+    """What makes two problems the same defect, before and after the command."""
+    if p.code in ONE_DEFECT_PER_MESSAGE:
+        return (p.code, p.message)
     return (p.code, p.file, p.record_id, p.row, p.column)
 
 
