@@ -30,7 +30,7 @@ def root_command() -> Any:
 
 def walk(command: Any | None = None) -> Iterator[tuple[Any, Any]]:
     """(click context, command) for the root and every visible subcommand, depth first, in CLI order."""
-    from typer import _click
+    from salesops.cli.clicklib import Context
 
     command = command or root_command()
 
@@ -42,11 +42,11 @@ def walk(command: Any | None = None) -> Iterator[tuple[Any, Any]]:
                 if sub is None or getattr(sub, "hidden", False):
                     continue
                 yield from visit(
-                    sub, _click.Context(sub, info_name=name, parent=ctx, **sub.context_settings)
+                    sub, Context(sub, info_name=name, parent=ctx, **sub.context_settings)
                 )
 
     settings = {"terminal_width": WIDTH, "max_content_width": WIDTH, **command.context_settings}
-    root_ctx = _click.Context(command, info_name="salesops", **settings)
+    root_ctx = Context(command, info_name="salesops", **settings)
     yield from visit(command, root_ctx)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def _sortable(key: tuple) -> tuple:
     return tuple(out)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(regenerate: Callable[[Path], list[str]], argv: list[str] | None = None) -> int:
     """`python -m salesops.sample DIR`: regenerate the sample workspace (CSV, English) in DIR."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or args[0].startswith("-"):
@@ -114,12 +115,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from salesops.cli.init import regenerate_sample
-
-    for line in regenerate_sample(Path(args[0])):
+    for line in regenerate(Path(args[0])):
         print(line)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as a script, this file is the module `__main__`, not `salesops.sample`: writing the
+    # files through `salesops init` (which imports `salesops.sample`) makes no import cycle.
+    from salesops.cli.init import regenerate_sample
+
+    sys.exit(main(regenerate_sample))

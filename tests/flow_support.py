@@ -130,7 +130,7 @@ def quote(
     on: dt.date = TODAY,
 ) -> str:
     """A quote moved to `status` (through pending_approval when it needs approval)."""
-    qid, i = quotes.create(
+    made = quotes.create(
         ws.table,
         ws.settings,
         oid,
@@ -140,6 +140,7 @@ def quote(
         valid_days=None,
         today=on,
     )
+    qid = made.record_id
     path = {
         "draft": [],
         "pending_approval": ["pending_approval"],
@@ -147,8 +148,7 @@ def quote(
         "sent": ["approved", "sent"],
         "accepted": ["approved", "sent", "accepted"],
     }[status]
-    needs = quotes.approval_reasons(ws.table("quotes").record(i), ws.settings)
-    if needs and path and path != ["pending_approval"]:
+    if made.approval and path and path != ["pending_approval"]:
         path = ["pending_approval", *path]
     for step in path:
         move(ws, qid, step, by=by, on=on)
@@ -165,7 +165,7 @@ def signed_contract(
     qt = ws.table("quotes")
     qid = qt.id_of(qt.where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
-    cid, _ = contracts.create(ws.table, ws.settings, qid, terms=terms, title=None)
+    cid = contracts.create(ws.table, ws.settings, qid, terms=terms, title=None).record_id
     move(ws, cid, "signed", by="王经理")
     for _ in range(deliveries):
         dl.create(ws.table, cid, planned_on=None, description="设备")
@@ -175,11 +175,10 @@ def signed_contract(
 def lead(ws: Workspace, **fields) -> str:
     base = {"company": "华为技术有限公司", "phone": "0755-12345678", "owner": "张三"}
     base.update(fields)
-    lid, _ = leads.add(
+    return leads.add(
         ws.table,
         ws.settings,
         {k: v for k, v in base.items() if v is not None},
         today=TODAY,
         allow_duplicate=True,
-    )
-    return lid
+    ).record_id

@@ -114,7 +114,7 @@ def test_set_values_are_parsed_by_column_type_with_clear_errors():
 
 
 def test_qualified_lists_every_missing_condition_then_passes(ws):
-    lid = leads.add(ws.table, ws.settings, {"company": "甲公司"}, today=TODAY)[0]
+    lid = leads.add(ws.table, ws.settings, {"company": "甲公司"}, today=TODAY).record_id
     msgs = refused(move, ws, lid, "qualified", sets={"company": None})
     assert msgs == [
         f"{lid} → qualified: needs company (--set company=NAME)",
@@ -142,7 +142,7 @@ def test_qualify_min_score_when_set(tmp_path):
         ws.settings,
         {"company": "乙公司", "phone": "13800000000", "owner": "张三"},
         today=TODAY,
-    )[0]
+    ).record_id
     assert record(ws, lid)["score"] == 10
     assert refused(move, ws, lid, "qualified") == [
         f"{lid} → qualified: needs a score of at least 50 (lead.qualify_min_score), it has 10"
@@ -153,7 +153,7 @@ def test_qualify_min_score_when_set(tmp_path):
 
 
 def test_disqualified_needs_a_reason_and_is_final(ws):
-    lid = leads.add(ws.table, ws.settings, {"company": "丙公司"}, today=TODAY)[0]
+    lid = leads.add(ws.table, ws.settings, {"company": "丙公司"}, today=TODAY).record_id
     assert refused(move, ws, lid, "disqualified") == [
         f"{lid} → disqualified: needs a reason (--reason TEXT)"
     ]
@@ -165,7 +165,7 @@ def test_disqualified_needs_a_reason_and_is_final(ws):
 def test_lead_moves_back_to_an_earlier_open_status(ws):
     lid = leads.add(
         ws.table, ws.settings, {"company": "丁公司", "phone": "1", "owner": "张三"}, today=TODAY
-    )[0]
+    ).record_id
     move(ws, lid, "qualified")
     moved = move(ws, lid, "contacted")
     assert (moved.source, moved.target) == ("qualified", "contacted")
@@ -355,7 +355,7 @@ def test_sweep_expires_approved_and_sent_quotes_past_validity(ws):
     approved = quote(ws, oid, status="approved", on=dt.date(2026, 10, 27))  # valid until 11-26
     draft = quote(ws, oid, on=dt.date(2026, 9, 1))
     current = quote(ws, oid, status="sent", on=dt.date(2026, 10, 28))  # valid until 11-27 = today
-    assert quotes.sweep(ws.table, TODAY) == [old, approved]
+    assert quotes.sweep(ws.table, TODAY).expired == [old, approved]
     assert [record(ws, q)["status"] for q in (old, approved, draft, current)] == [
         "expired",
         "expired",
@@ -378,7 +378,7 @@ def test_contract_create_needs_an_accepted_quote_and_valid_terms(ws):
     assert refused(
         contracts.create, ws.table, ws.settings, qid, terms="advance:30,delivery:60", title=None
     ) == [f'{qid}: payment terms "advance:30,delivery:60" sum to 90%, not 100%']
-    cid, i = contracts.create(ws.table, ws.settings, qid, terms=None, title=None)
+    cid = contracts.create(ws.table, ws.settings, qid, terms=None, title=None).record_id
     rec = record(ws, cid)
     assert (rec["status"], rec["amount"], rec["payment_terms"], rec["title"]) == (
         "draft",
@@ -397,7 +397,7 @@ def test_signing_gates_reviewer_amount_terms(ws):
     oid = opportunity(ws, "negotiation")
     qid = ws.table("quotes").id_of(ws.table("quotes").where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
-    cid, _ = contracts.create(ws.table, ws.settings, qid, terms=None, title=None)
+    cid = contracts.create(ws.table, ws.settings, qid, terms=None, title=None).record_id
     msgs = refused(
         move,
         ws,
@@ -478,7 +478,7 @@ def test_signing_refused_for_a_lost_opportunity_or_an_existing_plan(ws):
     oid = opportunity(ws, "negotiation")
     qid = ws.table("quotes").id_of(ws.table("quotes").where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
-    cid, _ = contracts.create(ws.table, ws.settings, qid, terms=None, title=None)
+    cid = contracts.create(ws.table, ws.settings, qid, terms=None, title=None).record_id
     move(ws, oid, "lost", reason="went elsewhere")
     assert refused(move, ws, cid, "signed", by="王经理") == [
         f"{cid} → signed: its opportunity {oid} is lost"
@@ -538,8 +538,8 @@ def test_shipping_needs_a_signed_contract(ws):
     oid = opportunity(ws, "negotiation")
     qid = ws.table("quotes").id_of(ws.table("quotes").where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
-    cid, _ = contracts.create(ws.table, ws.settings, qid, terms=None, title=None)
-    did, _ = deliveries.create(ws.table, cid, planned_on=None, description=None)
+    cid = contracts.create(ws.table, ws.settings, qid, terms=None, title=None).record_id
+    did = deliveries.create(ws.table, cid, planned_on=None, description=None).record_id
     assert refused(move, ws, did, "shipped") == [
         f"{did} → shipped: its contract {cid} is draft: only a signed contract ships"
     ]
@@ -648,7 +648,7 @@ def test_payments_update_collected_last_date_and_status(ws):
         on=dt.date(2026, 12, 5),
         method="bank_transfer",
         reference="000777",
-    ) == ["P-000001"]
+    ).payment_ids == ["P-000001"]
     rec = record(ws, "R-000001")
     assert (rec["collected_amount"], rec["last_payment_on"], rec["status"]) == (
         D("100000"),
@@ -702,7 +702,7 @@ def test_account_payment_goes_to_the_oldest_due_date_first(ws):
     ]
     created = receivables.record_account_payment(
         ws.table, acc, D("350000"), on=TODAY, reference="B1"
-    )
+    ).payment_ids
     assert created == ["P-000001", "P-000002"]
     pays = [record(ws, p) for p in created]
     assert [(p["receivable_id"], p["amount"], p["reference"]) for p in pays] == [

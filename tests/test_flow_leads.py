@@ -25,7 +25,7 @@ def refused(fn, *args, **kw) -> list[str]:
 
 
 def add(ws, **fields):
-    return leads.add(ws.table, ws.settings, fields, today=TODAY)[0]
+    return leads.add(ws.table, ws.settings, fields, today=TODAY).record_id
 
 
 def test_duplicates_of_open_leads_by_normalised_phone_email_or_company(ws):
@@ -41,7 +41,7 @@ def test_duplicates_of_open_leads_by_normalised_phone_email_or_company(ws):
         {"company": "上海华信科技有限公司"},
         today=TODAY,
         allow_duplicate=True,
-    )[0]
+    ).record_id
     assert second != first
     move(ws, first, "disqualified", reason="dup")
     move(ws, second, "disqualified", reason="dup")
@@ -134,20 +134,20 @@ def test_round_robin_balances_open_load_same_region_first(ws):
     south = add(ws, company="华南1", region="华南")
     anywhere = [add(ws, company=f"无区域{k}") for k in range(3)]
     north_only = add(ws, company="西北1", region="西北")  # no rep there: the whole pool
-    done = dict(leads.assign(ws.table, [], to=None))
+    done = dict(leads.assign(ws.table, [], to=None).assigned)
     assert [done[x] for x in east] == ["张三", "张三"]  # 王五 is in 华东 but not active
     assert done[south] == "李四"
     # loads now: 张三 3, 李四 1, 赵六 0 → 赵六, then 李四 and 赵六 tie at 1 → file order
     assert [done[x] for x in anywhere] == ["赵六", "李四", "赵六"]
     assert done[north_only] == "李四"
-    assert leads.assign(ws.table, [], to=None) == []  # everything has an owner now
+    assert leads.assign(ws.table, [], to=None).assigned == []  # everything has an owner now
 
 
 def test_assign_to_a_rep_by_id_or_name(ws):
     rep_rows(ws)
     a, b = add(ws, company="丙"), add(ws, company="丁")
-    assert leads.assign(ws.table, [a, b], to="S-000004") == [(a, "赵六"), (b, "赵六")]
-    assert leads.assign(ws.table, [a], to="李四") == [(a, "李四")]
+    assert leads.assign(ws.table, [a, b], to="S-000004").assigned == [(a, "赵六"), (b, "赵六")]
+    assert leads.assign(ws.table, [a], to="李四").assigned == [(a, "李四")]
     assert refused(leads.assign, ws.table, [a], to="王五") == ["rep S-000003 王五 is not active"]
     assert refused(leads.assign, ws.table, [a], to="nobody") == [
         "no rep 'nobody' in reps.csv (by rep_id or name)"

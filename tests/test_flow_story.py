@@ -27,6 +27,11 @@ class Story:
     def __init__(self, root, lang):
         self.root = root
         self.lang = lang
+        self.today = None  # SALESOPS_TODAY of the commands (None: the suite's default day)
+
+    @property
+    def env(self) -> dict:
+        return {**ENV, "SALESOPS_TODAY": self.today} if self.today else ENV
 
     def st(self, register: str, code: str) -> str:
         """A stage as a user of this language types it."""
@@ -34,14 +39,14 @@ class Story:
         return reg.column(reg.machine.field).enum.label(code, self.lang)
 
     def ok(self, *args: str) -> str:
-        proc = run_cli(*args, ws=self.root, env=ENV)
+        proc = run_cli(*args, ws=self.root, env=self.env)
         assert proc.returncode == 0, f"{args}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
         assert proc.stdout.strip() and "Traceback" not in proc.stderr
         return proc.stdout
 
     def refused(self, *args: str, expect: list[str]) -> list[str]:
         before = tree_digest(self.root)
-        proc = run_cli(*args, ws=self.root, env=ENV)
+        proc = run_cli(*args, ws=self.root, env=self.env)
         assert proc.returncode == 1, f"{args}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
         lines = proc.stderr.strip().splitlines()
         assert lines and all(line.startswith("error: ") for line in lines), proc.stderr
@@ -244,7 +249,8 @@ def test_lead_to_cash(tmp_path, fmt, lang):
     s.ok("receivable", "invoice", "R-000002", "--invoice-no", "00012346", "--on", "2026-12-12")
     s.ok("receivable", "invoice", "R-000003", "--invoice-no", "00012347", "--on", "2026-12-21")
 
-    # cash: partly, then fully; overpayment refused
+    # cash, recorded after the fact: partly, then fully; overpayment refused
+    s.today = "2027-01-11"
     s.refused(
         "payment",
         "record",
@@ -338,7 +344,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
     _, rows = read_rows(*ws.file_of("receivables")[:2])  # the cell as the file holds it
     assert rows[0][table.colmap["status"]] == ("已回款" if zh else "paid")
     assert table.header_lang == lang
-    assert run_cli("validate", ws=root, env=ENV).returncode == 0
+    assert run_cli("validate", ws=root, env=s.env).returncode == 0
     history = (root / "history.csv").read_text("utf-8-sig")
     assert "tester" in history and "李总" not in history.splitlines()[0]
 
@@ -359,7 +365,10 @@ def _history(root) -> list[dict]:
 
 
 def test_history_rows_name_user_command_register_record_field_old_and_new(story):
-    story.ok("lead", "add", "--company", "甲公司", "--phone", "13800000000", "--owner", "张三")
+    story.ok(
+        "lead", "add", "--company", "甲公司", "--phone", "13800000000", "--owner", "张三",
+        "--on", "2026-11-15",
+    )
     start = len(_history(story.root))
     proc = run_cli(
         "advance",
@@ -380,7 +389,7 @@ def test_history_rows_name_user_command_register_record_field_old_and_new(story)
         (r["register"], r["record_id"], r["field"], r["old_value"], r["new_value"]) for r in rows
     ] == [
         ("leads", "L-000001", "email", "", "a@b.cn"),
-        ("leads", "L-000001", "status_changed_on", "2026-11-27", "2026-11-20"),
+        ("leads", "L-000001", "status_changed_on", "2026-11-15", "2026-11-20"),
         ("leads", "L-000001", "status", "new", "contacted"),
         ("leads", "L-000001", "status", "contacted", "qualified"),
     ]

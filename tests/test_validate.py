@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from salesops.cli.validate import check_workspace
 from salesops.core import catalogue
-from salesops.core.validate import VALIDATIONS, validate_workspace
+from salesops.core.validate import VALIDATIONS
 from salesops.problems import ERROR
 from salesops.schema import REGISTERS
 from salesops.storage.workspace import Workspace
@@ -38,7 +39,7 @@ def expected_lines(case: str, suffix: str = ".csv") -> list[str]:
 
 
 def problems_of(root: Path):
-    return validate_workspace(Workspace(root), TODAY)
+    return check_workspace(Workspace(root), TODAY)[0]
 
 
 @pytest.mark.parametrize("case", CASES)

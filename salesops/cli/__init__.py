@@ -104,8 +104,8 @@ def command_lang(args: list[str]) -> str | None:
 
 def _run(args: list[str], console_script: bool) -> None:
     import typer
-    from typer import _click
 
+    from salesops.cli.clicklib import ClickException, UsageError
     from salesops.cli.translate import SEE_HELP, translate_tree, usage_message
     from salesops.i18n import _
 
@@ -115,12 +115,12 @@ def _run(args: list[str], console_script: bool) -> None:
     translate_tree(command)
     try:
         code = command.main(args, prog_name="salesops", standalone_mode=False)
-    except _click.exceptions.UsageError as exc:
+    except UsageError as exc:
         message = usage_message(exc.format_message())
         if exc.ctx:
             message = _(SEE_HELP).format(message=message, command=exc.ctx.command_path)
         _fail([message], EXIT_USAGE)
-    except _click.exceptions.ClickException as exc:
+    except ClickException as exc:
         _fail([usage_message(exc.format_message())], exc.exit_code)
     except typer.Exit as exc:  # e.g. exit 3 of --fail-on-overdue, after the output
         code = exc.exit_code

@@ -47,7 +47,7 @@ def receivable_invoice(
     with ws.writing(wait):
         table = ws.table("receivables")
         i = require(ws.table, "receivables", receivable_id)
-        flow.advance(
+        moved = flow.advance(
             ws.table,
             table,
             i,
@@ -57,9 +57,10 @@ def receivable_invoice(
             by=by,
             sets={"invoice_no": invoice_no.strip()},
         )
-        rec = table.record(i)
+        rec = moved.record
         finish(
             ws,
+            moved,
             by,
             fmt,
             [
@@ -119,21 +120,18 @@ def payment_record(
     reference = ref.strip() if ref and ref.strip() else None
     with ws.writing(wait):
         if receivable_id is not None:
-            created = receivables.record_payment(
+            paid = receivables.record_payment(
                 ws.table, receivable_id, money, on=when, method=code, reference=reference
             )
         else:
-            created = receivables.record_account_payment(
+            paid = receivables.record_account_payment(
                 ws.table, account, money, on=when, method=code, reference=reference
             )
-        table = ws.table("receivables")
-        payments = ws.table("payments")
-        parts = []
-        for pid in created:
-            rid = payments.get(payments.find(pid), "receivable_id")
-            j = table.find(rid)
-            state = state_label(ws, "receivables", table.get(j, "status"))
-            parts.append(
-                f"{pid} → {rid} {money_text(payments.get(payments.find(pid), 'amount'))} ({state}, {money_text(receivables.outstanding(table, j))} outstanding)"
-            )
-        finish(ws, by, fmt, [f"recorded {money_text(money)} on {when}: " + "; ".join(parts)])
+        parts = [
+            f"{p.payment_id} → {p.receivable_id} {money_text(p.amount)} "
+            f"({state_label(ws, 'receivables', p.status)}, {money_text(p.outstanding)} outstanding)"
+            for p in paid.payments
+        ]
+        finish(
+            ws, paid, by, fmt, [f"recorded {money_text(paid.amount)} on {paid.on}: " + "; ".join(parts)]
+        )

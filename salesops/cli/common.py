@@ -226,7 +226,7 @@ def output_console(output: Path | None) -> Iterator[Any]:
 
 def _command_workspace() -> Path | None:
     """The workspace of the running command (-w, else $SALESOPS_WORKSPACE, else the current folder)."""
-    from typer._click.globals import get_current_context  # typer vendors click (>= 0.26)
+    from salesops.cli.clicklib import get_current_context
 
     ctx = get_current_context(silent=True)
     option = (ctx.find_root().obj or {}).get("workspace") if ctx is not None else None

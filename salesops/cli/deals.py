@@ -19,7 +19,6 @@ from salesops.cli.flowkit import (
     open_for_write,
     pct_option,
     state_label,
-    warn_unknown_owner,
 )
 
 
@@ -52,8 +51,7 @@ def opp_add(
     money = money_option("--amount", amount)
     close = date_option("--expected-close", expected_close, ws)
     with ws.writing(wait):
-        warn_unknown_owner(ws, owner)
-        oid, i = opportunities.create(
+        made = opportunities.create(
             ws.table,
             ws.settings,
             account=account,
@@ -63,14 +61,14 @@ def opp_add(
             expected_close=close,
             today=when,
         )
-        opps = ws.table("opportunities")
+        rec = made.record
+        stage = state_label(ws, "opportunities", rec["stage"])
         finish(
             ws,
+            made,
             by,
             fmt,
-            [
-                f"{oid} added: {name.strip()} for {opps.get(i, 'account_id')} ({state_label(ws, 'opportunities', 'qualification')})"
-            ],
+            [f"{made.record_id} added: {rec['name']} for {rec['account_id']} ({stage})"],
         )
 
 
@@ -109,7 +107,7 @@ def quote_create(
     pct = pct_option("--discount", discount)
     cost_value = money_option("--cost", cost)
     with ws.writing(wait):
-        qid, i = quotes.create(
+        made = quotes.create(
             ws.table,
             ws.settings,
             opportunity_id,
@@ -119,19 +117,17 @@ def quote_create(
             valid_days=valid_days,
             today=when,
         )
-        table = ws.table("quotes")
-        rec = table.record(i)
+        qid, rec = made.record_id, made.record
         head = (
             f"{qid} created for {rec['opportunity_id']} (version {rec['version']}): amount {money_text(rec['amount'])}, "
             f"valid until {rec['valid_until']}"
         )
-        reasons = quotes.approval_reasons(rec, ws.settings)
         tail = (
-            f"needs approval ({'; '.join(reasons)}): salesops advance {qid} pending_approval, then approved --by APPROVER"
-            if reasons
+            f"needs approval ({'; '.join(made.approval)}): salesops advance {qid} pending_approval, then approved --by APPROVER"
+            if made.approval
             else ""
         )
-        finish(ws, by, fmt, [head, tail])
+        finish(ws, made, by, fmt, [head, tail])
 
 
 @contract_app.command("create")
@@ -161,14 +157,15 @@ def contract_create(
 
     ws = open_for_write(ctx, fmt)
     with ws.writing(wait):
-        cid, i = contracts.create(ws.table, ws.settings, quote_id, terms=terms, title=title)
-        rec = ws.table("contracts").record(i)
+        made = contracts.create(ws.table, ws.settings, quote_id, terms=terms, title=title)
+        rec = made.record
         finish(
             ws,
+            made,
             by,
             fmt,
             [
-                f"{cid} created from {rec['quote_id']}: amount {money_text(rec['amount'])}, terms {rec['payment_terms']}"
+                f"{made.record_id} created from {rec['quote_id']}: amount {money_text(rec['amount'])}, terms {rec['payment_terms']}"
             ],
         )
 
@@ -195,10 +192,9 @@ def delivery_add(
     ws = open_for_write(ctx, fmt)
     planned_on = date_option("--planned", planned, ws)
     with ws.writing(wait):
-        did, i = deliveries.create(
+        made = deliveries.create(
             ws.table, contract_id, planned_on=planned_on, description=description
         )
-        cid = ws.table("deliveries").get(i, "contract_id")
-        finish(
-            ws, by, fmt, [f"{did} planned for {cid}" + (f" on {planned_on}" if planned_on else "")]
-        )
+        rec = made.record
+        when = f" on {rec['planned_on']}" if rec["planned_on"] else ""
+        finish(ws, made, by, fmt, [f"{made.record_id} planned for {rec['contract_id']}{when}"])

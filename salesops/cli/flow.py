@@ -89,7 +89,7 @@ def advance(
             else ""
         )
         head = f"{moved.record_id}: {state_label(ws, reg, moved.source)} → {state_label(ws, reg, moved.target)}{via}"
-        finish(ws, by, fmt, [head, "; ".join(moved.notes)])
+        finish(ws, moved, by, fmt, [head, "; ".join(moved.notes)])
 
 
 @app.command("sweep")
@@ -106,7 +106,8 @@ def sweep(
     ws = open_for_write(ctx, fmt)
     when = event_date(ws, on)
     with ws.writing(wait):
-        expired = quotes.sweep(ws.table, when)
+        swept = quotes.sweep(ws.table, when)
+        expired = swept.expired
         line = (
             f"expired {len(expired)} quote(s): {', '.join(expired)}"
             if expired
@@ -115,4 +116,4 @@ def sweep(
         if not expired and fmt != "json":
             say(line)
             return
-        finish(ws, by, fmt, [line])
+        finish(ws, swept, by, fmt, [line])

@@ -1,13 +1,15 @@
 """Shared pieces of the flow commands: option parsing, the commit-and-report step, labels.
 
-Every writing flow command ends in `finish()`: commit all changes with their
-history rows, then print one or two lines, or with `-f json` the changed
-records (canonical field names and codes).
+Every writing flow command ends in `finish()`: check the records it changed
+with `validate`'s rules (`core.guard`: a change that would leave a record
+invalid refuses the command, nothing written), commit all changes with their
+history rows, then print one or two lines built from the core's outcome, or
+with `-f json` the changed records (canonical field names and codes).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -110,36 +112,21 @@ def money_text(amount) -> str:
     return money_text(amount)
 
 
-def changed_records(ws, changes) -> list[dict[str, Any]]:
-    """The records touched by `changes`, in order: register, id, created or updated, the record."""
-    from salesops.schema import REGISTERS
+def finish(ws, outcome, by: str | None, fmt: str, lines: list[str]) -> None:
+    """Check the changed records, commit every change with its history rows, then say what changed."""
+    from salesops.core import guard
+    from salesops.errors import Refused
+    from salesops.storage.workspace import today
 
-    seen: dict[tuple[str, str], str] = {}
-    for c in changes:
-        key = (c.register, c.record_id)
-        created = c.field == REGISTERS[c.register].id_column and c.old == ""
-        if key not in seen or created:
-            seen[key] = "created" if created else seen.get(key, "updated")
-    out = []
-    for (register, record_id), action in seen.items():
-        table = ws.table(register)
-        i = table.find(record_id)
-        out.append(
-            {
-                "register": register,
-                "id": record_id,
-                "action": action,
-                "record": table.record(i) if i is not None else None,
-            }
-        )
-    return out
-
-
-def finish(ws, by: str | None, fmt: str, lines: list[str]) -> None:
-    """Commit every change with its history rows, then say what changed."""
+    found = guard.check_changes(ws.table, ws.changes(), ws.settings, today())
+    errors = guard.errors_of(found)
+    if errors:
+        raise Refused(*(guard.refusal_text(p) for p in errors), problems=errors)
     changes = ws.commit(user=by)
+    for problem in found:
+        warn(problem.line().removeprefix("warning: "))
     if fmt == "json":
-        print(dumps(changed_records(ws, changes)))
+        print(dumps(outcome.records()))
         return
     if not changes:
         say("nothing changed")
@@ -147,10 +134,3 @@ def finish(ws, by: str | None, fmt: str, lines: list[str]) -> None:
     for line in lines:
         if line:
             say(line)
-
-
-def warn_unknown_owner(ws, owner: str | None) -> None:
-    from salesops.core.leads import find_rep, reps
-
-    if owner and ws.file_of("reps")[2] and find_rep(reps(ws.table), owner) is None:
-        warn(f"owner {owner!r} is not in {ws.table('reps').file}")

@@ -16,7 +16,6 @@ from salesops.cli.flowkit import (
     finish,
     money_option,
     open_for_write,
-    warn_unknown_owner,
 )
 from salesops.errors import UsageError
 
@@ -96,18 +95,14 @@ def lead_add(
     }
     fields = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()}
     with ws.writing(wait):
-        warn_unknown_owner(ws, owner)
-        lid, i = leads.add(
-            ws.table, ws.settings, fields, today=when, allow_duplicate=allow_duplicate
-        )
-        table = ws.table("leads")
+        made = leads.add(ws.table, ws.settings, fields, today=when, allow_duplicate=allow_duplicate)
+        rec = made.record
         finish(
             ws,
+            made,
             by,
             fmt,
-            [
-                f"{lid} added: {company.strip()} (score {table.get(i, 'score')}, grade {table.get(i, 'grade')})"
-            ],
+            [f"{made.record_id} added: {rec['company']} (score {rec['score']}, grade {rec['grade']})"],
         )
 
 
@@ -121,28 +116,21 @@ def lead_score(
 ) -> None:
     """Score and grade leads from the [lead.scoring] settings (default: every open lead)."""
     from salesops.core import leads
-    from salesops.core.links import require
 
     ws = open_for_write(ctx, fmt)
     with ws.writing(wait):
-        table = ws.table("leads")
-        rows = (
-            [require(ws.table, "leads", x) for x in ids]
-            if ids
-            else [j for j in range(len(table)) if not table.is_blank(j) and leads.is_open(table, j)]
-        )
-        changed = [table.id_of(j) for j in rows if leads.rescore(table, j, ws.settings)]
+        scored = leads.score_leads(ws.table, ws.settings, list(ids or []))
+        n, changed = len(scored.scored), scored.changed
         if not changed and fmt != "json":
-            say(f"scored {len(rows)} lead(s); none changed")
+            say(f"scored {n} lead(s); none changed")
             return
         more = " …" if len(changed) > 10 else ""
         finish(
             ws,
+            scored,
             by,
             fmt,
-            [
-                f"scored {len(rows)} lead(s); {len(changed)} changed: {', '.join(changed[:10])}{more}"
-            ],
+            [f"scored {n} lead(s); {len(changed)} changed: {', '.join(changed[:10])}{more}"],
         )
 
 
@@ -179,7 +167,8 @@ def lead_assign(
         check_choice("--rule", rule, ("round-robin",))
     ws = open_for_write(ctx, fmt)
     with ws.writing(wait):
-        done = leads.assign(ws.table, list(ids or []), to=to)
+        assigned = leads.assign(ws.table, list(ids or []), to=to)
+        done = assigned.assigned
         if len(done) <= 5:
             detail = ", ".join(f"{lid} → {owner}" for lid, owner in done)
         else:
@@ -190,7 +179,7 @@ def lead_assign(
         if not done and fmt != "json":
             say("no leads to assign")
             return
-        finish(ws, by, fmt, [f"assigned {len(done)} lead(s): {detail}"])
+        finish(ws, assigned, by, fmt, [f"assigned {len(done)} lead(s): {detail}"])
 
 
 @lead_app.command("convert")
@@ -229,6 +218,7 @@ def lead_convert(
         )
         finish(
             ws,
+            done,
             by,
             fmt,
             [f"{done.lead_id} converted: opportunity {done.opportunity_id} for {account}"],

@@ -9,8 +9,7 @@ command gets a help formatter that translates the words click and typer add
 themselves ("Usage:", "Options", "[default: 10.0]") and wraps Chinese text by
 its display width (a Chinese character takes two terminal cells).
 
-Typer vendors click as `typer._click`; this module and `salesops.docs` are the
-only places that reach into it.
+Click (vendored by typer) is reached through `salesops.cli.clicklib`.
 """
 
 from __future__ import annotations
@@ -43,12 +42,12 @@ def translate_tree(command: Any) -> None:
     """Translate the help of `command` and every subcommand into the current language, in place."""
     if current() == "en":
         return
-    from typer import _click
+    from salesops.cli.clicklib import click
 
     todo = [command]
     while todo:
         cmd = todo.pop()
-        cmd.context_class = _context_class(_click)
+        cmd.context_class = _context_class(click)
         if cmd.help:
             cmd.help = _(cmd.help)
             cmd.short_help = _(cmd.short_help) if cmd.short_help else summary(cmd.help)

@@ -1,8 +1,15 @@
-"""Command: `validate` — check every register (SPEC section 5); exit 1 on any error."""
+"""Command: `validate` — check every register (SPEC section 5); exit 1 on any error.
+
+The command reads every register as a typed frame (`read_frames`, which also
+reports the files that cannot be read at all) and hands the frames, the
+settings and today's date to the pure checks of `core.validate`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +24,10 @@ from salesops.cli.common import (
     open_workspace,
     write_out,
 )
+
+if TYPE_CHECKING:
+    from salesops.problems import Problem
+    from salesops.storage.workspace import Workspace
 
 JSON_KEYS = ("severity", "file", "row", "column", "record_id", "message")
 TABLE_KEYS = ("severity", "code", "file", "row", "column", "record_id", "message")
@@ -33,11 +44,11 @@ def validate(ctx: typer.Context, fmt: FormatOpt = "table", output: OutputOpt = N
     "column", "record_id", "message"}]}; `-f csv|markdown` a table with the
     problem codes (see the error reference).
     """
-    from salesops.core.validate import check_workspace
+    from salesops.storage.workspace import today
 
     check_choice("--format", fmt, RECORD_FORMATS)
     ws = open_workspace(ctx)
-    problems, rows = check_workspace(ws)
+    problems, rows = check_workspace(ws, today())
     n_errors = sum(p.severity == "error" for p in problems)
     n_warnings = len(problems) - n_errors
     if fmt == "json":
@@ -71,3 +82,49 @@ def _summary(errors: int, warnings: int, rows: dict[str, int]) -> str:
     if errors:
         return f"{count(errors, 'error')}, {count(warnings, 'warning')} ({checked})"
     return f"ok: {checked}" + (f", {count(warnings, 'warning')}" if warnings else "")
+
+
+def check_workspace(ws: Workspace, today: dt.date) -> tuple[list[Problem], dict[str, int]]:
+    """(every problem of every register of `ws`, sorted; rows read per register)."""
+    from salesops.core.validate import sort_problems, validate
+
+    frames, unreadable = read_frames(ws)
+    problems = unreadable + validate(frames, ws.settings, today)
+    return sort_problems(problems), {name: len(f.df) for name, f in frames.items() if f.exists}
+
+
+def read_frames(ws: Workspace) -> tuple[dict, list[Problem]]:
+    """Every register of `ws` as a typed frame, and a problem for each register that cannot be read
+    (left out of the frames, so the checks that need it are skipped)."""
+    from salesops.errors import SalesopsError
+    from salesops.problems import ERROR, Problem
+    from salesops.schema import REGISTERS
+    from salesops.storage.frames import prefetch, read_frame
+    from salesops.storage.links import LinkedFile
+
+    prefetch(ws)  # xlsx registers not cached yet are read two at a time
+    frames: dict = {}
+    problems: list[Problem] = []
+    for name, reg in REGISTERS.items():
+        try:
+            path, _, _ = ws.file_of(reg)
+        except LinkedFile as exc:
+            problems.append(Problem(ERROR, "unreadable-file", exc.messages[0], file=exc.file))
+            continue
+        except SalesopsError:
+            message = f"both {name}.xlsx and {name}.csv exist; keep one of them"
+            problems.append(Problem(ERROR, "both-formats", message, file=f"{name}.csv"))
+            continue
+        try:
+            frames[name] = read_frame(ws, name)
+        except SalesopsError as exc:
+            problems.append(Problem(ERROR, "unreadable-file", _plain(exc, path.name), file=path.name))
+    return frames, problems
+
+
+def _plain(exc: Exception, file: str | None = None) -> str:
+    """An exception's message without a leading `file: ` (the Problem names the file)."""
+    text = "; ".join(getattr(exc, "messages", None) or [str(exc)])
+    if file and text.startswith(file + ": "):
+        text = text[len(file) + 2 :]
+    return text

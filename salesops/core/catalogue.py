@@ -157,6 +157,12 @@ CODES: tuple[Code, ...] = (
         "A payment amount must be above zero.",
     ),
     Code(
+        "payment-date",
+        ERROR,
+        "Payment dated before its invoice or after today",
+        "A payment's `received_on` is before its receivable's `invoiced_on`, or after today.",
+    ),
+    Code(
         "status-amount",
         ERROR,
         "Status inconsistent with amounts",

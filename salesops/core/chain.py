@@ -43,10 +43,12 @@ def _summary(table: Records, i: int) -> dict[str, Any]:
 
 
 def _rows(get: Callable[[str], Records], register: str, field: str, values: set[str]) -> list[tuple[Records, int]]:
+    """(table, row) of the records of `register` whose `field` holds one of `values`, in file order."""
     if not values:
         return []
     table = get(register)
-    return [(table, i) for i in sorted({i for value in values for i in table.where(field, value)})]
+    rows = sorted({i for value in values if value for i in table.where(field, value)})
+    return [(table, i) for i in rows]
 
 
 def _about(get: Callable[[str], Records], register: str, record: dict[str, Any]) -> tuple[str, Records, int] | None:

@@ -11,14 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
-from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related, require
-from salesops.core.model import Records
+from salesops.core.links import (
+    Tables,
+    add_record,
+    money_text,
+    new_record,
+    refusal,
+    refuse_if,
+    related,
+    require,
+)
+from salesops.core.model import Created, Move, Records, Session
 from salesops.schema import MILESTONE
-
-if TYPE_CHECKING:
-    from salesops.core.gates import Move
 
 HUNDRED = Decimal(100)
 OPEN_STATUSES = ("draft", "review", "signed", "executing")
@@ -90,8 +95,9 @@ def create(
     *,
     terms: str | None,
     title: str | None,
-) -> tuple[str, int]:
-    """A draft contract from an accepted quote (amount, account, owner copied); returns (id, row)."""
+) -> Created:
+    """A draft contract from an accepted quote (amount, account, owner copied)."""
+    tables = Session.of(tables)
     quotes = tables("quotes")
     qi = require(tables, "quotes", quote_id)
     qid = quotes.id_of(qi)
@@ -126,8 +132,9 @@ def create(
     refuse_if(problems)
     assert oi is not None
     account_id = opps.get(oi, "account_id")
-    return new_record(
-        contracts,
+    return add_record(
+        tables,
+        "contracts",
         {
             "title": title or opps.get(oi, "name"),
             "opportunity_id": opps.id_of(oi),
@@ -217,8 +224,6 @@ def describe_amount_mismatch(
 
 def on_signed(m: Move) -> None:
     """Signed: reviewer, default terms, the opportunity won, the receivables plan."""
-    from salesops.core.flow import enter
-
     if m.by and "reviewer" not in m.given:
         m.table.set(m.row, "reviewer", m.by)
     if not m.record["payment_terms"]:
@@ -228,7 +233,7 @@ def on_signed(m: Move) -> None:
     opps = m.tables("opportunities")
     oi = opps.find(rec["opportunity_id"]) if rec["opportunity_id"] else None
     if oi is not None and opps.get(oi, "stage") != "won":
-        enter(m.tables, opps, oi, ["won"], on=signed_on, settings=m.settings, by=m.by)
+        m.enter(opps, oi, "won", signed_on)
         m.notes.append(f"opportunity {opps.id_of(oi)} won")
     created = write_plan(m.tables, m.table, m.row, m.settings, signed_on)
     m.notes.append(f"receivables planned: {', '.join(created)}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from salesops.core.gates import Move
-from salesops.core.links import Tables, new_record, refusal, refuse_if, related, require
+from salesops.core.links import Tables, add_record, refusal, refuse_if, related, require
+from salesops.core.model import Created, Move, Session
 
 SHIPPED_OR_LATER = ("shipped", "delivered", "accepted")
 DELIVERED_OR_LATER = ("delivered", "accepted")
@@ -20,8 +20,9 @@ DELIVERED_OR_LATER = ("delivered", "accepted")
 
 def create(
     tables: Tables, contract_id: str, *, planned_on: dt.date | None, description: str | None
-) -> tuple[str, int]:
-    """A planned delivery of an open contract; returns (delivery_id, row)."""
+) -> Created:
+    """A planned delivery of an open contract."""
+    tables = Session.of(tables)
     contracts = tables("contracts")
     ci = require(tables, "contracts", contract_id)
     status = contracts.get(ci, "status")
@@ -35,8 +36,9 @@ def create(
                 )
             ]
         )
-    return new_record(
-        tables("deliveries"),
+    return add_record(
+        tables,
+        "deliveries",
         {
             "contract_id": contracts.id_of(ci),
             "description": description,
@@ -72,13 +74,11 @@ def _last_date(m: Move, rows: list[int], field: str) -> dt.date:
 
 def on_shipped(m: Move) -> None:
     """The first delivery shipped: a signed contract becomes executing."""
-    from salesops.core.flow import enter
-
     cid = m.record["contract_id"]
     contracts = m.tables("contracts")
     ci = contracts.find(cid) if cid else None
     if ci is not None and contracts.get(ci, "status") == "signed":
-        enter(m.tables, contracts, ci, ["executing"], on=m.on, settings=m.settings, by=m.by)
+        m.enter(contracts, ci, "executing", m.on)
         m.notes.append(f"contract {cid} is executing")
 
 

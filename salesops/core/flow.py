@@ -4,8 +4,9 @@ The order is fixed: `--set` values first, then the dates and reason the move
 stamps (`schema.STATE_DATE_FIELDS`, `schema.REASON_FIELDS`), then the gates of
 every state on the way — all of them, so a refusal lists every unmet
 condition — and only then the status and the side effects of each state.
-Everything happens in the in-memory `Records`s; the caller commits (or, on
-`Refused`, simply does not), so a refused move writes nothing.
+Everything happens in the in-memory `Records`; the caller checks and commits
+the changes the returned `Moved` lists (or, on `Refused`, simply does not),
+so a refused move writes nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from salesops.core import contracts, deliveries, machine, opportunities, quotes, receivables
-from salesops.core.gates import Move
 from salesops.core.links import Tables, refusal, refuse_if
-from salesops.core.model import Records
+from salesops.core.model import Move, Outcome, Records, Session
 from salesops.errors import UsageError
 from salesops.problems import Problem
 from salesops.schema import REASON_FIELDS, STATE_DATE_FIELDS, Register
@@ -41,7 +41,7 @@ EFFECTS: dict[tuple[str, str], tuple[Effect, ...]] = {
 
 
 @dataclass
-class Moved:
+class Moved(Outcome):
     """What an `advance` did: the record, its states before and after, and the side effects."""
 
     register: str
@@ -50,6 +50,7 @@ class Moved:
     target: str
     steps: list[str]
     notes: list[str] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)  # the record after the move
 
 
 def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") -> dict[str, Any]:
@@ -146,6 +147,7 @@ def _apply(move: Move, steps: list[str]) -> None:
             move.reason,
             move.given,
             move.notes,
+            engine=enter,
         )
         for effect in EFFECTS.get((reg, "*"), ()) + EFFECTS.get((reg, step), ()):
             effect(step_move)
@@ -176,6 +178,7 @@ def enter(
         None,
         frozenset(),
         notes if notes is not None else [],
+        engine=enter,
     )
     for name, value in _stamps(
         table.register.name, steps, on, None, table.record(i), frozenset()
@@ -197,6 +200,8 @@ def advance(
     sets: dict[str, Any] | None = None,
 ) -> Moved:
     """Move record `i` of `table` to `target`; raises Refused (listing every unmet condition) or returns what moved."""
+    tables = Session.of(tables)
+    tables(table.register.name)  # its changes count from here
     mach = table.register.machine
     record_id = table.id_of(i) or ""
     source = table.get(i, mach.field)
@@ -213,7 +218,7 @@ def advance(
             )
     proposed.update(_stamps(table.register.name, steps, on, reason, proposed, given))
     move = Move(
-        tables, table, i, source, target, on, settings, by, reason, given, proposed=proposed
+        tables, table, i, source, target, on, settings, by, reason, given, proposed=proposed, engine=enter
     )
     seen: set[tuple[str, str]] = set()
     for step in steps:
@@ -230,4 +235,6 @@ def advance(
             table.set(i, name, value)
     move.target, move.proposed = target, None
     _apply(move, steps)
-    return Moved(table.register.name, record_id, source, target, steps, move.notes)
+    return tables.result(
+        Moved(table.register.name, record_id, source, target, steps, move.notes, table.record(i))
+    )

@@ -8,47 +8,13 @@ condition (nothing when the gate holds), so a refusal can list them all.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from salesops.core import contracts, quotes
 from salesops.core.links import Tables, money_text, related
-from salesops.core.model import Records
+from salesops.core.model import Move
 from salesops.schema import REASON_FIELDS
-
-
-@dataclass
-class Move:
-    """One step of a record into `target`: what every gate and side effect may look at."""
-
-    tables: Tables
-    table: Records
-    row: int
-    source: str  # the state before the whole move
-    target: str  # the state this step enters
-    on: dt.date  # the event date (--on, default today)
-    settings: Any
-    by: str | None = None
-    reason: str | None = None
-    given: frozenset[str] = frozenset()  # fields set with --set in this command
-    notes: list[str] = field(default_factory=list)  # what side effects did, for the user
-    proposed: dict[str, Any] | None = None  # the record as it would be, while gates are checked
-
-    @property
-    def register(self) -> str:
-        return self.table.register.name
-
-    @property
-    def record(self) -> dict[str, Any]:
-        """The record being moved: as proposed while gates run, as stored while side effects run."""
-        return self.proposed if self.proposed is not None else self.table.record(self.row)
-
-    @property
-    def record_id(self) -> str:
-        return self.table.id_of(self.row) or ""
-
 
 Gate = Callable[[Move], Iterator[str]]
 GATES: dict[str, Gate] = {}

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from salesops.core import opportunities
 from salesops.core.links import (
     Tables,
+    add_record,
     money_text,
     new_record,
     refusal,
@@ -23,7 +25,7 @@ from salesops.core.links import (
     require,
     safe_get,
 )
-from salesops.core.model import Records
+from salesops.core.model import Created, Outcome, Records, Session
 from salesops.schema import STATE_DATE_FIELDS
 
 CLOSED = ("converted", "disqualified")
@@ -109,6 +111,26 @@ def rescore(table: Records, i: int, settings) -> bool:
     return a or b
 
 
+@dataclass
+class Scored(Outcome):
+    """What `score_leads` did: the leads scored, and those whose score or grade changed."""
+
+    scored: list[str]
+    changed: list[str]
+
+
+def score_leads(tables: Tables, settings, ids: list[str]) -> Scored:
+    """Rescore the leads `ids` (default: every open lead)."""
+    tables = Session.of(tables)
+    leads = tables("leads")
+    if ids:
+        rows = [require(tables, "leads", x) for x in ids]
+    else:
+        rows = [j for j in range(len(leads)) if not leads.is_blank(j) and is_open(leads, j)]
+    changed = [leads.id_of(j) or "?" for j in rows if rescore(leads, j, settings)]
+    return tables.result(Scored([leads.id_of(j) or "?" for j in rows], changed))
+
+
 # ---------------------------------------------------------------- capture
 
 
@@ -119,8 +141,9 @@ def add(
     *,
     today: dt.date,
     allow_duplicate: bool = False,
-) -> tuple[str, int]:
+) -> Created:
     """A new lead (status new, scored); refuses a duplicate of an open lead unless allowed."""
+    tables = Session.of(tables)
     leads = tables("leads")
     if not (fields.get("company") or "").strip():
         refuse_if([refusal(leads, None, "--company must not be empty")])
@@ -146,7 +169,7 @@ def add(
     }
     points = score(record, settings)
     record.update(score=points, grade=grade(points, settings))
-    return new_record(leads, record)
+    return add_record(tables, "leads", record)
 
 
 # ---------------------------------------------------------------- assignment
@@ -215,11 +238,19 @@ def pick(active: list[Rep], region: str | None) -> Rep:
     )  # min keeps the first of equals: round-robin by file order
 
 
-def assign(tables: Tables, ids: list[str], *, to: str | None) -> list[tuple[str, str]]:
-    """Give leads an owner: `to` (rep ID or name) or round-robin; returns [(lead_id, owner)] changed.
+@dataclass
+class Assigned(Outcome):
+    """What `assign` did: (lead_id, new owner) of every lead whose owner changed."""
+
+    assigned: list[tuple[str, str]]
+
+
+def assign(tables: Tables, ids: list[str], *, to: str | None) -> Assigned:
+    """Give leads an owner: `to` (rep ID or name) or round-robin.
 
     Without IDs, every open lead that has no owner is assigned.
     """
+    tables = Session.of(tables)
     leads = tables("leads")
     all_reps = reps(tables)
     rows = [require(tables, "leads", rid) for rid in ids]
@@ -273,14 +304,16 @@ def assign(tables: Tables, ids: list[str], *, to: str | None) -> list[tuple[str,
         if leads.set(j, "owner", rep.label):
             done.append((leads.id_of(j) or "?", rep.label))
         rep.load += 1
-    return done
+    return tables.result(Assigned(done))
 
 
 # ---------------------------------------------------------------- conversion
 
 
 @dataclass
-class Converted:
+class Converted(Outcome):
+    """What `convert` did: the lead, its account (found or new) and its new opportunity."""
+
     lead_id: str
     account_id: str
     account_created: bool
@@ -297,8 +330,7 @@ def convert(
     today: dt.date,
 ) -> Converted:
     """A qualified lead becomes an opportunity (at qualification) of a linked or new account."""
-    from salesops.core import opportunities
-
+    tables = Session.of(tables)
     leads = tables("leads")
     i = require(tables, "leads", lead_id)
     rec = leads.record(i)
@@ -334,7 +366,7 @@ def convert(
             },
         )
     account_id = accounts.id_of(ai) or ""
-    oid, _ = opportunities.create(
+    oid = opportunities.create(
         tables,
         settings,
         account=account_id,
@@ -344,9 +376,9 @@ def convert(
         expected_close=None,
         today=today,
         lead_id=lid,
-    )
+    ).record_id
     leads.set(i, "status", "converted")
     leads.set(i, STATE_DATE_FIELDS[("leads", "*")], today)
     leads.set(i, "account_id", account_id)
     leads.set(i, "opportunity_id", oid)
-    return Converted(lid, account_id, created, oid)
+    return tables.result(Converted(lid, account_id, created, oid))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from salesops.core.model import Records, Store
+from salesops.core.model import Created, Records, Session, Store
 from salesops.errors import Refused
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS
@@ -60,6 +60,13 @@ def new_record(table: Records, fields: dict[str, Any]) -> tuple[str, int]:
     record = {table.register.id_column: record_id}
     record.update({k: v for k, v in fields.items() if v is not None})
     return record_id, table.append(record)
+
+
+def add_record(tables: Session, register: str, fields: dict[str, Any]) -> Created:
+    """A new record of `register` (next ID), as the `Created` outcome of `tables`' session."""
+    table = tables(register)
+    record_id, i = new_record(table, fields)
+    return tables.result(Created(register, record_id, table.record(i)))
 
 
 def decimal_setting(settings, key: str, default: Any = None) -> Decimal | None:

@@ -9,7 +9,9 @@ set only by their own command.
 
 from __future__ import annotations
 
-from salesops.core.gates import GATES, Move
+from salesops.core.gates import GATES
+from salesops.core.links import refusal
+from salesops.core.model import Move
 from salesops.errors import Refused, UsageError
 from salesops.problems import Problem
 from salesops.schema import Machine, Register
@@ -65,8 +67,6 @@ def path(machine: Machine, current: str | None, target: str, record_id: str = ""
 
 def check(move: Move) -> list[Problem]:
     """Every unmet condition of the gates guarding `move.target`, as Problems naming the record."""
-    from salesops.core.links import refusal
-
     machine = move.table.register.machine
     problems = []
     for name in machine.gates.get(move.target, ()):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from salesops.core.gates import Move
-from salesops.core.links import Tables, new_record, refusal, refuse_if, safe_get
-from salesops.core.model import Records
+from salesops.core.links import Tables, add_record, refusal, refuse_if, safe_get
+from salesops.core.model import Created, Move, Records, Session
 
 FIXED = {"won": Decimal(100), "lost": Decimal(0)}
 
@@ -72,8 +71,9 @@ def create(
     expected_close: dt.date | None,
     today: dt.date,
     lead_id: str | None = None,
-) -> tuple[str, int]:
-    """A new opportunity at qualification; returns (opportunity_id, row)."""
+) -> Created:
+    """A new opportunity at qualification."""
+    tables = Session.of(tables)
     accounts = tables("accounts")
     ai = find_account(tables, account)
     opps = tables("opportunities")
@@ -90,8 +90,9 @@ def create(
         problems.append(refusal(opps, None, f"--amount must not be negative ({amount})"))
     refuse_if(problems)
     assert ai is not None
-    return new_record(
-        opps,
+    return add_record(
+        tables,
+        "opportunities",
         {
             "name": name.strip(),
             "account_id": accounts.id_of(ai),

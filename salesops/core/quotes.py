@@ -9,23 +9,21 @@ known, its margin is below `quote.min_margin_pct`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from salesops.core.links import (
     CENT,
     Tables,
+    add_record,
     decimal_setting,
     money_text,
-    new_record,
     pct_text,
     refusal,
     refuse_if,
     safe_get,
 )
-
-if TYPE_CHECKING:
-    from salesops.core.gates import Move
+from salesops.core.model import Created, Move, Outcome, Session
 
 HUNDRED = Decimal(100)
 PRICE_FIELDS = frozenset({"list_amount", "discount_pct", "cost", "amount"})
@@ -79,6 +77,20 @@ def reprice(record: dict, given: frozenset[str]) -> str | None:
     return None
 
 
+@dataclass
+class QuoteCreated(Created):
+    """A new draft quote, and why it needs approval (empty: it needs none)."""
+
+    approval: list[str]
+
+
+@dataclass
+class Expired(Outcome):
+    """What `sweep` did: the quotes it expired."""
+
+    expired: list[str]
+
+
 def create(
     tables: Tables,
     settings,
@@ -89,10 +101,11 @@ def create(
     cost: Decimal | None,
     valid_days: int | None,
     today: dt.date,
-) -> tuple[str, int]:
-    """A new draft quote (next version) for an open opportunity; returns (quote_id, row)."""
+) -> QuoteCreated:
+    """A new draft quote (next version) for an open opportunity."""
     from salesops.core.links import require
 
+    tables = Session.of(tables)
     opps = tables("opportunities")
     oi = require(tables, "opportunities", opportunity_id)
     problems = []
@@ -120,8 +133,9 @@ def create(
     rows = quotes.where("opportunity_id", oid)
     version = max([quotes.get(j, "version") or 0 for j in rows] + [len(rows)]) + 1
     amount = price(list_amount, discount_pct)
-    return new_record(
-        quotes,
+    made = add_record(
+        tables,
+        "quotes",
         {
             "opportunity_id": oid,
             "version": version,
@@ -136,10 +150,19 @@ def create(
             "status": "draft",
         },
     )
+    return QuoteCreated(
+        made.register,
+        made.record_id,
+        made.record,
+        approval_reasons(made.record, settings),
+        changes=made.changes,
+        store=made.store,
+    )
 
 
-def sweep(tables: Tables, today: dt.date) -> list[str]:
-    """Expire approved/sent quotes whose `valid_until` is before `today`; returns their IDs."""
+def sweep(tables: Tables, today: dt.date) -> Expired:
+    """Expire approved/sent quotes whose `valid_until` is before `today`."""
+    tables = Session.of(tables)
     quotes = tables("quotes")
     expired = []
     for i in range(len(quotes)):
@@ -150,7 +173,7 @@ def sweep(tables: Tables, today: dt.date) -> list[str]:
             if until is not None and until < today:
                 quotes.set(i, "status", "expired")
                 expired.append(quotes.id_of(i))
-    return expired
+    return tables.result(Expired(expired))
 
 
 # ---------------------------------------------------------------- side effects of advance

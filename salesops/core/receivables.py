@@ -9,11 +9,12 @@ and the status (partially_paid or paid).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
-from salesops.core.gates import Move
-from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related
-from salesops.core.model import Records
+from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related, require
+from salesops.core.model import Move, Outcome, Records, Session
+from salesops.core.opportunities import find_account
 from salesops.problems import Problem
 
 PAYABLE = ("invoiced", "partially_paid")
@@ -75,10 +76,34 @@ def _payable_problems(table: Records, i: int, amount: Decimal) -> list[Problem]:
     return []
 
 
+@dataclass
+class Payment:
+    """One payment row written, and where it left its receivable."""
+
+    payment_id: str
+    receivable_id: str
+    amount: Decimal
+    status: str  # the receivable's status after it
+    outstanding: Decimal  # what the receivable still owes after it
+
+
+@dataclass
+class Paid(Outcome):
+    """What a payment command did: the cash, its date, and one `Payment` per row written."""
+
+    amount: Decimal
+    on: dt.date
+    payments: list[Payment]
+
+    @property
+    def payment_ids(self) -> list[str]:
+        return [p.payment_id for p in self.payments]
+
+
 def _apply(
     tables: Tables, table: Records, i: int, amount: Decimal, on: dt.date, method, reference
-) -> str:
-    rid = table.id_of(i)
+) -> Payment:
+    rid = table.id_of(i) or ""
     pid, _ = new_record(
         tables("payments"),
         {
@@ -94,10 +119,9 @@ def _apply(
     table.set(i, "collected_amount", collected)
     last = table.get(i, "last_payment_on")
     table.set(i, "last_payment_on", max(last, on) if last else on)
-    table.set(
-        i, "status", "paid" if collected >= (table.get(i, "amount") or ZERO) else "partially_paid"
-    )
-    return pid
+    status = "paid" if collected >= (table.get(i, "amount") or ZERO) else "partially_paid"
+    table.set(i, "status", status)
+    return Payment(pid, rid, amount, status, outstanding(table, i))
 
 
 def _check_amount(table: Records, amount: Decimal) -> list[Problem]:
@@ -114,14 +138,13 @@ def record_payment(
     on: dt.date,
     method: str | None = None,
     reference: str | None = None,
-) -> list[str]:
-    """Cash against one receivable; returns the new payment IDs."""
-    from salesops.core.links import require
-
+) -> Paid:
+    """Cash against one receivable."""
+    tables = Session.of(tables)
     table = tables("receivables")
     i = require(tables, "receivables", receivable_id)
     refuse_if(_check_amount(table, amount) or _payable_problems(table, i, amount))
-    return [_apply(tables, table, i, amount, on, method, reference)]
+    return tables.result(Paid(amount, on, [_apply(tables, table, i, amount, on, method, reference)]))
 
 
 def record_account_payment(
@@ -132,10 +155,9 @@ def record_account_payment(
     on: dt.date,
     method: str | None = None,
     reference: str | None = None,
-) -> list[str]:
-    """Cash from an account spread over its invoiced receivables, oldest due date first."""
-    from salesops.core.opportunities import find_account
-
+) -> Paid:
+    """Cash from an account spread over its receivables invoiced by `on`, oldest due date first."""
+    tables = Session.of(tables)
     table = tables("receivables")
     refuse_if(_check_amount(table, amount))
     ai = find_account(tables, account)
@@ -153,7 +175,7 @@ def record_account_payment(
     rows = [
         j
         for j in related(tables, "receivables", "account_id", account_id)
-        if table.get(j, "status") in PAYABLE
+        if table.get(j, "status") in PAYABLE and (table.get(j, "invoiced_on") or on) <= on
     ]
     far = dt.date.max
     rows.sort(
@@ -181,4 +203,4 @@ def record_account_payment(
             continue
         created.append(_apply(tables, table, j, part, on, method, reference))
         left -= part
-    return created
+    return tables.result(Paid(amount, on, created))

@@ -1,13 +1,18 @@
-"""Validation of a whole workspace (SPEC section 5), vectorised over typed frames.
+"""Validation (SPEC section 5): named checks over typed frames, collected in sets.
 
 Each check is a plain function `(frames, options) -> list[Problem]` where
-`frames` maps register name → `storage.frames.Frame` (a register that could not
+`frames` maps register name → `core.frame.Frame` (a register that could not
 be read is absent) and `options` carries the settings and today's date. Checks
 are collected in named sets, the way beancount does it:
 
 - `BASIC_VALIDATIONS`: required columns and values, unique IDs, references.
-- `CONSISTENCY_VALIDATIONS`: money and status rules across rows and registers.
+- `CONSISTENCY_VALIDATIONS`: money, status and date rules across rows and registers.
 - `WARNING_VALIDATIONS`: things worth a look that do not make data invalid.
+
+`validate(frames, settings, today)` runs them all. Nothing here reads a file
+or the clock: `salesops validate` reads the workspace's frames and passes
+them in, and `core.guard` runs the same checks over the records a command
+changed before it commits.
 
 Every check works on whole columns (money as integer cents), so validating a
 100,000-row register costs about as much as reading it. Cells that did not
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from salesops.core.catalogue import CATALOGUE
+from salesops.core.frame import ROW, Frame
 from salesops.problems import ERROR, Problem
 from salesops.schema import COUNT_METRICS, REGISTERS, STATE_DATE_FIELDS
 
@@ -30,11 +36,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from salesops.settings import Settings
-    from salesops.storage.frames import Frame
-    from salesops.storage.workspace import Workspace
 
-ROW = "_row"
-Frames = dict[str, "Frame"]
+Frames = dict[str, Frame]
 
 
 @dataclass(frozen=True)
@@ -68,68 +71,20 @@ UNINVOICED_DAYS = 30
 # ---------------------------------------------------------------- entry points
 
 
-def validate_workspace(ws: Workspace, today: dt.date | None = None) -> list[Problem]:
-    """Every problem of every register of `ws`, sorted by file and row."""
-    return check_workspace(ws, today)[0]
-
-
-def check_workspace(
-    ws: Workspace, today: dt.date | None = None
-) -> tuple[list[Problem], dict[str, int]]:
-    """(sorted problems, rows read per register) — `validate_workspace` plus counts."""
-    from salesops.storage.workspace import today as clock
-
-    frames, problems = read_frames(ws)
-    problems += validate_frames(frames, Options(ws.settings, today or clock()))
-    return sort_problems(problems), {name: len(f.df) for name, f in frames.items() if f.exists}
-
-
-def read_frames(ws: Workspace) -> tuple[Frames, list[Problem]]:
-    """Every register as a typed frame, plus the problems found reading them.
-
-    A register that cannot be read is left out of the frames and reported once.
-    """
-    from salesops.errors import SalesopsError
-    from salesops.storage.frames import prefetch, read_frame
-    from salesops.storage.links import LinkedFile
-
-    prefetch(ws)  # xlsx registers not cached yet are read two at a time
-    frames: Frames = {}
-    problems: list[Problem] = []
-    for name, reg in REGISTERS.items():
-        try:
-            path, _, _ = ws.file_of(reg)
-        except LinkedFile as exc:
-            problems.append(Problem(ERROR, "unreadable-file", exc.messages[0], file=exc.file))
-            continue
-        except SalesopsError:
-            message = f"both {name}.xlsx and {name}.csv exist; keep one of them"
-            problems.append(Problem(ERROR, "both-formats", message, file=f"{name}.csv"))
-            continue
-        try:
-            frame = read_frame(ws, name)
-        except SalesopsError as exc:
-            problems.append(
-                Problem(ERROR, "unreadable-file", _plain(exc, path.name), file=path.name)
-            )
-            continue
-        frames[name] = frame
-        problems += frame.problems
-    return frames, problems
-
-
-def _plain(exc: Exception, file: str | None = None) -> str:
-    """An exception's message without a leading `file: ` (the Problem names the file)."""
-    text = "; ".join(getattr(exc, "messages", None) or [str(exc)])
-    if file and text.startswith(file + ": "):
-        text = text[len(file) + 2 :]
-    return text
+def validate(
+    frames: Frames, settings: Settings | None, today: dt.date, checks: Iterable[Check] | None = None
+) -> list[Problem]:
+    """Every problem of `frames`: the cells that did not read, then what `checks` find (all by default),
+    sorted by file, row and column."""
+    problems = [p for frame in frames.values() for p in frame.problems]
+    problems += validate_frames(frames, Options(settings, today), checks)
+    return sort_problems(problems)
 
 
 def validate_frames(
     frames: Frames, options: Options, checks: Iterable[Check] | None = None
 ) -> list[Problem]:
-    """Run `checks` (all validations by default) over already-read frames."""
+    """What `checks` (all validations by default) find in `frames`, in check order."""
     problems: list[Problem] = []
     for check in checks if checks is not None else VALIDATIONS:
         problems += check(frames, options)
@@ -241,6 +196,16 @@ def _first_by_id(frame: Frame, column: str) -> pd.Series:
     df = frame.df
     idc = frame.register.id_column
     return df.loc[df[idc].notna()].drop_duplicates(idc).set_index(idc)[column]
+
+
+def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """`values[key]` for each of `keys` (missing where absent), keeping the dtype of `values`
+    (`Series.map` cannot map into an empty datetime series)."""
+    import pandas as pd
+
+    pos = values.index.get_indexer(keys.where(keys.notna(), None))
+    found = pd.Series(values.array.take(pos, allow_fill=True), index=keys.index)
+    return found
 
 
 # ---------------------------------------------------------------- basic checks
@@ -515,6 +480,43 @@ def check_payment_amounts(frames: Frames, options: Options) -> list[Problem]:
     )
 
 
+def check_payment_dates(frames: Frames, options: Options) -> list[Problem]:
+    """Cash is received on or after its receivable was invoiced, and not after today."""
+    import pandas as pd
+
+    pair = _frames(frames, "payments", "receivables")
+    if pair is None:
+        return []
+    p, r = pair
+    df = p.df
+    received = df["received_on"]
+    invoiced = _lookup(df["receivable_id"], _first_by_id(r, "invoiced_on"))
+    early = received.notna() & invoiced.notna() & (received < invoiced)
+    view = _with_df(p, df.assign(_invoiced=invoiced))
+    out = _emit(
+        view,
+        early & _clean(p, "received_on"),
+        "received_on",
+        "payment-date",
+        lambda sub: (
+            f"received_on {_day(d)} is before {rid}'s invoiced_on {_day(i)}"
+            for d, rid, i in zip(sub["received_on"], sub["receivable_id"], sub["_invoiced"], strict=True)
+        ),
+    )
+    today = pd.Timestamp(options.today)
+    out += _emit(
+        p,
+        received.notna() & (received > today),
+        "received_on",
+        "payment-date",
+        lambda sub: (
+            f"received_on {_day(d)} is after today ({options.today.isoformat()})"
+            for d in sub["received_on"]
+        ),
+    )
+    return out
+
+
 def check_receivable_status(frames: Frames, options: Options) -> list[Problem]:
     """A receivable's status agrees with what was collected."""
     r = frames.get("receivables")
@@ -639,6 +641,7 @@ CONSISTENCY_VALIDATIONS: list[Check] = [
     check_collected_amounts,
     check_overpayment,
     check_payment_amounts,
+    check_payment_dates,
     check_receivable_status,
     check_status_dates,
     check_date_order,

@@ -25,6 +25,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import _Stream
+
 REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-27"
 ENV = {"SALESOPS_TODAY": TODAY, "SALESOPS_USER": "tester", "NO_COLOR": "1", "COLUMNS": "200"}
@@ -112,7 +114,7 @@ def run(args: list[str], ws: Path | None = None, env: dict | None = None) -> Res
     if ws is not None:
         os.environ["SALESOPS_WORKSPACE"] = str(ws)
     sys.argv = ["salesops", *argv]
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _Stream(), _Stream()  # with a binary buffer, like real streams (xlsx to stdout)
     code = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -124,7 +126,7 @@ def run(args: list[str], ws: Path | None = None, env: dict | None = None) -> Res
         os.environ.clear()
         os.environ.update(saved_env)
         sys.argv = saved_argv
-    return Result(code, out.getvalue(), err.getvalue())
+    return Result(code, out.text(), err.text())
 
 
 def run_sub(
