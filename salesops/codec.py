@@ -15,6 +15,7 @@ from salesops import values
 from salesops.schema import Column
 
 FIRST_EXCEL_DAY = dt.date(1900, 1, 1)  # the first day an xlsx date cell can hold
+ID_TYPES = ("id", "ref")  # identifiers: read without surrounding spaces (all other text as typed)
 
 TYPE_PHRASES = {
     "date": "is not a date",
@@ -74,6 +75,8 @@ def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
     if kind == "bool":
         return values.parse_bool(cell)
     text = values.parse_text(cell)
+    if text is not None and col.type in ID_TYPES:
+        text = text.strip()  # an identifier: surrounding spaces are never part of it
     if text is not None and col.form is not None:
         canonical = col.form.parse(text)
         if canonical is None:

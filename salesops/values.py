@@ -85,12 +85,17 @@ def _norm(s: str) -> str:
 
 
 def parse_text(v: Any) -> str | None:
-    """The text of a cell: stripped; numbers without a spurious ".0"; dates ISO."""
+    """The text of a cell exactly as typed (a leading tab or space is the user's); numbers
+    without a spurious ".0"; dates ISO; None when blank (white space only).
+
+    Matching may ignore surrounding spaces (IDs, enum labels, headers: their own
+    normalisers strip); stored and shown text never loses them.
+    """
     v = _plain(v)
     if _is_blank(v):
         return None
     if isinstance(v, str):
-        return v.strip()
+        return v
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, int):
@@ -482,16 +487,46 @@ def normalize_company(s: Any) -> str | None:
 _NUMBERISH = re.compile(r"[0-9.][0-9 .,()/+\-%eE]*")
 
 
+FULL_WIDTH_FORMULA = "＝＋－＠"  # the full-width forms of = + - @: CJK input methods type them
+
+
 def is_formula_like(s: str) -> bool:
-    """Text a spreadsheet would run as a formula: starts with '=', '@', a tab or CR,
-    or with '+'/'-' not followed by a plain number ('+86 138 0013 8000', '-12.5' are fine)."""
+    """Text a spreadsheet would run as a formula (OWASP's CSV injection list): starts with
+    '=', '@', a tab or CR, or any of their full-width forms ＝＋－＠, or with '+'/'-' not
+    followed by a plain number ('+86 138 0013 8000', '-12.5' are fine: numbers stay numbers)."""
     if not isinstance(s, str) or not s:
         return False
-    if s[0] in "=@\t\r":
+    first = s[0]
+    if first in "=@\t\r" or first in FULL_WIDTH_FORMULA:
         return True
-    if s[0] in "+-":
+    if first in "+-":
         return not _NUMBERISH.fullmatch(s[1:])
     return False
+
+
+_GUARD = "'"
+_MAY_NEED_GUARD = frozenset("=@+-\t\r'" + FULL_WIDTH_FORMULA)
+
+
+def _needs_guard(text: str) -> bool:
+    """Formula-like text, or text that would read as a guarded cell: `'` + what needs one."""
+    return is_formula_like(text.lstrip(_GUARD))
+
+
+def csv_guard(cell: str) -> str:
+    """A text cell as every CSV salesops writes stores it: formula-like text prefixed with `'`
+    so spreadsheets keep it as text (SPEC 8). `csv_unguard(csv_guard(t)) == t` for every t,
+    also text that starts with `'` itself."""
+    if not cell or cell[0] not in _MAY_NEED_GUARD:  # the common case, kept cheap
+        return cell
+    return _GUARD + cell if _needs_guard(cell) else cell
+
+
+def csv_unguard(cell: str) -> str:
+    """The text a CSV cell holds: the `'` of `csv_guard` removed (and only that one)."""
+    if cell.startswith(_GUARD) and _needs_guard(cell[1:]):
+        return cell[1:]
+    return cell
 
 
 # ------------------------------------------------------------------ formatting
@@ -871,11 +906,11 @@ def parse_int_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_text_series(s: pd.Series) -> pd.Series:
-    """parse_text over a column: an object series of stripped text, None for blank."""
+    """parse_text over a column: an object series of the text as typed, None for blank."""
     import numpy as np
     import pandas as pd
 
     vals = s.to_numpy(dtype=object)
     out = np.empty(len(vals), dtype=object)
-    out[:] = [(v.strip() or None) if type(v) is str else None if v is None else parse_text(v) for v in vals]
+    out[:] = [(v if v.strip() else None) if type(v) is str else None if v is None else parse_text(v) for v in vals]
     return pd.Series(out, index=s.index, name=s.name, dtype=object)

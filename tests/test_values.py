@@ -65,7 +65,8 @@ def test_na_words_are_text_not_blank(word):
 @pytest.mark.parametrize(
     "cell, text",
     [
-        ("  Acme  ", "Acme"),
+        ("  Acme  ", "  Acme  "),  # as typed: issue 10 §8
+        ("\tAcme", "\tAcme"),
         ("007", "007"),
         ("00123456789012345678", "00123456789012345678"),
         ("a  b", "a  b"),
@@ -488,6 +489,10 @@ def test_normalize_company(name, key):
         ("-2+3+cmd|' /C calc'!A0", True),
         ("\tabc", True),
         ("\rabc", True),
+        ("＝1+1", True),
+        ("＠SUM(A1)", True),
+        ("＋cmd", True),
+        ("－12", True),  # full-width: never a number to a spreadsheet, always guarded
         ("+86 138 0013 8000", False),
         ("-5", False),
         ("-12.5", False),

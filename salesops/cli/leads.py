@@ -82,7 +82,7 @@ def lead_add(
     ws = open_for_write(ctx, fmt)
     when = event_date(ws, on)
     fields = {
-        "company": company.strip(),
+        "company": company,
         "contact_name": contact,
         "phone": phone,
         "email": email,
@@ -93,7 +93,8 @@ def lead_add(
         "owner": owner,
         "notes": notes,
     }
-    fields = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()}
+    # text as typed (a leading space or tab is the user's); white space alone is no value
+    fields = {k: None if isinstance(v, str) and not v.strip() else v for k, v in fields.items()}
     with ws.writing(wait):
         made = leads.add(ws.table, ws.settings, fields, today=when, allow_duplicate=allow_duplicate)
         rec = made.record

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from salesops import values
 from salesops.errors import StorageError
 from salesops.i18n import N_, _
 
@@ -37,25 +38,9 @@ def _dialect(first_line: str) -> str:
     return ","
 
 
-def unguard(cell: str) -> str:
-    """Remove the `'` that protects formula-like text in CSV."""
-    from salesops.values import is_formula_like
-
-    if cell.startswith("'") and is_formula_like(cell[1:]):
-        return cell[1:]
-    return cell
-
-
-_RISKY_FIRST = frozenset("=@+-\t\r")
-
-
-def guard(cell: str) -> str:
-    """Prefix formula-like text with `'` so spreadsheets keep it as text."""
-    if not cell or cell[0] not in _RISKY_FIRST:  # the common case, kept cheap
-        return cell
-    from salesops.values import is_formula_like
-
-    return "'" + cell if is_formula_like(cell) else cell
+# The one formula guard of every CSV salesops writes (registers, list -f csv, report CSVs).
+guard = values.csv_guard
+unguard = values.csv_unguard
 
 
 def read_csv(path: Path, encoding: str | None = None, hint: str | None = None) -> list[list[str]]:
