@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import StorageError
+from salesops.i18n import _, ngettext
 from salesops.storage.xlsx_io import (
     CellEncoder,
     ColumnKind,
@@ -31,6 +32,7 @@ _ATTR = {
     for name in (b"r", b"s", b"t", b"ref", b"si", b"spans")
 }
 _SPANS = re.compile(rb"""\s+spans\s*=\s*(["']).*?\1""")
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384  # an Excel sheet ends at row 1,048,576 and column XFD
 _REF_LETTERS = re.compile(rb"[A-Za-z]+")
 # What a sheet laid out in a way this module does not follow raises deep inside it.
 _UNKNOWN_SHAPE = (ValueError, IndexError, KeyError, AttributeError, TypeError)
@@ -160,6 +162,7 @@ class SheetPatch:
         """The new sheet XML as chunks; also sets the ranges to grow (`grow`)."""
         last_row, trailing = self._last_value_row()
         last = last_row.num if last_row else 0
+        self._check_limits(updates, appends, max([last, *updates]) + 1)
         targets: dict[int, tuple[dict[int, Any], bool]] = {
             r: (dict(c), False) for r, c in updates.items()
         }
@@ -202,6 +205,34 @@ class SheetPatch:
             self._promote_shared(rows)
         self._extents(rows, last, first_new, appends if block else [])
         return self._assemble(rows, "".join(block).encode())
+
+    def _check_limits(self, updates: dict[int, dict[int, Any]], appends: list[list], first_new: int) -> None:
+        """Refuse a write past Excel's last row or column: Excel and openpyxl could not open the
+        file, and LibreOffice would drop what lies beyond (StorageError; nothing is written)."""
+        end = first_new + len(appends) - 1
+        if appends and end > MAX_ROWS:
+            raise StorageError(
+                ngettext(
+                    "{file}: {n} new row after row {last:,} would pass row {max:,}, the last row "
+                    "of a spreadsheet; remove what lies below the records (or move old records to "
+                    "another file)",
+                    "{file}: {n} new rows after row {last:,} would pass row {max:,}, the last row "
+                    "of a spreadsheet; remove what lies below the records (or move old records to "
+                    "another file)",
+                    len(appends),
+                ).format(file=self.label, n=len(appends), last=first_new - 1, max=MAX_ROWS)
+            )
+        widest = max(
+            [*(c + 1 for cells in updates.values() for c in cells), *(len(v) for v in appends)],
+            default=0,
+        )
+        if widest > MAX_COLS:
+            raise StorageError(
+                _(
+                    "{file}: a new column would pass column XFD ({max:,}), the last column of a "
+                    "spreadsheet; remove unused columns at the right"
+                ).format(file=self.label, max=MAX_COLS)
+            )
 
     def _template(self, last: Row | None) -> dict[int, bytes | None]:
         """Styles new cells take: the last data row's, else the column's <col style>."""
@@ -398,7 +429,7 @@ class SheetPatch:
         edits.sort(key=lambda e: (e[0], e[2]))
         out, pos = [], 0
         view = memoryview(xml)
-        for start, end, _, new in edits:
+        for start, end, _order, new in edits:
             out.append(view[pos:start])
             out.append(new)
             pos = end
