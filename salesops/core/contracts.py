@@ -21,6 +21,7 @@ from salesops.core.links import (
     refuse_if,
     related,
     require,
+    state_text,
 )
 from salesops.core.model import Created, Move, Records, Session
 from salesops.schema import MILESTONE
@@ -105,7 +106,7 @@ def create(
     status = quotes.get(qi, "status")
     if status != "accepted":
         problems.append(
-            refusal(quotes, qi, f"{qid} is {status}: a contract is made from an accepted quote")
+            refusal(quotes, qi, f"{state_text(qid, status)}: a contract is made from an accepted quote")
         )
     oid = quotes.get(qi, "opportunity_id")
     opps = tables("opportunities")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from salesops.core import contracts, quotes
-from salesops.core.links import Tables, money_text, related
+from salesops.core.links import Tables, money_text, related, state_text
 from salesops.core.model import Move
 from salesops.schema import REASON_FIELDS
 
@@ -208,7 +208,8 @@ def contract_amount_matches_quote(m: Move) -> Iterator[str]:
     qt, qi = found
     status = qt.get(qi, "status")
     if status != "accepted":
-        yield f"its quote {rec['quote_id']} is {status}, not accepted"
+        qid = rec["quote_id"]
+        yield f"{state_text(f'its quote {qid}', status)}, not accepted"
     if rec["amount"] != qt.get(qi, "amount"):
         yield contracts.describe_amount_mismatch(
             rec["amount"], rec["quote_id"], qt.get(qi, "amount")
@@ -288,7 +289,7 @@ def delivery_contract_signed(m: Move) -> Iterator[str]:
     if ci is None:
         yield f"its contract {cid or '(none)'} is not in {table.file}"
     elif table.get(ci, "status") not in ("signed", "executing"):
-        yield f"its contract {cid} is {table.get(ci, 'status')}: only a signed contract ships"
+        yield f"{state_text(f'its contract {cid}', table.get(ci, 'status'))}: only a signed contract ships"
 
 
 @gate

@@ -24,6 +24,7 @@ from salesops.core.links import (
     refuse_if,
     require,
     safe_get,
+    state_text,
 )
 from salesops.core.model import Created, Outcome, Records, Session
 from salesops.schema import STATE_DATE_FIELDS
@@ -261,7 +262,7 @@ def assign(tables: Tables, ids: list[str], *, to: str | None) -> Assigned:
                 refusal(
                     leads,
                     j,
-                    f"{leads.id_of(j)} is {leads.get(j, 'status')}: only open leads are assigned",
+                    f"{state_text(leads.id_of(j), leads.get(j, 'status'))}: only open leads are assigned",
                 )
             )
     if not ids:
@@ -341,7 +342,7 @@ def convert(
             refusal(
                 leads,
                 i,
-                f"{lid} is {rec['status']}: only a qualified lead is converted (salesops advance {lid} qualified)",
+                f"{state_text(lid, rec['status'])}: only a qualified lead is converted (salesops advance {lid} qualified)",
             )
         )
     if not rec["owner"]:

@@ -112,3 +112,8 @@ def pct_text(value: Decimal | None) -> str:
         return "?"
     text = format(value.normalize(), "f")
     return f"{text}%"
+
+
+def state_text(who: str, state: str | None, field: str = "status") -> str:
+    """`R-000012 is paid`, or `R-000012 has no status` when the cell is empty (never "is None")."""
+    return f"{who} is {state}" if state else f"{who} has no {field}"

@@ -12,7 +12,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from salesops.core.links import Tables, money_text, new_record, refusal, refuse_if, related, require
+from salesops.core.links import (
+    Tables,
+    money_text,
+    new_record,
+    refusal,
+    refuse_if,
+    related,
+    require,
+    state_text,
+)
 from salesops.core.model import Move, Outcome, Records, Session
 from salesops.core.opportunities import find_account
 from salesops.problems import Problem
@@ -63,7 +72,7 @@ def _payable_problems(table: Records, i: int, amount: Decimal) -> list[Problem]:
             )
         ]
     if status not in PAYABLE:
-        return [refusal(table, i, f"{rid} is {status}: it takes no more payments")]
+        return [refusal(table, i, f"{state_text(rid, status)}: it takes no more payments")]
     owed = outstanding(table, i)
     if amount > owed:
         return [

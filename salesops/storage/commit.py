@@ -53,7 +53,14 @@ from pathlib import Path
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
 from salesops.i18n import _
 from salesops.storage.links import check_plain_file
-from salesops.storage.lock import META_DIR, check_not_open, holds_lock, owner_of, workspace_lock
+from salesops.storage.lock import (
+    META_DIR,
+    ReadOnlyWorkspace,
+    check_not_open,
+    holds_lock,
+    owner_of,
+    workspace_lock,
+)
 
 JOURNAL = "journal.json"
 JOURNAL_VERSION = 2  # 2: each replace records its target as it was ("before") and the journal its time
@@ -189,6 +196,7 @@ def commit(workspace: Path, ops: Sequence[Op], *, wait: float = 10.0) -> None:
     with workspace_lock(workspace, wait):
         recover_under_lock(workspace)
         check_not_open(workspace, [op.name for op in ops])
+        _check_writable(workspace, [op.name for op in ops])
         journal = _prepare(workspace, ops)
         _apply_journal(workspace, journal, recovering=False)
 
@@ -199,7 +207,9 @@ def recover(workspace: Path) -> str | None:
     Returns a one-line description of what it did, or None. Runs under the
     workspace lock: if this thread holds it, at once; otherwise only if the
     lock is free right now (a busy lock means a writer is at work and will
-    recover itself), and then returns None.
+    recover itself), and then returns None. In a folder this user cannot write,
+    nothing can be finished: readers go on, told (with a journal) that what
+    they see may be partly old.
     """
     workspace = Path(workspace)
     if not _leftovers(workspace / META_DIR, with_journal=True):
@@ -211,6 +221,13 @@ def recover(workspace: Path) -> str | None:
             return note
     except WorkspaceBusy:
         return None
+    except ReadOnlyWorkspace:
+        if not (workspace / META_DIR / JOURNAL).exists():
+            return None  # only staging left: every register is wholly as it was
+        return _(
+            "an interrupted commit cannot be finished: the workspace folder {workspace} is read-only "
+            "for you; until someone who may write there runs salesops, what you see may be partly old"
+        ).format(workspace=workspace)
 
 
 @contextmanager
@@ -273,6 +290,29 @@ def _check_ops(ops: list[Op]) -> None:
         if name.casefold() in seen:
             raise ValueError(f"{name} appears twice in one commit")
         seen.add(name.casefold())
+
+
+def _check_writable(ws: Path, names: list[str]) -> None:
+    """Refuse (before anything is written) targets marked read-only: a rename would replace
+    them anyway on POSIX, and Windows refuses it with a misleading 'access denied'."""
+    locked_files = []
+    for name in names:
+        try:
+            st = os.stat(ws / name)
+        except OSError:
+            continue
+        if not st.st_mode & 0o222 or not os.access(ws / name, os.W_OK):
+            locked_files.append(name)
+    if locked_files:
+        raise StorageError(
+            *(
+                _(
+                    "{name} is marked read-only: salesops does not change it; make it writable "
+                    "(clear Read-only in its properties, or chmod u+w) and try again"
+                ).format(name=name)
+                for name in locked_files
+            )
+        )
 
 
 def _prepare(ws: Path, ops: list[Op]) -> dict:

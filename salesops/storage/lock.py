@@ -17,6 +17,7 @@ so the commit refuses first.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -74,7 +75,7 @@ def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[bool]:
     try:
         meta.mkdir(exist_ok=True)
     except OSError as exc:
-        raise StorageError(_cannot_lock(workspace, exc)) from exc
+        raise _cannot_lock(workspace, exc) from exc
     lock = FileLock(str(meta / LOCK_FILE))
     try:
         lock.acquire(timeout=wait if wait >= 0 else -1, poll_interval=POLL_SECONDS)
@@ -86,7 +87,7 @@ def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[bool]:
             ).format(workspace=workspace, seconds=f"{max(wait, 0):g}")
         ) from None
     except OSError as exc:
-        raise StorageError(_cannot_lock(workspace, exc)) from exc
+        raise _cannot_lock(workspace, exc) from exc
     depths[key] = 1
     try:
         yield True
@@ -95,9 +96,24 @@ def workspace_lock(workspace: Path, wait: float = 10.0) -> Iterator[bool]:
         lock.release()
 
 
-def _cannot_lock(workspace: Path, exc: OSError) -> str:
-    return _("cannot lock workspace {workspace}: {reason}").format(
-        workspace=workspace, reason=exc.strerror or exc
+class ReadOnlyWorkspace(StorageError):
+    """The workspace folder (or its .salesops folder) cannot be written by this user."""
+
+
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _cannot_lock(workspace: Path, exc: OSError) -> StorageError:
+    reason = exc.strerror or str(exc)
+    if exc.errno in _READ_ONLY:
+        return ReadOnlyWorkspace(
+            _(
+                "the workspace folder {workspace} is read-only for you ({reason}): salesops cannot "
+                "save changes there; commands that only read still work"
+            ).format(workspace=workspace, reason=reason)
+        )
+    return StorageError(
+        _("cannot lock workspace {workspace}: {reason}").format(workspace=workspace, reason=reason)
     )
 
 
