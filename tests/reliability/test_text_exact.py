@@ -99,3 +99,26 @@ def test_imported_text_round_trips_through_real_registers(tmp_path_factory, text
     assert res.code == 0, res.err
     got = {r["company"]: r["notes"] for r in records(ws, "leads")}
     assert [got[f"Text Co {i}"] for i in range(len(texts))] == texts
+
+
+def test_text_typed_in_libreoffice_reads_back_exactly_and_survives_a_rewrite(tmp_path):
+    """A register saved by LibreOffice Calc (tests/corpus/libreoffice, made by make.py --libreoffice)."""
+    from .clitools import REPO
+
+    ws = empty_workspace(tmp_path / "ws", "xlsx")
+    (ws / "leads.xlsx").write_bytes((REPO / "tests/corpus/libreoffice/leads-text.xlsx").read_bytes())
+    typed = {
+        "L-000001": ("\tTab Co", "  two spaces"),
+        "L-000002": ("Formula Co", "=1+2"),
+        "L-000003": ("全角 Co", "＝SUM(A1)"),
+        "L-000004": ("Quote Co", "'=kept as typed"),
+    }
+    got = {r["lead_id"]: (r["company"], r["notes"]) for r in records(ws, "leads")}
+    assert got == typed
+    assert run(["lead", "add", "--company", " New Co"], ws).code == 0  # the file is rewritten
+    got = {r["lead_id"]: (r["company"], r["notes"]) for r in records(ws, "leads")}
+    assert got == {**typed, "L-000005": (" New Co", None)}
+    listed = run(["list", "leads", "-f", "csv"], ws).out
+    rows = {r[0]: r for r in csv.reader(io.StringIO(listed.lstrip("\ufeff")))}
+    assert "'\tTab Co" in rows["L-000001"] and "'＝SUM(A1)" in rows["L-000003"]
+    assert "''=kept as typed" in rows["L-000004"]  # its own apostrophe kept behind the guard

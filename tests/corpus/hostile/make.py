@@ -2,20 +2,34 @@
 
 Small files are committed (`python tests/corpus/hostile/make.py` rewrites
 them); big ones — a zip bomb, members that lie about their size, over-long
-text — are only made here, by the test, each time it runs.
+text, a header full to column XFD — are only made here, by the test, each
+time it runs. Links (a register linked to a system file, a hard-linked
+register, history.csv linked outside) cannot be committed: the test makes
+them from `LINKED`.
+
+Where the producer matters, the file is what LibreOffice saved: a source
+workbook is built here and re-saved with `soffice --headless --convert-to
+xlsx`; `python tests/corpus/hostile/make.py --libreoffice` rewrites those
+(it needs LibreOffice; the suite only reads the committed results, in this
+corpus and in `tests/corpus/libreoffice/`).
 """
 
 from __future__ import annotations
 
 import io
 import random
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+LIBREOFFICE_FIXTURES = HERE.parent / "libreoffice"
+LAST_ROW, LAST_COLUMN = 1_048_576, 16_384  # Excel's (and LibreOffice's) last row and column XFD
 RECEIVABLES = ["receivable_id", "account_id", "amount", "status", "notes"]
 ROWS = [
     ["R-000001", "A-000001", "1000.00", "scheduled", ""],
@@ -256,6 +270,126 @@ def long_text() -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
+def col_letters(index0: int) -> str:
+    """'A' for 0, 'XFD' for 16,383."""
+    n, out = index0 + 1, ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def header_to_xfd() -> bytes:
+    """A leads register whose header fills every column up to XFD: nothing more fits."""
+    header = ["lead_id", "created_on", "company", "status"]
+    header += [f"note {i}" for i in range(LAST_COLUMN - len(header))]
+    row = ["L-000001", "2026-11-01", "Acme", "new"]
+    cells = "".join(_cell(f"{col_letters(c)}1", v) for c, v in enumerate(header))
+    data = "".join(_cell(f"{col_letters(c)}2", v) for c, v in enumerate(row))
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{cells}</row><row r="2">{data}</row></sheetData></worksheet>'
+    ).encode()
+    return xlsx(sheet, {"xl/workbook.xml": WORKBOOK.replace(b'"receivables"', b'"leads"')})
+
+
+# ---------------------------------------------------------------- re-saved by LibreOffice (committed)
+
+
+def _workbook(rows: dict[int, list], title: str, text_cells: tuple[str, ...] = ()) -> bytes:
+    """A source workbook (openpyxl): {row number: values}; `text_cells` (A2, …) stay text."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for r, values in rows.items():
+        for c, v in enumerate(values, 1):
+            if v is not None:
+                sheet.cell(row=r, column=c, value=v)
+    for ref in text_cells:
+        sheet[ref].data_type = "s"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def libreoffice_resave(source: bytes) -> bytes:
+    """`source` opened and saved again as xlsx by LibreOffice (headless), as a Calc user would."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise SystemExit("LibreOffice (soffice) is needed: apt-get install libreoffice-calc")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "in.xlsx").write_bytes(source)
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{work}/profile", "--headless",
+             "--convert-to", "xlsx", "--outdir", str(work / "out"), str(work / "in.xlsx")],
+            check=True, capture_output=True, timeout=300,
+        )
+        return (work / "out" / "in.xlsx").read_bytes()
+
+
+def lo_money() -> bytes:
+    """Amounts typed in Calc: LibreOffice keeps 15 digits (99999999999999.99 is saved as
+    100000000000000) and 0.005 as it is; neither is an amount salesops keeps exactly."""
+    return _workbook(
+        {
+            1: RECEIVABLES,
+            2: ["R-000001", "A-000001", 99999999999999.99, "scheduled", None],
+            3: ["R-000002", "A-000001", 9999999999999.99, "scheduled", None],
+            4: ["R-000003", "A-000001", 0.005, "scheduled", None],
+            5: ["R-000004", "A-000001", 0.1 + 0.2, "scheduled", None],
+        },
+        "receivables",
+    )
+
+
+def lo_last_row() -> bytes:
+    """A note typed in the very last row of the sheet, far below the records."""
+    return _workbook(
+        {
+            1: ["lead_id", "created_on", "company", "status", "notes"],
+            2: ["L-000001", "2026-11-01", "Acme", "new", None],
+            LAST_ROW: [None, None, None, None, "a note in the last row"],
+        },
+        "leads",
+    )
+
+
+def lo_text() -> bytes:
+    """Text as people type it: leading tab and spaces, formula-like and full-width text,
+    an apostrophe of its own (for tests/reliability/test_text_exact.py)."""
+    return _workbook(
+        {
+            1: ["lead_id", "created_on", "company", "status", "notes"],
+            2: ["L-000001", "2026-11-01", "\tTab Co", "new", "  two spaces"],
+            3: ["L-000002", "2026-11-01", "Formula Co", "new", "=1+2"],
+            4: ["L-000003", "2026-11-01", "全角 Co", "new", "＝SUM(A1)"],
+            5: ["L-000004", "2026-11-01", "Quote Co", "new", "'=kept as typed"],
+        },
+        "leads",
+        text_cells=("E3",),
+    )
+
+
+# case folder (or fixture) → (file name, maker of the source LibreOffice re-saves)
+LIBREOFFICE = {
+    "libreoffice-money": ("receivables.xlsx", lo_money),
+    "libreoffice-last-row": ("leads.xlsx", lo_last_row),
+}
+LIBREOFFICE_TEXT = ("leads-text.xlsx", lo_text)  # into tests/corpus/libreoffice/
+
+# case folder → (name in the workspace, link target): symbolic links, or "hard" for a second
+# name (outside the workspace) of the file the folder holds
+LINKED = {
+    "symlink-to-system-file": ("receivables.csv", "/etc/passwd"),
+    "hard-linked-register": ("receivables.csv", "hard"),
+    "linked-history": ("history.csv", "../outside-history.csv"),
+}
+
+
 # case folder → (file name, maker). Committed ones are written by `python make.py`.
 COMMITTED = {
     "truncated": ("receivables.xlsx", truncated),
@@ -273,10 +407,21 @@ GENERATED = {
     "zip-bomb": ("receivables.xlsx", zip_bomb),
     "lying-sizes": ("receivables.xlsx", lying_sizes),
     "long-text": ("receivables.csv", long_text),
+    "header-to-xfd": ("leads.xlsx", header_to_xfd),
 }
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    if "--libreoffice" in argv:
+        for case, (name, make) in LIBREOFFICE.items():
+            (HERE / case).mkdir(exist_ok=True)
+            (HERE / case / name).write_bytes(libreoffice_resave(make()))
+            print(f"wrote {case}/{name} (saved by LibreOffice)")
+        name, make = LIBREOFFICE_TEXT
+        LIBREOFFICE_FIXTURES.mkdir(exist_ok=True)
+        (LIBREOFFICE_FIXTURES / name).write_bytes(libreoffice_resave(make()))
+        print(f"wrote {LIBREOFFICE_FIXTURES.name}/{name} (saved by LibreOffice)")
+        return
     for case, (name, make) in COMMITTED.items():
         folder = HERE / case
         folder.mkdir(exist_ok=True)
@@ -285,4 +430,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
