@@ -42,6 +42,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import stat
 import time
 import uuid
@@ -492,6 +493,36 @@ def _kept_lines(kept: list[tuple[str, str]], journal: dict, recovering: bool) ->
         )
     )
     return lines
+
+
+_KEPT = re.compile(r"(?P<stem>.+)\." + UNFINISHED + r"-[0-9]{8}-[0-9]{6}(?:-[0-9a-f]+)?(?P<ext>\.[^.]*)?")
+
+
+def unfinished_versions(workspace: Path) -> list[tuple[str, str]]:
+    """(kept file, register file) of every version an interrupted commit kept beside a register
+    that had changed since (see `ChangedMeanwhile`), still waiting for the user's decision."""
+    try:
+        names = os.listdir(workspace)
+    except OSError:
+        return []
+    found = []
+    for name in sorted(names):
+        m = _KEPT.fullmatch(name)
+        if m:
+            found.append((name, m["stem"] + (m["ext"] or "")))
+    return found
+
+
+def waiting_note(workspace: Path) -> str | None:
+    """What every command says while `unfinished_versions` wait for the user's decision."""
+    said = [
+        _(
+            "{kept} is the version of {name} an interrupted command saved while someone else "
+            "changed {name}; keep one of the two under the name {name} and delete the other"
+        ).format(kept=kept, name=name)
+        for kept, name in unfinished_versions(workspace)
+    ]
+    return "; ".join(said) or None
 
 
 def _local_time(journal: dict) -> dt.datetime:

@@ -116,13 +116,14 @@ class Workspace:
     """One workspace folder: settings, registers (read lazily), pending changes."""
 
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
-        from salesops.storage.commit import recover
+        from salesops.storage.commit import recover, waiting_note
 
         self.root = root
         # A command killed mid-commit left a journal (finish it) or staged files
         # (undo them): do it before reading, so no command sees half of a change.
         # `recovered` says what was done (None: nothing to do, or a writer is at work).
-        self.recovered = recover(root)
+        # Versions kept beside registers changed since a crash are recalled until the user decides.
+        self.recovered = "; ".join(filter(None, (recover(root), waiting_note(root)))) or None
         for name in (SETTINGS_FILE, HISTORY_FILE):  # read by every command: checked at once
             self.path_of(name)
         self.settings = settings or load_settings(root)

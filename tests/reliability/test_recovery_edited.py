@@ -104,10 +104,20 @@ def test_an_edit_made_after_a_crash_survives_and_the_commands_version_is_kept_be
     after = {r[0]: r for r in rows_of(ws / kept[0])}
     assert before["R-000012"] != after["R-000012"]
 
+    # Until the user decides, every command works and says what is waiting.
+    res = run(["list", "payments", "-f", "json"], ws)
+    assert res.code == 0
+    assert res.err_lines == [
+        f"warning: {kept[0]} is the version of receivables.{fmt} an interrupted command saved while "
+        f"someone else changed receivables.{fmt}; keep one of the two under the name "
+        f"receivables.{fmt} and delete the other"
+    ]
+
     # The user decides: keep the command's version (their note was one cell: typed again later).
     shutil.move(ws / kept[0], receivables)
     res = run(["validate"], ws)
     assert res.code == 0, res.err
+    assert res.err == ""
 
 
 def test_a_register_already_renamed_before_the_kill_keeps_a_later_edit(server, tmp_path):
