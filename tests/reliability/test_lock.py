@@ -59,7 +59,7 @@ def test_a_writer_waits_as_long_as_asked(tmp_path, holder):
     with pytest.raises(WorkspaceBusy, match=r"\(waited 0\.4s\)"):
         with workspace_lock(tmp_path, wait=0.4):
             pass
-    assert 0.4 <= time.monotonic() - started < 2
+    assert 0.4 <= time.monotonic() - started < 10  # (the upper bound only: not for ever)
 
 
 def test_a_waiting_writer_gets_the_lock_as_soon_as_the_holder_is_done(tmp_path, holder):
@@ -70,7 +70,7 @@ def test_a_waiting_writer_gets_the_lock_as_soon_as_the_holder_is_done(tmp_path, 
     released = time.monotonic()
     out, _ = waiter.communicate(timeout=30)
     assert out.strip() == "locked"
-    assert time.monotonic() - released < 1
+    assert time.monotonic() - released < 10  # long before its 20 s were up, on a loaded machine too
 
 
 def test_a_lock_left_by_a_killed_process_never_blocks(tmp_path, holder):
@@ -79,7 +79,7 @@ def test_a_lock_left_by_a_killed_process_never_blocks(tmp_path, holder):
     started = time.monotonic()
     with workspace_lock(tmp_path, wait=0):
         assert holds_lock(tmp_path)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # at once, not after a lock timeout
     assert not holds_lock(tmp_path)
 
 
