@@ -93,7 +93,7 @@ def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
 
 
 def bad_cell_phrase(col: Column, cell: Any, phrase: str) -> str:
-    """What is wrong with a cell `read_series` flagged: the cell parser's own reason where it
+    """What is wrong with a cell a column parser flagged: the cell parser's own reason where it
     says more than the column's `phrase` (an amount past the largest one kept exactly, or
     with more than two decimals), else `phrase`."""
     if col.type == "money":
