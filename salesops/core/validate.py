@@ -293,33 +293,51 @@ def check_references(frames: Frames, options: Options) -> list[Problem]:
     return out
 
 
+# A record whose account must be the account of the record it belongs to (through `ref`).
+ACCOUNT_LINKS = (
+    ("payments", "receivable_id"),
+    ("receivables", "contract_id"),
+    ("activities", "record_id"),
+)
+
+
 def check_account_matches(frames: Frames, options: Options) -> list[Problem]:
-    """A payment's account is its receivable's; a receivable's is its contract's."""
+    """A payment's account is its receivable's, a receivable's its contract's, an activity's that of what it is about."""
     out = []
-    for child, parent, ref in (
-        ("payments", "receivables", "receivable_id"),
-        ("receivables", "contracts", "contract_id"),
-    ):
-        pair = _frames(frames, child, parent)
-        if pair is None:
+    for child, ref in ACCOUNT_LINKS:
+        c = frames.get(child)
+        parents = _frames(frames, *REGISTERS[child].column(ref).targets)
+        if c is None or parents is None:
             continue
-        c, p = pair
         df = c.df
-        theirs = df[ref].map(_first_by_id(p, "account_id"))
+        theirs = df[ref].map(_accounts_by_id(parents))
         bad = df["account_id"].notna() & theirs.notna() & (df["account_id"] != theirs)
-        df = df.assign(_theirs=theirs)
-        c_view = _with_df(c, df)
+        # "of receivable R-…" when the reference names one register, "of O-…" when it may name several
+        what = f"{parents[0].register.singular} " if len(parents) == 1 else ""
         out += _emit(
-            c_view,
+            _with_df(c, df.assign(_theirs=theirs)),
             bad,
             "account_id",
             "account-mismatch",
-            lambda sub, ref=ref, what=parent[:-1]: (
-                f'"{a}" is not the account of {what} {r} ("{t}")'
+            lambda sub, ref=ref, what=what: (
+                f'"{a}" is not the account of {what}{r} ("{t}")'
                 for a, r, t in zip(sub["account_id"], sub[ref], sub["_theirs"], strict=True)
             ),
         )
     return out
+
+
+def _accounts_by_id(frames: list[Frame]) -> pd.Series:
+    """The account of each record of `frames`, by ID (an account's is itself; first row of a duplicated ID)."""
+    import pandas as pd
+
+    parts = []
+    for f in frames:
+        ids = f.df[f.register.id_column]
+        own = ids if f.register.name == "accounts" else f.df["account_id"]
+        parts.append(pd.Series(own.to_numpy(), index=ids.to_numpy(), dtype=object))
+    accounts = pd.concat(parts)
+    return accounts[accounts.index.notna() & ~accounts.index.duplicated(keep="first")]
 
 
 def _with_df(frame: Frame, df: pd.DataFrame) -> Frame:
@@ -772,43 +790,9 @@ def check_target_who(frames: Frames, options: Options) -> list[Problem]:
     return out
 
 
-def check_activity_accounts(frames: Frames, options: Options) -> list[Problem]:
-    """An activity's account is the account of the record it is about."""
-    import pandas as pd
-
-    a = frames.get("activities")
-    if a is None:
-        return []
-    targets = _frames(frames, *a.register.column("record_id").targets)
-    if targets is None:
-        return []
-    parts = []
-    for f in targets:
-        ids = f.df[f.register.id_column]
-        own = ids if f.register.name == "accounts" else f.df["account_id"]
-        parts.append(pd.Series(own.to_numpy(), index=ids.to_numpy()))
-    account_of = pd.concat(parts)
-    account_of = account_of[account_of.index.notna() & ~account_of.index.duplicated(keep="first")]
-    df = a.df
-    theirs = df["record_id"].map(account_of)
-    bad = df["account_id"].notna() & theirs.notna() & (df["account_id"] != theirs)
-    view = _with_df(a, df.assign(_theirs=theirs))
-    return _emit(
-        view,
-        bad,
-        "account_id",
-        "account-mismatch",
-        lambda sub: (
-            f'"{acc}" is not the account of {r} ("{t}")'
-            for acc, r, t in zip(sub["account_id"], sub["record_id"], sub["_theirs"], strict=True)
-        ),
-    )
-
-
 DESK_VALIDATIONS: list[Check] = [
     check_target_scopes,
     check_duplicate_targets,
-    check_activity_accounts,
 ]
 
 
