@@ -11,7 +11,9 @@ Every record follows SPEC section 3 as if the commands had been run: gates met
 on the dates of the moves, quote arithmetic exact, receivables split to the
 cent, payments summing to the collected amounts. As of `AS_OF` (2026-11-27)
 there is money outstanding in every aging bucket and activity in every week
-of November 2026.
+of November 2026. The second release's registers and columns (SPEC 9.1) are
+filled the same way (`sample_targets`, `sample_desk`): decisions by people
+entitled to them, contacts, follow-ups, targets, credit limits, prepaid cash.
 """
 
 from __future__ import annotations
