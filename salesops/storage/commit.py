@@ -30,6 +30,8 @@ workspace lock through `locked()`: with a journal it redoes step 3 and 4
 A process killed at any instant therefore leaves every register wholly old
 or, after the next command, wholly new.
 
+The journal's format and the names of kept versions are `storage.journal`'s.
+
 Every filesystem call that changes something goes through the module-level
 `_fs` object, so tests can make the k-th write, fsync or rename fail on real
 files (fault injection, as SQLite tests its own I/O error paths).
@@ -40,9 +42,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 import os
-import re
 import stat
 import time
 import uuid
@@ -53,6 +53,15 @@ from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
 from salesops.i18n import _
+from salesops.storage.journal import (
+    JOURNAL,
+    JOURNAL_VERSION,
+    check_target_name,
+    encode_journal,
+    kept_name,
+    load_journal,
+    local_time,
+)
 from salesops.storage.links import check_plain_file
 from salesops.storage.lock import (
     META_DIR,
@@ -63,10 +72,6 @@ from salesops.storage.lock import (
     workspace_lock,
 )
 
-JOURNAL = "journal.json"
-JOURNAL_VERSION = 2  # 2: each replace records its target as it was ("before") and the journal its time
-READABLE_VERSIONS = (1, 2)  # a version-1 journal (no "before") is rolled forward unchecked, as it was
-UNFINISHED = "unfinished"  # leads.xlsx → leads.unfinished-20261127-153000.xlsx
 TX_PREFIX = "tx-"
 TMP_PREFIX, TMP_SUFFIX = "journal-", ".tmp"
 APPEND_SUFFIX = ".append"
@@ -278,16 +283,7 @@ def _check_ops(ops: list[Op]) -> None:
     for op in ops:
         if not isinstance(op, Replace | Append):
             raise TypeError(f"not a commit operation: {op!r}")
-        name = op.name
-        if (
-            not name
-            or name in (".", "..")
-            or "/" in name
-            or "\\" in name
-            or name == META_DIR
-            or os.path.basename(name) != name
-        ):
-            raise ValueError(f"commit targets are plain file names in the workspace, not {name!r}")
+        name = check_target_name(op.name)
         if name.casefold() in seen:
             raise ValueError(f"{name} appears twice in one commit")
         seen.add(name.casefold())
@@ -337,7 +333,7 @@ def _prepare(ws: Path, ops: list[Op]) -> dict:
         _fs.fsync_dir(meta)
         at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         journal = {"version": JOURNAL_VERSION, "tx": tx, "at": at, "ops": entries}
-        _write_durably(tmp, _encode_journal(journal))
+        _write_durably(tmp, encode_journal(journal))
         _fs.rename(tmp, meta / JOURNAL)  # the commit point
     except BaseException as exc:
         if (meta / JOURNAL).exists():
@@ -473,7 +469,7 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
 
 def _kept_lines(kept: list[tuple[str, str]], journal: dict, recovering: bool) -> list[str]:
     """The error lines naming each target left alone and where its new version is."""
-    when = _local_time(journal).strftime("%Y-%m-%d %H:%M")
+    when = local_time(journal).strftime("%Y-%m-%d %H:%M")
     if recovering:
         said = _(
             "{name} was changed after a salesops command saving it was interrupted ({when}); "
@@ -493,43 +489,6 @@ def _kept_lines(kept: list[tuple[str, str]], journal: dict, recovering: bool) ->
         )
     )
     return lines
-
-
-_KEPT = re.compile(r"(?P<stem>.+)\." + UNFINISHED + r"-[0-9]{8}-[0-9]{6}(?:-[0-9a-f]+)?(?P<ext>\.[^.]*)?")
-
-
-def unfinished_versions(workspace: Path) -> list[tuple[str, str]]:
-    """(kept file, register file) of every version an interrupted commit kept beside a register
-    that had changed since (see `ChangedMeanwhile`), still waiting for the user's decision."""
-    try:
-        names = os.listdir(workspace)
-    except OSError:
-        return []
-    found = []
-    for name in sorted(names):
-        m = _KEPT.fullmatch(name)
-        if m:
-            found.append((name, m["stem"] + (m["ext"] or "")))
-    return found
-
-
-def waiting_note(workspace: Path) -> str | None:
-    """What every command says while `unfinished_versions` wait for the user's decision."""
-    said = [
-        _(
-            "{kept} is the version of {name} an interrupted command saved while someone else "
-            "changed {name}; keep one of the two under the name {name} and delete the other"
-        ).format(kept=kept, name=name)
-        for kept, name in unfinished_versions(workspace)
-    ]
-    return "; ".join(said) or None
-
-
-def _local_time(journal: dict) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(journal["at"])
-    except (KeyError, TypeError, ValueError):  # a version-1 journal
-        return dt.datetime.now().astimezone()
 
 
 def _apply_replace(
@@ -582,14 +541,7 @@ def _changed_since_staged(target: Path, entry: dict, *, thorough: bool) -> bool:
 
 def _keep_beside(ws: Path, staged: Path, name: str, journal: dict) -> str:
     """Move a staged file into the workspace as NAME.unfinished-STAMP.EXT; returns that name."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stamp = _local_time(journal).strftime("%Y%m%d-%H%M%S")
-    for extra in ("", f"-{journal['tx'][:6]}", f"-{journal['tx']}"):
-        kept = f"{stem}.{UNFINISHED}-{stamp}{extra}{dot}{ext}"
-        if not os.path.lexists(ws / kept):
-            break
+    kept = next(k for k in kept_name(name, journal) if not os.path.lexists(ws / k))
     _fs.replace(staged, ws / kept)
     return kept
 
@@ -686,7 +638,7 @@ def recover_under_lock(ws: Path) -> str | None:
     meta = ws / META_DIR
     said: list[str] = []
     if (meta / JOURNAL).exists():
-        journal = _load_journal(meta / JOURNAL)
+        journal = load_journal(meta / JOURNAL)
         notes = _apply_journal(ws, journal, recovering=True)
         names = ", ".join(e["name"] for e in journal["ops"])
         said.append(
@@ -720,68 +672,6 @@ def _leftovers(meta: Path, *, with_journal: bool) -> list[str]:
         or (n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX))
         or (with_journal and n == JOURNAL)
     )
-
-
-def _encode_journal(journal: dict) -> bytes:
-    body = json.dumps(journal, sort_keys=True, separators=(",", ":"))
-    return json.dumps(
-        {"journal": journal, "sha256": _sha(body.encode())}, sort_keys=True, indent=1
-    ).encode()
-
-
-def _load_journal(path: Path) -> dict:
-    try:
-        doc = json.loads(path.read_bytes())
-        journal = doc["journal"]
-        body = json.dumps(journal, sort_keys=True, separators=(",", ":"))
-        ok = doc["sha256"] == _sha(body.encode()) and journal["version"] in READABLE_VERSIONS
-    except (ValueError, KeyError, TypeError):
-        ok = False
-    except OSError as exc:
-        raise StorageError(
-            _("cannot read {file}: {reason}").format(file=f"{META_DIR}/{JOURNAL}", reason=_reason(exc))
-        ) from exc
-    if not ok or not _journal_is_sane(journal):
-        raise StorageError(
-            _(
-                "the journal of an interrupted commit ({path}) is damaged; registers may be partly "
-                "updated: move it away, check the registers with validate and restore from a backup if needed"
-            ).format(path=path)
-        )
-    return journal
-
-
-def _journal_is_sane(journal: dict) -> bool:
-    """Names and numbers a journal could carry without pointing outside the workspace.
-
-    A workspace may arrive from elsewhere (a zip, a share): its journal must not
-    be able to make recover() write to any path but the workspace's own files.
-    """
-    try:
-        tx = journal["tx"]
-        if not (isinstance(tx, str) and len(tx) == 12 and all(c in "0123456789abcdef" for c in tx)):
-            return False
-        if "at" in journal:
-            dt.datetime.fromisoformat(journal["at"])
-        entries = journal["ops"]
-        _check_ops([Append(e["name"], b"") for e in entries])
-        for e in entries:
-            numbers = [e["size"]] + ([e["orig_size"]] if e["op"] == "append" else [])
-            before = e.get("before")
-            if before is not None:
-                numbers += [before["size"], before["mtime_ns"]]
-                str(before["sha256"])
-            if e["op"] not in ("replace", "append") or any(
-                type(n) is not int or n < 0 for n in numbers
-            ):
-                return False
-            if e["op"] == "append":
-                base64.b64decode(e["header"], validate=True)
-                str(e["tail_sha256"])
-            str(e["sha256"])
-    except (KeyError, TypeError, ValueError):
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- small helpers

@@ -116,7 +116,8 @@ class Workspace:
     """One workspace folder: settings, registers (read lazily), pending changes."""
 
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
-        from salesops.storage.commit import recover, waiting_note
+        from salesops.storage.commit import recover
+        from salesops.storage.journal import waiting_note
 
         self.root = root
         # A command killed mid-commit left a journal (finish it) or staged files

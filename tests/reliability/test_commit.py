@@ -14,6 +14,7 @@ import pytest
 
 from salesops.errors import FileOpenElsewhere, StorageError
 from salesops.storage import commit as tx
+from salesops.storage import journal as journal_file
 
 from .conftest import (
     FILES,
@@ -281,7 +282,7 @@ def test_a_journal_from_a_hostile_workspace_cannot_write_outside_it(tmp_path):
     (meta / "evil").write_bytes(b"owned")  # staged path tx-…/../evil
     entry = {"op": "replace", "name": "../evil", "size": 5, "sha256": tx._sha(b"owned")}
     journal = {"version": tx.JOURNAL_VERSION, "tx": "0123456789ab", "ops": [entry]}
-    (meta / tx.JOURNAL).write_bytes(tx._encode_journal(journal))  # with a valid checksum
+    (meta / tx.JOURNAL).write_bytes(journal_file.encode_journal(journal))  # with a valid checksum
     with pytest.raises(StorageError, match="is damaged"):
         tx.recover(ws)
     assert not (tmp_path / "evil").exists()
@@ -337,7 +338,7 @@ def test_a_register_edited_after_a_crash_is_never_overwritten_both_versions_are_
     _crash_after_commit_point(tmp_path, monkeypatch)  # no replace has happened
     edited = b"leads typed in Excel after the crash\n"
     (tmp_path / "leads.xlsx").write_bytes(edited)
-    journal = tx._load_journal(tmp_path / tx.META_DIR / tx.JOURNAL)
+    journal = journal_file.load_journal(tmp_path / tx.META_DIR / tx.JOURNAL)
     stamp = dt.datetime.fromisoformat(journal["at"])
     with pytest.raises(tx.ChangedMeanwhile) as info:
         tx.recover(tmp_path)
@@ -416,12 +417,12 @@ def test_a_journal_of_the_previous_version_is_still_finished(tmp_path, monkeypat
     """Version 1 journals (no record of the targets) roll forward unchecked, as they did."""
     _crash_after_commit_point(tmp_path, monkeypatch)
     path = tmp_path / tx.META_DIR / tx.JOURNAL
-    journal = tx._load_journal(path)
+    journal = journal_file.load_journal(path)
     journal["version"] = 1
     del journal["at"]
     for entry in journal["ops"]:
         entry.pop("before", None)
-    path.write_bytes(tx._encode_journal(journal))
+    path.write_bytes(journal_file.encode_journal(journal))
     assert tx.recover(tmp_path).startswith("finished an interrupted commit")
     assert generation_of(tmp_path) == 2
 
