@@ -101,6 +101,13 @@ def tree_digest(path: Path) -> dict[str, str]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _cwd_in_tmp(tmp_path_factory, monkeypatch):
+    """Every test runs in a folder of its own: a command that writes into the current folder
+    (`collect` without -o, a relative -o) never litters the checkout."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture
 def cli():
     return run_cli
