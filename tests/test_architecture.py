@@ -138,8 +138,7 @@ KNOWN = modules(PACKAGE, "salesops")
 GRAPH = imports(KNOWN, "salesops")
 
 # Cycles in modules being rewritten by others this session, to be gone before the session ends
-# (the xlsx facade and the report renderers' facade each need a leaf module for what their parts
-# share).
+# (the xlsx facade needs a leaf module for what its parts share).
 # No other cycle may appear; an entry that no longer exists fails the test, so the list only shrinks.
 TOLERATED: list[list[str]] = [
     [
