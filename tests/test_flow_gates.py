@@ -698,7 +698,7 @@ def test_account_payment_goes_to_the_oldest_due_date_first(ws):
         rt.set(j, "triggered_on", TODAY)
         move(ws, rt.id_of(j), "invoiced", sets={"invoice_no": f"N{j}", "due_date": due})
     assert refused(receivables.record_account_payment, ws.table, acc, D("500000.01"), on=TODAY) == [
-        f"{acc}: a payment of 500,000.01 is more than its invoiced outstanding 500,000.00 (3 receivable(s))"
+        f"{acc}: a payment of 500,000.01 is more than its invoiced outstanding 500,000.00 (3 receivables)"
     ]
     created = receivables.record_account_payment(
         ws.table, acc, D("350000"), on=TODAY, reference="B1"

@@ -91,7 +91,7 @@ def test_an_account_payment_skips_receivables_invoiced_after_its_date(company):
         root, "payment", "record", "--account", "A-000001", "--amount", "1", "--on", "2026-11-20"
     )
     assert lines == [
-        "error: A-000001: a payment of 1.00 is more than its invoiced outstanding 0.00 (0 receivable(s))"
+        "error: A-000001: a payment of 1.00 is more than its invoiced outstanding 0.00 (0 receivables)"
     ]
 
 

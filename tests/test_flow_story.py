@@ -38,6 +38,10 @@ class Story:
         reg = schema.REGISTERS[register]
         return reg.column(reg.machine.field).enum.label(code, self.lang)
 
+    def field(self, register: str, name: str) -> str:
+        """A field as messages name it: in the header's own language."""
+        return schema.REGISTERS[register].column(name).header(self.lang)
+
     def ok(self, *args: str) -> str:
         proc = run_cli(*args, ws=self.root, env=self.env)
         assert proc.returncode == 0, f"{args}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
@@ -45,14 +49,23 @@ class Story:
         return proc.stdout
 
     def refused(self, *args: str, expect: list[str]) -> list[str]:
+        """Refused in the workspace language; the same lines, read in English, say `expect`."""
         before = tree_digest(self.root)
+        lines = self._refusal(*args)
+        if self.lang != "en":  # the workspace's own words first, then the same refusal in English
+            english = self._refusal("--lang", "en", *args)
+            assert len(english) == len(lines), (lines, english)
+            lines = english
+        for text in expect:
+            assert any(text in line for line in lines), f"{text!r} not in {lines}"
+        assert tree_digest(self.root) == before, f"{args} changed files"
+        return lines
+
+    def _refusal(self, *args: str) -> list[str]:
         proc = run_cli(*args, ws=self.root, env=self.env)
         assert proc.returncode == 1, f"{args}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
         lines = proc.stderr.strip().splitlines()
         assert lines and all(line.startswith("error: ") for line in lines), proc.stderr
-        for text in expect:
-            assert any(text in line for line in lines), f"{text!r} not in {lines}"
-        assert tree_digest(self.root) == before, f"{args} changed files"
         return lines
 
     def records(self, register: str) -> list[dict]:
@@ -121,7 +134,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
         "O-000001",
         s.st("opportunities", "proposal"),
         expect=[
-            "→ solution: needs expected_close",
+            f"→ solution: needs {s.field('opportunities', 'expected_close')}",
             "→ proposal: needs a quote in approved or sent",
         ],
     )
@@ -134,7 +147,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
     out = s.ok(
         "quote", "create", "O-000001", "--list-amount", "50万", "--discount", "15", "--cost", "30万"
     )
-    assert "Q-000001" in out and "needs approval" in out
+    assert "Q-000001" in out and ("需要审批" if zh else "needs approval") in out
     s.refused(
         "advance",
         "O-000001",
@@ -171,7 +184,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
         s.st("quotes", "accepted"),
         "--on",
         "2027-01-01",
-        expect=["the quote expired: valid_until 2026-12-27"],
+        expect=[f"the quote expired: {s.field('quotes', 'valid_until')} 2026-12-27"],
     )
     s.ok("advance", "Q-000001", s.st("quotes", "accepted"), "--on", "2026-12-01")
 
@@ -201,7 +214,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
     out = s.ok(
         "advance", "C-000001", s.st("contracts", "signed"), "--by", "王经理", "--on", "2026-12-02"
     )
-    assert "R-000001, R-000002, R-000003" in out and "O-000001 won" in out
+    assert "R-000001, R-000002, R-000003" in out and ("商机 O-000001 赢单" if zh else "O-000001 won") in out
     opp = s.one("opportunities", "O-000001")
     assert (opp["stage"], opp["closed_on"], opp["probability"]) == (
         "won",
@@ -226,7 +239,7 @@ def test_lead_to_cash(tmp_path, fmt, lang):
         "2026-12-03",
         expect=["not triggered yet"],
     )
-    assert "due 2027-01-02" in s.ok(
+    assert ("到期日 2027-01-02" if zh else "due 2027-01-02") in s.ok(
         "receivable", "invoice", "R-000001", "--invoice-no", "00012345", "--on", "2026-12-03"
     )
     assert "D-000001" in s.ok(
@@ -497,7 +510,7 @@ def test_sweep_expires_quotes_from_cron(story):
             },
         ],
     )
-    assert "expired 1 quote(s): Q-000001" in story.ok("sweep")
+    assert "expired 1 quote: Q-000001" in story.ok("sweep")
     assert story.one("quotes", "Q-000001")["status"] == "expired"
     assert "no quotes to expire" in story.ok("sweep")
 

@@ -20,6 +20,7 @@ from salesops.cli.flowkit import (
     state_label,
 )
 from salesops.errors import UsageError
+from salesops.i18n import _
 
 
 @receivable_app.command("invoice")
@@ -43,7 +44,7 @@ def receivable_invoice(
     ws = open_for_write(ctx, fmt)
     when = event_date(ws, on)
     if not invoice_no.strip():
-        raise UsageError("--invoice-no must not be empty")
+        raise UsageError(_("--invoice-no must not be empty"))
     with ws.writing(wait):
         table = ws.table("receivables")
         i = require(ws.table, "receivables", receivable_id)
@@ -64,7 +65,13 @@ def receivable_invoice(
             by,
             fmt,
             [
-                f"{rec['receivable_id']} invoiced: {rec['invoice_no']} on {rec['invoiced_on']}, {money_text(rec['amount'])} due {rec['due_date']}"
+                _("{id} invoiced: {invoice} on {day}, {amount} due {due}").format(
+                    id=rec["receivable_id"],
+                    invoice=rec["invoice_no"],
+                    day=rec["invoiced_on"],
+                    amount=money_text(rec["amount"]),
+                    due=rec["due_date"],
+                )
             ],
         )
 
@@ -110,9 +117,9 @@ def payment_record(
     from salesops.schema import PAYMENT_METHOD
 
     if (receivable_id is None) == (account is None):
-        raise UsageError("give a receivable ID or --account A-ID (one of them)")
+        raise UsageError(_("give a receivable ID or --account A-ID (one of them)"))
     if amount is None:
-        raise UsageError("--amount is required")
+        raise UsageError(_("--amount is required"))
     ws = open_for_write(ctx, fmt)
     when = event_date(ws, on)
     money = money_option("--amount", amount)
@@ -128,10 +135,16 @@ def payment_record(
                 ws.table, account, money, on=when, method=code, reference=reference
             )
         parts = [
-            f"{p.payment_id} → {p.receivable_id} {money_text(p.amount)} "
-            f"({state_label(ws, 'receivables', p.status)}, {money_text(p.outstanding)} outstanding)"
+            _("{payment} → {receivable} {amount} ({status}, {outstanding} outstanding)").format(
+                payment=p.payment_id,
+                receivable=p.receivable_id,
+                amount=money_text(p.amount),
+                status=state_label(ws, "receivables", p.status),
+                outstanding=money_text(p.outstanding),
+            )
             for p in paid.payments
         ]
-        finish(
-            ws, paid, by, fmt, [f"recorded {money_text(paid.amount)} on {paid.on}: " + "; ".join(parts)]
+        line = _("recorded {amount} on {day}: {parts}").format(
+            amount=money_text(paid.amount), day=paid.on, parts="; ".join(parts)
         )
+        finish(ws, paid, by, fmt, [line])

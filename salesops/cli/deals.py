@@ -20,6 +20,7 @@ from salesops.cli.flowkit import (
     pct_option,
     state_label,
 )
+from salesops.i18n import _
 
 
 @opp_app.command("add")
@@ -68,7 +69,7 @@ def opp_add(
             made,
             by,
             fmt,
-            [f"{made.record_id} added: {rec['name']} for {rec['account_id']} ({stage})"],
+            [_("{id} added: {name} for {account} ({stage})").format(id=made.record_id, name=rec["name"], account=rec["account_id"], stage=stage)],
         )
 
 
@@ -118,12 +119,17 @@ def quote_create(
             today=when,
         )
         qid, rec = made.record_id, made.record
-        head = (
-            f"{qid} created for {rec['opportunity_id']} (version {rec['version']}): amount {money_text(rec['amount'])}, "
-            f"valid until {rec['valid_until']}"
+        head = _("{id} created for {opportunity} (version {version}): amount {amount}, valid until {until}").format(
+            id=qid,
+            opportunity=rec["opportunity_id"],
+            version=rec["version"],
+            amount=money_text(rec["amount"]),
+            until=rec["valid_until"],
         )
         tail = (
-            f"needs approval ({'; '.join(made.approval)}): salesops advance {qid} pending_approval, then approved --by APPROVER"
+            _(
+                "needs approval ({why}): salesops advance {id} pending_approval, then approved --by APPROVER"
+            ).format(why="; ".join(made.approval), id=qid)
             if made.approval
             else ""
         )
@@ -165,7 +171,9 @@ def contract_create(
             by,
             fmt,
             [
-                f"{made.record_id} created from {rec['quote_id']}: amount {money_text(rec['amount'])}, terms {rec['payment_terms']}"
+                _("{id} created from {quote}: amount {amount}, terms {terms}").format(
+                    id=made.record_id, quote=rec["quote_id"], amount=money_text(rec["amount"]), terms=rec["payment_terms"]
+                )
             ],
         )
 
@@ -196,5 +204,7 @@ def delivery_add(
             ws.table, contract_id, planned_on=planned_on, description=description
         )
         rec = made.record
-        when = f" on {rec['planned_on']}" if rec["planned_on"] else ""
-        finish(ws, made, by, fmt, [f"{made.record_id} planned for {rec['contract_id']}{when}"])
+        line = (
+            _("{id} planned for {contract} on {day}") if rec["planned_on"] else _("{id} planned for {contract}")
+        ).format(id=made.record_id, contract=rec["contract_id"], day=rec["planned_on"])
+        finish(ws, made, by, fmt, [line])

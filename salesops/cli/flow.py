@@ -22,6 +22,7 @@ from salesops.cli.flowkit import (
     open_for_write,
     state_label,
 )
+from salesops.i18n import _, ngettext
 
 # ---------------------------------------------------------------- advance, sweep
 
@@ -83,12 +84,10 @@ def advance(
             sets=sets,
         )
         reg = moved.register
-        via = (
-            f" (via {', '.join(state_label(ws, reg, s) for s in moved.steps[:-1])})"
-            if len(moved.steps) > 1
-            else ""
-        )
-        head = f"{moved.record_id}: {state_label(ws, reg, moved.source)} → {state_label(ws, reg, moved.target)}{via}"
+        head = f"{moved.record_id}: {state_label(ws, reg, moved.source)} → {state_label(ws, reg, moved.target)}"
+        if len(moved.steps) > 1:
+            steps = ", ".join(state_label(ws, reg, s) for s in moved.steps[:-1])
+            head = _("{move} (via {steps})").format(move=head, steps=steps)
         finish(ws, moved, by, fmt, [head, "; ".join(moved.notes)])
 
 
@@ -109,9 +108,11 @@ def sweep(
         swept = quotes.sweep(ws.table, when)
         expired = swept.expired
         line = (
-            f"expired {len(expired)} quote(s): {', '.join(expired)}"
+            ngettext("expired {n} quote: {ids}", "expired {n} quotes: {ids}", len(expired)).format(
+                n=len(expired), ids=", ".join(expired)
+            )
             if expired
-            else "no quotes to expire"
+            else _("no quotes to expire")
         )
         if not expired and fmt != "json":
             say(line)

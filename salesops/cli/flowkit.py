@@ -15,6 +15,9 @@ import typer
 
 from salesops.cli.common import check_choice, dumps, say, warn
 from salesops.errors import UsageError
+from salesops.i18n import N_, _, current
+
+BAD_OPTION = N_('{option} "{text}" {reason}')
 
 WRITE_FORMATS = ("table", "json")
 
@@ -49,9 +52,9 @@ def date_option(option: str, text: str | None, ws):
     try:
         value = values.parse_date(text, ws.settings.date_order)
     except values.BadValue as exc:
-        raise UsageError(f'{option} "{text}" {exc}') from None
+        raise UsageError(_(BAD_OPTION).format(option=option, text=text, reason=exc)) from None
     if value is None:
-        raise UsageError(f"{option} needs a date")
+        raise UsageError(_("{option} needs a date").format(option=option))
     return value
 
 
@@ -70,9 +73,9 @@ def money_option(option: str, text: str | None):
     try:
         value = values.parse_money(text)
     except values.BadValue as exc:
-        raise UsageError(f'{option} "{text}" {exc}') from None
+        raise UsageError(_(BAD_OPTION).format(option=option, text=text, reason=exc)) from None
     if value is None:
-        raise UsageError(f"{option} needs an amount")
+        raise UsageError(_("{option} needs an amount").format(option=option))
     return value
 
 
@@ -84,7 +87,7 @@ def pct_option(option: str, text: str | None):
     try:
         return values.parse_pct(text)
     except values.BadValue as exc:
-        raise UsageError(f'{option} "{text}" {exc}') from None
+        raise UsageError(_(BAD_OPTION).format(option=option, text=text, reason=exc)) from None
 
 
 def enum_option(option: str, enum, text: str | None) -> str | None:
@@ -93,7 +96,11 @@ def enum_option(option: str, enum, text: str | None) -> str | None:
     code = enum.parse(text)
     if code is None:
         choices = ", ".join(f"{c} ({enum.label(c, 'zh')})" for c in enum.codes)
-        raise UsageError(f"{option} {text!r} is not {enum.a_name}; use one of: {choices}")
+        raise UsageError(
+            _("{option} {text} is not {kind}; use one of: {choices}").format(
+                option=option, text=repr(text), kind=enum.a_name if current() == "en" else _(enum.name), choices=choices
+            )
+        )
     return code
 
 
@@ -129,7 +136,7 @@ def finish(ws, outcome, by: str | None, fmt: str, lines: list[str]) -> None:
         print(dumps(outcome.records()))
         return
     if not changes:
-        say("nothing changed")
+        say(_("nothing changed"))
         return
     for line in lines:
         if line:

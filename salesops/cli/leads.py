@@ -18,6 +18,7 @@ from salesops.cli.flowkit import (
     open_for_write,
 )
 from salesops.errors import UsageError
+from salesops.i18n import _, ngettext
 
 IdsArg = Annotated[
     list[str] | None, typer.Argument(metavar="[ID]...", help="Lead IDs (default: every open lead).")
@@ -103,7 +104,11 @@ def lead_add(
             made,
             by,
             fmt,
-            [f"{made.record_id} added: {rec['company']} (score {rec['score']}, grade {rec['grade']})"],
+            [
+                _("{id} added: {company} (score {score}, grade {grade})").format(
+                    id=made.record_id, company=rec["company"], score=rec["score"], grade=rec["grade"]
+                )
+            ],
         )
 
 
@@ -123,7 +128,7 @@ def lead_score(
         scored = leads.score_leads(ws.table, ws.settings, list(ids or []))
         n, changed = len(scored.scored), scored.changed
         if not changed and fmt != "json":
-            say(f"scored {n} lead(s); none changed")
+            say(ngettext("scored {n} lead; none changed", "scored {n} leads; none changed", n).format(n=n))
             return
         more = " …" if len(changed) > 10 else ""
         finish(
@@ -131,7 +136,11 @@ def lead_score(
             scored,
             by,
             fmt,
-            [f"scored {n} lead(s); {len(changed)} changed: {', '.join(changed[:10])}{more}"],
+            [
+                ngettext(
+                    "scored {n} lead; {changed} changed: {ids}", "scored {n} leads; {changed} changed: {ids}", n
+                ).format(n=n, changed=len(changed), ids=", ".join(changed[:10]) + more)
+            ],
         )
 
 
@@ -163,7 +172,7 @@ def lead_assign(
     from salesops.core import leads
 
     if to is not None and rule is not None:
-        raise UsageError("give either --to REP or --rule round-robin, not both")
+        raise UsageError(_("give either --to REP or --rule round-robin, not both"))
     if rule is not None:
         check_choice("--rule", rule, ("round-robin",))
     ws = open_for_write(ctx, fmt)
@@ -174,13 +183,14 @@ def lead_assign(
             detail = ", ".join(f"{lid} → {owner}" for lid, owner in done)
         else:
             counts: dict[str, int] = {}
-            for _, owner in done:
+            for _lead, owner in done:
                 counts[owner] = counts.get(owner, 0) + 1
             detail = ", ".join(f"{owner} {n}" for owner, n in counts.items())
         if not done and fmt != "json":
-            say("no leads to assign")
+            say(_("no leads to assign"))
             return
-        finish(ws, assigned, by, fmt, [f"assigned {len(done)} lead(s): {detail}"])
+        line = ngettext("assigned {n} lead: {detail}", "assigned {n} leads: {detail}", len(done))
+        finish(ws, assigned, by, fmt, [line.format(n=len(done), detail=detail)])
 
 
 @lead_app.command("convert")
@@ -212,15 +222,8 @@ def lead_convert(
     money = money_option("--amount", amount)
     with ws.writing(wait):
         done = leads.convert(ws.table, ws.settings, lead_id, name=name, amount=money, today=when)
-        account = (
-            f"new account {done.account_id}"
-            if done.account_created
-            else f"account {done.account_id}"
+        account = (_("new account {id}") if done.account_created else _("account {id}")).format(id=done.account_id)
+        line = _("{lead} converted: opportunity {opportunity} for {account}").format(
+            lead=done.lead_id, opportunity=done.opportunity_id, account=account
         )
-        finish(
-            ws,
-            done,
-            by,
-            fmt,
-            [f"{done.lead_id} converted: opportunity {done.opportunity_id} for {account}"],
-        )
+        finish(ws, done, by, fmt, [line])

@@ -24,6 +24,7 @@ from salesops.cli.common import (
     open_workspace,
     write_out,
 )
+from salesops.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from salesops.problems import Problem
@@ -61,7 +62,7 @@ def validate(ctx: typer.Context, fmt: FormatOpt = "table", output: OutputOpt = N
         write_out(dumps(data), output)
     elif fmt in ("csv", "markdown"):
         table = [[p.to_json()[k] for k in TABLE_KEYS] for p in problems]
-        emit_rows(fmt, output, list(TABLE_KEYS), table, title="problems")
+        emit_rows(fmt, output, list(TABLE_KEYS), table, title=_("problems"))
     else:
         line = _summary(n_errors, n_warnings, rows)
         if output is not None:
@@ -75,13 +76,17 @@ def validate(ctx: typer.Context, fmt: FormatOpt = "table", output: OutputOpt = N
 
 
 def _summary(errors: int, warnings: int, rows: dict[str, int]) -> str:
-    def count(n: int, word: str) -> str:
-        return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-    checked = f"{count(len(rows), 'register')}, {count(sum(rows.values()), 'row')} checked"
+    """`2 errors, 1 warning (9 registers, 1,204 rows checked)`, or `ok: …` (`ok:` stays as it is: scripts read it)."""
+    n_rows = sum(rows.values())
+    checked = _("{registers}, {rows} checked").format(
+        registers=ngettext("{n} register", "{n} registers", len(rows)).format(n=f"{len(rows):,}"),
+        rows=ngettext("{n} row", "{n} rows", n_rows).format(n=f"{n_rows:,}"),
+    )
+    said = ngettext("{n} warning", "{n} warnings", warnings).format(n=f"{warnings:,}")
     if errors:
-        return f"{count(errors, 'error')}, {count(warnings, 'warning')} ({checked})"
-    return f"ok: {checked}" + (f", {count(warnings, 'warning')}" if warnings else "")
+        found = ngettext("{n} error", "{n} errors", errors).format(n=f"{errors:,}")
+        return _("{errors}, {warnings} ({checked})").format(errors=found, warnings=said, checked=checked)
+    return "ok: " + (_("{checked}, {warnings}").format(checked=checked, warnings=said) if warnings else checked)
 
 
 def check_workspace(ws: Workspace, today: dt.date) -> tuple[list[Problem], dict[str, int]]:
@@ -107,12 +112,12 @@ def read_frames(ws: Workspace) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     for name, reg in REGISTERS.items():
         try:
-            path, _, _ = ws.file_of(reg)
+            path, _fmt, _exists = ws.file_of(reg)
         except LinkedFile as exc:
             problems.append(Problem(ERROR, "unreadable-file", exc.messages[0], file=exc.file))
             continue
         except SalesopsError:
-            message = f"both {name}.xlsx and {name}.csv exist; keep one of them"
+            message = _("both {xlsx} and {csv} exist; keep one of them").format(xlsx=f"{name}.xlsx", csv=f"{name}.csv")
             problems.append(Problem(ERROR, "both-formats", message, file=f"{name}.csv"))
             continue
         try:

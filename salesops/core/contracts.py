@@ -21,9 +21,11 @@ from salesops.core.links import (
     refuse_if,
     related,
     require,
+    state_name,
     state_text,
 )
 from salesops.core.model import Created, Move, Records, Session
+from salesops.i18n import _
 from salesops.schema import MILESTONE
 
 HUNDRED = Decimal(100)
@@ -50,7 +52,7 @@ def parse_terms(text: str | None, settings) -> list[tuple[str, Decimal]]:
     """[(milestone code or text, pct)] of payment terms; raises BadTerms saying what is wrong."""
     spec = resolve_terms(text, settings)
     if not spec:
-        raise BadTerms("payment terms are empty")
+        raise BadTerms(_("payment terms are empty"))
     terms: list[tuple[str, Decimal]] = []
     for part in _SEPARATORS.split(spec):
         if not part.strip():
@@ -58,27 +60,32 @@ def parse_terms(text: str | None, settings) -> list[tuple[str, Decimal]]:
         m = _PAIR.match(part)
         if not m:
             names = ", ".join(sorted(settings.get("contract.terms") or {}))
-            hint = f" or a template name ({names})" if names else ""
-            raise BadTerms(
-                f'payment terms "{spec}": "{part.strip()}" is not MILESTONE:PCT '
-                f"(write like advance:30,delivery:60,acceptance:10{hint})"
+            message = (
+                _('payment terms "{spec}": "{part}" is not MILESTONE:PCT (write like advance:30,delivery:60,acceptance:10 or a template name ({names}))')
+                if names
+                else _('payment terms "{spec}": "{part}" is not MILESTONE:PCT (write like advance:30,delivery:60,acceptance:10)')
             )
+            raise BadTerms(message.format(spec=spec, part=part.strip(), names=names))
         label, number = m.groups()
         milestone = MILESTONE.parse(label) or label.strip()
         try:
             pct = Decimal(number.translate(str.maketrans("０１２３４５６７８９．", "0123456789.")))
         except InvalidOperation:
-            raise BadTerms(f'payment terms "{spec}": "{number}" is not a percentage') from None
+            raise BadTerms(_('payment terms "{spec}": "{number}" is not a percentage').format(spec=spec, number=number)) from None
         if pct <= 0 or pct > HUNDRED:
             raise BadTerms(
-                f'payment terms "{spec}": {label.strip()} {pct}% must be above 0 and at most 100'
+                _('payment terms "{spec}": {milestone} {pct}% must be above 0 and at most 100').format(
+                    spec=spec, milestone=label.strip(), pct=pct
+                )
             )
         if any(code == milestone for code, _ in terms):
-            raise BadTerms(f'payment terms "{spec}": milestone {milestone} appears twice')
+            raise BadTerms(_('payment terms "{spec}": milestone {milestone} appears twice').format(spec=spec, milestone=milestone))
         terms.append((milestone, pct))
     total = sum((p for _, p in terms), Decimal(0))
     if total != HUNDRED:
-        raise BadTerms(f'payment terms "{spec}" sum to {format(total.normalize(), "f")}%, not 100%')
+        raise BadTerms(
+            _('payment terms "{spec}" sum to {total}%, not 100%').format(spec=spec, total=format(total.normalize(), "f"))
+        )
     return terms
 
 
@@ -106,14 +113,24 @@ def create(
     status = quotes.get(qi, "status")
     if status != "accepted":
         problems.append(
-            refusal(quotes, qi, f"{state_text(qid, status)}: a contract is made from an accepted quote")
+            refusal(
+                quotes,
+                qi,
+                _("{state}: a contract is made from an accepted quote").format(state=state_text(qid, status, "quotes")),
+            )
         )
     oid = quotes.get(qi, "opportunity_id")
     opps = tables("opportunities")
     oi = opps.find(oid) if oid else None
     if oi is None:
         problems.append(
-            refusal(quotes, qi, f"{qid}: its opportunity {oid or '(none)'} is not in {opps.file}")
+            refusal(
+                quotes,
+                qi,
+                _("{id}: its opportunity {opportunity} is not in {file}").format(
+                    id=qid, opportunity=oid or _("(none)"), file=opps.file
+                ),
+            )
         )
     contracts = tables("contracts")
     for j in related(tables, "contracts", "quote_id", qid):
@@ -122,14 +139,16 @@ def create(
                 refusal(
                     quotes,
                     qi,
-                    f"{qid} already has contract {contracts.id_of(j)} ({contracts.get(j, 'status')})",
+                    _("{id} already has contract {contract} ({state})").format(
+                        id=qid, contract=contracts.id_of(j), state=state_name("contracts", contracts.get(j, "status"))
+                    ),
                 )
             )
     spec = terms if terms and terms.strip() else None
     try:
         parse_terms(spec, settings)
     except BadTerms as exc:
-        problems.append(refusal(quotes, qi, f"{qid}: {exc}", "bad-terms"))
+        problems.append(refusal(quotes, qi, _("{id}: {reason}").format(id=qid, reason=exc), "bad-terms"))
     refuse_if(problems)
     assert oi is not None
     account_id = opps.get(oi, "account_id")
@@ -203,7 +222,7 @@ def cancel_scheduled(tables: Tables, contract_id: str, reason: str | None) -> li
         if receivables.get(j, "status") == "scheduled":
             receivables.set(j, "status", "cancelled")
             if reason:
-                note = f"contract {contract_id} terminated: {reason}"
+                note = _("contract {id} terminated: {reason}").format(id=contract_id, reason=reason)  # the workspace's language
                 old = receivables.get(j, "notes")
                 receivables.set(j, "notes", f"{old}; {note}" if old else note)
             cancelled.append(receivables.id_of(j))
@@ -214,9 +233,8 @@ def describe_amount_mismatch(
     contract_amount: Decimal | None, quote_id: str, quote_amount: Decimal | None
 ) -> str:
     """The unmet signing condition: contract amount ≠ the accepted quote's."""
-    return (
-        f"amount {money_text(contract_amount)} must equal the accepted quote {quote_id}'s "
-        f"{money_text(quote_amount)} to the cent"
+    return _("amount {amount} must equal the accepted quote {quote}'s {quote_amount} to the cent").format(
+        amount=money_text(contract_amount), quote=quote_id, quote_amount=money_text(quote_amount)
     )
 
 
@@ -235,13 +253,13 @@ def on_signed(m: Move) -> None:
     oi = opps.find(rec["opportunity_id"]) if rec["opportunity_id"] else None
     if oi is not None and opps.get(oi, "stage") != "won":
         m.enter(opps, oi, "won", signed_on)
-        m.notes.append(f"opportunity {opps.id_of(oi)} won")
+        m.notes.append(_("opportunity {id} {state}").format(id=opps.id_of(oi), state=state_name("opportunities", "won")))
     created = write_plan(m.tables, m.table, m.row, m.settings, signed_on)
-    m.notes.append(f"receivables planned: {', '.join(created)}")
+    m.notes.append(_("receivables planned: {ids}").format(ids=", ".join(created)))
 
 
 def on_terminated(m: Move) -> None:
     """Terminated: its scheduled receivables are cancelled."""
     cancelled = cancel_scheduled(m.tables, m.record_id, m.reason or m.record["terminate_reason"])
     if cancelled:
-        m.notes.append(f"receivables cancelled: {', '.join(cancelled)}")
+        m.notes.append(_("receivables cancelled: {ids}").format(ids=", ".join(cancelled)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from salesops.core.links import Tables, add_record, refusal, refuse_if, related, require
+from salesops.core.links import Tables, add_record, refusal, refuse_if, related, require, state_name
 from salesops.core.model import Created, Move, Session
+from salesops.i18n import _
 
 SHIPPED_OR_LATER = ("shipped", "delivered", "accepted")
 DELIVERED_OR_LATER = ("delivered", "accepted")
@@ -32,7 +33,9 @@ def create(
                 refusal(
                     contracts,
                     ci,
-                    f"{contracts.id_of(ci)} is {status}: deliveries are planned for open contracts",
+                    _("{id} is {state}: deliveries are planned for open contracts").format(
+                        id=contracts.id_of(ci), state=state_name("contracts", status)
+                    ),
                 )
             ]
         )
@@ -79,7 +82,7 @@ def on_shipped(m: Move) -> None:
     ci = contracts.find(cid) if cid else None
     if ci is not None and contracts.get(ci, "status") == "signed":
         m.enter(contracts, ci, "executing", m.on)
-        m.notes.append(f"contract {cid} is executing")
+        m.notes.append(_("contract {id} is {state}").format(id=cid, state=state_name("contracts", "executing")))
 
 
 def on_delivered(m: Move) -> None:
@@ -90,7 +93,7 @@ def on_delivered(m: Move) -> None:
             m.tables, m.record["contract_id"], "delivery", _last_date(m, rows, "delivered_on")
         )
         if done:
-            m.notes.append(f"delivery milestone triggered: {', '.join(done)}")
+            m.notes.append(_("delivery milestone triggered: {ids}").format(ids=", ".join(done)))
 
 
 def on_accepted(m: Move) -> None:
@@ -106,8 +109,10 @@ def on_accepted(m: Move) -> None:
     months = int(m.settings.get("contract.retention_months") or 0)
     later = trigger(m.tables, cid, "retention", accepted + relativedelta(months=months))
     if done:
-        m.notes.append(f"acceptance milestone triggered: {', '.join(done)}")
+        m.notes.append(_("acceptance milestone triggered: {ids}").format(ids=", ".join(done)))
     if later:
         m.notes.append(
-            f"retention milestone triggered on {accepted + relativedelta(months=months)}: {', '.join(later)}"
+            _("retention milestone triggered on {day}: {ids}").format(
+                day=accepted + relativedelta(months=months), ids=", ".join(later)
+            )
         )

@@ -20,6 +20,7 @@ from salesops.core import contracts, deliveries, machine, opportunities, quotes,
 from salesops.core.links import Tables, refusal, refuse_if
 from salesops.core.model import Move, Outcome, Records, Session
 from salesops.errors import UsageError
+from salesops.i18n import _
 from salesops.problems import Problem
 from salesops.schema import REASON_FIELDS, STATE_DATE_FIELDS, Register
 
@@ -61,17 +62,19 @@ def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") ->
     for pair in pairs:
         name, sep, raw = pair.replace("＝", "=").partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"--set {pair!r} is not FIELD=VALUE")
+            raise UsageError(_("--set {text} is not FIELD=VALUE").format(text=repr(pair)))
         field_name = register.header_aliases.get(values.normalize_header(name))
         if field_name is None:
             raise UsageError(
-                f"--set: {register.name} has no column {name.strip()!r} (columns: {', '.join(register.by_name)})"
+                _("--set: {register} has no column {name} (columns: {columns})").format(
+                    register=register.name, name=repr(name.strip()), columns=", ".join(register.by_name)
+                )
             )
         if field_name == register.id_column:
-            raise UsageError(f"--set: {field_name} is the record's ID and cannot be changed here")
+            raise UsageError(_("--set: {field} is the record's ID and cannot be changed here").format(field=field_name))
         if register.machine and field_name == register.machine.field:
             raise UsageError(
-                f"--set: {field_name} changes only through the STAGE argument of advance"
+                _("--set: {field} changes only through the STAGE argument of advance").format(field=field_name)
             )
         column = register.column(field_name)
         if raw.strip() == "":
@@ -80,7 +83,7 @@ def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") ->
         try:
             out[field_name] = codec.read_cell(column, raw, date_order)
         except values.BadValue as exc:
-            raise UsageError(f'--set {field_name}: "{raw}" {exc}') from None
+            raise UsageError(_('--set {field}: "{text}" {reason}').format(field=field_name, text=raw, reason=exc)) from None
     return out
 
 
@@ -97,7 +100,9 @@ def _check_refs(tables: Tables, table: Records, i: int, sets: dict[str, Any]) ->
                 refusal(
                     table,
                     i,
-                    f"{table.id_of(i)}: {name} {value} is not in {tables(column.ref).file}",
+                    _("{id}: {field} {value} is not in {file}").format(
+                        id=table.id_of(i), field=name, value=value, file=tables(column.ref).file
+                    ),
                     "dangling-ref",
                     name,
                 )
@@ -214,7 +219,7 @@ def advance(
         contradiction = quotes.reprice(proposed, given)
         if contradiction:
             problems.append(
-                refusal(table, i, f"{record_id}: {contradiction}", "quote-amount", "amount")
+                refusal(table, i, _("{id}: {reason}").format(id=record_id, reason=contradiction), "quote-amount", "amount")
             )
     proposed.update(_stamps(table.register.name, steps, on, reason, proposed, given))
     move = Move(

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from salesops.core import contracts, quotes
-from salesops.core.links import Tables, money_text, related, state_text
+from salesops.core.links import Tables, field_label, money_text, related, state_name, state_text
 from salesops.core.model import Move
-from salesops.schema import REASON_FIELDS
+from salesops.i18n import N_, _, current
+from salesops.schema import REASON_FIELDS, REGISTERS
 
 Gate = Callable[[Move], Iterator[str]]
 GATES: dict[str, Gate] = {}
@@ -38,8 +39,14 @@ def _statuses(
     ]
 
 
-def _listing(pairs: list[tuple[str, Any]]) -> str:
-    return ", ".join(f"{rid} is {state or 'without status'}" for rid, state in pairs)
+def _listing(register: str, pairs: list[tuple[str, Any]]) -> str:
+    return ", ".join(_("{id} is {state}").format(id=rid, state=state_name(register, state)) for rid, state in pairs)
+
+
+
+def field_name(m: Move, name: str) -> str:
+    """Field `name` of the moving record as its register's header writes it (关闭日期 in a Chinese header)."""
+    return field_label(m.table, name)
 
 
 # ---------------------------------------------------------------- common
@@ -50,7 +57,7 @@ def has_reason(m: Move) -> Iterator[str]:
     """A reason is given (--reason, or the reason column already holds one)."""
     column = REASON_FIELDS.get((m.register, m.target))
     if not m.reason and not (column and m.record.get(column)):
-        yield "needs a reason (--reason TEXT)"
+        yield _("needs a reason (--reason TEXT)")
 
 
 # ---------------------------------------------------------------- leads
@@ -59,20 +66,20 @@ def has_reason(m: Move) -> Iterator[str]:
 @gate
 def lead_has_company(m: Move) -> Iterator[str]:
     if not m.record["company"]:
-        yield "needs company (--set company=NAME)"
+        yield _("needs {field} (--set {code}={what})").format(field=field_name(m, "company"), code="company", what="NAME")
 
 
 @gate
 def lead_has_contact(m: Move) -> Iterator[str]:
     rec = m.record
     if not rec["phone"] and not rec["email"]:
-        yield "needs a phone or an email (--set phone=… or --set email=…)"
+        yield _("needs a phone or an email (--set phone=… or --set email=…)")
 
 
 @gate
 def lead_has_owner(m: Move) -> Iterator[str]:
     if not m.record["owner"]:
-        yield "needs an owner (--set owner=REP, or salesops lead assign)"
+        yield _("needs an owner (--set owner=REP, or salesops lead assign)")
 
 
 @gate
@@ -82,9 +89,13 @@ def lead_min_score(m: Move) -> Iterator[str]:
         return
     score = m.record["score"]
     if score is None:
-        yield f"needs a score of at least {minimum} (no score yet: run salesops lead score {m.record_id})"
+        yield _("needs a score of at least {minimum} (no score yet: run salesops lead score {id})").format(
+            minimum=minimum, id=m.record_id
+        )
     elif score < minimum:
-        yield f"needs a score of at least {minimum} (lead.qualify_min_score), it has {score}"
+        yield _("needs a score of at least {minimum} (lead.qualify_min_score), it has {score}").format(
+            minimum=minimum, score=score
+        )
 
 
 # ---------------------------------------------------------------- opportunities
@@ -94,62 +105,73 @@ def lead_min_score(m: Move) -> Iterator[str]:
 def opp_has_account(m: Move) -> Iterator[str]:
     account = m.record["account_id"]
     if not account:
-        yield "needs account_id (--set account_id=A-…)"
+        yield _("needs {field} (--set {code}={what})").format(field=field_name(m, "account_id"), code="account_id", what="A-…")
     elif m.tables("accounts").find(account) is None:
-        yield f"its account {account} is not in {m.tables('accounts').file}"
+        yield _("its account {id} is not in {file}").format(id=account, file=m.tables("accounts").file)
 
 
 @gate
 def opp_has_owner(m: Move) -> Iterator[str]:
     if not m.record["owner"]:
-        yield "needs an owner (--set owner=REP)"
+        yield _("needs an owner (--set owner=REP)")
 
 
 @gate
 def opp_amount_positive(m: Move) -> Iterator[str]:
     amount = m.record["amount"]
     if amount is None or amount <= 0:
-        yield f"needs amount above 0 (it is {money_text(amount)}; --set amount=X)"
+        yield _("needs {field} above 0 (it is {amount}; --set amount=X)").format(
+            field=field_name(m, "amount"), amount=money_text(amount)
+        )
 
 
 @gate
 def opp_close_after_created(m: Move) -> Iterator[str]:
     rec = m.record
     if rec["expected_close"] is None:
-        yield "needs expected_close (--set expected_close=DATE)"
+        yield _("needs {field} (--set {code}={what})").format(
+            field=field_name(m, "expected_close"), code="expected_close", what="DATE"
+        )
     elif rec["created_on"] is not None and rec["expected_close"] < rec["created_on"]:
-        yield f"expected_close {rec['expected_close']} is before created_on {rec['created_on']}"
+        yield _(BEFORE).format(
+            later=field_name(m, "expected_close"),
+            later_day=rec["expected_close"],
+            earlier=field_name(m, "created_on"),
+            earlier_day=rec["created_on"],
+        )
 
 
 def _quote_in(m: Move, wanted: tuple[str, ...], words: str) -> Iterator[str]:
     pairs = _statuses(m.tables, "quotes", "opportunity_id", m.record_id)
-    if any(state in wanted for _, state in pairs):
+    if any(state in wanted for _id, state in pairs):
         return
     if not pairs:
-        yield f"needs a quote in {words} (it has none: salesops quote create {m.record_id} --list-amount X)"
+        yield _("needs a quote in {states} (it has none: salesops quote create {id} --list-amount X)").format(
+            states=_(words), id=m.record_id
+        )
     else:
-        yield f"needs a quote in {words} ({_listing(pairs)})"
+        yield _("needs a quote in {states} ({listing})").format(states=_(words), listing=_listing("quotes", pairs))
 
 
 @gate
 def opp_quote_approved_or_sent(m: Move) -> Iterator[str]:
     """ATB: a quote approved or sent (an accepted quote has been both)."""
-    yield from _quote_in(m, ("approved", "sent", "accepted"), "approved or sent")
+    yield from _quote_in(m, ("approved", "sent", "accepted"), N_("approved or sent"))
 
 
 @gate
 def opp_quote_sent(m: Move) -> Iterator[str]:
     """A quote sent to the customer (an accepted quote has been sent)."""
-    yield from _quote_in(m, ("sent", "accepted"), "sent")
+    yield from _quote_in(m, ("sent", "accepted"), N_("sent"))
 
 
 @gate
 def opp_contract_signed(m: Move) -> Iterator[str]:
     """ATC: a signed contract of this opportunity."""
     pairs = _statuses(m.tables, "contracts", "opportunity_id", m.record_id)
-    if not any(state in ("signed", "executing", "completed") for _, state in pairs):
-        detail = _listing(pairs) if pairs else "it has none"
-        yield f"needs a signed contract ({detail}); signing a contract moves it to won"
+    if not any(state in ("signed", "executing", "completed") for _id, state in pairs):
+        detail = _listing("contracts", pairs) if pairs else _("it has none")
+        yield _("needs a signed contract ({detail}); signing a contract moves it to won").format(detail=detail)
 
 
 # ---------------------------------------------------------------- quotes
@@ -162,21 +184,23 @@ def quote_approval(m: Move) -> Iterator[str]:
     why = "; ".join(reasons)
     if m.source == "pending_approval":
         if not m.by:
-            yield f"approving needs the approver: --by NAME{f' ({why})' if why else ''}"
+            said = _("approving needs the approver: --by NAME")
+            yield _("{message} ({why})").format(message=said, why=why) if why else said
     elif reasons:
-        yield f"needs approval ({why}): move it to pending_approval, then approve with --by APPROVER"
+        yield _("needs approval ({why}): move it to pending_approval, then approve with --by APPROVER").format(why=why)
 
 
 @gate
 def quote_within_validity(m: Move) -> Iterator[str]:
     until = m.record["valid_until"]
     if until is None:
-        yield "needs valid_until (--set valid_until=DATE)"
-    elif m.on > until:
-        yield (
-            f"the quote expired: valid_until {until} is before {m.on}; "
-            f"make a new version with salesops quote create {m.record['opportunity_id'] or 'OPP-ID'}"
+        yield _("needs {field} (--set {code}={what})").format(
+            field=field_name(m, "valid_until"), code="valid_until", what="DATE"
         )
+    elif m.on > until:
+        yield _(
+            "the quote expired: {field} {until} is before {day}; make a new version with salesops quote create {opportunity}"
+        ).format(field=field_name(m, "valid_until"), until=until, day=m.on, opportunity=m.record["opportunity_id"] or "OPP-ID")
 
 
 @gate
@@ -184,7 +208,7 @@ def quote_single_accepted(m: Move) -> Iterator[str]:
     oid = m.record["opportunity_id"]
     for rid, state in _statuses(m.tables, "quotes", "opportunity_id", oid or ""):
         if state == "accepted" and rid != m.record_id:
-            yield f"{rid} is already the accepted quote of {oid}"
+            yield _("{id} is already the accepted quote of {opportunity}").format(id=rid, opportunity=oid)
 
 
 # ---------------------------------------------------------------- contracts
@@ -193,7 +217,7 @@ def quote_single_accepted(m: Move) -> Iterator[str]:
 @gate
 def contract_reviewer(m: Move) -> Iterator[str]:
     if not m.by:
-        yield "signing needs the reviewer: --by NAME"
+        yield _("signing needs the reviewer: --by NAME")
 
 
 @gate
@@ -203,13 +227,15 @@ def contract_amount_matches_quote(m: Move) -> Iterator[str]:
         return
     found = contracts.accepted_quote(m.tables, rec)
     if found is None:
-        yield f"its quote {rec['quote_id']} is not in {m.tables('quotes').file}"
+        yield _("its quote {id} is not in {file}").format(id=rec["quote_id"], file=m.tables("quotes").file)
         return
     qt, qi = found
     status = qt.get(qi, "status")
     if status != "accepted":
-        qid = rec["quote_id"]
-        yield f"{state_text(f'its quote {qid}', status)}, not accepted"
+        yield _("{state}, not {wanted}").format(
+            state=state_text(_("its quote {id}").format(id=rec["quote_id"]), status, "quotes"),
+            wanted=state_name("quotes", "accepted"),
+        )
     if rec["amount"] != qt.get(qi, "amount"):
         yield contracts.describe_amount_mismatch(
             rec["amount"], rec["quote_id"], qt.get(qi, "amount")
@@ -221,7 +247,7 @@ def contract_terms_valid(m: Move) -> Iterator[str]:
     try:
         contracts.parse_terms(m.record["payment_terms"], m.settings)
     except contracts.BadTerms as exc:
-        yield f"{exc} (--set payment_terms=…)"
+        yield _("{message} (--set payment_terms=…)").format(message=exc)
 
 
 @gate
@@ -230,9 +256,9 @@ def contract_opportunity_open(m: Move) -> Iterator[str]:
     opps = m.tables("opportunities")
     oi = opps.find(oid) if oid else None
     if oi is None:
-        yield f"its opportunity {oid or '(none)'} is not in {opps.file}"
+        yield _("its opportunity {id} is not in {file}").format(id=oid or _("(none)"), file=opps.file)
     elif opps.get(oi, "stage") == "lost":
-        yield f"its opportunity {oid} is lost"
+        yield _("its opportunity {id} is {state}").format(id=oid, state=state_name("opportunities", "lost"))
 
 
 @gate
@@ -241,15 +267,19 @@ def contract_no_plan_yet(m: Move) -> Iterator[str]:
     existing = contracts.live_receivables(m.tables, m.record_id)
     if existing:
         ids = ", ".join(m.tables("receivables").id_of(j) or "?" for j in existing)
-        yield f"it already has receivables ({ids}); cancel them first"
+        yield _("it already has receivables ({ids}); cancel them first").format(ids=ids)
 
 
 @gate
 def contract_delivery_shipped(m: Move) -> Iterator[str]:
     pairs = _statuses(m.tables, "deliveries", "contract_id", m.record_id)
-    if not any(state in ("shipped", "delivered", "accepted") for _, state in pairs):
-        detail = _listing(pairs) if pairs else f"it has none: salesops delivery add {m.record_id}"
-        yield f"needs a shipped delivery ({detail})"
+    if not any(state in ("shipped", "delivered", "accepted") for _id, state in pairs):
+        detail = (
+            _listing("deliveries", pairs)
+            if pairs
+            else _("it has none: salesops delivery add {id}").format(id=m.record_id)
+        )
+        yield _("needs a shipped delivery ({detail})").format(detail=detail)
 
 
 @gate
@@ -260,7 +290,7 @@ def contract_all_accepted(m: Move) -> Iterator[str]:
         if s != "accepted"
     ]
     if pending:
-        yield f"needs every delivery accepted ({_listing(pending)})"
+        yield _("needs every delivery accepted ({listing})").format(listing=_listing("deliveries", pending))
 
 
 @gate
@@ -271,9 +301,13 @@ def contract_all_settled(m: Move) -> Iterator[str]:
         status = table.get(j, "status")
         if status not in ("paid", "written_off", "cancelled"):
             owed = (table.get(j, "amount") or 0) - (table.get(j, "collected_amount") or 0)
-            open_.append(f"{table.id_of(j)} is {status}, {money_text(owed)} outstanding")
+            open_.append(
+                _("{id} is {state}, {amount} outstanding").format(
+                    id=table.id_of(j), state=state_name("receivables", status), amount=money_text(owed)
+                )
+            )
     if open_:
-        yield f"needs every receivable paid, written off or cancelled ({', '.join(open_)})"
+        yield _("needs every receivable paid, written off or cancelled ({listing})").format(listing=", ".join(open_))
 
 
 # ---------------------------------------------------------------- deliveries
@@ -287,9 +321,11 @@ def delivery_contract_signed(m: Move) -> Iterator[str]:
     table = m.tables("contracts")
     ci = table.find(cid) if cid else None
     if ci is None:
-        yield f"its contract {cid or '(none)'} is not in {table.file}"
+        yield _("its contract {id} is not in {file}").format(id=cid or _("(none)"), file=table.file)
     elif table.get(ci, "status") not in ("signed", "executing"):
-        yield f"{state_text(f'its contract {cid}', table.get(ci, 'status'))}: only a signed contract ships"
+        yield _("{state}: only a signed contract ships").format(
+            state=state_text(_("its contract {id}").format(id=cid), table.get(ci, "status"), "contracts")
+        )
 
 
 @gate
@@ -298,24 +334,25 @@ def delivery_dates_in_order(m: Move) -> Iterator[str]:
     dated = [(name, rec[name]) for name in _DELIVERY_DATES if rec[name] is not None]
     for (a, da), (b, db) in zip(dated, dated[1:], strict=False):
         if db < da:
-            yield f"{b} {db} is before {a} {da}"
+            yield _(BEFORE).format(later=field_name(m, b), later_day=db, earlier=field_name(m, a), earlier_day=da)
 
 
 @gate
 def delivery_csat_valid(m: Move) -> Iterator[str]:
     csat = m.record["csat"]
     if csat is not None and not 1 <= csat <= 5:
-        yield f"csat must be 1 to 5, not {csat}"
+        yield _("{field} must be 1 to 5, not {value}").format(field=field_name(m, "csat"), value=csat)
 
 
 # ---------------------------------------------------------------- receivables
 
 _TRIGGER_HINTS = {
-    "advance": "at contract signing",
-    "delivery": "when the contract's last delivery is delivered",
-    "acceptance": "when the contract's last delivery is accepted",
-    "retention": "contract.retention_months after acceptance",
+    "advance": N_("at contract signing"),
+    "delivery": N_("when the contract's last delivery is delivered"),
+    "acceptance": N_("when the contract's last delivery is accepted"),
+    "retention": N_("contract.retention_months after acceptance"),
 }
+BEFORE = N_("{later} {later_day} is before {earlier} {earlier_day}")
 
 
 @gate
@@ -323,20 +360,29 @@ def receivable_triggered(m: Move) -> Iterator[str]:
     """Only a triggered milestone is invoiced, on or after its trigger date."""
     rec = m.record
     triggered = rec["triggered_on"]
-    what = f"the {rec['milestone']} milestone" if rec["milestone"] else "the milestone"
+    milestone = REGISTERS["receivables"].column("milestone").enum
+    what = (
+        _("the {milestone} milestone").format(milestone=milestone.label(rec["milestone"], current()))
+        if rec["milestone"]
+        else _("the milestone")
+    )
     if triggered is None:
         hint = _TRIGGER_HINTS.get(rec["milestone"] or "")
         how = (
-            f"it triggers {hint}"
+            _("it triggers {when}").format(when=_(hint))
             if hint
-            else f"set it: salesops advance {m.record_id} invoiced --set triggered_on=DATE --set invoice_no=NO"
+            else _("set it: salesops advance {id} invoiced --set triggered_on=DATE --set invoice_no=NO").format(
+                id=m.record_id
+            )
         )
-        yield f"{what} is not triggered yet ({how})"
+        yield _("{what} is not triggered yet ({how})").format(what=what, how=how)
     elif triggered > m.on:
-        yield f"{what} is triggered on {triggered}, after the invoice date {m.on}"
+        yield _("{what} is triggered on {day}, after the invoice date {invoice_day}").format(
+            what=what, day=triggered, invoice_day=m.on
+        )
 
 
 @gate
 def receivable_has_invoice_no(m: Move) -> Iterator[str]:
     if not m.record["invoice_no"]:
-        yield "needs an invoice number (--invoice-no NO)"
+        yield _("needs an invoice number (--invoice-no NO)")

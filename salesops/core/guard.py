@@ -26,6 +26,7 @@ from salesops.core.frame import Frame, from_records
 from salesops.core.model import Change, Records, Store
 from salesops.core.validate import Options, sort_problems, validate_frames
 from salesops.errors import BadCell
+from salesops.i18n import _
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS, Register, register_for_id
 
@@ -125,8 +126,10 @@ def check_changes(
 
 def refusal_text(problem: Problem) -> str:
     """The `error:` line of a refused command: whose record it is and what would be wrong."""
-    who = f"{problem.record_id} would be left invalid: " if problem.record_id else ""
-    return f"{who}{problem.line().removeprefix(problem.severity + ': ')}"
+    said = problem.line().removeprefix(problem.severity + ": ")
+    if not problem.record_id:
+        return said
+    return _("{id} would be left invalid: {problem}").format(id=problem.record_id, problem=said)
 
 
 def errors_of(problems: Iterable[Problem]) -> list[Problem]:

@@ -18,6 +18,7 @@ from salesops.core import opportunities
 from salesops.core.links import (
     Tables,
     add_record,
+    field_label,
     money_text,
     new_record,
     refusal,
@@ -27,6 +28,7 @@ from salesops.core.links import (
     state_text,
 )
 from salesops.core.model import Created, Outcome, Records, Session
+from salesops.i18n import _
 from salesops.schema import STATE_DATE_FIELDS
 
 CLOSED = ("converted", "disqualified")
@@ -71,7 +73,7 @@ def duplicates(
         theirs = _keys({k: safe_get(leads, j, k) for k in wanted})
         same = [k for k, v in wanted.items() if theirs.get(k) == v]
         if same:
-            found.append((leads.id_of(j) or "?", ", ".join(same)))
+            found.append((leads.id_of(j) or "?", ", ".join(field_label(leads, k) for k in same)))
     return found
 
 
@@ -147,7 +149,7 @@ def add(
     tables = Session.of(tables)
     leads = tables("leads")
     if not (fields.get("company") or "").strip():
-        refuse_if([refusal(leads, None, "--company must not be empty")])
+        refuse_if([refusal(leads, None, _("--company must not be empty"))])
     if not allow_duplicate:
         found = duplicates(tables, fields)
         if found:
@@ -156,7 +158,9 @@ def add(
                     refusal(
                         leads,
                         None,
-                        f"duplicate of open lead {rid} (same {what}); add --allow-duplicate to add it anyway",
+                        _("duplicate of open lead {id} (same {fields}); add --allow-duplicate to add it anyway").format(
+                            id=rid, fields=what
+                        ),
                         "duplicate",
                     )
                     for rid, what in found
@@ -262,7 +266,9 @@ def assign(tables: Tables, ids: list[str], *, to: str | None) -> Assigned:
                 refusal(
                     leads,
                     j,
-                    f"{state_text(leads.id_of(j), leads.get(j, 'status'))}: only open leads are assigned",
+                    _("{state}: only open leads are assigned").format(
+                        state=state_text(leads.id_of(j), leads.get(j, "status"), "leads")
+                    ),
                 )
             )
     if not ids:
@@ -279,18 +285,22 @@ def assign(tables: Tables, ids: list[str], *, to: str | None) -> Assigned:
                 refusal(
                     tables("reps"),
                     None,
-                    f"no rep {to!r} in {tables('reps').file} (by rep_id or name)",
+                    _("no rep {name} in {file} (by rep_id or name)").format(name=repr(to), file=tables("reps").file),
                 )
             )
         elif not target.active:
             problems.append(
-                refusal(tables("reps"), None, f"rep {target.rep_id} {target.label} is not active")
+                refusal(
+                    tables("reps"),
+                    None,
+                    _("rep {id} {name} is not active").format(id=target.rep_id, name=target.label),
+                )
             )
     active = [r for r in all_reps if r.active]
     if to is None and rows and not active:
         problems.append(
             refusal(
-                tables("reps"), None, f"no active reps in {tables('reps').file} to assign leads to"
+                tables("reps"), None, _("no active reps in {file} to assign leads to").format(file=tables("reps").file)
             )
         )
     refuse_if(problems)
@@ -342,13 +352,15 @@ def convert(
             refusal(
                 leads,
                 i,
-                f"{state_text(lid, rec['status'])}: only a qualified lead is converted (salesops advance {lid} qualified)",
+                _("{state}: only a qualified lead is converted (salesops advance {id} qualified)").format(
+                    state=state_text(lid, rec["status"], "leads"), id=lid
+                ),
             )
         )
     if not rec["owner"]:
-        problems.append(refusal(leads, i, f"{lid} has no owner (salesops lead assign {lid})"))
+        problems.append(refusal(leads, i, _("{id} has no owner (salesops lead assign {id})").format(id=lid)))
     if amount is not None and amount < 0:
-        problems.append(refusal(leads, i, f"--amount must not be negative ({money_text(amount)})"))
+        problems.append(refusal(leads, i, _("--amount must not be negative ({amount})").format(amount=money_text(amount))))
     refuse_if(problems)
     accounts = tables("accounts")
     ai = accounts.find(rec["account_id"]) if rec["account_id"] else None
@@ -356,7 +368,7 @@ def convert(
         ai = opportunities.account_by_name(tables, rec["company"] or "")
     created = ai is None
     if ai is None:
-        _, ai = new_record(
+        _account_id, ai = new_record(
             accounts,
             {
                 "name": rec["company"],

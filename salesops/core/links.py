@@ -11,6 +11,7 @@ from typing import Any
 
 from salesops.core.model import Created, Records, Session, Store
 from salesops.errors import Refused
+from salesops.i18n import _, current
 from salesops.problems import ERROR, Problem
 from salesops.schema import REGISTERS
 
@@ -50,7 +51,8 @@ def require(tables: Tables, register: str, record_id: str) -> int:
     if i is None:
         name = REGISTERS[register].name
         label = name[:-3] + "y" if name.endswith("ies") else name.rstrip("s")
-        raise Refused(f"no {label} {record_id!r} in {tables(register).file}")
+        what = REGISTERS[register].zh if current() == "zh" else label
+        raise Refused(_("no {what} {id} in {file}").format(what=what, id=repr(record_id), file=tables(register).file))
     return i
 
 
@@ -102,8 +104,22 @@ def refuse_if(problems: list[Problem]) -> None:
 def money_text(amount: Decimal | None) -> str:
     """Money as shown in messages: `1,234.50`."""
     if amount is None:
-        return "nothing"
+        return _("nothing")
     return f"{amount.quantize(CENT):,.2f}"
+
+
+def field_label(table: Records, name: str) -> str:
+    """Field `name` as the register's own header writes it (关闭日期 in a Chinese header), for messages."""
+    label = getattr(table, "label", None)
+    return label(name) if label else table.register.column(name).header(current())
+
+
+def state_name(register: str, code: str | None) -> str:
+    """A stage or status as messages show it, in their language (won / 赢单)."""
+    if not code:
+        return _("without status")
+    reg = REGISTERS[register]
+    return reg.column(reg.machine.field).enum.label(code, current())
 
 
 def pct_text(value: Decimal | None) -> str:
@@ -114,6 +130,10 @@ def pct_text(value: Decimal | None) -> str:
     return f"{text}%"
 
 
-def state_text(who: str, state: str | None, field: str = "status") -> str:
-    """`R-000012 is paid`, or `R-000012 has no status` when the cell is empty (never "is None")."""
-    return f"{who} is {state}" if state else f"{who} has no {field}"
+def state_text(who: str, state: str | None, register: str) -> str:
+    """`R-000012 is paid` (`R-000012 为已回款`) in the messages' language, or `R-000012 has no status`
+    when the cell is empty (never "is None")."""
+    if state:
+        return _("{id} is {state}").format(id=who, state=state_name(register, state))
+    reg = REGISTERS[register]
+    return _("{id} has no {field}").format(id=who, field=reg.column(reg.machine.field).header(current()))

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from salesops.core.links import Tables, add_record, refusal, refuse_if, safe_get
 from salesops.core.model import Created, Move, Records, Session
+from salesops.i18n import _
 
 FIXED = {"won": Decimal(100), "lost": Decimal(0)}
 
@@ -80,14 +81,14 @@ def create(
     problems = []
     if ai is None:
         problems.append(
-            refusal(opps, None, f"no account {account!r} in {accounts.file} (by ID or name)")
+            refusal(opps, None, _("no account {name} in {file} (by ID or name)").format(name=repr(account), file=accounts.file))
         )
     if not name.strip():
-        problems.append(refusal(opps, None, "--name must not be empty"))
+        problems.append(refusal(opps, None, _("--name must not be empty")))
     if not owner.strip():
-        problems.append(refusal(opps, None, "--owner must not be empty"))
+        problems.append(refusal(opps, None, _("--owner must not be empty")))
     if amount is not None and amount < 0:
-        problems.append(refusal(opps, None, f"--amount must not be negative ({amount})"))
+        problems.append(refusal(opps, None, _("--amount must not be negative ({amount})").format(amount=amount)))
     refuse_if(problems)
     assert ai is not None
     return add_record(

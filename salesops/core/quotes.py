@@ -22,8 +22,10 @@ from salesops.core.links import (
     refusal,
     refuse_if,
     safe_get,
+    state_name,
 )
 from salesops.core.model import Created, Move, Outcome, Session
+from salesops.i18n import _
 
 HUNDRED = Decimal(100)
 PRICE_FIELDS = frozenset({"list_amount", "discount_pct", "cost", "amount"})
@@ -49,14 +51,14 @@ def approval_reasons(record: dict, settings) -> list[str]:
     limit = decimal_setting(settings, "quote.approval_discount_pct")
     discount = record.get("discount_pct")
     if limit is not None and discount is not None and discount > limit:
-        reasons.append(f"discount {pct_text(discount)} is above {pct_text(limit)}")
+        reasons.append(_("discount {value} is above {limit}").format(value=pct_text(discount), limit=pct_text(limit)))
     floor = decimal_setting(settings, "quote.min_margin_pct")
     if floor is not None and record.get("cost") is not None:
         m = margin(record.get("amount"), record.get("cost"))
         if m is None:
             m = record.get("margin_pct")
         if m is not None and m < floor:
-            reasons.append(f"margin {pct_text(m)} is below {pct_text(floor)}")
+            reasons.append(_("margin {value} is below {floor}").format(value=pct_text(m), floor=pct_text(floor)))
     return reasons
 
 
@@ -68,10 +70,10 @@ def reprice(record: dict, given: frozenset[str]) -> str | None:
     if record["list_amount"] is not None:
         expected = price(record["list_amount"], record["discount_pct"])
         if "amount" in given and amount != expected:
-            return (
-                f"amount {money_text(amount)} is not list_amount × (1 − discount_pct/100) = "
-                f"{money_text(expected)}; leave amount out and it is computed"
-            )
+            return _(
+                "amount {amount} is not list_amount × (1 − discount_pct/100) = {expected}; "
+                "leave amount out and it is computed"
+            ).format(amount=money_text(amount), expected=money_text(expected))
         amount = record["amount"] = expected
     record["margin_pct"] = margin(amount, record["cost"])
     return None
@@ -113,20 +115,24 @@ def create(
     if stage in opps.register.machine.terminal:
         problems.append(
             refusal(
-                opps, oi, f"{opps.id_of(oi)} is {stage}: quotes are made for open opportunities"
+                opps,
+                oi,
+                _("{id} is {state}: quotes are made for open opportunities").format(
+                    id=opps.id_of(oi), state=state_name("opportunities", stage)
+                ),
             )
         )
     if list_amount <= 0:
         problems.append(
-            refusal(opps, oi, f"--list-amount must be above 0, not {money_text(list_amount)}")
+            refusal(opps, oi, _("--list-amount must be above 0, not {value}").format(value=money_text(list_amount)))
         )
     if discount_pct is not None and not (0 <= discount_pct <= 100):
         problems.append(
-            refusal(opps, oi, f"--discount must be between 0 and 100, not {discount_pct}")
+            refusal(opps, oi, _("--discount must be between 0 and 100, not {value}").format(value=discount_pct))
         )
     days = valid_days if valid_days is not None else int(settings.get("quote.valid_days", 30))
     if days < 0:
-        problems.append(refusal(opps, oi, f"--valid-days must be 0 or more, not {days}"))
+        problems.append(refusal(opps, oi, _("--valid-days must be 0 or more, not {value}").format(value=days)))
     refuse_if(problems)
     quotes = tables("quotes")
     oid = opps.id_of(oi)

@@ -24,6 +24,7 @@ from salesops.core.links import (
 )
 from salesops.core.model import Move, Outcome, Records, Session
 from salesops.core.opportunities import find_account
+from salesops.i18n import _, ngettext
 from salesops.problems import Problem
 
 PAYABLE = ("invoiced", "partially_paid")
@@ -68,18 +69,26 @@ def _payable_problems(table: Records, i: int, amount: Decimal) -> list[Problem]:
             refusal(
                 table,
                 i,
-                f"{rid} is not invoiced yet: salesops receivable invoice {rid} --invoice-no NO",
+                _("{id} is not invoiced yet: salesops receivable invoice {id} --invoice-no NO").format(id=rid),
             )
         ]
     if status not in PAYABLE:
-        return [refusal(table, i, f"{state_text(rid, status)}: it takes no more payments")]
+        return [
+            refusal(
+                table,
+                i,
+                _("{state}: it takes no more payments").format(state=state_text(rid, status, "receivables")),
+            )
+        ]
     owed = outstanding(table, i)
     if amount > owed:
         return [
             refusal(
                 table,
                 i,
-                f"{rid}: a payment of {money_text(amount)} is more than its outstanding {money_text(owed)}",
+                _("{id}: a payment of {amount} is more than its outstanding {owed}").format(
+                    id=rid, amount=money_text(amount), owed=money_text(owed)
+                ),
             )
         ]
     return []
@@ -135,7 +144,7 @@ def _apply(
 
 def _check_amount(table: Records, amount: Decimal) -> list[Problem]:
     if amount <= 0:
-        return [refusal(table, None, f"--amount must be above 0, not {money_text(amount)}")]
+        return [refusal(table, None, _("--amount must be above 0, not {amount}").format(amount=money_text(amount)))]
     return []
 
 
@@ -176,7 +185,9 @@ def record_account_payment(
                 refusal(
                     table,
                     None,
-                    f"no account {account!r} in {tables('accounts').file} (by ID or name)",
+                    _("no account {name} in {file} (by ID or name)").format(
+                        name=repr(account), file=tables("accounts").file
+                    ),
                 )
             ]
         )
@@ -197,8 +208,11 @@ def record_account_payment(
                 refusal(
                     table,
                     None,
-                    f"{account_id}: a payment of {money_text(amount)} is more than its invoiced outstanding "
-                    f"{money_text(total)} ({len(rows)} receivable(s))",
+                    ngettext(
+                        "{id}: a payment of {amount} is more than its invoiced outstanding {total} ({n} receivable)",
+                        "{id}: a payment of {amount} is more than its invoiced outstanding {total} ({n} receivables)",
+                        len(rows),
+                    ).format(id=account_id, amount=money_text(amount), total=money_text(total), n=len(rows)),
                 )
             ]
         )

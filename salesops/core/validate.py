@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesops.core.catalogue import CATALOGUE
 from salesops.core.frame import ROW, Frame
+from salesops.i18n import N_, _, current, ngettext
 from salesops.problems import ERROR, Problem
 from salesops.schema import COUNT_METRICS, REGISTERS, STATE_DATE_FIELDS
 
@@ -164,9 +165,31 @@ def _emit(
             row=int(row),
             column=column,
             record_id=rid if isinstance(rid, str) else None,
+            header=H(frame, column) if column else None,
         )
         for row, rid, text in zip(rows, ids, texts, strict=True)
     ]
+
+
+NOT_A_REP = N_('"{value}" is not a rep_id or name in {file}')
+
+
+def H(frame: Frame, name: str) -> str:
+    """Field `name` as the frame's file heads it (关闭日期 in a Chinese header), else in the messages' language."""
+    typed = getattr(frame, "typed", None)
+    colmap = getattr(typed, "colmap", None) or {}
+    if name in colmap and colmap[name] < len(typed.header) and typed.header[colmap[name]]:
+        return str(typed.header[colmap[name]]).strip()
+    column = frame.register.by_name.get(name)
+    return column.header(current()) if column is not None else name
+
+
+def V(frame: Frame, name: str, code: Any) -> str:
+    """An enum value of field `name` in the messages' language (won / 赢单)."""
+    column = frame.register.by_name.get(name)
+    if column is not None and column.enum is not None and isinstance(code, str):
+        return column.enum.label(code, current())
+    return str(code)
 
 
 def money(cents: Any) -> str:
@@ -223,10 +246,11 @@ def check_required_columns(frames: Frames, options: Options) -> list[Problem]:
                     Problem(
                         ERROR,
                         "missing-column",
-                        f'the required column is missing (header "{col.name}" or "{col.zh}")',
+                        _('the required column is missing (header "{name}" or "{zh}")').format(name=col.name, zh=col.zh),
                         file=frame.file,
                         row=1,
                         column=col.name,
+                        header=col.header(current()),
                     )
                 )
     return out
@@ -239,7 +263,7 @@ def check_required_values(frames: Frames, options: Options) -> list[Problem]:
         for col in frame.register.columns:
             if col.required and col.name in frame.columns_present:
                 empty = frame.df[col.name].isna() & _clean(frame, col.name)
-                out += _emit(frame, empty, col.name, "missing-value", "required value is empty")
+                out += _emit(frame, empty, col.name, "missing-value", _("required value is empty"))
     return out
 
 
@@ -260,7 +284,7 @@ def check_unique_ids(frames: Frames, options: Options) -> list[Problem]:
             idc,
             "duplicate-id",
             lambda sub, first=first, idc=idc: (
-                f'duplicate ID "{v}" (first on row {first[v]})' for v in sub[idc]
+                _('duplicate ID "{id}" (first on row {row})').format(id=v, row=first[v]) for v in sub[idc]
             ),
         )
     return out
@@ -282,13 +306,13 @@ def check_references(frames: Frames, options: Options) -> list[Problem]:
             values = frame.df[col.name]
             dangling = values.notna() & ~values.isin(known)
             files = [t.file for t in targets]
-            where = files[0] if len(files) == 1 else f"{', '.join(files[:-1])} or {files[-1]}"
+            where = files[0] if len(files) == 1 else _("{files} or {last}").format(files=", ".join(files[:-1]), last=files[-1])
             out += _emit(
                 frame,
                 dangling,
                 col.name,
                 "dangling-ref",
-                lambda sub, c=col.name, w=where: (f'"{v}" is not an ID in {w}' for v in sub[c]),
+                lambda sub, c=col.name, w=where: (_('"{value}" is not an ID in {file}').format(value=v, file=w) for v in sub[c]),
             )
     return out
 
@@ -313,14 +337,15 @@ def check_account_matches(frames: Frames, options: Options) -> list[Problem]:
         theirs = df[ref].map(_accounts_by_id(parents))
         bad = df["account_id"].notna() & theirs.notna() & (df["account_id"] != theirs)
         # "of receivable R-…" when the reference names one register, "of O-…" when it may name several
-        what = f"{parents[0].register.singular} " if len(parents) == 1 else ""
+        reg = parents[0].register
+        what = f"{reg.zh if current() == 'zh' else reg.singular} " if len(parents) == 1 else ""
         out += _emit(
             _with_df(c, df.assign(_theirs=theirs)),
             bad,
             "account_id",
             "account-mismatch",
             lambda sub, ref=ref, what=what: (
-                f'"{a}" is not the account of {what}{r} ("{t}")'
+                _('"{account}" is not the account of {record} ("{theirs}")').format(account=a, record=what + r, theirs=t)
                 for a, r, t in zip(sub["account_id"], sub[ref], sub["_theirs"], strict=True)
             ),
         )
@@ -380,7 +405,15 @@ def check_quote_amounts(frames: Frames, options: Options) -> list[Problem]:
         "amount",
         "quote-amount",
         lambda sub: (
-            f"amount {money(a)} is not list_amount {money(la)} less discount_pct {_pct(d)} (= {money(_half_up(la, d))})"
+            _("{amount_field} {amount} is not {list_field} {list_amount} less {discount_field} {discount} (= {expected})").format(
+                amount_field=H(q, "amount"),
+                amount=money(a),
+                list_field=H(q, "list_amount"),
+                list_amount=money(la),
+                discount_field=H(q, "discount_pct"),
+                discount=_pct(d),
+                expected=money(_half_up(la, d)),
+            )
             for a, la, d in zip(sub["amount"], sub["list_amount"], sub["discount_pct"], strict=True)
         ),
     )
@@ -418,7 +451,7 @@ def check_contract_receivables(frames: Frames, options: Options) -> list[Problem
         "amount",
         "receivables-sum",
         lambda sub: (
-            f"its receivables sum to {money(g)}, not the contract amount {money(a)}"
+            _("its receivables sum to {total}, not the contract amount {amount}").format(total=money(g), amount=money(a))
             for g, a in zip(sub["_got"], sub["amount"], strict=True)
         ),
     )
@@ -452,9 +485,15 @@ def check_collected_amounts(frames: Frames, options: Options) -> list[Problem]:
     def say(sub: pd.DataFrame) -> Iterable[str]:
         for coll, got, k in zip(sub["_coll"], sub["_paid"], sub["_n"], strict=True):
             if k == 0:
-                yield f"collected_amount is {money(coll)} but the receivable has no payments"
+                yield _("{field} is {amount} but the receivable has no payments").format(
+                    field=H(r, "collected_amount"), amount=money(coll)
+                )
             else:
-                yield f"collected_amount is {money(coll)} but its payments sum to {money(got)} ({k} payment{'s' if k > 1 else ''})"
+                yield ngettext(
+                    "{field} is {amount} but its payments sum to {total} ({n} payment)",
+                    "{field} is {amount} but its payments sum to {total} ({n} payments)",
+                    int(k),
+                ).format(field=H(r, "collected_amount"), amount=money(coll), total=money(got), n=k)
 
     return _emit(view, bad, "collected_amount", "collected-mismatch", say)
 
@@ -477,7 +516,9 @@ def check_overpayment(frames: Frames, options: Options) -> list[Problem]:
         "collected_amount",
         "overpayment",
         lambda sub: (
-            f"{money(m)} collected, {money(m - a)} more than the amount {money(a)}"
+            _("{collected} collected, {more} more than the amount {amount}").format(
+                collected=money(m), more=money(m - a), amount=money(a)
+            )
             for m, a in zip(sub["_most"], sub["amount"], strict=True)
         ),
     )
@@ -494,7 +535,7 @@ def check_payment_amounts(frames: Frames, options: Options) -> list[Problem]:
         bad,
         "amount",
         "non-positive-amount",
-        lambda sub: (f"amount {money(a)} is not above zero" for a in sub["amount"]),
+        lambda sub: (_("{field} {amount} is not above zero").format(field=H(p, "amount"), amount=money(a)) for a in sub["amount"]),
     )
 
 
@@ -517,7 +558,9 @@ def check_payment_dates(frames: Frames, options: Options) -> list[Problem]:
         "received_on",
         "payment-date",
         lambda sub: (
-            f"received_on {_day(d)} is before {rid}'s invoiced_on {_day(i)}"
+            _("{field} {day} is before {id}'s {invoiced_field} {invoiced}").format(
+                field=H(p, "received_on"), day=_day(d), id=rid, invoiced_field=H(r, "invoiced_on"), invoiced=_day(i)
+            )
             for d, rid, i in zip(sub["received_on"], sub["receivable_id"], sub["_invoiced"], strict=True)
         ),
     )
@@ -528,7 +571,9 @@ def check_payment_dates(frames: Frames, options: Options) -> list[Problem]:
         "received_on",
         "payment-date",
         lambda sub: (
-            f"received_on {_day(d)} is after today ({options.today.isoformat()})"
+            _("{field} {day} is after today ({today})").format(
+                field=H(p, "received_on"), day=_day(d), today=options.today.isoformat()
+            )
             for d in sub["received_on"]
         ),
     )
@@ -552,21 +597,30 @@ def check_receivable_status(frames: Frames, options: Options) -> list[Problem]:
         ok & (status == "paid") & (coll < amount),
         "status",
         "status-amount",
-        lambda sub: (f"status is paid but {money(o)} is outstanding" for o in sub["_out"]),
+        lambda sub: (
+            _("{field} is {state} but {amount} is outstanding").format(
+                field=H(r, "status"), state=V(r, "status", "paid"), amount=money(o)
+            )
+            for o in sub["_out"]
+        ),
     )
     out += _emit(
         view,
         ok & (status == "partially_paid") & (coll <= 0),
         "status",
         "status-amount",
-        "status is partially_paid but nothing has been collected",
+        _("{field} is {state} but nothing has been collected").format(
+            field=H(r, "status"), state=V(r, "status", "partially_paid")
+        ),
     )
     out += _emit(
         view,
         ok & (status == "partially_paid") & (coll >= amount) & (coll > 0),
         "status",
         "status-amount",
-        "status is partially_paid but the whole amount has been collected (expected paid)",
+        _("{field} is {state} but the whole amount has been collected (expected {expected})").format(
+            field=H(r, "status"), state=V(r, "status", "partially_paid"), expected=V(r, "status", "paid")
+        ),
     )
     out += _emit(
         view,
@@ -574,7 +628,13 @@ def check_receivable_status(frames: Frames, options: Options) -> list[Problem]:
         "status",
         "status-amount",
         lambda sub: (
-            f"status is {s} but {money(c)} has been collected (expected partially_paid or paid)"
+            _("{field} is {state} but {amount} has been collected (expected {partly} or {paid})").format(
+                field=H(r, "status"),
+                state=V(r, "status", s),
+                amount=money(c),
+                partly=V(r, "status", "partially_paid"),
+                paid=V(r, "status", "paid"),
+            )
             for s, c in zip(sub["status"], sub["_coll"], strict=True)
         ),
     )
@@ -614,7 +674,10 @@ def check_status_dates(frames: Frames, options: Options) -> list[Problem]:
                 bad,
                 column,
                 "status-date",
-                lambda sub, f=field, c=column: (f"{f} is {s} but {c} is empty" for s in sub[f]),
+                lambda sub, f=field, c=column, fr=frame: (
+                    _("{field} is {state} but {column} is empty").format(field=H(fr, f), state=V(fr, f, s), column=H(fr, c))
+                    for s in sub[f]
+                ),
             )
     return out
 
@@ -641,8 +704,10 @@ def check_date_order(frames: Frames, options: Options) -> list[Problem]:
                     bad,
                     column,
                     "date-order",
-                    lambda sub, c=column: (
-                        f"{c} {_day(v)} is before {pn} {_day(pv)}"
+                    lambda sub, c=column, fr=frame: (
+                        _("{later} {later_day} is before {earlier} {earlier_day}").format(
+                            later=H(fr, c), later_day=_day(v), earlier=H(fr, pn), earlier_day=_day(pv)
+                        )
                         for v, pv, pn in zip(sub[c], sub["_prev"], sub["_prev_name"], strict=True)
                     ),
                 )
@@ -681,14 +746,24 @@ def check_target_scopes(frames: Frames, options: Options) -> list[Problem]:
         (scope == "company") & who.notna(),
         "who",
         "bad-target",
-        lambda sub: (f'scope is company but who is "{w}" (leave who empty)' for w in sub["who"]),
+        lambda sub: (
+            _('{scope} is {company} but {who} is "{value}" (leave {who} empty)').format(
+                scope=H(t, "scope"), company=V(t, "scope", "company"), who=H(t, "who"), value=w
+            )
+            for w in sub["who"]
+        ),
     )
     out += _emit(
         t,
         scope.isin(["team", "rep"]) & who.isna(),
         "who",
         "bad-target",
-        lambda sub: (f"scope is {s} but who is empty (name the {s})" for s in sub["scope"]),
+        lambda sub: (
+            _("{scope} is {value} but {who} is empty (name the {value})").format(
+                scope=H(t, "scope"), value=V(t, "scope", s), who=H(t, "who")
+            )
+            for s in sub["scope"]
+        ),
     )
     counts = df["metric"].isin(sorted(COUNT_METRICS)) & df["amount"].notna()
     out += _emit(
@@ -697,7 +772,9 @@ def check_target_scopes(frames: Frames, options: Options) -> list[Problem]:
         "amount",
         "bad-target",
         lambda sub: (
-            f"a {m} target counts records: {money(a)} is not a whole number"
+            _("a {metric} target counts records: {amount} is not a whole number").format(
+                metric=V(t, "metric", m), amount=money(a)
+            )
             for m, a in zip(sub["metric"], sub["amount"], strict=True)
         ),
     )
@@ -706,7 +783,7 @@ def check_target_scopes(frames: Frames, options: Options) -> list[Problem]:
         df["amount"].notna() & (df["amount"] < 0),
         "amount",
         "bad-target",
-        lambda sub: (f"amount {money(a)} is below zero" for a in sub["amount"]),
+        lambda sub: (_("{field} {amount} is below zero").format(field=H(t, "amount"), amount=money(a)) for a in sub["amount"]),
     )
     return out
 
@@ -755,7 +832,10 @@ def check_duplicate_targets(frames: Frames, options: Options) -> list[Problem]:
         "period",
         "duplicate-target",
         lambda sub: (
-            f"the same target as row {first[k]} ({p} {s}{' ' + w if isinstance(w, str) else ''} {m})"
+            _("the same target as row {row} ({target})").format(
+                row=first[k],
+                target=" ".join(x for x in (p, V(t, "scope", s), w if isinstance(w, str) else "", V(t, "metric", m)) if x),
+            )
             for k, p, s, w, m in zip(
                 sub["_key"], sub["period"], sub["scope"], sub["who"], sub["metric"], strict=True
             )
@@ -778,14 +858,14 @@ def check_target_who(frames: Frames, options: Options) -> list[Problem]:
         (df["scope"] == "team") & df["who"].notna() & ~who.isin(teams),
         "who",
         "unknown-team",
-        lambda sub: (f'"{w}" is not a team in {reps.file}' for w in sub["who"]),
+        lambda sub: (_('"{value}" is not a team in {file}').format(value=w, file=reps.file) for w in sub["who"]),
     )
     out += _emit(
         t,
         (df["scope"] == "rep") & df["who"].notna() & ~who.isin(people),
         "who",
         "unknown-owner",
-        lambda sub: (f'"{w}" is not a rep_id or name in {reps.file}' for w in sub["who"]),
+        lambda sub: (_(NOT_A_REP).format(value=w, file=reps.file) for w in sub["who"]),
     )
     return out
 
@@ -806,7 +886,13 @@ def check_lost_reasons(frames: Frames, options: Options) -> list[Problem]:
         return []
     bad = (o.df["stage"] == "lost") & o.df["lost_reason"].isna()
     return _emit(
-        o, bad, "lost_reason", "lost-without-reason", "stage is lost but lost_reason is empty"
+        o,
+        bad,
+        "lost_reason",
+        "lost-without-reason",
+        _("{field} is {state} but {column} is empty").format(
+            field=H(o, "stage"), state=V(o, "stage", "lost"), column=H(o, "lost_reason")
+        ),
     )
 
 
@@ -832,9 +918,7 @@ def check_owners(frames: Frames, options: Options) -> list[Problem]:
                 people.isin(strangers),
                 col.name,
                 "unknown-owner",
-                lambda sub, c=col.name, r=reps.file: (
-                    f'"{v}" is not a rep_id or name in {r}' for v in sub[c]
-                ),
+                lambda sub, c=col.name, r=reps.file: (_(NOT_A_REP).format(value=v, file=r) for v in sub[c]),
             )
     return out
 
@@ -858,7 +942,9 @@ def check_stale_quotes(frames: Frames, options: Options) -> list[Problem]:
         "valid_until",
         "quote-past-validity",
         lambda sub: (
-            f"status is sent but valid_until {_day(v)} has passed; 'salesops sweep' expires it"
+            _("{field} is {state} but {until_field} {until} has passed; 'salesops sweep' expires it").format(
+                field=H(q, "status"), state=V(q, "status", "sent"), until_field=H(q, "valid_until"), until=_day(v)
+            )
             for v in sub["valid_until"]
         ),
     )
@@ -882,7 +968,11 @@ def check_uninvoiced(frames: Frames, options: Options) -> list[Problem]:
         "triggered_on",
         "not-invoiced",
         lambda sub: (
-            f"triggered on {_day(t)} ({int(a)} days ago) and not invoiced yet"
+            ngettext(
+                "triggered on {day} ({n} day ago) and not invoiced yet",
+                "triggered on {day} ({n} days ago) and not invoiced yet",
+                int(a),
+            ).format(day=_day(t), n=int(a))
             for t, a in zip(sub["triggered_on"], sub["_age"], strict=True)
         ),
     )
