@@ -347,3 +347,26 @@ def test_new_workspace_dates_stay_dates_and_ids_text(tmp_path):
     (row,) = listed(ws, "activities")
     assert row["activity_id"] == "000123" and row["record_id"] == "00042"
     assert row["on"] == (dt.date(1899, 12, 30) + dt.timedelta(days=45987)).isoformat()
+
+
+def test_the_cores_reference_check_takes_a_reference_over_several_registers():
+    """What `advance --set` (and any command setting a field) uses: an activity's record_id may name
+    a lead, an opportunity, an account, a contract or a receivable, and nothing else."""
+    from salesops.core.flow import _check_refs
+    from tests.memory_store import MemoryStore
+
+    store = MemoryStore({
+        "leads": [{"lead_id": "L-1"}], "contracts": [{"contract_id": "C-1"}], "quotes": [{"quote_id": "Q-1"}],
+        "activities": [{"activity_id": "F-1", "record_id": "L-1"}],
+    })  # fmt: skip
+    acts = store("activities")
+    assert _check_refs(store, acts, 0, {"record_id": "C-1"}) == []
+    assert _check_refs(store, acts, 0, {"record_id": "L-1", "account_id": None}) == []
+    (problem,) = _check_refs(store, acts, 0, {"record_id": "Q-1"})
+    assert problem.code == "dangling-ref" and problem.column == "record_id"
+    assert problem.message == (
+        "F-1: record_id Q-1 is not in memory:leads, memory:opportunities, memory:accounts, "
+        "memory:contracts or memory:receivables"
+    )
+    (problem,) = _check_refs(store, acts, 0, {"account_id": "A-9"})
+    assert problem.message == "F-1: account_id A-9 is not in memory:accounts"

@@ -88,25 +88,21 @@ def parse_sets(register: Register, pairs: list[str], date_order: str = "MDY") ->
 
 
 def _check_refs(tables: Tables, table: Records, i: int, sets: dict[str, Any]) -> list[Problem]:
+    """Each reference given names a record of its register (of one of them, for activities' record_id)."""
     problems = []
     for name, value in sets.items():
-        column = table.register.column(name)
-        if (
-            column.type == "ref"
-            and value is not None
-            and tables(column.ref).find(str(value)) is None
-        ):
-            problems.append(
-                refusal(
-                    table,
-                    i,
-                    _("{id}: {field} {value} is not in {file}").format(
-                        id=table.id_of(i), field=name, value=value, file=tables(column.ref).file
-                    ),
-                    "dangling-ref",
-                    name,
-                )
+        targets = table.register.column(name).targets
+        if not targets or value is None:
+            continue
+        if all(tables(t).find(str(value)) is None for t in targets):
+            files = [tables(t).file for t in targets]
+            where = files[0] if len(files) == 1 else _("{files} or {last}").format(
+                files=", ".join(files[:-1]), last=files[-1]
             )
+            message = _("{id}: {field} {value} is not in {file}").format(
+                id=table.id_of(i), field=table.label(name), value=value, file=where
+            )
+            problems.append(refusal(table, i, message, "dangling-ref", name))
     return problems
 
 
