@@ -31,6 +31,7 @@ from salesops.reports.labels import (
     stage_label,
     value_label,
 )
+from salesops.reports.outlook import FIGURES
 from salesops.reports.render import Chart, Column, Report, Section, Series
 from salesops.reports.render.cells import fmt_rate
 
@@ -362,16 +363,8 @@ def funnel_view(result, lang: str, currency: str) -> Report:
 # ---------------------------------------------------------------- forecast
 
 
-FORECAST_KEYS = [
-    "month",
-    "deals",
-    "open_pipeline",
-    "weighted_pipeline",
-    "invoiced",
-    "scheduled",
-    "pipeline_cash",
-    "expected_cash",
-]
+# the forecast's figures people read (the count of invoiced receivables stays in JSON)
+FORECAST_KEYS = ["month", *(f for f in FIGURES if f != "receivables")]
 FORECAST_KINDS = {"deals": "int", **{k: "money" for k in FORECAST_KEYS[2:]}}
 CASH_KEYS = ("invoiced", "scheduled", "pipeline_cash")  # the three kinds of expected cash, charted
 
