@@ -45,7 +45,7 @@ from salesops.reports.data import (
 )
 from salesops.reports.periods import Period
 from salesops.reports.targetbook import REP, Subject, TargetBook, calendar_pieces, round_half_up
-from salesops.reports.targets import actual_figure, figure
+from salesops.reports.targets import actual_figure, attained, figure
 
 SELLING_ROLES = (None, "rep", "manager")
 UNDATED_WRITE_OFF = N_(
@@ -159,13 +159,13 @@ class Rates:
         metric = plan.attainment_of
         got = self._actuals[period].get(key, {}).get(metric, 0)
         goal = self.book.target(Subject(REP, key), metric, period)
-        unit = 100 if metric in ("new_leads", "won_count") else 1
-        attainment = Fraction(got * unit * 100, goal) if goal else None
+        share = attained(got, goal, metric)
+        attainment = None if share is None else share * 100  # in %, as the tiers are
         tier, rate = plan.rate(attainment)
         return {
             "target": figure(metric, goal),
             "actual": actual_figure(metric, got),
-            "attainment": None if attainment is None else float(attainment / 100),
+            "attainment": None if share is None else float(share),
             "tier": _pct(tier),
             "rate": _pct(rate),
             "_rate": rate,

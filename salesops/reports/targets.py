@@ -83,11 +83,17 @@ def run_rate(metric: str, actual: int, period: Period, elapsed: int) -> Decimal 
     return figure(metric, round_half_up(Fraction(actual * unit * period.days, elapsed)))
 
 
-def ratio(actual: int, target: int | None, metric: str) -> float | None:
-    """actual ÷ target (target in hundredths)."""
+def attained(actual: int, target: int | None, metric: str) -> Fraction | None:
+    """actual ÷ target, exactly (an actual in cents or records, a target in hundredths)."""
     if not target:
         return None
-    return (actual * (100 if counted(metric) else 1)) / target
+    return Fraction(actual * (100 if counted(metric) else 1), target)
+
+
+def ratio(actual: int, target: int | None, metric: str) -> float | None:
+    """actual ÷ target as a fraction for people and JSON (None without a target)."""
+    got = attained(actual, target, metric)
+    return None if got is None else float(got)
 
 
 @dataclass
