@@ -34,6 +34,7 @@ from fractions import Fraction
 from typing import Any
 
 from salesops.i18n import N_, translate
+from salesops.reports.cents import round_half_up, split
 from salesops.reports.data import (
     NONE_KEY,
     Attribution,
@@ -44,7 +45,7 @@ from salesops.reports.data import (
     on_or_before,
 )
 from salesops.reports.periods import Period
-from salesops.reports.targetbook import REP, Subject, TargetBook, calendar_pieces, round_half_up
+from salesops.reports.targetbook import REP, Subject, TargetBook, calendar_pieces
 from salesops.reports.targets import actual_figure, attained, figure
 
 SELLING_ROLES = (None, "rep", "manager")
@@ -177,21 +178,6 @@ def _pct(value: Fraction) -> float:
     return float(value)
 
 
-def _split(total: int, parts: list[Fraction]) -> list[int]:
-    """`total` cents over parts in proportion to `parts` (exact shares), largest remainders first."""
-    whole = sum(parts, Fraction(0))
-    if not parts:
-        return []
-    if whole == 0:
-        return [0] * len(parts)
-    shares = [p * total / whole for p in parts]
-    floors = [s.numerator // s.denominator for s in shares]
-    order = sorted(range(len(parts)), key=lambda i: (-(shares[i] - floors[i]), i))
-    for i in order[: total - sum(floors)]:
-        floors[i] += 1
-    return floors
-
-
 # ---------------------------------------------------------------- the report
 
 
@@ -246,7 +232,7 @@ def commission(data: ReportData, period: Period, as_of: dt.date) -> CommissionRe
         amount = sum(line["_cents"] for line in lines)
         total = round_half_up(Fraction(amount) * standing["_rate"] / 100)
         for line, share in zip(
-            lines, _split(total, [Fraction(x["_cents"]) for x in lines]), strict=True
+            lines, split(total, [Fraction(x["_cents"]) for x in lines]), strict=True
         ):
             line["rate"] = standing["rate"]
             line["commission"] = _money(share)

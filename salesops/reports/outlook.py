@@ -40,6 +40,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from salesops.reports.ar import receivables_as_of
+from salesops.reports.cents import apportion
 from salesops.reports.data import (
     LEFT_OUT,
     Attribution,
@@ -428,7 +429,7 @@ def forecast(
                 zip(count(buckets, o, q), count(buckets, o, r), strict=True)
             ):
                 shares[b] += part * Fraction(a * 10_000 + c, 10_000)
-        pipeline_cash = _apportion(shares, _round_div(sum(nums), 10_000))
+        pipeline_cash = apportion(shares, _round_div(sum(nums), 10_000))
         invoiced = count(rb, rs, rec["outstanding"])
         n_invoiced = count(rb, rs)
         scheduled = count(sb, sched_sel, sched_owed)
@@ -490,15 +491,6 @@ def forecast(
                 }
             )
     return result
-
-
-def _apportion(shares: list[Fraction], total: int) -> list[int]:
-    """Each share rounded down to the cent, the cents left given to the largest remainders: they sum to `total`."""
-    floors = [s.numerator // s.denominator for s in shares]
-    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
-    for i in order[: max(total - sum(floors), 0)]:
-        floors[i] += 1
-    return floors
 
 
 def _reconcile(data: ReportData, as_of: dt.date, rec, sched, sched_owed, sched_signed):

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from salesops.reports.cents import round_half_up
 from salesops.reports.periods import Period
 from salesops.schema import COUNT_METRICS, TARGET_METRIC, parse_period
 
@@ -69,13 +70,6 @@ class Subject:
 def counted(metric: str) -> bool:
     """Whether the metric counts records (its values are whole numbers, not money)."""
     return metric in COUNT_METRICS
-
-
-def round_half_up(value: Fraction) -> int:
-    """`value` rounded to the nearest integer, halves away from zero."""
-    q, r = divmod(abs(value.numerator), value.denominator)
-    q += 1 if 2 * r >= value.denominator else 0
-    return q if value >= 0 else -q
 
 
 def share(total: int, parts: int, index: int) -> int:

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from salesops.i18n import N_, translate
+from salesops.reports.cents import round_half_up
 from salesops.reports.data import NONE_KEY, ReportData
 from salesops.reports.periods import Period
 from salesops.reports.targetbook import (
@@ -28,7 +29,6 @@ from salesops.reports.targetbook import (
     Subject,
     TargetBook,
     counted,
-    round_half_up,
 )
 
 LEVELS = {"company": COMPANY, "team": TEAM, "rep": REP, "owner": REP}
