@@ -86,13 +86,25 @@ def test_a_payment_before_its_invoice_or_after_today_is_refused(company):
 
 
 def test_an_account_payment_skips_receivables_invoiced_after_its_date(company):
+    """R-000001 was invoiced on 11-27: cash of 11-20 cannot pay it, and is kept as unapplied cash (SPEC 9.4)."""
     root, _ = company
-    lines = refused(
-        root, "payment", "record", "--account", "A-000001", "--amount", "1", "--on", "2026-11-20"
+    res = run_cli(
+        "payment",
+        "record",
+        "--account",
+        "A-000001",
+        "--amount",
+        "1",
+        "--on",
+        "2026-11-20",
+        ws=root,
+        check=0,
     )
-    assert lines == [
-        "error: A-000001: a payment of 1.00 is more than its invoiced outstanding 0.00 (0 receivables)"
-    ]
+    assert "1.00 kept as unapplied cash" in res.stdout
+    ws = Workspace(root)
+    assert len(ws.table("payments")) == 0
+    accounts = ws.table("accounts")
+    assert accounts.get(accounts.find("A-000001"), "unapplied_amount") == Decimal("1.00")
 
 
 def test_a_set_that_leaves_the_record_invalid_is_refused(company):

@@ -93,7 +93,7 @@ def payment_record(
         typer.Option(
             "--account",
             metavar="A-ID",
-            help="Spread the cash over this account's invoiced receivables, oldest due first.",
+            help="Spread the cash over this account's invoiced receivables, oldest due first; what is over is kept as its unapplied cash (预收款).",
         ),
     ] = None,
     on: OnOpt = None,
@@ -134,17 +134,79 @@ def payment_record(
             paid = receivables.record_account_payment(
                 ws.table, account, money, on=when, method=code, reference=reference
             )
-        parts = [
-            _("{payment} → {receivable} {amount} ({status}, {outstanding} outstanding)").format(
-                payment=p.payment_id,
-                receivable=p.receivable_id,
-                amount=money_text(p.amount),
-                status=state_label(ws, "receivables", p.status),
-                outstanding=money_text(p.outstanding),
+        if paid.payments:
+            lines = [
+                _("recorded {amount} on {day}: {parts}").format(
+                    amount=money_text(paid.amount), day=paid.on, parts="; ".join(_parts(ws, paid.payments))
+                )
+            ]
+        else:
+            lines = [_("recorded {amount} on {day}").format(amount=money_text(paid.amount), day=paid.on)]
+        if paid.unapplied:
+            lines.append(
+                _(
+                    "{amount} kept as unapplied cash (预收款) of {account}, now {balance}: "
+                    "salesops payment apply {account} applies it once invoiced"
+                ).format(
+                    amount=money_text(paid.unapplied),
+                    account=paid.account_id,
+                    balance=money_text(paid.balance),
+                )
             )
-            for p in paid.payments
-        ]
-        line = _("recorded {amount} on {day}: {parts}").format(
-            amount=money_text(paid.amount), day=paid.on, parts="; ".join(parts)
+        finish(ws, paid, by, fmt, lines)
+
+
+def _parts(ws, payments) -> list[str]:
+    """`P-… → R-… ¥X (status, ¥Y outstanding)` for each payment row written."""
+    return [
+        _("{payment} → {receivable} {amount} ({status}, {outstanding} outstanding)").format(
+            payment=p.payment_id,
+            receivable=p.receivable_id,
+            amount=money_text(p.amount),
+            status=state_label(ws, "receivables", p.status),
+            outstanding=money_text(p.outstanding),
         )
-        finish(ws, paid, by, fmt, [line])
+        for p in payments
+    ]
+
+
+@payment_app.command("apply")
+def payment_apply(
+    ctx: typer.Context,
+    account: Annotated[
+        str,
+        typer.Argument(
+            metavar="A-ID", help="The account (ID or name) whose unapplied cash to apply."
+        ),
+    ],
+    amount: Annotated[
+        str | None,
+        typer.Option(
+            "--amount", metavar="AMOUNT", help="Apply only this much (default: all of it)."
+        ),
+    ] = None,
+    on: OnOpt = None,
+    by: ByOpt = None,
+    wait: WaitOpt = 10.0,
+    fmt: FmtOpt = "table",
+) -> None:
+    """Apply an account's unapplied cash (预收款) to its invoiced receivables, oldest due first."""
+    from salesops.core import receivables
+
+    ws = open_for_write(ctx, fmt)
+    when = event_date(ws, on)
+    money = money_option("--amount", amount) if amount is not None else None
+    with ws.writing(wait):
+        applied = receivables.apply_unapplied(ws.table, account, on=when, amount=money)
+        lines = [
+            _("applied {amount} of {account}'s unapplied cash on {date}: {parts}").format(
+                amount=money_text(applied.amount),
+                account=applied.account_id,
+                date=applied.on.isoformat(),
+                parts="; ".join(_parts(ws, applied.payments)),
+            ),
+            _("{account}: unapplied cash left {balance}").format(
+                account=applied.account_id, balance=money_text(applied.balance)
+            ),
+        ]
+        finish(ws, applied, by, fmt, lines)

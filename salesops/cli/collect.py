@@ -154,6 +154,7 @@ def _write(folder: Path, files) -> None:
 
 def _log(ws, files, day, by, wait) -> dict[str, str]:
     """A reminder activity per account (one a day at most), in one commit; {account: activity ID}."""
+    from salesops.cli.flowkit import commit_checked
     from salesops.core.activities import log_activity, logged
     from salesops.reports.dunning import level_label
     from salesops.storage.workspace import current_user, today
@@ -184,7 +185,7 @@ def _log(ws, files, day, by, wait) -> dict[str, str]:
                 on=when,
             )
         if out:
-            ws.commit(user=by)
+            commit_checked(ws, by)
     return out
 
 

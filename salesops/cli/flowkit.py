@@ -119,8 +119,9 @@ def money_text(amount) -> str:
     return money_text(amount)
 
 
-def finish(ws, outcome, by: str | None, fmt: str, lines: list[str]) -> None:
-    """Check the changed records, commit every change with its history rows, then say what changed."""
+def commit_checked(ws, by: str | None):
+    """Check the changed records with validate's rules (refused, writing nothing, on an error),
+    commit every change with its history rows, warn of what is only a warning; the changes."""
     from salesops.core import guard
     from salesops.errors import Refused
     from salesops.storage.workspace import today
@@ -132,6 +133,12 @@ def finish(ws, outcome, by: str | None, fmt: str, lines: list[str]) -> None:
     changes = ws.commit(user=by)
     for problem in found:
         warn(problem.line().removeprefix("warning: "))
+    return changes
+
+
+def finish(ws, outcome, by: str | None, fmt: str, lines: list[str]) -> None:
+    """Check the changed records, commit every change with its history rows, then say what changed."""
+    changes = commit_checked(ws, by)
     if fmt == "json":
         print(dumps(outcome.records()))
         return

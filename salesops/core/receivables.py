@@ -4,6 +4,11 @@ Outstanding = `amount` − `collected_amount`. A payment must be above zero, on
 an invoiced (or partly paid) receivable, and at most what is outstanding; it
 appends one payments row and updates `collected_amount`, `last_payment_on`
 and the status (partially_paid or paid).
+
+Cash from an account (`record_account_payment`) goes to its receivables
+invoiced by that day, oldest due date first; what is left over is kept as
+the account's unapplied cash (预收款, `unapplied_amount`) until
+`apply_unapplied` applies it to receivables invoiced later, the same way.
 """
 
 from __future__ import annotations
@@ -82,13 +87,15 @@ def _payable_problems(table: Records, i: int, amount: Decimal) -> list[Problem]:
         ]
     owed = outstanding(table, i)
     if amount > owed:
+        account = table.get(i, "account_id") or "A-ID"
         return [
             refusal(
                 table,
                 i,
-                _("{id}: a payment of {amount} is more than its outstanding {owed}").format(
-                    id=rid, amount=money_text(amount), owed=money_text(owed)
-                ),
+                _(
+                    "{id}: a payment of {amount} is more than its outstanding {owed} "
+                    "(salesops payment record --account {account} keeps what is over as unapplied cash)"
+                ).format(id=rid, amount=money_text(amount), owed=money_text(owed), account=account),
             )
         ]
     return []
@@ -107,11 +114,17 @@ class Payment:
 
 @dataclass
 class Paid(Outcome):
-    """What a payment command did: the cash, its date, and one `Payment` per row written."""
+    """What a payment command did: the cash, its date, and one `Payment` per row written.
+
+    `unapplied`: what it added to the account's unapplied cash (an account payment above what the
+    account owes); `balance`: the account's unapplied cash after it."""
 
     amount: Decimal
     on: dt.date
     payments: list[Payment]
+    account_id: str | None = None
+    unapplied: Decimal = ZERO
+    balance: Decimal | None = None
 
     @property
     def payment_ids(self) -> list[str]:
@@ -162,7 +175,61 @@ def record_payment(
     table = tables("receivables")
     i = require(tables, "receivables", receivable_id)
     refuse_if(_check_amount(table, amount) or _payable_problems(table, i, amount))
-    return tables.result(Paid(amount, on, [_apply(tables, table, i, amount, on, method, reference)]))
+    return tables.result(
+        Paid(amount, on, [_apply(tables, table, i, amount, on, method, reference)])
+    )
+
+
+def _account(tables: Tables, account: str) -> int:
+    """The row of an account given by ID or name; refuses naming the register when there is none."""
+    ai = find_account(tables, account)
+    if ai is None:
+        refuse_if(
+            [
+                refusal(
+                    tables("receivables"),
+                    None,
+                    _("no account {name} in {file} (by ID or name)").format(
+                        name=repr(account), file=tables("accounts").file
+                    ),
+                )
+            ]
+        )
+    assert ai is not None
+    return ai
+
+
+def _oldest_due_first(tables: Tables, account_id: str, on: dt.date) -> list[int]:
+    """The account's receivables taking cash on `on` (invoiced by then), oldest due date first."""
+    table = tables("receivables")
+    rows = [
+        j
+        for j in related(tables, "receivables", "account_id", account_id)
+        if table.get(j, "status") in PAYABLE and (table.get(j, "invoiced_on") or on) <= on
+    ]
+    far = dt.date.max
+    rows.sort(
+        key=lambda j: (table.get(j, "due_date") or far, table.get(j, "invoiced_on") or far, j)
+    )
+    return rows
+
+
+def _spread(
+    tables: Tables, rows: list[int], amount: Decimal, on: dt.date, method, reference
+) -> list[Payment]:
+    """`amount` over `rows` in order, each up to what it owes; one payment row each."""
+    table = tables("receivables")
+    left = amount
+    created = []
+    for j in rows:
+        if left <= 0:
+            break
+        part = min(left, outstanding(table, j))
+        if part <= 0:
+            continue
+        created.append(_apply(tables, table, j, part, on, method, reference))
+        left -= part
+    return created
 
 
 def record_account_payment(
@@ -174,56 +241,74 @@ def record_account_payment(
     method: str | None = None,
     reference: str | None = None,
 ) -> Paid:
-    """Cash from an account spread over its receivables invoiced by `on`, oldest due date first."""
+    """Cash from an account over its receivables invoiced by `on`, oldest due date first; the rest
+    is kept as the account's unapplied cash."""
     tables = Session.of(tables)
-    table = tables("receivables")
-    refuse_if(_check_amount(table, amount))
-    ai = find_account(tables, account)
-    if ai is None:
-        refuse_if(
-            [
-                refusal(
-                    table,
-                    None,
-                    _("no account {name} in {file} (by ID or name)").format(
-                        name=repr(account), file=tables("accounts").file
-                    ),
-                )
-            ]
-        )
-    account_id = tables("accounts").id_of(ai)
-    rows = [
-        j
-        for j in related(tables, "receivables", "account_id", account_id)
-        if table.get(j, "status") in PAYABLE and (table.get(j, "invoiced_on") or on) <= on
-    ]
-    far = dt.date.max
-    rows.sort(
-        key=lambda j: (table.get(j, "due_date") or far, table.get(j, "invoiced_on") or far, j)
+    refuse_if(_check_amount(tables("receivables"), amount))
+    accounts = tables("accounts")
+    ai = _account(tables, account)
+    account_id = accounts.id_of(ai) or account
+    created = _spread(
+        tables, _oldest_due_first(tables, account_id, on), amount, on, method, reference
     )
-    total = sum((outstanding(table, j) for j in rows), ZERO)
-    if amount > total:
+    rest = amount - sum((p.amount for p in created), ZERO)
+    balance = accounts.get(ai, "unapplied_amount") or ZERO
+    if rest > 0:
+        balance += rest
+        accounts.set(ai, "unapplied_amount", balance)
+    return tables.result(Paid(amount, on, created, account_id, rest, balance))
+
+
+@dataclass
+class Applied(Outcome):
+    """What `apply_unapplied` did: the cash applied, its payments, and the unapplied cash left."""
+
+    account_id: str
+    amount: Decimal
+    on: dt.date
+    payments: list[Payment]
+    balance: Decimal
+
+
+def apply_unapplied(
+    tables: Tables, account: str, *, on: dt.date, amount: Decimal | None = None
+) -> Applied:
+    """Apply an account's unapplied cash (all of it, or `amount`) to its receivables invoiced by `on`,
+    oldest due date first; each part is a payment dated `on`. What no receivable owes stays unapplied."""
+    tables = Session.of(tables)
+    accounts = tables("accounts")
+    ai = _account(tables, account)
+    account_id = accounts.id_of(ai) or account
+    balance = accounts.get(ai, "unapplied_amount") or ZERO
+    problems = []
+    if balance <= 0:
+        problems.append(refusal(accounts, ai, f"{account_id} has no unapplied cash to apply"))
+    elif amount is not None and amount <= 0:
+        problems.append(
+            refusal(accounts, ai, f"--amount must be above 0, not {money_text(amount)}")
+        )
+    elif amount is not None and amount > balance:
+        problems.append(
+            refusal(
+                accounts,
+                ai,
+                f"{account_id}: {money_text(amount)} is more than its unapplied cash {money_text(balance)}",
+            )
+        )
+    refuse_if(problems)
+    rows = _oldest_due_first(tables, account_id, on)
+    if not rows:
         refuse_if(
             [
                 refusal(
-                    table,
-                    None,
-                    ngettext(
-                        "{id}: a payment of {amount} is more than its invoiced outstanding {total} ({n} receivable)",
-                        "{id}: a payment of {amount} is more than its invoiced outstanding {total} ({n} receivables)",
-                        len(rows),
-                    ).format(id=account_id, amount=money_text(amount), total=money_text(total), n=len(rows)),
+                    accounts,
+                    ai,
+                    f"{account_id} has no receivable invoiced by {on} to apply its unapplied cash "
+                    f"{money_text(balance)} to: invoice one first (salesops receivable invoice R-ID --invoice-no NO)",
                 )
             ]
         )
-    left = amount
-    created = []
-    for j in rows:
-        if left <= 0:
-            break
-        part = min(left, outstanding(table, j))
-        if part <= 0:
-            continue
-        created.append(_apply(tables, table, j, part, on, method, reference))
-        left -= part
-    return tables.result(Paid(amount, on, created))
+    created = _spread(tables, rows, balance if amount is None else amount, on, None, None)
+    applied = sum((p.amount for p in created), ZERO)
+    accounts.set(ai, "unapplied_amount", balance - applied)
+    return tables.result(Applied(account_id, applied, on, created, balance - applied))
