@@ -171,3 +171,8 @@ def test_one_receivable_above_what_it_owes_is_still_refused(ws):
     before = tree_digest(ws)
     res = run_cli("payment", "record", "R-1", "--amount", "1000.01", "--on", "2026-11-20", ws=ws)
     assert res.returncode == 1 and "--account A-1" in res.stderr and tree_digest(ws) == before
+
+
+def test_refusals_speak_the_workspace_language(ws):
+    res = run_cli("--lang", "zh", "payment", "apply", "A-1", ws=ws)
+    assert res.returncode == 1 and "没有可冲抵的预收款" in res.stderr

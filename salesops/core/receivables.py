@@ -135,7 +135,7 @@ def _apply(
     tables: Tables, table: Records, i: int, amount: Decimal, on: dt.date, method, reference
 ) -> Payment:
     rid = table.id_of(i) or ""
-    pid, _ = new_record(
+    pid, _row = new_record(
         tables("payments"),
         {
             "receivable_id": rid,
@@ -282,7 +282,8 @@ def apply_unapplied(
     balance = accounts.get(ai, "unapplied_amount") or ZERO
     problems = []
     if balance <= 0:
-        problems.append(refusal(accounts, ai, f"{account_id} has no unapplied cash to apply"))
+        message = _("{account} has no unapplied cash to apply").format(account=account_id)
+        problems.append(refusal(accounts, ai, message))
     elif amount is not None and amount <= 0:
         problems.append(
             refusal(accounts, ai, f"--amount must be above 0, not {money_text(amount)}")
@@ -292,7 +293,9 @@ def apply_unapplied(
             refusal(
                 accounts,
                 ai,
-                f"{account_id}: {money_text(amount)} is more than its unapplied cash {money_text(balance)}",
+                _("{account}: {amount} is more than its unapplied cash {balance}").format(
+                    account=account_id, amount=money_text(amount), balance=money_text(balance)
+                ),
             )
         )
     refuse_if(problems)
@@ -303,8 +306,10 @@ def apply_unapplied(
                 refusal(
                     accounts,
                     ai,
-                    f"{account_id} has no receivable invoiced by {on} to apply its unapplied cash "
-                    f"{money_text(balance)} to: invoice one first (salesops receivable invoice R-ID --invoice-no NO)",
+                    _(
+                        "{account} has no receivable invoiced by {date} to apply its unapplied cash "
+                        "{balance} to: invoice one first (salesops receivable invoice R-ID --invoice-no NO)"
+                    ).format(account=account_id, date=on.isoformat(), balance=money_text(balance)),
                 )
             ]
         )
