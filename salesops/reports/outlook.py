@@ -47,7 +47,6 @@ from salesops.reports.data import (
     ReportData,
     cents,
     day_array,
-    lookup,
     money,
     on_or_before,
     order_keys,
@@ -90,7 +89,32 @@ RECONCILIATION = (
     "other_invoiced",
     "other_scheduled",
 )
-SIGNED = ("signed", "executing", "completed")
+# the columns the forecast reads, by register (asked for at once: each register is read once)
+READS = {
+    "receivables": [
+        "contract_id",
+        "account_id",
+        "owner",
+        "milestone",
+        "amount",
+        "triggered_on",
+        "invoiced_on",
+        "due_date",
+        "status",
+    ],
+    "contracts": ["opportunity_id", "owner", "account_id", "signed_on", "status", "amount"],
+    "opportunities": [
+        "stage",
+        "amount",
+        "probability",
+        "created_on",
+        "closed_on",
+        "lost_at_stage",
+        "expected_close",
+        "account_id",
+    ],
+    "payments": ["receivable_id", "received_on", "amount"],
+}
 
 
 @dataclass
@@ -215,27 +239,43 @@ def _terms_days(data: ReportData, account_ids: pd.Series, plan: _Plan):
     import pandas as pd
 
     accounts = data.frame("accounts", ["payment_terms_days"])
-    own = lookup(account_ids, accounts["account_id"], accounts["payment_terms_days"])
-    days = pd.to_numeric(own, errors="coerce").fillna(plan.default_terms_days)
-    return days.to_numpy(dtype=np.int64)
+    set_ = accounts["payment_terms_days"].notna().to_numpy(dtype=bool)
+    own = dict(
+        zip(
+            accounts["account_id"][set_],
+            accounts["payment_terms_days"][set_].astype(int),
+            strict=True,
+        )
+    )
+    codes, uniques = pd.factorize(account_ids)  # one dict lookup per distinct account
+    default = plan.default_terms_days
+    days = np.array([own.get(u, default) for u in uniques] + [default], dtype=np.int64)
+    return days[codes]
 
 
 def _milestone_days(milestones, signed, delivered, accepted, plan: _Plan, as_of: dt.date):
     """The day each milestone is expected to trigger (datetime64[D]; NaT for unknown milestones).
 
-    `signed`, `delivered`, `accepted`: the contract's (or deal's) dates, actual or expected."""
+    `milestones`: one code for every row, or a code per row; `signed`, `delivered`,
+    `accepted`: the contract's (or deal's) dates, actual or expected."""
     import numpy as np
 
-    ms = np.asarray(milestones, dtype=object)
-    retention = plus_months(accepted, plan.retention_months)
-    out = np.full(len(ms), np.datetime64("NaT", "D"))
-    for code, day in (
-        ("advance", signed),
-        ("delivery", delivered),
-        ("acceptance", accepted),
-        ("retention", retention),
-    ):
-        out = np.where(ms == code, day, out)
+    days = {
+        "advance": lambda: signed,
+        "delivery": lambda: delivered,
+        "acceptance": lambda: accepted,
+        "retention": lambda: plus_months(accepted, plan.retention_months),
+    }
+    nat = np.full(len(signed), np.datetime64("NaT", "D"))
+    if isinstance(milestones, str):
+        out = days[milestones]() if milestones in days else nat
+    else:
+        ms = np.asarray(milestones, dtype=object)
+        out = nat
+        for code, day in days.items():
+            hit = ms == code
+            if hit.any():
+                out = np.where(hit, day(), out)
     return _not_before(out, as_of) if len(out) else out
 
 
@@ -245,9 +285,8 @@ def _contract_dates(data: ReportData, contract_ids: pd.Series, as_of: dt.date, p
     import pandas as pd
 
     con = data.frame("contracts", ["signed_on"])
-    signed = day_array(
-        lookup(contract_ids, con["contract_id"], con["signed_on"]).astype("datetime64[s]")
-    )
+    where = positions(contract_ids, con["contract_id"])
+    signed = np.where(where >= 0, day_array(con["signed_on"])[where], np.datetime64("NaT", "D"))
     signed = _known(signed, as_of)
     dlv = data.frame("deliveries", ["contract_id", "planned_on", "delivered_on", "accepted_on"])
     arrived = _known(day_array(dlv["delivered_on"]), as_of)
@@ -292,15 +331,19 @@ def _contract_dates(data: ReportData, contract_ids: pd.Series, as_of: dt.date, p
 # ---------------------------------------------------------------- the three kinds of cash
 
 
-def paid_by(data: ReportData, receivable_ids: pd.Series, as_of: dt.date):
-    """Cents received up to `as_of` against each of `receivable_ids` (int64 array)."""
+def paid_to_date(data: ReportData, as_of: dt.date):
+    """Cents received up to `as_of` against each receivable, in the receivables' row order (int64)."""
     from salesops.reports.ar import sum_by
 
-    pay = data.frame("payments", ["receivable_id", "received_on", "amount"])
-    pay = pay[on_or_before(pay["received_on"], as_of)]
-    pos = positions(pay["receivable_id"], receivable_ids.reset_index(drop=True))
-    hit = pos >= 0
-    return sum_by(pos[hit], cents(pay["amount"])[hit], len(receivable_ids))
+    memo = data.__dict__.setdefault("_paid_to_date", {})
+    if as_of not in memo:
+        ids = data.frame("receivables", ["amount"])["receivable_id"]
+        pay = data.frame("payments", ["receivable_id", "received_on", "amount"])
+        pay = pay[on_or_before(pay["received_on"], as_of)]
+        pos = positions(pay["receivable_id"], ids.reset_index(drop=True))
+        hit = pos >= 0
+        memo[as_of] = sum_by(pos[hit], cents(pay["amount"])[hit], len(ids))
+    return memo[as_of]
 
 
 def _signed_by(con: pd.DataFrame, as_of: dt.date) -> pd.Series:
@@ -339,13 +382,12 @@ def _scheduled(data: ReportData, as_of: dt.date, plan: _Plan):
     triggered = day_array(sel["triggered_on"])
     trigger = np.where(np.isnat(triggered), by_milestone, _not_before(triggered, as_of))
     due = trigger + _terms_days(data, sel["account_id"], plan).astype("timedelta64[D]")
-    owed = cents(sel["amount"]) - paid_by(data, sel["receivable_id"], as_of)
+    owed = cents(sel["amount"]) - paid_to_date(data, as_of)[keep]
     return sel, due, owed, of_signed[keep]
 
 
 def _pipeline_cash(data: ReportData, opp: pd.DataFrame, as_of: dt.date, plan: _Plan):
     """[(milestone share of the weighted amount as a Fraction, due day of each deal)] by the default terms."""
-    import numpy as np
 
     from salesops.core.contracts import BadTerms, parse_terms
     from salesops.errors import SalesopsError
@@ -363,9 +405,7 @@ def _pipeline_cash(data: ReportData, opp: pd.DataFrame, as_of: dt.date, plan: _P
     days = _terms_days(data, opp["account_id"], plan).astype("timedelta64[D]")
     out = []
     for milestone, pct in terms:
-        day = _milestone_days(
-            np.full(len(opp), milestone, dtype=object), close, delivered, accepted, plan, as_of
-        )
+        day = _milestone_days(milestone, close, delivered, accepted, plan, as_of)
         out.append((Fraction(str(pct)) / 100, day + days))
     return out
 
@@ -383,6 +423,8 @@ def forecast(
     months = max(min(int(months), (dt.MAXYEAR - as_of.year) * 12 + 13 - as_of.month), 1)
     nb = months + 3
     plan = _plan(data)
+    for name, columns in READS.items():  # each register read once, with every column used here
+        data.frame(name, columns)
     opp = data.frame(
         "opportunities",
         [
@@ -504,7 +546,7 @@ def _reconcile(data: ReportData, as_of: dt.date, rec, sched, sched_owed, sched_s
     of_signed = every["contract_id"].isin(ids).to_numpy(dtype=bool)
     cancelled = (every["status"] == "cancelled").to_numpy(dtype=bool)
     written = (every["status"] == "written_off").to_numpy(dtype=bool)
-    paid = paid_by(data, every["receivable_id"], as_of)
+    paid = paid_to_date(data, as_of)
     lost = cents(every["amount"]) - paid
     rec_signed = rec["contract_id"].isin(ids).to_numpy(dtype=bool)
     outstanding = rec["outstanding"].to_numpy()
