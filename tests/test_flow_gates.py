@@ -640,6 +640,7 @@ def test_payments_update_collected_last_date_and_status(ws):
     ]
     assert refused(receivables.record_payment, ws.table, "R-000001", D("150000.01"), on=TODAY) == [
         "R-000001: a payment of 150,000.01 is more than its outstanding 150,000.00"
+        " (salesops payment record --account A-000001 keeps what is over as unapplied cash)"
     ]
     assert receivables.record_payment(
         ws.table,
