@@ -52,11 +52,14 @@ class Enum:
 
     @cached_property
     def lookup(self) -> dict[str, str]:
-        """Normalised English code, English words or Chinese label → code."""
+        """Normalised English code, English words, Chinese label or a synonym (`SYNONYMS`) → code."""
         from salesops.values import normalize_header
 
         table: dict[str, str] = {}
-        for code, zh in self.values:
+        for code, words in SYNONYMS.get(self.name, {}).items():
+            for word in words:
+                table[normalize_header(word)] = code
+        for code, zh in self.values:  # the values' own names win over any synonym
             for alias in (code, code.replace("_", " "), zh):
                 table[normalize_header(alias)] = code
         return table
@@ -205,6 +208,78 @@ class Register:
     @property
     def status_field(self) -> str | None:
         return self.machine.field if self.machine else None
+
+
+# ---------------------------------------------------------------- synonyms
+
+# What other systems and habits call the values of the enums (exports of 简道云, 纷享销客, 销售易,
+# 企业微信, spreadsheets kept by hand): the one table of them, by enum name and code. `Enum.parse`
+# reads it, so import, `set`, `list --where`, `advance` and every option understand these words;
+# files are always written with the value's own name.
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "lead source": {
+        "website": ("网站", "官方网站", "在线咨询", "网站咨询", "网络咨询", "web", "online"),
+        "referral": ("老客户介绍", "客户介绍", "朋友介绍", "熟人介绍", "转推荐", "口碑"),
+        "exhibition": ("展览会", "会展", "行业展会", "展会获客", "trade show", "expo"),
+        "cold_call": ("电话营销", "电销", "陌拜", "陌生拜访", "外呼", "电话开发", "cold call", "telemarketing"),
+        "partner": ("代理商", "经销商", "合作伙伴", "渠道商", "分销商", "channel", "reseller"),
+        "campaign": ("百度推广", "SEM", "信息流", "搜索推广", "竞价推广", "网络推广", "线上推广", "市场推广",
+                     "广告投放", "抖音", "微信广告", "marketing", "ads"),  # fmt: skip
+        "other": ("其它",),
+    },
+    "lead status": {
+        "new": ("未处理", "待跟进", "未跟进", "待分配", "新建"),
+        "contacted": ("跟进中", "已跟进", "联系中", "沟通中"),
+        "qualified": ("有效线索", "有效", "合格"),
+        "converted": ("已转商机", "转商机", "已转换", "已转客户"),
+        "disqualified": ("无效线索", "无效", "已作废", "作废", "关闭"),
+    },
+    "opportunity stage": {
+        "qualification": ("初步接洽", "初步沟通", "商机验证", "线索验证"),
+        "needs_analysis": ("需求确认", "需求调研", "需求沟通"),
+        "solution": ("方案设计", "方案确认", "方案阶段"),
+        "proposal": ("报价", "投标", "招投标", "报价阶段"),
+        "negotiation": ("谈判", "商务洽谈", "合同谈判"),
+        "won": ("成交", "已成交", "赢单关闭", "签约成功"),
+        "lost": ("输单", "已输单", "失败", "丢单关闭"),
+    },
+    "activity type": {
+        "visit": ("上门拜访", "拜访客户", "面访", "上门"),
+        "call": ("电话沟通", "电话拜访", "打电话", "来电", "去电", "phone"),
+        "wechat": ("微信沟通", "企业微信", "企微", "weixin"),
+        "email": ("邮件沟通", "电子邮件", "发邮件", "e-mail", "mail"),
+        "meeting": ("开会", "线上会议", "视频会议", "腾讯会议", "会面"),
+        "demo": ("产品演示", "试用", "presentation"),
+        "reminder": ("催收", "催账", "回款提醒", "对账", "dunning"),
+        "other": ("其它",),
+    },
+    "payment method": {
+        "bank_transfer": ("转账", "电汇", "银行汇款", "网银", "对公转账", "wire", "transfer"),
+        "acceptance_bill": ("承兑", "银行承兑", "银承", "商业承兑", "商承", "票据"),
+        "cash": ("现款",),
+        "other": ("其它",),
+    },
+    "decision role": {
+        "decision_maker": ("决策者", "拍板人", "关键人", "KP"),
+        "influencer": ("影响者",),
+        "user": ("使用者", "用户", "end user"),
+        "gatekeeper": ("把关者", "技术把关", "采购把关"),
+        "other": ("其它",),
+    },
+    "role": {
+        "rep": ("销售代表", "客户经理", "sales"),
+        "manager": ("销售经理", "经理", "团队主管"),
+        "director": ("销售总监", "总监级"),
+        "finance": ("财务人员", "会计", "出纳"),
+        "legal": ("法务人员", "律师"),
+    },
+    "milestone": {
+        "advance": ("首付款", "预付", "定金", "订金"),
+        "delivery": ("发货款", "到货"),
+        "acceptance": ("验收",),
+        "retention": ("质保", "保证金"),
+    },
+}
 
 
 # ---------------------------------------------------------------- enums

@@ -177,7 +177,7 @@ def lead_assign(
         check_choice("--rule", rule, ("round-robin",))
     ws = open_for_write(ctx, fmt)
     with ws.writing(wait):
-        assigned = leads.assign(ws.table, list(ids or []), to=to)
+        assigned = leads.assign(ws.table, list(ids or []), to=to, regions=ws.settings.get("regions"))
         done = assigned.assigned
         if len(done) <= 5:
             detail = ", ".join(f"{lid} → {owner}" for lid, owner in done)

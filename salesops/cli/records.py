@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import typer
@@ -30,36 +29,11 @@ WhereOpt = Annotated[
     typer.Option(
         "--where",
         metavar="FIELD=VALUE",
-        help="Keep rows whose FIELD matches (repeatable; all must match). Also FIELD!=V, FIELD>=V, FIELD<=V, FIELD>V, FIELD<V.",
+        help="Keep rows whose FIELD matches (repeatable; all must match). Also FIELD~TEXT (contains, "
+        "any case or width), FIELD!=V, FIELD>=V, FIELD<=V, FIELD>V, FIELD<V: dates and money compare "
+        "as such, stages in their order; an empty V means an empty cell.",
     ),
 ]
-
-_WHERE = re.compile(r"^\s*([^=!<>]+?)\s*(!=|>=|<=|=|>|<)\s*(.*)$")
-
-
-def parse_where(register, text: str):
-    """(field, operator, typed value) of one --where expression."""
-    from salesops import codec, values
-
-    m = _WHERE.match(text)
-    if not m:
-        raise UsageError(_("--where {text} is not FIELD=VALUE").format(text=repr(text)))
-    name, op, raw = m.groups()
-    field = register.header_aliases.get(values.normalize_header(name))
-    if field is None:
-        raise UsageError(
-            _("--where: {register} has no column {name} (columns: {columns})").format(
-                register=register.name, name=repr(name), columns=", ".join(register.by_name)
-            )
-        )
-    column = register.column(field)
-    if raw.strip() == "":
-        return field, op, None
-    try:
-        value = codec.read_cell(column, raw, "MDY")
-    except values.BadValue as exc:
-        raise UsageError(_('--where {field}: "{text}" {reason}').format(field=field, text=raw, reason=exc)) from None
-    return field, op, value
 
 
 USER_COLUMN = Column("user column", "")  # a column the schema does not know: text, empty cells None
@@ -97,15 +71,17 @@ def list_records(
     output: OutputOpt = None,
 ) -> None:
     """List the rows of a register (canonical field names; user columns under their own headers)."""
+    from salesops.core import search
     from salesops.schema import resolve_register
     from salesops.storage.frames import read_frame
 
     reg = resolve_register(register)
     if reg is None:
         raise UsageError(_("unknown register {name}").format(name=repr(register)))
-    filters = [parse_where(reg, w) for w in where or []]
     ws = open_workspace(ctx)
     frame = read_frame(ws, reg.name, user_columns=True, strict=True)
+    order, users = ws.settings.date_order, tuple(frame.user_columns)
+    conditions = [search.parse(reg, w, order, users) for w in where or []]
     unread = [p for p in frame.problems if p.code != "bad-text"]  # bad-text cells are shown as they are
     if unread:
         warn(
@@ -132,8 +108,10 @@ def list_records(
     for rec in df.to_dict("records"):
         typed = [_frame_value(reg.column(n), rec[n]) for n in columns]
         record = dict(zip(columns, typed, strict=True))
-        if all(_matches(record.get(f), op, v) for f, op, v in filters):
-            rows.append(typed + [_frame_value(USER_COLUMN, rec[u]) for u in frame.user_columns])
+        user_cells = {u: _frame_value(USER_COLUMN, rec[u]) for u in users}
+        record.update(user_cells)
+        if search.matches(record, conditions):
+            rows.append(typed + list(user_cells.values()))
     header = columns + frame.user_columns
     if fmt != "json":  # people read the register in the output's language; JSON stays canonical
         lang = current()
@@ -152,23 +130,6 @@ def _shown(column, value: Any, lang: str) -> Any:
     if column.enum is not None and isinstance(value, str) and lang == "zh":
         return column.enum.label(value, lang)
     return value
-
-
-def _matches(have: Any, op: str, want: Any) -> bool:
-    if want is None:
-        return (have is None) == (op == "=")
-    if isinstance(have, str) and isinstance(want, str):
-        have, want = have.casefold(), want.casefold()
-    if op == "=":
-        return have == want
-    if op == "!=":
-        return have != want
-    if have is None:
-        return False
-    try:
-        return {">": have > want, "<": have < want, ">=": have >= want, "<=": have <= want}[op]
-    except TypeError:
-        return False
 
 
 @app.command("show")

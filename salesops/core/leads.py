@@ -229,14 +229,17 @@ def find_rep(all_reps: list[Rep], text: str) -> Rep | None:
     return next((r for r in all_reps if r.is_named(text)), None)
 
 
-def pick(active: list[Rep], region: str | None) -> Rep:
-    """The active rep with the least open-lead load, same region first; ties in file order."""
-    from salesops import values
+def pick(active: list[Rep], region: str | None, regions: dict[str, list[str]] | None = None) -> Rep:
+    """The active rep with the least open-lead load, same region first; ties in file order.
+
+    A lead's city or province and a rep's region are compared through the
+    settings' region table (杭州 and 浙江省 are both 华东), else as written.
+    """
+    from salesops.core.regions import same_region
 
     pool = active
     if region:
-        key = values.normalize_header(region)
-        local = [r for r in active if r.region and values.normalize_header(r.region) == key]
+        local = [r for r in active if same_region(region, r.region, regions or {})]
         pool = local or active
     return min(
         pool, key=lambda r: r.load
@@ -250,8 +253,10 @@ class Assigned(Outcome):
     assigned: list[tuple[str, str]]
 
 
-def assign(tables: Tables, ids: list[str], *, to: str | None) -> Assigned:
-    """Give leads an owner: `to` (rep ID or name) or round-robin.
+def assign(
+    tables: Tables, ids: list[str], *, to: str | None, regions: dict[str, list[str]] | None = None
+) -> Assigned:
+    """Give leads an owner: `to` (rep ID or name) or round-robin (same region first, by `regions`).
 
     Without IDs, every open lead that has no owner is assigned.
     """
@@ -306,7 +311,7 @@ def assign(tables: Tables, ids: list[str], *, to: str | None) -> Assigned:
     refuse_if(problems)
     done = []
     for j in rows:
-        rep = target or pick(active, leads.get(j, "region"))
+        rep = target or pick(active, leads.get(j, "region"), regions)
         old = leads.get(j, "owner")
         if old:
             previous = find_rep(all_reps, old)

@@ -33,6 +33,7 @@ class Change:
     field: str
     old: str
     new: str
+    command: str | None = None  # the history row's command when not the command line (the pool's "reclaimed to pool")
 
     @property
     def creates(self) -> bool:

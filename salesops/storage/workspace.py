@@ -258,9 +258,11 @@ def history_append(changes: list[Change], command: str, user: str, lang: str = "
     from salesops.storage import commit as tx
     from salesops.storage.csv_io import csv_bytes
 
-    at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    now = dt.datetime.now().astimezone()
+    day = today()  # $SALESOPS_TODAY dates a backfill's rows too
+    at = now.replace(year=day.year, month=day.month, day=day.day).isoformat(timespec="seconds")
     rows = [
-        [at, user, command, c.register, c.record_id, c.field, history_value(c, c.old, lang), history_value(c, c.new, lang)]
+        [at, user, c.command or command, c.register, c.record_id, c.field, history_value(c, c.old, lang), history_value(c, c.new, lang)]
         for c in changes
     ]
     data = csv_bytes(rows)[3:]  # no BOM in the middle of the file
