@@ -860,6 +860,40 @@ REASON_FIELDS: dict[tuple[str, str], str] = {
     ("receivables", "cancelled"): "notes",
 }
 
+@dataclass(frozen=True)
+class Fixed:
+    """Fields `salesops set` leaves alone: once a record is in one of `states` (None: always), they
+    belong to a decision already taken (a passed gate) or to the command that keeps them; `way`
+    says what to do instead (its {id} is the record's ID)."""
+
+    register: str
+    fields: tuple[str, ...]
+    states: frozenset[str] | None
+    way: str
+
+
+_SIGNED = frozenset({"signed", "executing", "completed", "terminated"})
+_APPROVED = frozenset({"approved", "sent", "accepted", "rejected", "expired"})
+FIXED: tuple[Fixed, ...] = (
+    Fixed(
+        "contracts",
+        ("amount", "payment_terms", "currency", "quote_id", "opportunity_id", "account_id", "reviewer", "signed_on"),
+        _SIGNED,
+        N_("fixed by the signing: a contract amendment is the way (a new quote version, then salesops contract create)"),
+    ),
+    Fixed(
+        "quotes",
+        ("list_amount", "discount_pct", "amount", "cost", "margin_pct", "currency", "opportunity_id"),
+        _APPROVED,
+        N_("fixed by the approval: a new quote version is the way (salesops quote create OPPORTUNITY-ID)"),
+    ),
+    Fixed("quotes", ("approved_by", "approved_on"), None, N_("set by the approval: salesops advance {id} approved --by NAME")),
+    Fixed("opportunities", ("amount",), frozenset({"won"}), N_("fixed by the signed contract: it is the contract's amount")),
+    Fixed("leads", ("account_id", "opportunity_id"), frozenset({"converted"}), N_("set by the conversion")),
+    Fixed("receivables", ("collected_amount", "last_payment_on"), None, N_("kept by the payments: salesops payment record")),
+    Fixed("accounts", ("unapplied_amount",), None, N_("kept by the payments: salesops payment record --account")),
+)
+
 # The date column a state sets when it is entered (besides the generic one).
 STATE_DATE_FIELDS: dict[tuple[str, str], str] = {
     ("leads", "*"): "status_changed_on",

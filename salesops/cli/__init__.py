@@ -17,7 +17,9 @@ def _load_commands():
     from salesops.cli import app as app_module
     from salesops.cli import (  # noqa: F401  (each module attaches its commands)
         collect,
+        desk,
         flow,
+        follow,
         importer,
         incentives,
         init,

@@ -33,6 +33,10 @@ delivery_app = _group("delivery", "Plan deliveries of a contract.")
 receivable_app = _group("receivable", "Invoice receivable milestones.")
 payment_app = _group("payment", "Record cash received against receivables.")
 report_app = _group("report", "KPIs, funnel, aging, overdue, forecast and the weekly summary.")
+rep_app = _group("rep", "Add sales reps (and managers, finance, legal) to the team.")
+account_app = _group("account", "Add customers and claim them from the public pool.")
+contact_app = _group("contact", "Add the people of a customer (decision roles).")
+follow_app = _group("follow", "Log follow-ups (跟进记录) and list the next steps due.")
 
 
 def _version(value: bool) -> None:

@@ -20,8 +20,9 @@ from typing import Any
 
 from salesops.core.links import Tables, add_record, refusal, refuse_if, safe_get
 from salesops.core.model import Created, Records, Session
+from salesops.core.people import person_key
 from salesops.i18n import _, current
-from salesops.schema import ACTIVITIES, ACTIVITY_TYPE, REGISTERS, register_for_id
+from salesops.schema import ACTIVITIES, ACTIVITY_TYPE, register_for_id
 
 ABOUT = ACTIVITIES.column("record_id").targets  # what an activity may be about
 
@@ -153,30 +154,6 @@ def log(
 
 
 # ---------------------------------------------------------------- the pool's question
-
-
-def person_key(text: str | None, aliases: dict[str, str]) -> str | None:
-    """One key per person however written: a rep's rep_id for a rep_id or name, else the text folded."""
-    if not text or not str(text).strip():
-        return None
-    folded = str(text).strip().casefold()
-    return aliases.get(folded, folded)
-
-
-def rep_aliases(tables: Tables) -> dict[str, str]:
-    """Folded rep_id and name → folded rep_id, for every rep."""
-    reps = tables(REGISTERS["reps"].name)
-    out: dict[str, str] = {}
-    for j in range(len(reps)):
-        rid = reps.id_of(j)
-        if not rid:
-            continue
-        key = rid.strip().casefold()
-        out.setdefault(key, key)
-        name = safe_get(reps, j, "name")
-        if name and name.strip():
-            out.setdefault(name.strip().casefold(), key)
-    return out
 
 
 def last_touch(

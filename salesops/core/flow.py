@@ -239,3 +239,61 @@ def advance(
     return tables.result(
         Moved(table.register.name, record_id, source, target, steps, move.notes, table.record(i))
     )
+
+
+@dataclass
+class MovedMany(Outcome):
+    """What a bulk `advance` did: each record's move, in the order asked."""
+
+    moved: list[Moved] = field(default_factory=list)
+
+
+def advance_many(
+    tables: Tables,
+    rows: list[tuple[Records, int, str]],
+    *,
+    on: dt.date,
+    settings,
+    by: str | None = None,
+    reason: str | None = None,
+    sets: dict[str, dict[str, Any]] | None = None,
+) -> MovedMany:
+    """Move each (records, row, target state) of `rows`, all or nothing.
+
+    Each record is moved as `advance` moves one, in order, so a later move
+    sees the earlier ones (two quotes of one deal cannot both be accepted).
+    A refusal does not stop the others being tried: `Refused` lists every
+    unmet condition of every record, and nothing has changed. `sets` holds
+    the `--set` values per register.
+    """
+    from salesops.errors import Refused
+
+    tables = Session.of(tables)
+    moved: list[Moved] = []
+    lines: list[str] = []
+    problems: list[Problem] = []
+    seen: set[tuple[str, int]] = set()
+    for table, i, target in rows:
+        if (table.register.name, i) in seen:
+            continue
+        seen.add((table.register.name, i))
+        try:
+            moved.append(
+                advance(
+                    tables,
+                    table,
+                    i,
+                    target,
+                    on=on,
+                    settings=settings,
+                    by=by,
+                    reason=reason,
+                    sets=(sets or {}).get(table.register.name),
+                )
+            )
+        except Refused as exc:
+            lines += exc.messages
+            problems += exc.problems
+    if lines:
+        raise Refused(*lines, problems=problems)
+    return tables.result(MovedMany(moved=moved))

@@ -28,6 +28,7 @@ from salesops.core.links import (
     state_text,
 )
 from salesops.core.model import Created, Outcome, Records, Session
+from salesops.core.people import holding
 from salesops.i18n import _
 from salesops.schema import STATE_DATE_FIELDS
 
@@ -60,8 +61,8 @@ def _keys(record: dict[str, Any]) -> dict[str, str]:
 
 def duplicates(
     tables: Tables, record: dict[str, Any], skip: int | None = None
-) -> list[tuple[str, str]]:
-    """(lead_id, matching field) of the open leads that duplicate `record`."""
+) -> list[tuple[str, str, str | None]]:
+    """(lead_id, matching fields, owner) of the open leads that duplicate `record`."""
     leads = tables("leads")
     wanted = _keys(record)
     if not wanted:
@@ -73,7 +74,7 @@ def duplicates(
         theirs = _keys({k: safe_get(leads, j, k) for k in wanted})
         same = [k for k, v in wanted.items() if theirs.get(k) == v]
         if same:
-            found.append((leads.id_of(j) or "?", ", ".join(field_label(leads, k) for k in same)))
+            found.append((leads.id_of(j) or "?", ", ".join(field_label(leads, k) for k in same), safe_get(leads, j, "owner")))
     return found
 
 
@@ -153,17 +154,11 @@ def add(
     if not allow_duplicate:
         found = duplicates(tables, fields)
         if found:
+            message = _("duplicate of open lead {id} (same {what}), {holder}; add --allow-duplicate to add it anyway")
             refuse_if(
                 [
-                    refusal(
-                        leads,
-                        None,
-                        _("duplicate of open lead {id} (same {fields}); add --allow-duplicate to add it anyway").format(
-                            id=rid, fields=what
-                        ),
-                        "duplicate",
-                    )
-                    for rid, what in found
+                    refusal(leads, None, message.format(id=rid, what=what, holder=holding(owner)), "duplicate")
+                    for rid, what, owner in found
                 ]
             )
     record = {

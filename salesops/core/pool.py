@@ -20,21 +20,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from salesops.core.activities import last_touch, person_key, rep_aliases
+from salesops.core.activities import last_touch
 from salesops.core.leads import find_rep, is_open, reps
 from salesops.core.links import Tables, refusal, refuse_if, safe_get
 from salesops.core.model import Outcome, Records, Session
-from salesops.i18n import N_, _
+from salesops.core.people import person_key, rep_aliases
+from salesops.i18n import _
 
 RECLAIMED = "reclaimed to pool"  # the history command of an owner the pool took back
 POOL_REGISTERS = ("leads", "accounts")
-IN_POOL = N_("in the public pool")
-HELD_BY = N_("held by {owner}")
-
-
-def holding(owner: str | None) -> str:
-    """Who has a record, for messages: "held by 王芳" or "in the public pool"."""
-    return _(HELD_BY).format(owner=owner) if owner else _(IN_POOL)
 
 
 # ---------------------------------------------------------------- what history says

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from salesops.core.model import Records
 from salesops.errors import UsageError
 from salesops.i18n import _
 from salesops.schema import Column, Register
@@ -153,3 +155,31 @@ def _rank(column: Column, code: str) -> int | None:
             return machine.order.index(code) if code in machine.order else None
     codes = column.enum.codes if column.enum else ()
     return codes.index(code) if code in codes else None
+
+
+def select(
+    table: Records,
+    conditions: list[Condition],
+    user_cells: Callable[[int], dict[str, Any]] | None = None,
+) -> list[int]:
+    """Rows of `table` meeting every condition (an unreadable cell counts as empty; `user_cells(i)`
+    gives a row's user columns when a condition names one)."""
+    from salesops.core.links import safe_get
+
+    names = {c.field for c in conditions}
+    fields = [n for n in names if n in table.register.by_name]
+    wants_user = user_cells is not None and len(fields) < len(names)
+    out = []
+    for i in range(len(table)):
+        record = {n: safe_get(table, i, n) for n in fields}
+        if wants_user:
+            record.update(user_cells(i))
+        if matches(record, conditions):
+            out.append(i)
+    return out
+
+
+def split(text: str) -> tuple[str, str, str]:
+    """(field name, operator, value text) of a `--where` text; empty strings when it is no condition."""
+    m = _WHERE.match(unicodedata.normalize("NFKC", text))
+    return (m.group(1).strip(), m.group(2), m.group(3).strip()) if m else ("", "", "")

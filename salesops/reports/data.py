@@ -126,7 +126,7 @@ class ReportData:
 
         if self._history is None:
             path = self.ws.root / HISTORY_FILE
-            cols = ["at", "register", "record_id", "field", "old_value", "new_value"]
+            cols = ["at", "command", "register", "record_id", "field", "old_value", "new_value"]
             df = None
             if path.exists():
                 try:

@@ -105,6 +105,18 @@ LABELS: dict[str, str] = {
     "days_in_stage": N_("Days in stage"),
     "week": N_("Week"),
     "amount": N_("Amount"),
+    # follow-ups and the public pool
+    "activity": N_("Follow-ups"),
+    "activity_per_rep": N_("Follow-ups per rep"),
+    "next_steps": N_("Next steps due"),
+    "overdue_next_steps": N_("Next steps overdue"),
+    "stalled": N_("Stalled deals"),
+    "pool_reclaimed": N_("Returned to the public pool"),
+    "pool_claimed": N_("Claimed from the public pool"),
+    "register": N_("Register"),
+    "records": N_("Records"),
+    "last_activity_on": N_("Last follow-up"),
+    "days_quiet": N_("Days without follow-up"),
     # targets, leaderboard
     "targets": N_("Targets"),
     "leaderboard": N_("Leaderboard"),
