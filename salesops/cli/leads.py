@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salesops.cli.app import lead_app
-from salesops.cli.common import ByOpt, WaitOpt, check_choice, say
+from salesops.cli.common import ByOpt, WaitOpt, check_choice, say, warn
 from salesops.cli.flowkit import (
     FmtOpt,
     OnOpt,
@@ -78,6 +78,8 @@ def lead_add(
 ) -> None:
     """Capture a new lead (scored and graded); a duplicate of an open lead is refused with its ID."""
     from salesops.core import leads
+    from salesops.core.directory import company_holders
+    from salesops.core.people import holding
     from salesops.schema import LEAD_SOURCE
 
     ws = open_for_write(ctx, fmt)
@@ -99,6 +101,12 @@ def lead_add(
     with ws.writing(wait):
         made = leads.add(ws.table, ws.settings, fields, today=when, allow_duplicate=allow_duplicate)
         rec = made.record
+        for account_id, owner in company_holders(ws.table, rec["company"]):
+            warn(
+                _("{company} is already the account {id}, {holder}").format(
+                    company=rec["company"], id=account_id, holder=holding(owner)
+                )
+            )
         finish(
             ws,
             made,

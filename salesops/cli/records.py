@@ -150,11 +150,14 @@ def show(
     rid = table.id_of(i)
     chain = chain_of(ws.table, table.register.name, record)
     history = _history(ws, rid)
+    contacts, follow_ups = _desk_of(ws, table.register.name, rid)
     data = {
         "register": table.register.name,
         "record": record,
         "user_columns": table.user_columns(i),
         "chain": chain,
+        "contacts": contacts,
+        "activities": follow_ups,
         "history": history,
     }
     if fmt == "json":
@@ -181,6 +184,7 @@ def show(
         if row[2] in reg.by_name:
             column = reg.column(row[2])
             row[2:] = [column.header(lang), _shown(column, row[3], lang), _shown(column, row[4], lang)]
+    desk = [_desk_table(name, items, lang) for name, items in (("contacts", contacts), ("activities", follow_ups)) if items]
     field_headers = [_("Field"), _("Value")]
     chain_headers = [_(CHAIN_HEADERS[k]) for k in chain_cols]
     hist_headers = [HISTORY_ZH[k] if lang == "zh" else k for k in hist_cols]
@@ -194,6 +198,7 @@ def show(
             for c, r, t in (
                 (field_headers, fields, title),
                 (chain_headers, chain_rows, _(CHAIN_TITLE)),
+                *desk,
                 (hist_headers, hist_rows, _(HISTORY_TITLE)),
             )
         )
@@ -204,7 +209,45 @@ def show(
     with output_console(output) as con:
         con.print(rich_table(field_headers, fields, title=title))
         con.print(rich_table(chain_headers, chain_rows, title=_(CHAIN_TITLE)))
+        for c, r, t in desk:
+            con.print(rich_table(c, r, title=t))
         con.print(rich_table(hist_headers, hist_rows, title=_(HISTORY_TITLE)) if hist_rows else _(NO_HISTORY))
+
+
+# What `show` lists of an account's contacts and of a record's follow-ups (newest first).
+DESK_COLUMNS = {
+    "contacts": ("contact_id", "name", "title", "role", "phone", "email", "wechat"),
+    "activities": ("activity_id", "on", "record_id", "type", "by", "summary", "next_step", "next_on"),
+}
+
+
+def _desk_of(ws, register: str, record_id: str | None) -> tuple[list[dict], list[dict]]:
+    """An account's contacts, and the follow-ups on a record (on an account: on any of its records)."""
+    from salesops.core.directory import contacts_of
+    from salesops.core.links import safe_get
+
+    if not record_id or register not in ("leads", "opportunities", "accounts", "contracts", "receivables"):
+        return [], []
+    contacts = contacts_of(ws.table, record_id) if register == "accounts" else []
+    acts = ws.table("activities")
+    rows = set(acts.where("record_id", record_id))
+    if register == "accounts":
+        rows |= set(acts.where("account_id", record_id))
+    columns = acts.register.columns
+    follow_ups = [{c.name: safe_get(acts, j, c.name) for c in columns} for j in sorted(rows)]
+    follow_ups.sort(key=lambda a: (a["on"] is not None, a["on"]), reverse=True)
+    return contacts, follow_ups
+
+
+def _desk_table(name: str, items: list[dict], lang: str) -> tuple[list[str], list[list], str]:
+    """(headers, rows, title) of the contacts or follow-ups `show` prints."""
+    from salesops.schema import REGISTERS
+
+    reg = REGISTERS[name]
+    keys = DESK_COLUMNS[name]
+    headers = [reg.column(k).header(lang) for k in keys]
+    rows = [[_shown(reg.column(k), it.get(k), lang) for k in keys] for it in items]
+    return headers, rows, _register_name(reg, lang)
 
 
 def _history(ws, record_id: str | None) -> list[dict[str, str]]:

@@ -137,6 +137,18 @@ def accounts_named(table: Records, key: str | None) -> list[int]:
     ]
 
 
+def company_holders(tables: Tables, company: str | None) -> list[tuple[str, str | None]]:
+    """(account ID, owner) of the accounts of the company `company` (its name normalised): whether
+    a new lead's company is a customer already, held by someone or in the public pool."""
+    from salesops import values
+
+    accounts = tables(REGISTERS["accounts"].name)
+    return [
+        (accounts.id_of(j) or "", safe_get(accounts, j, "owner"))
+        for j in accounts_named(accounts, values.normalize_company(company))
+    ]
+
+
 def _contact_keys(record: dict[str, Any]) -> set[tuple[str, str]]:
     from salesops import values
 

@@ -42,6 +42,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesops.reports.activity import stalled
 from salesops.reports.data import (
     NONE_KEY,
     Attribution,
@@ -67,6 +68,7 @@ class FunnelResult:
     opportunities: dict[str, Any]
     leads: dict[str, Any]
     groups: list[dict[str, Any]] = field(default_factory=list)
+    stalled: list[dict[str, Any]] = field(default_factory=list)  # open deals gone quiet at as-of
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class FunnelResult:
             **self.opportunities,
             "leads": self.leads,
             "groups": self.groups,
+            "stalled": self.stalled,
         }
 
     def frame(self) -> pd.DataFrame:
@@ -104,7 +107,7 @@ def funnel(data: ReportData, period: Period, as_of: dt.date, by: str | None = No
         "lost_at_stage": _counts(lost_rows["lost_at_stage"], "stage", view.order),
     }
     leads = _lead_funnel(data, period, end, as_of)
-    result = FunnelResult(period, as_of, None, opportunities, leads)
+    result = FunnelResult(period, as_of, None, opportunities, leads, stalled=stalled(data, as_of))
     if by:
         attr = Attribution(data, by)
         keys = attr.keys("opportunities")[cohort]

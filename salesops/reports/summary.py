@@ -6,7 +6,8 @@ as-of date of every figure. Sections: headline KPIs against the previous
 week, won and lost deals, contracts signed, collections, receivables that
 became overdue during the week (their first overdue day fell in it), the top
 overdue, quotes expiring in the next 7 days, stalled opportunities (open, no
-stage change for `report.stalled_days`), the 3-month forecast, the number of
+stage change and no follow-up for `report.stalled_days`), the 3-month forecast,
+follow-ups per rep, next steps overdue, the public pool's week, the number of
 data problems `validate` finds, and for the charts: aging buckets, the funnel
 of the last 13 weeks and an 8-week trend.
 """
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from salesops.reports import activity as desk
 from salesops.reports import ar as aging_mod
 from salesops.reports import funnels as funnel_mod
 from salesops.reports import metrics as kpi_mod
@@ -31,7 +33,6 @@ from salesops.reports.data import (
     day_array,
     days_between,
     money,
-    on_or_before,
     records,
     ts,
 )
@@ -92,8 +93,11 @@ def weekly(
         "newly_overdue": _newly_overdue(data, period),
         "top_overdue": _top_overdue(data, end),
         "expiring_quotes": _expiring_quotes(data, end),
-        "stalled_opportunities": _stalled(data, end),
+        "stalled_opportunities": desk.stalled(data, end),
         "forecast": forecast_mod.forecast(data, end, 3).to_json(),
+        "activity": desk.activity(data, period, end).rows,
+        "overdue_next_steps": [s for s in desk.next_steps(data, end) if s["days_overdue"] > 0],
+        "pool": desk.pool_moves(data, period),
         "data_problems": None,  # counted beside the sections; filled in last
     }
     buckets, totals = aging_mod.aging_totals(data, end)
@@ -254,42 +258,6 @@ def _expiring_quotes(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
         "days_left",
     ]
     return records(sel, cols, money_cols=("amount",), int_cols=("days_left",))
-
-
-def _stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
-    """Deals open at as-of whose stage has not changed for `report.stalled_days` days or more."""
-    import pandas as pd
-
-    days = int(data.settings.get("report.stalled_days", 30))
-    opp = data.frame(
-        "opportunities",
-        ["name", "account_id", "owner", "stage", "amount", "created_on", "stage_changed_on"],
-    )
-    since = opp["stage_changed_on"].where(opp["stage_changed_on"].notna(), opp["created_on"])
-    waited = pd.Series(days_between(as_of, since), index=opp.index)
-    open_ = ~opp["stage"].isin(kpi_mod.TERMINAL).to_numpy(dtype=bool) & opp[
-        "stage"
-    ].notna().to_numpy(dtype=bool)
-    sel = opp[
-        open_ & on_or_before(opp["created_on"], as_of) & (waited >= days).to_numpy(dtype=bool)
-    ].copy()
-    sel["stage_changed_on"] = since[sel.index]
-    sel["days_in_stage"] = waited[sel.index]
-    sel["account_name"] = account_names(data, sel["account_id"])
-    sel = sel.sort_values(
-        ["days_in_stage", "amount", "opportunity_id"], ascending=[False, False, True], kind="stable"
-    )
-    cols = [
-        "opportunity_id",
-        "name",
-        "account_name",
-        "owner",
-        "stage",
-        "amount",
-        "stage_changed_on",
-        "days_in_stage",
-    ]
-    return records(sel, cols, money_cols=("amount",), int_cols=("days_in_stage",))
 
 
 def _trend(data: ReportData, period: Period) -> list[dict[str, Any]]:

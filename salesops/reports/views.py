@@ -212,6 +212,34 @@ def list_section(
     )
 
 
+STALLED_KEYS = [
+    "opportunity_id",
+    "name",
+    "account_name",
+    "owner",
+    "stage",
+    "amount",
+    "last_activity_on",
+    "days_in_stage",
+    "days_quiet",
+]
+STALLED_KINDS = {
+    "amount": "money",
+    "stage_changed_on": "date",
+    "last_activity_on": "date",
+    "days_in_stage": "int",
+    "days_quiet": "int",
+}
+
+
+def stalled_section(items: list[dict], lang: str, limit: int | None = None) -> Section:
+    """Open deals that neither moved a stage nor had a follow-up for `report.stalled_days`."""
+    title = _counted("stalled_opportunities", len(items), lang)
+    return list_section(
+        "stalled", title, items, STALLED_KEYS, STALLED_KINDS, lang, limit, ("days_quiet",), {"stage": "stage"}
+    )
+
+
 def overdue_view(records: list[dict], as_of: dt.date, lang: str, currency: str) -> Report:
     """Every overdue receivable, most days first, with a total of what is outstanding."""
     from salesops.reports.ar import OVERDUE_FIELDS
@@ -327,6 +355,7 @@ def funnel_view(result, lang: str, currency: str) -> Report:
         _counts("lost_at_stage", o["lost_at_stage"], "stage", lang, "opportunities"),
         _stages("lead_stages", leads, ld["stages"], lang, "leads", ld["bottleneck"]),
         _counts("disqualify_reasons", ld["disqualify_reasons"], "reason", lang),
+        stalled_section(result.stalled, lang),
     ]
     for g in result.groups:
         keys = ["stage", "reached", "conversion"]

@@ -29,26 +29,6 @@ STEP_KINDS = {"next_on": "date", "last_activity_on": "date", "days_overdue": "in
 TYPE_EN = {"wechat": "WeChat", "email": "E-mail"}
 POOL_KEYS = ["record_id", "name", "owner", "on"]
 POOL_KINDS = {"on": "date"}
-STALLED_KEYS = [
-    "opportunity_id",
-    "name",
-    "account_name",
-    "owner",
-    "stage",
-    "amount",
-    "last_activity_on",
-    "days_in_stage",
-    "days_quiet",
-]
-STALLED_KINDS = {
-    "amount": "money",
-    "stage_changed_on": "date",
-    "last_activity_on": "date",
-    "days_in_stage": "int",
-    "days_quiet": "int",
-}
-
-
 def type_label(code: str, lang: str) -> str:
     """An activity type as a column header: 拜访 in Chinese, Visit in English."""
     return ACTIVITY_TYPE.label(code, lang) if lang == "zh" else TYPE_EN.get(code, code.capitalize())
@@ -142,21 +122,6 @@ def next_steps_view(
         currency,
         [sec],
         as_of=as_of,
-    )
-
-
-def stalled_section(items: list[dict[str, Any]], lang: str, limit: int | None = None) -> Section:
-    """Open deals that neither moved nor were followed up for `report.stalled_days`."""
-    return list_section(
-        "stalled",
-        label("stalled_opportunities", lang),
-        items,
-        STALLED_KEYS,
-        STALLED_KINDS,
-        lang,
-        limit,
-        ("days_quiet",),
-        {"stage": "stage"},
     )
 
 

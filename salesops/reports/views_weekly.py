@@ -9,6 +9,7 @@ from salesops.reports.labels import DATA_PROBLEMS, label
 from salesops.reports.render import Chart, Report, Section, Series
 from salesops.reports.views import (
     OVERDUE_KINDS,
+    STALLED_KEYS,
     aging_chart,
     columns_of,
     forecast_chart,
@@ -22,6 +23,18 @@ from salesops.reports.views import (
 LIST_LIMIT = 20  # rows of a weekly list people read (csv and xlsx take them all)
 
 
+def desk_sections(doc: dict[str, Any], lang: str) -> list[Section]:
+    """The week at the desk: follow-ups per rep, next steps overdue, the public pool's moves."""
+    from salesops.reports.views_desk import activity_section, pool_sections, steps_section
+
+    title = label("activity_per_rep", lang)
+    return [
+        activity_section(doc.get("activity") or [], None, "owner", lang, "activity", title),
+        steps_section(doc.get("overdue_next_steps") or [], lang, "overdue_next_steps", LIST_LIMIT),
+        *pool_sections(doc.get("pool") or {}, lang, LIST_LIMIT),
+    ]
+
+
 LIST_KINDS = {
     "amount": "money",
     "days_left": "int",
@@ -31,6 +44,8 @@ LIST_KINDS = {
     "received_on": "date",
     "valid_until": "date",
     "stage_changed_on": "date",
+    "last_activity_on": "date",
+    "days_quiet": "int",
     **OVERDUE_KINDS,
 }
 
@@ -115,16 +130,7 @@ def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
         (
             "stalled_opportunities",
             "stalled_opportunities",
-            [
-                "opportunity_id",
-                "name",
-                "account_name",
-                "owner",
-                "stage",
-                "amount",
-                "stage_changed_on",
-                "days_in_stage",
-            ],
+            STALLED_KEYS,
             {"stage": "stage"},
         ),
     )
@@ -136,6 +142,7 @@ def weekly_view(doc: dict[str, Any], lang: str, currency: str) -> Report:
                 key, label(title, lang), doc[key], keys, LIST_KINDS, lang, LIST_LIMIT, alert, enums
             )
         )
+    secs += desk_sections(doc, lang)
     forecast = forecast_section("forecast", label("forecast", lang), doc["forecast"], lang)
     secs.append(forecast)
     problems = doc["data_problems"]
