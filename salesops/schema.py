@@ -268,7 +268,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "role": {
         "rep": ("销售代表", "客户经理", "sales"),
-        "manager": ("销售经理", "经理", "团队主管"),
+        "manager": ("销售经理", "团队主管"),
         "director": ("销售总监", "总监级"),
         "finance": ("财务人员", "会计", "出纳"),
         "legal": ("法务人员", "律师"),
@@ -485,7 +485,15 @@ def _notes() -> Column:
 
 
 def _owner(required: bool = False) -> Column:
-    return Column("owner", "负责人", required=required, person=True)
+    return Column("owner", "负责人", required=required, person=True, aliases=("所属销售", "销售负责人", "负责销售"))
+
+
+# How CRM and spreadsheet exports head a column naming a record's customer (the name or the ID).
+ACCOUNT_ALIASES = ("客户名称", "客户", "customer", "account", "account_name")
+
+
+def _account(required: bool = False) -> Column:
+    return Column("account_id", "客户编号", "ref", required=required, ref="accounts", aliases=ACCOUNT_ALIASES)
 
 
 # ---------------------------------------------------------------- registers
@@ -532,14 +540,14 @@ LEADS = Register(
     (
         _id("lead_id", "线索编号"),
         Column("created_on", "创建日期", "date", required=True),
-        Column("source", "来源", "enum", enum=LEAD_SOURCE),
-        Column("company", "公司名称", required=True),
+        Column("source", "来源", "enum", enum=LEAD_SOURCE, aliases=("线索来源", "客户来源", "来源渠道", "获客渠道")),
+        Column("company", "公司名称", required=True, aliases=("客户名称", "企业名称", "单位名称", "company_name")),
         Column("contact_name", "联系人"),
-        Column("phone", "电话"),
-        Column("email", "邮箱"),
-        Column("region", "区域"),
+        Column("phone", "电话", aliases=("手机", "手机号", "联系电话", "电话号码", "mobile")),
+        Column("email", "邮箱", aliases=("电子邮箱", "邮件地址", "e-mail")),
+        Column("region", "区域", aliases=("地区", "所在地区", "省份", "城市")),
         Column("industry", "行业"),
-        Column("estimated_value", "预估金额", "money"),
+        Column("estimated_value", "预估金额", "money", aliases=("预计金额", "预算")),
         _owner(),
         Column("score", "评分", "int", min=0, max=100),
         Column("grade", "等级", "enum", enum=GRADE),
@@ -571,13 +579,13 @@ OPPORTUNITIES = Register(
     (
         _id("opportunity_id", "商机编号"),
         Column("name", "商机名称", required=True),
-        _ref("account_id", "客户编号", "accounts", required=True),
+        _account(required=True),
         _ref("lead_id", "线索编号", "leads"),
         _owner(required=True),  # the account responsible (AR) of Huawei's iron triangle
-        Column("stage", "阶段", "enum", required=True, enum=OPP_STAGE),
-        Column("amount", "金额", "money"),
+        Column("stage", "阶段", "enum", required=True, enum=OPP_STAGE, aliases=("销售阶段", "商机阶段")),
+        Column("amount", "金额", "money", aliases=("商机金额",)),
         Column("probability", "赢率", "pct"),
-        Column("expected_close", "预计成交日期", "date"),
+        Column("expected_close", "预计成交日期", "date", aliases=("预计签单日期", "预计成交时间")),
         Column("created_on", "创建日期", "date", required=True),
         Column("stage_changed_on", "阶段日期", "date"),
         Column("closed_on", "关闭日期", "date"),
@@ -655,7 +663,7 @@ CONTRACTS = Register(
         Column("title", "合同名称"),
         _ref("opportunity_id", "商机编号", "opportunities", required=True),
         _ref("quote_id", "报价编号", "quotes"),
-        _ref("account_id", "客户编号", "accounts", required=True),
+        _account(required=True),
         _owner(),
         Column("amount", "合同金额", "money", required=True),
         Column("currency", "币种"),
@@ -728,7 +736,7 @@ RECEIVABLES = Register(
     (
         _id("receivable_id", "应收编号"),
         _ref("contract_id", "合同编号", "contracts"),
-        _ref("account_id", "客户编号", "accounts", required=True),
+        _account(required=True),
         _owner(),
         Column("milestone", "回款节点", "enum", enum=MILESTONE),
         Column("pct", "比例", "pct"),
@@ -767,7 +775,7 @@ PAYMENTS = Register(
     (
         _id("payment_id", "回款编号"),
         _ref("receivable_id", "应收编号", "receivables", required=True),
-        _ref("account_id", "客户编号", "accounts"),
+        _account(),
         Column("received_on", "到账日期", "date", required=True),
         Column("amount", "金额", "money", required=True),
         Column("method", "方式", "enum", enum=PAYMENT_METHOD),
@@ -782,7 +790,7 @@ CONTACTS = Register(
     "K-",
     (
         _id("contact_id", "联系人编号"),
-        _ref("account_id", "客户编号", "accounts", required=True),
+        _account(required=True),
         Column("name", "姓名", required=True, aliases=("contact", "contact_name", "联系人")),
         Column("title", "职务", aliases=("job_title", "position", "职位")),
         Column("role", "决策角色", "enum", enum=CONTACT_ROLE, aliases=("角色",)),
@@ -807,7 +815,7 @@ ACTIVITIES = Register(
             required=True,
             refs=("leads", "opportunities", "accounts", "contracts", "receivables"),
         ),
-        _ref("account_id", "客户编号", "accounts"),
+        _account(),
         Column("type", "方式", "enum", required=True, enum=ACTIVITY_TYPE, aliases=("跟进方式",)),
         Column("by", "跟进人", required=True, person=True, aliases=("跟进人员",)),
         Column("summary", "跟进内容", required=True, aliases=("内容",)),

@@ -112,6 +112,7 @@ METAVARS = {
     "ref": "ID",
     "bool": "yes|no",
 }
+NAMED_METAVARS = {"name": "NAME", "phone": "PHONE", "email": "EMAIL", "region": "REGION"}
 KIND_HELP = {
     "money": N_("an amount: 1234.50, ¥1,234.50 or 12.5万"),
     "date": N_("a date: 2026-11-05, 2026/11/5 or 2026年11月5日"),
@@ -159,9 +160,7 @@ def _add_command(group: typer.Typer, register: str) -> None:
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
     ]
     for c in columns:
-        meta = METAVARS.get(c.type) or (
-            "NAME" if c.name == "name" else c.name.upper().replace("_", "-")
-        )
+        meta = METAVARS.get(c.type) or NAMED_METAVARS.get(c.name) or ("REP" if c.person else "TEXT")
         if c.type == "enum" and c.enum is not None:
             meta = c.name.upper()
         option = typer.Option(option_name(c), metavar=meta, help=option_help(c))

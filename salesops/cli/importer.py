@@ -329,12 +329,23 @@ def _context(ws, reg):
         open_rows = ~codes.isin(list(reg.machine.terminal))
         ids = _column(table, reg.id_column)
         phone, email, company = (_column(table, f) for f in ("phone", "email", "company"))
-        for rid, p, e, c in zip(
-            ids[open_rows], phone[open_rows], email[open_rows], company[open_rows], strict=True
+        owner = _column(table, "owner")
+        for rid, p, e, c, o in zip(
+            ids[open_rows], phone[open_rows], email[open_rows], company[open_rows], owner[open_rows], strict=True
         ):
             if rid:
+                target.owners.setdefault(rid, o)
                 for key in lead_keys(p, e, c):
                     target.open_keys.setdefault(key, rid)
+    if reg.name == "leads":
+        from salesops.values import normalize_company
+
+        accounts = ws.table("accounts")
+        account_ids, owners = _column(accounts, "account_id"), _column(accounts, "owner")
+        for aid, name, o in zip(account_ids, _column(accounts, "name"), owners, strict=True):
+            key = normalize_company(name) if name else None
+            if aid and key:
+                target.companies.setdefault(key, []).append((aid, o))
     wanted = {name for c in reg.columns for name in c.targets}
     if "owner" in reg.by_name:
         wanted.add("reps")

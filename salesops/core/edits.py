@@ -104,7 +104,9 @@ def checked(
     problems = []
     for name, why in pairs.bad.items():
         text = pairs.texts[name]
-        message = _('{id}: {field} "{text}" {why}').format(id=rid, field=name, text=text, why=why)
+        message = _('{id}: {field} "{text}" {why}').format(
+            id=rid, field=_header(table.register, name), text=text, why=why
+        )
         problems.append(refusal(table, i, message, "bad-value", name))
     values = dict(pairs.fields)
     for name, text in pairs.fields.items():
@@ -112,7 +114,15 @@ def checked(
         if column.type == "ref" and text is not None:
             found, trouble = resolve_ref(tables, column, text)
             if trouble:
-                problems.append(refusal(table, i, f"{rid}: {name} {trouble}", "dangling-ref", name))
+                problems.append(
+                    refusal(
+                        table,
+                        i,
+                        f"{rid}: {_header(table.register, name)} {trouble}",
+                        "dangling-ref",
+                        name,
+                    )
+                )
             values[name] = found
     return values, problems
 
@@ -168,15 +178,21 @@ def edit(tables: Tables, table: Records, i: int, pairs: Pairs) -> Edited:
     return tables.result(Edited(reg.name, rid, changed, table.record(i)))
 
 
+def _header(register: Register, name: str) -> str:
+    """A field as people of the current language name it (合同金额 / amount)."""
+    return register.column(name).header(current())
+
+
 def _refused_field(reg: Register, name: str, rid: str, state: str | None) -> str | None:
+    field = _header(reg, name)
     if name == reg.id_column:
         return _(
             "{id}: {field} is the record's ID and does not change (other records point to it)"
-        ).format(id=rid, field=name)
+        ).format(id=rid, field=field)
     if reg.machine is not None and name == reg.machine.field:
         return _(
             "{id}: {field} changes through salesops advance {id} STAGE, which checks its gates"
-        ).format(id=rid, field=name)
+        ).format(id=rid, field=field)
     way = fixed_way(reg.name, name, state)
     if way:
         shown = (
@@ -185,7 +201,7 @@ def _refused_field(reg: Register, name: str, rid: str, state: str | None) -> str
             else ""
         )
         return _("{id} is {state}: {field} is {way}").format(
-            id=rid, state=shown or "-", field=name, way=_(way).format(id=rid)
+            id=rid, state=shown or "-", field=field, way=_(way).format(id=rid)
         )
     return None
 

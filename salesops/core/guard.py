@@ -115,6 +115,7 @@ def check_changes(
     store: Store, changes: list[Change], settings: Any, today: dt.date
 ) -> list[Problem]:
     """The problems `changes` bring into the workspace, errors and warnings, sorted by file and row."""
+    changes = [c for c in changes if c.field in REGISTERS[c.register].by_name]  # user columns: no check reads them
     if not changes:
         return []
     near = neighbours(store, changes)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesops import values
 from salesops.codec import bad_cell_phrase, problem_code
+from salesops.core.people import holding
 from salesops.errors import UsageError
 from salesops.i18n import N_, _, ngettext
 from salesops.problems import ERROR, WARNING, Problem
@@ -136,6 +137,8 @@ class Target:
     open_keys: dict[str, str] = field(default_factory=dict)  # leads: duplicate key → lead ID
     user_headers: list[str] = field(default_factory=list)  # headers of user columns in the file
     file: str = ""
+    owners: dict[str, str | None] = field(default_factory=dict)  # leads: open lead ID → its owner
+    companies: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # leads: company → (account, owner)
 
 
 @dataclass
@@ -182,6 +185,7 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # source header → field / user column
     rows: int = 0
+    target_file: str = ""  # the register's file (user columns are added to it)
 
     @property
     def errors(self) -> list[Problem]:
@@ -283,7 +287,7 @@ def plan_import(
                 option="--on-duplicate", choices=", ".join(DUPLICATE_CHOICES), value=repr(options.on_duplicate)
             )
         )
-    plan = Plan(reg)
+    plan = Plan(reg, target_file=target.file)
     fields, users, where = _map_columns(reg, header, target, options, plan)
 
     n_cols = len(header)
@@ -436,10 +440,29 @@ def _map_columns(
         elif key in user_keys:
             users[j] = user_keys[key]
             plan.columns[heads[j]] = f"user column {user_keys[key]!r}"
+        elif heads[j] and key not in {values.normalize_header(h) for h in users.values()}:
+            users[j] = heads[j]  # kept as a new user column of the register, as the file names it
+            plan.columns[heads[j]] = f"new user column {heads[j]!r}"
         elif heads[j]:
-            _ignored(plan, options, heads[j], None)
+            _ignored(plan, options, heads[j], _("another column has the same header"))
     _warn_ignored(plan, options)
+    _warn_kept(plan, options, [h for h in users.values() if values.normalize_header(h) not in user_keys])
     return fields, users, where
+
+
+def _warn_kept(plan: Plan, options: ImportOptions, kept: list[str]) -> None:
+    """One warning naming the columns that become the register's own user columns."""
+    if not kept:
+        return
+    names = ", ".join(f'"{h}"' for h in kept)
+    message = ngettext(
+        'column {names} is no field of {register}: kept as a user column of {file}, right of its header '
+        '(--map "SRC=FIELD" imports it into a field)',
+        'columns {names} are no field of {register}: kept as user columns of {file}, right of its header '
+        '(--map "SRC=FIELD" imports one into a field)',
+        len(kept),
+    ).format(names=names, register=plan.register.name, file=plan.target_file or plan.register.name)
+    plan.problems.append(Problem(WARNING, "user-column", message, options.file, 1, None))
 
 
 def _ignored(plan: Plan, options: ImportOptions, head: str, why: str | None) -> None:
@@ -675,7 +698,9 @@ def _decide(
                     by = key.split(":", 1)[0]
                     if key in target.open_keys:
                         existing = target.open_keys[key]
-                        why = _("same {field} as open lead {id}").format(field=by, id=existing)
+                        why = _("same {field} as open lead {id}, {holder}").format(
+                            field=by, id=existing, holder=holding(target.owners.get(existing))
+                        )
                         break
                     if key in seen_keys:
                         match = seen_keys[key]
@@ -789,6 +814,11 @@ def _build(
                     )
             rid = id_list[pos] or next(fresh)
             record[reg.id_column] = rid
+            for account_id, owner in target.companies.get(values.normalize_company(record.get("company")) or "", []):
+                message = _("{company} is already the account {id}, {holder}").format(
+                    company=record["company"], id=account_id, holder=holding(owner)
+                )
+                plan.problems.append(Problem(WARNING, "known-company", message, options.file, row, where.get("company", "company"), rid))
             item = Planned(row, rid, record, user)
             add_at[pos] = item
             plan.adds.append(item)

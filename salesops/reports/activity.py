@@ -30,6 +30,7 @@ from salesops.reports.data import (
     between,
     days_between,
     on_or_before,
+    positions,
     records,
 )
 from salesops.reports.periods import Period
@@ -221,6 +222,7 @@ def _counts(act: pd.DataFrame) -> dict[str, int]:
 
 def stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
     """Deals open at as-of that neither moved a stage nor had a follow-up for `report.stalled_days` days or more."""
+    import numpy as np
     import pandas as pd
 
     from salesops.reports.metrics import TERMINAL
@@ -232,9 +234,10 @@ def stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
     )
     act = _activities(data, as_of)
     last = act.groupby("record_id", sort=False)["on"].max()
-    last_on = pd.Series(
-        opp["opportunity_id"].map(last).to_numpy(dtype=opp["created_on"].dtype), index=opp.index
-    )
+    at = positions(opp["opportunity_id"], pd.Series(last.index, dtype=object))
+    stamps = np.full(len(opp), np.datetime64("NaT"), dtype=opp["created_on"].dtype)
+    stamps[at >= 0] = last.to_numpy(dtype=opp["created_on"].dtype)[at[at >= 0]]
+    last_on = pd.Series(stamps, index=opp.index)
     since = opp["stage_changed_on"].where(opp["stage_changed_on"].notna(), opp["created_on"])
     quiet = since.where(last_on.isna() | (since >= last_on), last_on)
     in_stage = pd.Series(days_between(as_of, since), index=opp.index)

@@ -110,7 +110,6 @@ LABELS: dict[str, str] = {
     "activity_per_rep": N_("Follow-ups per rep"),
     "next_steps": N_("Next steps due"),
     "overdue_next_steps": N_("Next steps overdue"),
-    "stalled": N_("Stalled deals"),
     "pool_reclaimed": N_("Returned to the public pool"),
     "pool_claimed": N_("Claimed from the public pool"),
     "register": N_("Register"),

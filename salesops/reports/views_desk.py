@@ -29,6 +29,8 @@ STEP_KINDS = {"next_on": "date", "last_activity_on": "date", "days_overdue": "in
 TYPE_EN = {"wechat": "WeChat", "email": "E-mail"}
 POOL_KEYS = ["record_id", "name", "owner", "on"]
 POOL_KINDS = {"on": "date"}
+
+
 def type_label(code: str, lang: str) -> str:
     """An activity type as a column header: 拜访 in Chinese, Visit in English."""
     return ACTIVITY_TYPE.label(code, lang) if lang == "zh" else TYPE_EN.get(code, code.capitalize())

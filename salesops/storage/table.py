@@ -130,7 +130,7 @@ class Table:
         return out
 
     def _user_text(self, i: int, name: str) -> str | None:
-        if i >= self._n:
+        if i >= self._n or name not in self.typed.data.column_names:  # a row or a column new in this command
             return None
         key = "user:" + name
         col = self._cols.get(key)
