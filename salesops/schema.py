@@ -465,6 +465,9 @@ DECIDERS: dict[str, tuple[str, ...]] = {
     "credit_override": ("finance", "director"),  # signing past the credit limit or overdue block
 }
 
+# Who round-robin gives leads to, by rep `role` (an empty role counts as rep): not directors, finance or legal.
+SELLING_ROLES: tuple[str, ...] = ("rep", "manager")
+
 # A target's period: a year, a quarter or a month.
 PERIOD = TextForm("a period", "2026, 2026-Q4 or 2026-11", parse_period)
 

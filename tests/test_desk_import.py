@@ -106,7 +106,9 @@ def test_chinese_crm_vocabulary_and_headers(ws, tmp_path):
         ("武汉万邦", "campaign", "13800000006", "武汉"),
     ]
     assert leads[0]["estimated_value"] == 100000
-    # round-robin: same region first, cities and provinces mapped to the reps' regions
+    # round-robin: same region first, cities and provinces mapped to the reps' regions; sellers only
+    run_cli("rep", "add", "--name", "周建华", "--region", "华东", "--role", "director", ws=ws, check=0)
+    run_cli("rep", "add", "--name", "钱会计", "--region", "华北", "--role", "财务", ws=ws, check=0)
     for name, region in (("王芳", "华东"), ("李强", "华北"), ("陈静", "华南"), ("赵敏", "西南")):
         run_cli("rep", "add", "--name", name, "--region", region, ws=ws, check=0)
     run_cli("lead", "assign", "--rule", "round-robin", ws=ws, check=0)
@@ -120,6 +122,7 @@ def test_chinese_crm_vocabulary_and_headers(ws, tmp_path):
         owners["广州立新纺织"],
         owners["成都远航"],
     ) == ("王芳", "李强", "陈静", "赵敏")
+    assert not {"周建华", "钱会计"} & set(owners.values())
 
 
 def test_synonyms_are_one_table_that_never_shadows_a_value():

@@ -167,3 +167,28 @@ def test_a_week_at_the_desk(tmp_path, lang):
         and "lead claim" in history
         and "演示后客户给了预算" in history
     )
+
+
+def test_the_readme_week_at_the_desk_runs_as_written(tmp_path, monkeypatch):
+    """Every command of the README's desk tour, on the sample company: each succeeds, but the one said to be refused."""
+    import shlex
+    import subprocess
+
+    from tests.conftest import REPO
+    from tests.reliability.clitools import sample_workspace
+
+    text = (REPO / "README.md").read_text("utf-8")
+    section = text.split("## A week at the desk", 1)[1].split("\n## ", 1)[0]
+    lines = [ln for block in section.split("```sh\n")[1:] for ln in block.split("```")[0].splitlines() if ln.strip()]
+    assert len(lines) >= 15
+    ws = sample_workspace(tmp_path / "tour")
+    monkeypatch.chdir(ws)
+    for line in lines:
+        if not line.startswith("salesops "):
+            subprocess.run(line, shell=True, check=True, cwd=ws)
+            continue
+        args = shlex.split(line, comments=True)[1:]
+        proc = run_cli(*args)
+        expected = 1 if "# refused" in line else 0
+        assert proc.returncode == expected, f"{line}\n{proc.stdout}\n{proc.stderr}"
+    assert (ws / "weekly.html").exists()

@@ -31,7 +31,7 @@ def add(ws, **fields):
 def test_duplicates_of_open_leads_by_normalised_phone_email_or_company(ws):
     first = add(ws, company="上海华信科技有限公司", phone="021-5555 0101", email="Wang@HuaXin.cn")
     assert refused(add, ws, company="别的公司", phone="02155550101") == [
-        f"duplicate of open lead {first} (same phone); add --allow-duplicate to add it anyway"
+        f"duplicate of open lead {first} (same phone), in the public pool; add --allow-duplicate to add it anyway"
     ]
     assert "(same email)" in refused(add, ws, company="别的公司", email=" wang@huaxin.cn ")[0]
     assert "(same company)" in refused(add, ws, company="上海华信科技有限公司 ")[0]

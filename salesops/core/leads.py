@@ -30,7 +30,7 @@ from salesops.core.links import (
 from salesops.core.model import Created, Outcome, Records, Session
 from salesops.core.people import holding
 from salesops.i18n import _
-from salesops.schema import STATE_DATE_FIELDS
+from salesops.schema import SELLING_ROLES, STATE_DATE_FIELDS
 
 CLOSED = ("converted", "disqualified")
 
@@ -182,6 +182,12 @@ class Rep:
     region: str | None
     active: bool
     load: int = 0
+    role: str | None = None
+
+    @property
+    def sells(self) -> bool:
+        """Whether round-robin gives this rep leads (a rep or a manager; an empty role is a rep's)."""
+        return self.role is None or self.role in SELLING_ROLES
 
     @property
     def label(self) -> str:
@@ -206,6 +212,7 @@ def reps(tables: Tables) -> list[Rep]:
                 safe_get(table, j, "name"),
                 safe_get(table, j, "region"),
                 active is not False,
+                role=safe_get(table, j, "role"),
             )
         )
     leads = tables("leads")
@@ -296,7 +303,7 @@ def assign(
                     _("rep {id} {name} is not active").format(id=target.rep_id, name=target.label),
                 )
             )
-    active = [r for r in all_reps if r.active]
+    active = [r for r in all_reps if r.active and r.sells]
     if to is None and rows and not active:
         problems.append(
             refusal(
