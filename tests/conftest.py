@@ -82,7 +82,7 @@ class _Stream(io.TextIOWrapper):
 
     def text(self) -> str:
         self.flush()
-        return self.buffer.getvalue().decode("utf-8")
+        return self.buffer.getvalue().decode("utf-8", errors="replace")  # xlsx to stdout is bytes
 
 
 def make_workspace(root: Path, fmt: str = "xlsx", lang: str = "en") -> Path:

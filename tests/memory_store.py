@@ -104,6 +104,9 @@ class MemoryRecords:
     def excel_row(self, i: int) -> int:
         return i + 2
 
+    def label(self, name: str) -> str:
+        return self.register.column(name).header("en")
+
     def problem(self, i, name, message, code="bad-value", severity=ERROR) -> Problem:
         return Problem(
             severity,

@@ -252,7 +252,9 @@ def test_weekly_runs_and_the_warm_cache_gives_the_cold_answer(far):
         for r in book.get_sheet_by_name(n).to_python()
         if far["b"]["receivable_id"] in r
     ]
-    assert b_rows and all("1899-12-31" in r for r in b_rows)
+    # the rows listing b's receivable show its due date as text (a follow-up about it may list it too)
+    assert b_rows and any("1899-12-31" in r for r in b_rows)
+    assert dt.date(1899, 12, 31) not in cells and dt.datetime(1899, 12, 31) not in cells
 
 
 # ------------------------------------------------------------------ the layers underneath

@@ -197,7 +197,7 @@ def test_json_shape_and_groups_follow_the_as_of_view(company):
     now = funnel(company, "--as-of", "2026-11-27")
     assert set(past) == set(now) == {
         "from", "to", "as_of", "by", "opportunities", "stages", "bottleneck",
-        "lost_reasons", "lost_at_stage", "leads", "groups",
+        "lost_reasons", "lost_at_stage", "leads", "groups", "stalled",
     }  # fmt: skip
     assert set(past["leads"]) == {"leads", "stages", "bottleneck", "disqualify_reasons"}
     assert set(past["stages"][0]) == {

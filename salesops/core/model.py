@@ -80,6 +80,9 @@ class Records(Protocol):
     def excel_row(self, i: int) -> int:
         """The row number people see for row `i` (the header is row 1)."""
 
+    def label(self, name: str) -> str:
+        """Field `name` as the register's header writes it (关闭日期 in a Chinese header), for messages."""
+
     def problem(
         self, i: int | None, name: str | None, message: str, code: str = ..., severity: str = ...
     ) -> Problem:
