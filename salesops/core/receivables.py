@@ -29,7 +29,7 @@ from salesops.core.links import (
 )
 from salesops.core.model import Move, Outcome, Records, Session
 from salesops.core.opportunities import find_account
-from salesops.i18n import _, ngettext
+from salesops.i18n import _
 from salesops.problems import Problem
 
 PAYABLE = ("invoiced", "partially_paid")
