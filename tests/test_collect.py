@@ -247,3 +247,10 @@ def test_chinese_statements_in_a_chinese_workspace(desk, tmp_path):
     assert dict(book["汇总"][2:])["催款级别"] == "催告"
     reminder = activities(desk)[1]  # a register created in Chinese: headers and enum labels
     assert "催告" in reminder["跟进内容"] and reminder["方式"] == "催款"
+
+
+def test_without_by_each_reminder_is_logged_by_the_account_owner(desk, tmp_path):
+    """The account responsible owns collection: the reminder is theirs, not the login name's."""
+    run_cli("collect", "--as-of", AS_OF, "-o", str(tmp_path / "st"), ws=desk, env={"SALESOPS_USER": "root"})
+    assert [(a["account_id"], a["by"]) for a in activities(desk)] == [("A-2", "Ben"), ("A-1", "Ann")]
+    assert "root" not in run_cli("validate", ws=desk, check=None).stderr

@@ -161,7 +161,7 @@ def _log(ws, files, day, by, wait) -> dict[str, str]:
 
     lang = ws.settings.lang
     when = today()
-    who = current_user(by)
+    accounts = ws.table("accounts")
     out: dict[str, str] = {}
     with ws.writing(wait):
         for st, path, _body in files:
@@ -180,13 +180,20 @@ def _log(ws, files, day, by, wait) -> dict[str, str]:
                 record_id=st.account_id,
                 account_id=st.account_id,
                 type="reminder",
-                by=who,
+                # the account's owner collects (SPEC 9.4: the account responsible owns collection);
+                # an account in the public pool: whoever runs collect
+                by=by or _owner(accounts, st.account_id) or current_user(None),
                 summary=summary,
                 on=when,
             )
         if out:
             commit_checked(ws, by)
     return out
+
+
+def _owner(accounts, account_id: str) -> str | None:
+    i = accounts.find(account_id)
+    return None if i is None else accounts.get(i, "owner")
 
 
 def _money(value, currency: str) -> str:
