@@ -208,7 +208,8 @@ def show(
 
     with output_console(output) as con:
         con.print(rich_table(field_headers, fields, title=title))
-        con.print(rich_table(chain_headers, chain_rows, title=_(CHAIN_TITLE)))
+        if chain_rows:  # an account with nothing yet has no chain to draw
+            con.print(rich_table(chain_headers, chain_rows, title=_(CHAIN_TITLE)))
         for c, r, t in desk:
             con.print(rich_table(c, r, title=t))
         con.print(rich_table(hist_headers, hist_rows, title=_(HISTORY_TITLE)) if hist_rows else _(NO_HISTORY))
