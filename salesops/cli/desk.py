@@ -96,7 +96,8 @@ def _changed_line(table, edited) -> str:
     parts = []
     for c in edited.changes:
         name = reg.column(c.field).header(table.header_lang) if c.field in reg.by_name else c.field
-        parts.append(f"{name} {c.old or _('(empty)')} → {c.new or _('(empty)')}")
+        empty = _("(empty)")
+        parts.append(f"{name} {c.old or empty} → {c.new or empty}")
     return f"{edited.record_id}: {'; '.join(parts)}"
 
 
