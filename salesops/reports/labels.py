@@ -44,6 +44,7 @@ LABELS: dict[str, str] = {
     "funnel": N_("Opportunity funnel"),
     "lead_funnel": N_("Lead funnel"),
     "forecast": N_("Forecast"),
+    "by_month": N_("By month"),
     "weekly": N_("Weekly summary"),
     "headline": N_("Headline"),
     "won_deals": N_("Won deals"),

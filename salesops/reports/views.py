@@ -431,7 +431,7 @@ def forecast_view(result, lang: str, currency: str) -> Report:
     from salesops.reports.outlook import RECONCILIATION
 
     data = result.to_json()
-    secs = [forecast_section("forecast", label("forecast", lang), data, lang)]
+    secs = [forecast_section("forecast", label("by_month", lang), data, lang)]
     for g in data["groups"]:
         secs.append(
             forecast_section(f"group:{g['key']}", group_label(result.by, g["key"], lang), g, lang)
