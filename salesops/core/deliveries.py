@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from salesops.core.links import Tables, add_record, refusal, refuse_if, related, require, state_name
+from salesops.core.links import (
+    Tables,
+    add_record,
+    refusal,
+    refuse_if,
+    related,
+    require,
+    state_name,
+    state_text,
+)
 from salesops.core.model import Created, Move, Session
 from salesops.i18n import _
 
@@ -27,14 +36,14 @@ def create(
     contracts = tables("contracts")
     ci = require(tables, "contracts", contract_id)
     status = contracts.get(ci, "status")
-    if status in contracts.register.machine.terminal:
+    if not status or status in contracts.register.machine.terminal:
         refuse_if(
             [
                 refusal(
                     contracts,
                     ci,
-                    _("{id} is {state}: deliveries are planned for open contracts").format(
-                        id=contracts.id_of(ci), state=state_name("contracts", status)
+                    _("{state}: deliveries are planned for open contracts").format(
+                        state=state_text(contracts.id_of(ci) or "?", status, "contracts")
                     ),
                 )
             ]

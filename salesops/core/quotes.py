@@ -22,7 +22,7 @@ from salesops.core.links import (
     refusal,
     refuse_if,
     safe_get,
-    state_name,
+    state_text,
 )
 from salesops.core.model import Created, Move, Outcome, Session
 from salesops.i18n import _
@@ -112,13 +112,13 @@ def create(
     oi = require(tables, "opportunities", opportunity_id)
     problems = []
     stage = opps.get(oi, "stage")
-    if stage in opps.register.machine.terminal:
+    if not stage or stage in opps.register.machine.terminal:  # an empty stage is no open deal either
         problems.append(
             refusal(
                 opps,
                 oi,
-                _("{id} is {state}: quotes are made for open opportunities").format(
-                    id=opps.id_of(oi), state=state_name("opportunities", stage)
+                _("{state}: quotes are made for open opportunities").format(
+                    state=state_text(opps.id_of(oi) or "?", stage, "opportunities")
                 ),
             )
         )

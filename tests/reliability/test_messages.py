@@ -46,8 +46,12 @@ def _empty_cell(path: Path, record_id: str, field: str) -> None:
          "error: Q-000001 has no status: a contract is made from an accepted quote"),
         ("leads", "L-000001", "status", ["lead", "convert", "L-000001"],
          "error: L-000001 has no status: only a qualified lead is converted (salesops advance L-000001 qualified)"),
+        ("opportunities", "O-000001", "stage", ["quote", "create", "O-000001", "--list-amount", "100"],
+         "error: O-000001 has no stage: quotes are made for open opportunities"),
+        ("contracts", "C-000001", "status", ["delivery", "add", "C-000001"],
+         "error: C-000001 has no status: deliveries are planned for open contracts"),
     ],
-    ids=["payment", "contract", "convert"],
+    ids=["payment", "contract", "convert", "quote", "delivery"],
 )
 def test_an_empty_status_is_named_never_none(tmp_path, register, record_id, field, args, line):
     ws = sample_workspace(tmp_path / "ws", "csv")
