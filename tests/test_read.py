@@ -378,3 +378,21 @@ def test_a_partial_read_never_answers_a_full_one(tmp_path):
     assert listed[0]["notes"] == "a note"
     assert cache.load(root, root / "receivables.csv", "MDY").columns is None
     assert aging_json(root) == cold
+
+
+def test_two_partial_reads_keep_each_others_fields(tmp_path):
+    """Two commands (or two parts of one) asking for other fields of a register read it once each
+    and then agree with the cache: the second read keeps the first one's fields, so neither
+    replaces the other's entry on every run."""
+    root = l_like(tmp_path / "ws")
+    age(*root.glob("*.csv"))
+    accounts = root / "accounts.csv"
+    first = cache.read_register(root, accounts, "csv", REGISTERS["accounts"], "MDY", ["name"])
+    assert first.columns == ["account_id", "name"]
+    second = cache.read_register(root, accounts, "csv", REGISTERS["accounts"], "MDY", ["unapplied_amount"])
+    assert set(second.columns) == {"account_id", "name", "unapplied_amount"}
+    assert second.data.column("name").to_pylist() == first.data.column("name").to_pylist()
+    assert cache.load(root, accounts, "MDY").columns == second.columns
+    ws = Workspace(root)
+    ws.typed("accounts", ["name"])
+    assert set(ws.typed("accounts", ["unapplied_amount"]).columns) >= {"name", "unapplied_amount"}

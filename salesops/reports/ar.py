@@ -56,6 +56,8 @@ OVERDUE_FIELDS = (
     "level",  # the dunning level of its days overdue (reports.dunning)
 )
 MONEY_FIELDS = ("amount", "collected_amount", "outstanding")
+# what aging reads of the accounts (names and unapplied cash: one read of the register)
+ACCOUNT_COLUMNS = ["name", "unapplied_amount"]
 
 
 def bucket_edges(data: ReportData) -> list[int]:
@@ -292,7 +294,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
 def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict, names: list[str]) -> None:
     """Each account's unapplied cash (预收款, accounts.unapplied_amount as it stands) beside what it owes:
     a column by account (accounts holding cash but owing nothing get a row), in total otherwise."""
-    acc = data.typed("accounts", ["unapplied_amount"]).data
+    acc = data.typed("accounts", ACCOUNT_COLUMNS).data
     held = {
         a: c
         for a, c in zip(acc.column("account_id").to_pylist(), acc.column("unapplied_amount").to_pylist(), strict=True)
@@ -313,7 +315,7 @@ def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict
 
 def _account_names(data: ReportData, keys: list[str]) -> dict[str, str]:
     """Display name of each account ID (the last accounts row holding it wins), else the ID."""
-    acc = data.typed("accounts", ["name"]).data
+    acc = data.typed("accounts", ACCOUNT_COLUMNS).data
     table = dict(zip(acc.column("account_id").to_pylist(), acc.column("name").to_pylist(), strict=True))
     return {k: (table.get(k) or k) for k in keys}
 

@@ -215,8 +215,11 @@ def read_register(root: Path, path: Path, fmt: str, register, date_order: str, c
     from salesops.storage.read import read_typed
 
     hit = load(root, path, date_order)
-    if hit is not None and hit.register.name == register.name and hit.covers(columns):
-        return hit
+    if hit is not None and hit.register.name == register.name:
+        if hit.covers(columns):
+            return hit
+        if columns is not None and hit.columns is not None:  # a partial entry: read what both need,
+            columns = [*hit.columns, *columns]  # so that commands asking for either agree with it
     before = key_of(path, date_order)
     typed = read_typed(path, fmt, register, date_order, columns=columns)
     store(root, path, date_order, typed, before)

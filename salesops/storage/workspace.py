@@ -192,6 +192,9 @@ class Workspace:
 
         memo = self.__dict__.setdefault("_typed", {})
         if name not in memo or not memo[name].covers(columns):
+            had = memo[name].columns if name in memo else None
+            if had is not None and columns is not None:  # a second partial read keeps the first's fields
+                columns = [*had, *columns]
             register = REGISTERS[name]
             path, fmt, exists = self.file_of(register)
             if exists:
