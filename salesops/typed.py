@@ -16,6 +16,7 @@ HUNDREDTHS of a percent (exact, like money); bool → bool.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -53,9 +54,17 @@ class Raw:
     dates: tuple[np.ndarray, np.ndarray] | None = None  # (positions, int64 days since 1970)
     others: dict[int, Any] = field(default_factory=dict)  # position → cell (bool, time, …)
     unguard: Callable[[str], str] | None = None  # CSV: removes the `'` that protects formula-like text
+    _shape: TextShape | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.text)
+
+    @property
+    def shape(self) -> TextShape:
+        """The `TextShape` of the text cells (computed once)."""
+        if self._shape is None:
+            self._shape = text_shape(self.text)
+        return self._shape
 
     def cell(self, i: int) -> Any:
         """The raw cell at position `i` (for messages and history)."""
@@ -72,6 +81,168 @@ class Raw:
                         return dt.date.fromordinal(int(v) + EPOCH_ORDINAL)
                     return float(v)
         return self.text[i].as_py()
+
+
+class TextShape:
+    """Facts about every string of a text column, read from Arrow's buffers with numpy (no
+    Python object per cell), each computed when first asked for: its length in bytes, whether
+    it is null, whether its first or last character is white space as Python's `str.isspace`
+    says (U+3000 too), and whether some string may hold what a spreadsheet cell cannot."""
+
+    def __init__(self, text) -> None:
+        import pyarrow as pa
+
+        chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+        self._chunks = [_Chunk(c) for c in chunks if len(c)]
+
+    def _cat(self, name: str):
+        import numpy as np
+
+        parts = [getattr(c, name) for c in self._chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64 if name == "nbytes" else bool)
+
+    @functools.cached_property
+    def nbytes(self) -> np.ndarray:
+        """Length in bytes (int64; 0 for null)."""
+        return self._cat("nbytes")
+
+    @functools.cached_property
+    def null(self) -> np.ndarray:
+        return self._cat("null")
+
+    @functools.cached_property
+    def ws_first(self) -> np.ndarray:
+        return self._cat("ws_first")
+
+    @functools.cached_property
+    def ws_last(self) -> np.ndarray:
+        return self._cat("ws_last")
+
+    @functools.cached_property
+    def quote_first(self) -> np.ndarray:
+        """Strings beginning with `'` (the guard of formula-like text in CSV)."""
+        return self._cat("quote_first")
+
+    @functools.cached_property
+    def controls(self) -> bool:
+        """A control character or U+FFFE/U+FFFF may be in some string, or one may be longer than
+        a cell holds (`text_fault` says which); False proves neither is."""
+        return any(c.controls for c in self._chunks)
+
+    @property
+    def blank_edges(self) -> np.ndarray:
+        """Strings that are empty or begin or end with white space (`str.strip` would change them)."""
+        return (self.nbytes == 0) | self.ws_first | self.ws_last
+
+
+def _byte_table(values) -> np.ndarray:
+    import numpy as np
+
+    table = np.zeros(256, dtype=bool)
+    table[list(values)] = True
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _tables():
+    """Lookup tables over one byte: (may start white space, may end white space, white space keys)."""
+    import numpy as np
+
+    keys = [chr(c).encode("utf-8") for c in range(0x110000) if chr(c).isspace()]  # 1 to 3 bytes
+    first = _byte_table(k[0] for k in keys)
+    last = _byte_table(k[-1] for k in keys)
+    packed = np.array(sorted(int.from_bytes(k, "big") for k in keys), dtype=np.int64)
+    return first, last, packed
+
+
+class _Chunk:
+    """`TextShape` of one Arrow string array."""
+
+    def __init__(self, chunk) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        n, off = len(chunk), chunk.offset
+        validity, offsets, data = chunk.buffers()[:3]
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offs = np.frombuffer(offsets, dtype=width, count=off + n + 1)[off:].astype(np.int64)
+        self.lo, self.hi = int(offs[0]), int(offs[-1])
+        self.raw = np.frombuffer(data, dtype=np.uint8) if data is not None and self.hi > self.lo else None
+        self.null = np.zeros(n, dtype=bool)
+        if validity is not None and chunk.null_count:
+            bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little", count=off + n)
+            self.null = ~bits[off:].astype(bool)
+        self.nbytes = np.diff(offs)
+        self.nbytes[self.null] = 0
+        self.starts = offs[:-1]
+
+    @functools.cached_property
+    def _has(self):
+        import numpy as np
+
+        return np.flatnonzero(self.nbytes > 0)
+
+    def _edge(self, last: bool) -> np.ndarray:
+        """Whether each string's first (or last) character is white space."""
+        import numpy as np
+
+        out = np.zeros(len(self.nbytes), dtype=bool)
+        has = self._has
+        if self.raw is None or not len(has):
+            return out
+        first_t, last_t, packed = _tables()
+        raw = self.raw
+        pos = (self.starts[has] + self.nbytes[has] - 1) if last else self.starts[has]
+        byte = raw[pos]
+        maybe = (last_t if last else first_t)[byte]
+        if not maybe.any():
+            return out
+        ascii_ = maybe & (byte < 0x80)
+        out[has[ascii_]] = True
+        wide = np.flatnonzero(maybe & (byte >= 0x80))  # a few: the character's bytes decide
+        for k in wide.tolist():
+            i = int(has[k])
+            start, size = int(self.starts[i]), int(self.nbytes[i])
+            text = bytes(raw[start : start + size]).decode("utf-8")
+            out[i] = (text[-1] if last else text[0]).isspace()
+        return out
+
+    @functools.cached_property
+    def ws_first(self) -> np.ndarray:
+        return self._edge(False)
+
+    @functools.cached_property
+    def ws_last(self) -> np.ndarray:
+        return self._edge(True)
+
+    @functools.cached_property
+    def quote_first(self) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros(len(self.nbytes), dtype=bool)
+        if self.raw is not None and len(self._has):
+            out[self._has] = self.raw[self.starts[self._has]] == ord("'")
+        return out
+
+    @functools.cached_property
+    def controls(self) -> bool:
+        import numpy as np
+
+        if self.raw is None:
+            return False
+        seg = self.raw[self.lo : self.hi]
+        low = seg < 0x20
+        if low.any() and np.isin(seg[low], (0x09, 0x0A, 0x0D), invert=True).any():
+            return True
+        lead = np.flatnonzero(seg[:-2] == 0xEF)  # U+FFFE, U+FFFF: EF BF BE, EF BF BF
+        if len(lead) and ((seg[lead + 1] == 0xBF) & (seg[lead + 2] >= 0xBE)).any():
+            return True
+        return bool(len(self.nbytes)) and int(self.nbytes.max()) > MAX_CELL_TEXT  # (bytes ≥ characters)
+
+
+def text_shape(text) -> TextShape:
+    """The `TextShape` of an Arrow string array (or chunked array)."""
+    return TextShape(text)
 
 
 @dataclass
@@ -175,13 +346,13 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     scalar = _scalar(col, date_order, raw.unguard)
     bad: dict[int, str] = {}
     if kind in ("text", "id", "ref") and getattr(col, "form", None) is None:
-        out = _text_column(text, scalar, bad, raw.unguard is not None)
+        out = _text_column(text, raw.shape, scalar, bad, raw.unguard is not None)
         out = _fill_others(col, out, raw, scalar, bad)
-        return Parsed(out, bad, _faults(out))
+        return Parsed(out, bad, _faults(out, raw))
     if kind in ("enum", "bool", "text", "id", "ref"):  # enums, yes/no, text with a form (2026-Q4)
         out = _distinct(text, scalar, bad, arrow_type(col))
         out = _fill_others(col, out, raw, scalar, bad)
-        return Parsed(out, bad, _faults(out) if kind == "enum" else {})
+        return Parsed(out, bad, _faults(out, raw) if kind == "enum" else {})
     # numbers and dates: int64 values and a validity mask, filled part by part
     vals = np.zeros(n, dtype=np.int64)
     ok = np.zeros(n, dtype=bool)
@@ -286,7 +457,7 @@ def _encode(sub) -> tuple[list, Any]:
     return enc.dictionary.to_pylist(), enc.indices
 
 
-def _text_column(text, scalar, bad: dict[int, str], guarded: bool):
+def _text_column(text, shape: TextShape, scalar, bad: dict[int, str], guarded: bool):
     """Text cells as they read: plain text as it is, the rest (surrounding spaces, blanks,
     guarded formulas) through the scalar reader once per distinct value."""
     import numpy as np
@@ -297,9 +468,13 @@ def _text_column(text, scalar, bad: dict[int, str], guarded: bool):
     if not n:
         return pa.array([], type=pa.string())
     # surrounding white space, blanks and (CSV) a guarding quote need the scalar reader
-    work = _mask(pc.match_substring_regex(text, r"^[\s']|\s$|^$" if guarded else r"^\s|\s$|^$"))
-    present = ~np.asarray(pc.is_null(text), dtype=bool)
+    work = shape.blank_edges
+    if guarded:
+        work = work | shape.quote_first
+    present = ~shape.null
     fast = present & ~work
+    if fast.all():
+        return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     out = pc.if_else(pa.array(fast), text, pa.nulls(1, pa.string())[0])
     candidates = np.flatnonzero(work & present)
     if len(candidates):
@@ -431,12 +606,16 @@ def _check_range(col: Column, vals, ok, where, bad: dict[int, str]) -> None:
     ok &= ~outside
 
 
-def _faults(out) -> dict[int, str]:
-    """Text a spreadsheet cell cannot hold (control characters, past 32,767 characters)."""
+def _faults(out, raw: Raw) -> dict[int, str]:
+    """Text a spreadsheet cell cannot hold (control characters, past 32,767 characters).
+    Looked for only when the raw text's bytes hold such a character or so long a string
+    (`TextShape.controls`) or when non-text cells were turned into text."""
     import numpy as np
     import pyarrow.compute as pc
 
     if not len(out) or out.null_count == len(out):
+        return {}
+    if not raw.shape.controls and not raw.others:
         return {}
     suspect = _mask(pc.match_substring_regex(out, "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"))
     suspect |= _mask(pc.greater(pc.utf8_length(out), MAX_CELL_TEXT))

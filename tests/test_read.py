@@ -48,9 +48,10 @@ CELL = st.one_of(
         ["", " ", "2026-11-05", "2026/11/5", "2026年11月5日", "11/5/2026", "45966", "2026-02-30", "0000-01-01",
          "1234.5", "1,234.50", "¥1,234.50", "12.5万", "(50)", "-0.00", ".5", "1234.567", "30%", "３０", "abc",
          "invoiced", "已开票", "INVOICED", "advance", "预付款", "other text", " A-1 ", "'=1+2", "'kept", "0012",
-         "9999999999999.99", "99999999999999999", "1e3", "TRUE", "是", "-5"]
+         "9999999999999.99", "99999999999999999", "1e3", "TRUE", "是", "-5", "\u3000A-1", "A-1\u3000", "\u3000",
+         "客户。", "A\u2028"]
     ),
-    st.text(alphabet="0123456789.,-年月日万¥ %/abc", max_size=12),
+    st.text(alphabet="0123456789.,-年月日万¥ %/abc\u3000\u00a0\t", max_size=12),
 )
 COLUMNS = ["receivable_id", "account_id", "milestone", "pct", "amount", "due_date", "status", "invoice_no"]
 
@@ -107,6 +108,47 @@ def test_xlsx_cells_read_as_the_scalar_parser_reads_them(tmp_path):
                 assert (k + 2, name) in bad, (name, cell)
                 continue
             assert typed_value(col, typed.data.column(name)[k].as_py()) == want, (name, cell)
+
+
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\x00\x08\ufffe\uffff"),
+        st.sampled_from("a'客户。“”…，\u00e9\u20ac\U0001f600"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), TEXT), max_size=20), cut=st.integers(0, 5))
+def test_text_shape_says_what_python_says_of_each_string(cells, cut):
+    """The byte-level facts behind the bulk text checks agree with Python's str for any text,
+    in plain, sliced and chunked arrays: white space at either end as `str.isspace` (U+3000
+    too), and `controls` whenever some string has a `text_fault`."""
+    import pyarrow as pa
+
+    from salesops.typed import text_fault, text_shape
+
+    arr = pa.array(["pad"] * cut + cells, type=pa.string()).slice(cut)
+    for text in (arr, pa.chunked_array([arr[: len(cells) // 2], arr[len(cells) // 2 :]], type=pa.string())):
+        shape = text_shape(text)
+        assert shape.null.tolist() == [c is None for c in cells]
+        assert shape.nbytes.tolist() == [len(c.encode("utf-8")) if c else 0 for c in cells]
+        assert shape.ws_first.tolist() == [bool(c) and c[0].isspace() for c in cells]
+        assert shape.ws_last.tolist() == [bool(c) and c[-1].isspace() for c in cells]
+        if any(c and text_fault(c) for c in cells):
+            assert shape.controls
+
+
+def test_a_long_or_control_text_is_reported_and_clean_text_needs_no_search(tmp_path):
+    path = tmp_path / "receivables.csv"
+    write_csv(path, [["receivable_id", "notes"], ["R-1", "x" * 32768], ["R-2", "bell\x07"], ["R-3", "fine"]])
+    typed = read_typed(path, "csv", REC)
+    assert [(p.row, p.column) for p in typed.problems] == [(2, "notes"), (3, "notes")]
+    write_csv(path, [["receivable_id", "notes"], ["R-1", "fine"], ["R-2", " padded\u3000"]])
+    typed = read_typed(path, "csv", REC)
+    assert typed.problems == [] and typed.data.column("notes").to_pylist() == ["fine", " padded\u3000"]
 
 
 # ------------------------------------------------------------------ the one cache

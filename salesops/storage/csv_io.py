@@ -116,7 +116,7 @@ def detect_encoding(data: bytes, name: str, encoding: str | None = None, hint: s
     for bom, enc in BOMS:
         if data.startswith(bom):
             if encoding is None or codecs.lookup(encoding).name == codecs.lookup(enc).name:
-                _strict(data[len(bom) :], enc, name, hint, complete)
+                _strict(data[len(bom) : None if complete else len(bom) + SAMPLE], enc, name, hint, complete)
                 return enc, bom
             break
     nul = data.find(b"\x00")
@@ -299,21 +299,22 @@ def read_columns(
         except OSError as exc:
             raise StorageError(_(CANNOT_READ).format(file=path.name, reason=exc.strerror or exc)) from None
     enc, bom = detect_encoding(data, path.name, encoding, hint, complete=len(data) <= SAMPLE)
-    body = data[len(bom) :]
+    body: bytes | memoryview = memoryview(data)[len(bom) :]  # (no copy of a large file)
     head = _first_record(body, enc)
     if not head.strip():
         raise StorageError(_(EMPTY).format(file=path.name))
     dialect = sniff_dialect(head, enc, bom)
     if enc not in ("utf-8",):
         try:
-            body = body.decode(enc).encode("utf-8")
+            body = bytes(body).decode(enc).encode("utf-8")
         except UnicodeDecodeError:  # only the sample was checked: the rest says where
-            _strict(body, enc, path.name, hint, True)
+            _strict(bytes(body), enc, path.name, hint, True)
             raise
+    quoted = (data if isinstance(body, memoryview) else body).find(b'"') >= 0
     try:
-        if body.count(b'"') % 2:
+        if quoted and (data.count(b'"', len(bom)) if isinstance(body, memoryview) else body.count(b'"')) % 2:
             raise _Ragged()  # a quote left open: Python's reader says where
-        return _arrow_columns(body, dialect, include)
+        return _arrow_columns(body, dialect, include, quoted)
     except _Ragged:
         pass
     except Exception as exc:  # ArrowInvalid: invalid UTF-8 past the sample, a parse error
@@ -322,21 +323,23 @@ def read_columns(
             if enc == "utf-8":
                 raise StorageError(_("{file} is not valid UTF-8 text; {hint}").format(file=path.name, hint=_(hint))) from None
             return read_columns(path, enc, hint, data, include)
-    return _python_columns(body.decode("utf-8"), dialect, path.name)
+    return _python_columns(bytes(body).decode("utf-8"), dialect, path.name)
 
 
 class _Ragged(Exception):
     """A record whose number of fields differs from the header's."""
 
 
-def _first_record(body: bytes, enc: str) -> str:
+def _first_record(body: bytes | memoryview, enc: str) -> str:
     """The header record's text (with its line ending), decoded."""
-    chunk = body[:65536].decode(enc, errors="replace")
+    chunk = bytes(body[:65536]).decode(enc, errors="replace")
     m = re.match(r'(?:[^"\r\n]|"[^"]*")*(?:\r\n|\n|\r)?', chunk)
     return m.group() if m else chunk
 
 
-def _arrow_columns(body: bytes, dialect: Dialect, include=None) -> CsvColumns:
+def _arrow_columns(body: bytes | memoryview, dialect: Dialect, include=None, quoted: bool = True) -> CsvColumns:
+    """The records split by pyarrow's CSV reader (`quoted`: the text holds a `"`, so a cell
+    may hold a line break; without one, the reader's faster split applies)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -355,7 +358,7 @@ def _arrow_columns(body: bytes, dialect: Dialect, include=None) -> CsvColumns:
         pa.py_buffer(body),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
         parse_options=pcsv.ParseOptions(
-            delimiter=dialect.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
+            delimiter=dialect.delimiter, newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=invalid
         ),
         convert_options=pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names},

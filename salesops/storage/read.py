@@ -219,6 +219,8 @@ def read_typed(
 def _read_csv(
     path: Path, register: Register, date_order: str, encoding: str | None, source: bool, wanted: list[str] | None
 ) -> TypedTable:
+    import numpy as np
+
     from salesops.storage import csv_io
 
     hint = csv_io.IMPORT_HINT if source else csv_io.REGISTER_HINT
@@ -234,7 +236,7 @@ def _read_csv(
 
     cols = csv_io.read_columns(path, encoding, hint, include=include)
     raws = [None if c is None else Raw(c, unguard=csv_io.unguard) for c in cols.columns]
-    rows = list(range(2, cols.n + 2))
+    rows = np.arange(2, cols.n + 2, dtype=np.int64)
     out = _build(
         path.name, "csv", register, date_order, cols.header, raws, rows, cols.extras, cols.dialect.delimiter, wanted
     )
@@ -245,6 +247,8 @@ def _read_csv(
 def _read_xlsx(
     path: Path, register: Register, date_order: str, sheet: str | None, source: bool, wanted: list[str] | None
 ) -> TypedTable:
+    import numpy as np
+
     from salesops.storage.xlsx_read import read_sheets
 
     chosen = read_sheets(path, lambda header: _fits(register, header), sheet, None if source else register)
@@ -256,7 +260,7 @@ def _read_xlsx(
     raws = _xlsx_columns(body, len(header))
     if raws:
         _scale_percent(path, register, header, chosen.name, raws)
-    rows = list(range(2, len(body) + 2))
+    rows = np.arange(2, len(body) + 2, dtype=np.int64)
     out = _build(path.name, "xlsx", register, date_order, header, raws, rows, {}, None, wanted)
     out.sheet = chosen.name
     return out
@@ -307,22 +311,28 @@ def _scale_percent(path: Path, register: Register, header: list[str], sheet: str
 
 
 def _blank_records(raws: list[Raw], n: int):
-    """Records whose every cell is empty or spaces."""
+    """Records whose every cell is empty or white space (as `str.isspace` says)."""
     import numpy as np
-    import pyarrow.compute as pc
 
     blank = np.ones(n, dtype=bool)
     for raw in raws:
         if not blank.any():
             break
-        text = raw.text
-        empty = np.asarray(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True), dtype=bool)
+        shape = raw.shape
+        empty = shape.null | (shape.nbytes == 0) | shape.ws_first  # the last kind is confirmed below
         for part in (raw.numbers, raw.dates):
             if part is not None:
                 empty[part[0]] = False
         for i in raw.others:
             empty[i] = False
         blank &= empty
+    if not blank.any():
+        return blank
+    for raw in raws:
+        shape = raw.shape
+        for i in np.flatnonzero(blank & ~shape.null & (shape.nbytes > 0)).tolist():
+            if not raw.text[i].as_py().isspace():
+                blank[i] = False
     return blank
 
 
@@ -352,7 +362,7 @@ def _build(
     date_order: str,
     header: list[str],
     raws: list[Raw],
-    rows: list[int],
+    rows,
     extras: dict[int, list[str]],
     delimiter: str | None,
     wanted: list[str] | None = None,
