@@ -199,12 +199,19 @@ class _Chunk:
             return out
         ascii_ = maybe & (byte < 0x80)
         out[has[ascii_]] = True
-        wide = np.flatnonzero(maybe & (byte >= 0x80))  # a few: the character's bytes decide
-        for k in wide.tolist():
-            i = int(has[k])
-            start, size = int(self.starts[i]), int(self.nbytes[i])
-            text = bytes(raw[start : start + size]).decode("utf-8")
-            out[i] = (text[-1] if last else text[0]).isspace()
+        wide = np.flatnonzero(maybe & (byte >= 0x80))
+        if len(wide):  # the character's 2 or 3 bytes decide (a lead byte never passes for a continuation)
+            size = self.nbytes[has[wide]]
+            at, b1 = pos[wide], byte[wide].astype(np.int64)
+            step = -1 if last else 1
+            b2 = raw[np.clip(at + step, 0, len(raw) - 1)].astype(np.int64)
+            b3 = raw[np.clip(at + 2 * step, 0, len(raw) - 1)].astype(np.int64)
+            if last:
+                key2, key3 = (b2 << 8) | b1, (b3 << 16) | (b2 << 8) | b1
+            else:
+                key2, key3 = (b1 << 8) | b2, (b1 << 16) | (b2 << 8) | b3
+            ws = ((size >= 2) & np.isin(key2, packed)) | ((size >= 3) & np.isin(key3, packed))
+            out[has[wide[ws]]] = True
         return out
 
     @functools.cached_property
