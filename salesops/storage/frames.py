@@ -99,12 +99,22 @@ def to_frame(typed: TypedTable, columns: list[str] | None = None, user_columns: 
 
     reg = typed.register
     names = [c.name for c in reg.columns] if columns is None else list(dict.fromkeys([reg.id_column, *columns]))
-    data: dict[str, Any] = {n: _column(series(reg.column(n).type, typed.data.column(n))) for n in names}
+    # each column is converted once per typed table (a report asks for a register's frame many
+    # times, with more columns each time); the frame copies them (pandas 2) or copies on write (pandas 3)
+    done: dict[tuple[str, str], Any] = typed.__dict__.setdefault("_pandas", {})
+
+    def convert(kind: str, name: str, user: bool = False) -> Any:
+        key = ("user" if user else "field", name)
+        if key not in done:
+            done[key] = _column(series(kind, typed.data.column(name)))
+        return done[key]
+
+    data: dict[str, Any] = {n: convert(reg.column(n).type, n) for n in names}
     data[ROW] = typed.data.column(ROW).to_numpy()
     users = []
     if user_columns:
         for name, _ in typed.user:
-            data[name] = _column(series("text", typed.data.column(name)))
+            data[name] = convert("text", name, user=True)
             users.append(name)
     df = pd.DataFrame(data)
     return Frame(
