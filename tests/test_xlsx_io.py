@@ -31,7 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from salesops.errors import StorageError
-from salesops.storage.xlsx_io import (
+from salesops.storage.xlsx import (
     ColumnKind,
     check_xlsx_safe,
     patch_xlsx,

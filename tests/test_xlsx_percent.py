@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from salesops.schema import REGISTERS
 from salesops.storage import xlsx_zip
 from salesops.storage.workspace import Workspace, read_rows
-from salesops.storage.xlsx_io import ColumnKind, number_text, patch_xlsx, read_xlsx, write_new_xlsx
+from salesops.storage.xlsx import ColumnKind, patch_xlsx, read_xlsx, write_new_xlsx
+from salesops.storage.xlsx_io import number_text
 from salesops.storage.xlsx_package import grow_filter_name, is_percent_code
 from salesops.storage.xlsx_percent import (
     hundredfold,

@@ -294,7 +294,7 @@ def writer_for(root: Path, table: Table, notes: list[str] | None = None):
     register's own sheet (xlsx) or dialect and encoding (CSV). `notes` collects what
     the user should be told (a CSV that had to become UTF-8).
     """
-    from salesops.storage import xlsx_io
+    from salesops.storage import xlsx
     from salesops.storage.csv_io import csv_bytes, patch_csv
 
     if table.fmt == "csv":
@@ -316,14 +316,14 @@ def writer_for(root: Path, table: Table, notes: list[str] | None = None):
     if not table.exists:
         def write(path: Path) -> None:
             sheet = table.register.zh if table.header_lang == "zh" else table.register.name  # the tab in its language
-            xlsx_io.write_new_xlsx(path, [str(h) for h in table.header], table.all_rows(), table.kinds(), sheet_name=sheet)
+            xlsx.write_new_xlsx(path, [str(h) for h in table.header], table.all_rows(), table.kinds(), sheet_name=sheet)
         return write
 
     source = root / table.file
 
     def write(path: Path) -> None:
         updates, appends = table.pending_cells()
-        xlsx_io.patch_xlsx(source, path, updates, appends, table.kinds(), sheet=table.typed.sheet)
+        xlsx.patch_xlsx(source, path, updates, appends, table.kinds(), sheet=table.typed.sheet)
 
     return write
 

@@ -1,6 +1,6 @@
 """xlsx registers: the shapes the rest of salesops uses, and the helpers the readers and writers share.
 
-The work is split by job:
+The work is split by job (and `storage.xlsx` is the door to it):
 
 - `xlsx_read`    — `check_xlsx_safe` (hostile-file checks) and `read_xlsx` (values through
   python-calamine), plus the workbook structure (sheets, styles, relationships).
@@ -10,7 +10,7 @@ The work is split by job:
 - `xlsx_package` — the parts that follow a patch: styles, tables, calcChain, content types.
 - `xlsx_zip`     — the zip container: bounded reads, raw copies of untouched members.
 
-This module imports nothing heavy; the functions below load their module on first call.
+This module imports none of them (they import it): it is the leaf of the xlsx modules.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numbers
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from salesops.errors import StorageError
@@ -54,67 +53,6 @@ class RawSheet:
     rows: list[list]
     sheet_name: str
     merged: list[str]
-
-
-def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = False) -> None:
-    """Refuse a file that is not a sound xlsx or that is hostile; StorageError naming the file.
-
-    Checks the zip structure (not a zip, truncated, overlapping members), the workbook
-    parts, the declared and actual uncompressed sizes against `max_uncompressed` and
-    against absurd compression ratios (zip bombs), and every XML part for DOCTYPE/ENTITY
-    declarations; the small structural parts must be well-formed XML. `deep` also
-    parses the worksheets and shared strings (up to 1 MB) whole, which readers leave
-    to calamine and do only to say what is wrong once it has failed.
-    """
-    from salesops.storage import xlsx_read
-
-    xlsx_read.check_xlsx_safe(path, max_uncompressed, deep)
-
-
-def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
-    """The values of the first sheet (or of `sheet`) of an xlsx file, after `check_xlsx_safe`.
-
-    Rows are aligned with Excel row numbers (rows[0] is row 1), empty cells are None,
-    trailing empty cells and rows are dropped. Numbers stay as calamine gives them.
-    """
-    from salesops.storage import xlsx_read
-
-    return xlsx_read.read_xlsx(path, sheet)
-
-
-def write_new_xlsx(
-    path: Path,
-    header: list[str],
-    rows: list[list],
-    kinds: list[ColumnKind],
-    sheet_name: str = "Sheet1",
-) -> None:
-    """Write a new register: styled frozen header, filter, dropdowns, number formats, widths.
-
-    Text is always written as text (never a formula); dates as date cells.
-    """
-    from salesops.storage import xlsx_new
-
-    xlsx_new.write_new_xlsx(path, header, rows, kinds, sheet_name)
-
-
-def patch_xlsx(
-    src: Path,
-    dst: Path,
-    updates: dict[int, dict[int, object]],
-    appends: list[list],
-    kinds: list[ColumnKind],
-    sheet: str | None = None,
-) -> None:
-    """Write `dst` = `src` with only the changed rows of the sheet named `sheet` (default the first) rewritten.
-
-    `updates` maps Excel row numbers to {column index (0-based): new value}; `appends` are
-    new rows after the last row holding values. Every other zip member and every untouched
-    row of the sheet XML is copied byte for byte.
-    """
-    from salesops.storage import xlsx_patch
-
-    xlsx_patch.patch_xlsx(src, dst, updates, appends, kinds, sheet=sheet)
 
 
 # --- helpers shared by the reader and the writers -------------------------------------------

@@ -65,7 +65,7 @@ def write_new_xlsx(
     kinds: list[ColumnKind],
     sheet_name: str = "Sheet1",
 ) -> None:
-    """See `xlsx_io.write_new_xlsx`."""
+    """See `xlsx.write_new_xlsx`."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -120,9 +120,10 @@ def write_new_xlsx(
     except Exception as exc:  # openpyxl's IllegalCharacterError and the like
         raise StorageError(_(UNWRITABLE).format(file=path.name, reason=exc)) from None
     from salesops.storage.xlsx_package import patch_package
+    from salesops.storage.xlsx_patch import SheetPatch
 
     try:
         names = {j: str(h) for j, h in enumerate(header) if h is not None and str(h) != ""}
-        patch_package(buf, path.name, path, {1: names}, [list(r) for r in rows], kinds, check=False)
+        patch_package(buf, path.name, path, {1: names}, [list(r) for r in rows], kinds, check=False, patcher=SheetPatch)
     except OSError as exc:
         raise StorageError(_(UNWRITABLE).format(file=path.name, reason=exc.strerror or exc)) from None

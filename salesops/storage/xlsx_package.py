@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -344,10 +345,19 @@ def style_parts(
 
 
 def patch_package(
-    fh: BinaryIO, label: str, dst: Path, updates, appends, kinds, check: bool = True, sheet: str | None = None
+    fh: BinaryIO,
+    label: str,
+    dst: Path,
+    updates,
+    appends,
+    kinds,
+    check: bool = True,
+    sheet: str | None = None,
+    *,
+    patcher: Callable[..., Any],
 ) -> None:
-    """`patch_xlsx` on an open source file (write_new_xlsx feeds it an in-memory skeleton)."""
-    from salesops.storage.xlsx_patch import SheetPatch
+    """`patch_xlsx` on an open source file (write_new_xlsx feeds it an in-memory skeleton).
+    `patcher` is `xlsx_patch.SheetPatch`, handed in by its callers (xlsx_patch imports this module)."""
     from salesops.storage.xlsx_read import book_parts, check_zip, open_zip
     from salesops.storage.xlsx_zip import write_package
 
@@ -361,7 +371,7 @@ def patch_package(
         raise StorageError(f"{label} has no readable {which}")
     sheet_part = parts.sheets[index][1]
     styles = StyleBook(zd.read(parts.styles) if parts.styles in zd.by_name else None)
-    patch = SheetPatch(zd.read(sheet_part), kinds, styles, parts.date1904, label)
+    patch = patcher(zd.read(sheet_part), kinds, styles, parts.date1904, label)
     replaced: dict[str, Any] = {sheet_part: patch.apply(updates, appends)}
     replaced.update(grow_tables(zd, sheet_part, patch))
     if patch.filter_grown is not None:  # the hidden name Excel filters by follows the autoFilter

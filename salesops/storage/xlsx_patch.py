@@ -445,7 +445,7 @@ def patch_xlsx(
     kinds: list[ColumnKind],
     sheet: str | None = None,
 ) -> None:
-    """See `xlsx_io.patch_xlsx`."""
+    """See `xlsx.patch_xlsx`."""
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
         raise ValueError("patch_xlsx writes a new file: dst must differ from src")
@@ -453,7 +453,7 @@ def patch_xlsx(
 
     try:
         with open(src, "rb") as fh:
-            patch_package(fh, src.name, dst, updates, appends, kinds, check=True, sheet=sheet)
+            patch_package(fh, src.name, dst, updates, appends, kinds, check=True, sheet=sheet, patcher=SheetPatch)
     except OSError as exc:
         raise StorageError(f"{src.name} could not be rewritten ({exc.strerror or exc})") from None
     except _UNKNOWN_SHAPE as exc:

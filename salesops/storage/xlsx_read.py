@@ -127,7 +127,7 @@ def check_zip(zd: ZipDirectory, max_uncompressed: int = 1 << 30, deep: bool = Tr
 
 
 def check_xlsx_safe(path: Path, max_uncompressed: int = 1 << 30, deep: bool = False) -> None:
-    """See `xlsx_io.check_xlsx_safe`."""
+    """See `xlsx.check_xlsx_safe`."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -239,7 +239,7 @@ def book_parts(zd: ZipDirectory) -> BookParts:
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
-    """See `xlsx_io.read_xlsx`."""
+    """See `xlsx.read_xlsx`."""
     path = Path(path)
     check_xlsx_safe(path)
     import python_calamine as pc
