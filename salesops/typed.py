@@ -643,8 +643,9 @@ class _Kinds(dict):
         return _K_OTHER
 
 
-_K_STR, _K_NONE, _K_NUM, _K_DATE, _K_DATETIME, _K_OTHER = range(6)
-_KINDS = _Kinds({str: _K_STR, type(None): _K_NONE, float: _K_NUM, int: _K_NUM, dt.date: _K_DATE, dt.datetime: _K_DATETIME})
+_K_STR, _K_NONE, _K_NUM, _K_DATE, _K_DATETIME, _K_OTHER, _K_INT = range(7)
+_KINDS = _Kinds({str: _K_STR, type(None): _K_NONE, float: _K_NUM, int: _K_INT, dt.date: _K_DATE, dt.datetime: _K_DATETIME})
+_EXACT_INT = 2**53  # whole numbers a float64 holds exactly: larger ints are read one by one
 
 
 def raw_of_cells(cells: Sequence[Any]) -> Raw:
@@ -661,6 +662,14 @@ def raw_of_cells(cells: Sequence[Any]) -> Raw:
         return Raw(pa.array(cells, type=pa.string()))
     obj = np.empty(len(cells), dtype=object)
     obj[:] = cells
+    if (kind == _K_INT).any():  # ints past 2**53 would lose digits as float64: the scalar reader takes them
+        pos = np.flatnonzero(kind == _K_INT)
+        try:
+            whole = obj[pos].astype(np.int64)
+            big = (whole >= _EXACT_INT) | (whole <= -_EXACT_INT)
+        except OverflowError:
+            big = np.fromiter((abs(v) >= _EXACT_INT for v in obj[pos]), dtype=bool, count=len(pos))
+        kind[pos] = np.where(big, _K_OTHER, _K_NUM)
     empty = kind == _K_NONE
     is_num = kind == _K_NUM
     is_date = kind == _K_DATE

@@ -6,10 +6,10 @@ a blank cell, or raises `BadValue` whose text is the "what is wrong" phrase
 ("is not a date"). Blank means None or whitespace-only text; words such as
 "NA", "null" or "nan" are text, never blank.
 
-The `*_series` functions do the same for a whole pandas column at once and
-agree with the scalar parsers on every value; they take the common shapes
-(ISO dates, plain numbers) in bulk and hand only the leftovers to the scalar
-parser. pandas is imported inside them, so importing this module stays cheap.
+Whole columns are parsed by `salesops.typed` (the one read path), which takes
+the common shapes in bulk with the exact numpy helpers at the end of this module
+and hands the rest to these parsers once per distinct value. numpy and pandas are
+imported inside functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
@@ -573,114 +573,13 @@ def split_by_pct(total: Decimal, pcts: list[Decimal]) -> list[Decimal]:
     return parts
 
 
-# ------------------------------------------------------------------ vectorised
-# Each column is built as int64 values (cents, whole numbers, or days since
-# 1970-01-01) with a missing mask and a bad mask. Bulk paths fill what numpy can
-# do exactly; the scalar parser fills the rest, once per distinct string.
+# ------------------------------------------------------------------ bulk helpers
+# Exact conversions of whole numpy arrays for `salesops.typed` (cents, whole numbers,
+# days since 1970-01-01) and where each holds; the scalar parsers take the rest.
 
-_BLANK, _STR, _NUM, _DATE, _OTHER = range(5)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_FIRST_DAY = dt.date.min.toordinal() - _EPOCH_ORDINAL  # 0001-01-01 as days since 1970
-_LAST_DAY = dt.date.max.toordinal() - _EPOCH_ORDINAL  # 9999-12-31
 DATE_DTYPE = "datetime64[s]"  # how frames hold dates: the whole range parse_date gives
 SECONDS_PER_DAY = 86_400
-
-
-class _Column:
-    """int64 values with missing and bad masks, being filled for one column."""
-
-    def __init__(self, n: int):
-        import numpy as np
-
-        self.values = np.zeros(n, dtype=np.int64)
-        self.missing = np.ones(n, dtype=bool)
-        self.bad = np.zeros(n, dtype=bool)
-
-    def put(self, positions, values, ok) -> None:
-        """Store values[ok] at positions[ok]."""
-        self.values[positions[ok]], self.missing[positions[ok]] = values[ok], False
-
-    def scalar(self, fn, positions, vals, convert, *args, texts: bool = False) -> None:
-        """fn(v, *args) stored via convert, for each value; once per distinct value when
-        all are `texts` (other values may not be merged: 1 == 1.0 == True)."""
-        import numpy as np
-        import pandas as pd
-
-        if texts and len(vals):
-            codes, uniques = pd.factorize(vals)
-        else:
-            codes, uniques = np.arange(len(vals)), vals
-        part = _Column(len(uniques))
-        for j, v in enumerate(uniques):
-            try:
-                r = fn(v, *args)
-            except BadValue:
-                part.bad[j] = True
-                continue
-            if r is not None:
-                part.values[j], part.missing[j] = convert(r), False
-        self.take(positions, part, codes)
-
-    def take(self, positions, part: _Column, codes) -> None:
-        """Copy part's entries `codes` to `positions`."""
-        self.values[positions] = part.values[codes]
-        self.missing[positions] = part.missing[codes]
-        self.bad[positions] = part.bad[codes]
-
-    def series(self, index, name):
-        """(nullable Int64 values, bool bad mask)."""
-        import pandas as pd
-
-        values = pd.arrays.IntegerArray(self.values, self.missing.copy())
-        return pd.Series(values, index=index, name=name), pd.Series(
-            self.bad, index=index, name=name
-        )
-
-
-def _kinds(s: pd.Series):
-    """Per element: blank, str, plain number, date/datetime or other (numpy int8)."""
-    import numpy as np
-    import pandas as pd
-
-    kind = None
-    if pd.api.types.is_bool_dtype(s.dtype):
-        kind = _OTHER
-    elif pd.api.types.is_numeric_dtype(s.dtype):
-        kind = _NUM
-    else:
-        inferred = pd.api.types.infer_dtype(s, skipna=True)  # one pass in C
-        if inferred in ("string", "empty"):
-            kind = _STR
-        elif inferred in ("date", "datetime"):  # a date column as calamine reads it
-            kind = _DATE
-    if kind is not None:
-        return np.where(s.isna().to_numpy(), _BLANK, kind).astype(np.int8)
-    table = {str: _STR, type(None): _BLANK, int: _NUM, float: _NUM, np.float64: _NUM}
-    table.update({np.int64: _NUM, dt.date: _DATE, dt.datetime: _DATE, pd.Timestamp: _DATE})
-    get = table.get
-    return np.fromiter((get(type(v), _OTHER) for v in s.to_numpy(dtype=object)), np.int8, len(s))
-
-
-def _numbers(s: pd.Series, positions):
-    """float64 of the numbers at positions, or None when one does not fit a float."""
-    import numpy as np
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)[positions]
-    try:
-        return np.asarray(s.iloc[positions].to_numpy(dtype=object), dtype=np.float64)
-    except (OverflowError, TypeError, ValueError):
-        return None
-
-
-def _split(s: pd.Series):
-    """(kinds, positions of text, the texts as an object array) of an untyped column."""
-    import numpy as np
-
-    kinds = _kinds(s)
-    idx = np.flatnonzero(kinds == _STR)
-    return kinds, idx, s.iloc[idx].to_numpy(dtype=object)
 
 
 def _serial_days(x):
@@ -691,62 +590,6 @@ def _serial_days(x):
         ok = (x >= 1) & (x < MAX_SERIAL + 1)
         days = np.where(ok, np.floor(np.where(ok, x, 0)), 0).astype(np.int64)
     return days + (EXCEL_EPOCH.toordinal() - _EPOCH_ORDINAL), ok
-
-
-def _days_of(d: dt.date) -> int:
-    return d.toordinal() - _EPOCH_ORDINAL
-
-
-def parse_date_series(s: pd.Series, date_order: str = "MDY") -> tuple[pd.Series, pd.Series]:
-    """parse_date over a column: (datetime64[s] with NaT, bool mask of non-blank cells
-    that are not dates). Agrees with parse_date on every cell: datetime64[s] holds
-    every date parse_date gives (0001-01-01 … 9999-12-31), such as the 9999-12-31
-    that ERP exports write for "no end date"."""
-    import numpy as np
-    import pandas as pd
-
-    order = _check_order(date_order)
-    n = len(s)
-    col = _Column(n)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_localize(None)  # the wall-clock date, as datetime.date() gives
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        days = s.to_numpy().astype("datetime64[D]")
-        col.put(np.arange(n), days.astype(np.int64), ~np.isnat(days))
-    else:
-        kinds, idx, strs = _split(s)
-        if len(idx):  # dates repeat: parse each distinct text once
-            codes, uniques = pd.factorize(strs)
-            part = _Column(len(uniques))
-            u = pd.Series(uniques, dtype=object)
-            iso = (u.str.len() == 10) & (u.str[4] == "-") & (u.str[7] == "-")
-            where = np.flatnonzero(iso.to_numpy(dtype=bool))
-            stamps = pd.to_datetime(u.iloc[where], format="%Y-%m-%d", errors="coerce")
-            days = stamps.to_numpy().astype("datetime64[D]")
-            hit = ~np.isnat(days)  # pandas also reads year 0000: flagged with the bounds below
-            part.put(where, days.astype(np.int64), hit)
-            rest = np.setdiff1d(np.arange(len(uniques)), where[hit])
-            part.scalar(parse_date, rest, uniques[rest], _days_of, order)
-            col.take(idx, part, codes)
-        num = np.flatnonzero(kinds == _NUM)
-        x = _numbers(s, num)
-        if x is not None:
-            days, ok = _serial_days(x)
-            col.put(num, days, ok)
-            col.bad[num] = ~ok & ~np.isnan(x)
-            num = num[:0]
-        when = np.flatnonzero(kinds == _DATE)
-        if len(when):
-            vals = s.iloc[when].to_numpy(dtype=object)
-            ordinals = np.fromiter((v.toordinal() for v in vals), np.int64, len(when))
-            col.put(when, ordinals - _EPOCH_ORDINAL, np.ones(len(when), dtype=bool))
-        other = np.concatenate([np.flatnonzero(kinds == _OTHER), num])
-        col.scalar(parse_date, other, s.iloc[other].to_numpy(dtype=object), _days_of, order)
-    # years no date has are not dates: 0000 (pandas reads it as ISO text), 10000… (a datetime64[s] column)
-    outside = ~col.missing & ((col.values < _FIRST_DAY) | (col.values > _LAST_DAY))
-    missing = col.missing | outside
-    out = pd.Series(days_to_datetime64(col.values, missing), index=s.index, name=s.name)
-    return out, pd.Series(col.bad | outside, index=s.index, name=s.name)
 
 
 def days_to_datetime64(days, missing=None):
@@ -788,65 +631,6 @@ def _whole_floats(x):
     return np.where(ok, x, 0).astype(np.int64), ok
 
 
-def _plain_digits(strs):
-    """Which texts hold no '.' and no exponent (their float is exact when whole)."""
-    import numpy as np
-
-    marks = (("." in v or "e" in v or "E" in v) for v in strs)
-    return ~np.fromiter(marks, bool, len(strs))
-
-
-_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
-
-
-def _numeric_text(col: _Column, positions, strs, scalar, convert, floats, exact_text, distinct):
-    """Numeric text into `col`: plain numbers (and '1,234.50' whose commas group as
-    parse_money expects) in bulk through float64, the rest through `scalar`."""
-    import numpy as np
-    import pandas as pd
-
-    text = [v.replace(",", "") if "," in v and _GROUPED.fullmatch(v) else v for v in strs]
-    x = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=np.float64)
-    values, ok = floats(x)
-    if exact_text is not None:
-        ok &= exact_text(text)
-    col.put(positions, values, ok)
-    left = np.flatnonzero(~ok)
-    col.scalar(scalar, positions[left], strs[left], convert, texts=not distinct)
-
-
-def _numeric_series(s: pd.Series, scalar, convert, floats, exact_text=None, repeats=False):
-    """The money/int/pct series: numbers in bulk through `floats` (float64 → int64
-    values, and where that is exact), text through _numeric_text (once per distinct
-    text when values `repeats`), anything else through `scalar`."""
-    import numpy as np
-    import pandas as pd
-
-    col = _Column(len(s))
-    kinds, idx, strs = _split(s)
-    if len(idx) and repeats:
-        codes, uniques = pd.factorize(strs)
-        part = _Column(len(uniques))
-        everything = np.arange(len(uniques))
-        _numeric_text(part, everything, uniques, scalar, convert, floats, exact_text, True)
-        col.take(idx, part, codes)
-    elif len(idx):
-        _numeric_text(col, idx, strs, scalar, convert, floats, exact_text, False)
-    num = np.flatnonzero(kinds == _NUM)
-    x = _numbers(s, num)
-    if x is not None:
-        values, ok = floats(x)
-        col.put(num, values, ok)
-        num = num[~ok]
-    other = np.concatenate([np.flatnonzero((kinds == _OTHER) | (kinds == _DATE)), num])
-    col.scalar(scalar, other, s.iloc[other].to_numpy(dtype=object), convert)
-    return col.series(s.index, s.name)
-
-
-def _cents_of(d: Decimal) -> int:
-    return int(d * 100)
-
-
 def _exact_cents(x):
     """Cents of floats that are exactly a whole number of cents within MAX_MONEY (the
     float nearest to c/100), and where; the rest is left to parse_money, which agrees."""
@@ -856,53 +640,6 @@ def _exact_cents(x):
         c = np.round(x * 100.0)
         ok = np.isfinite(x) & (np.abs(x) < 1e13) & (c / 100.0 == x)
     return np.where(ok, c, 0).astype(np.int64), ok
-
-
-def _at_most_two_decimals(strs):
-    """Which number texts have no exponent and at most two digits after the point."""
-    import numpy as np
-
-    def plain(t: str) -> bool:
-        dot = t.find(".")
-        return "e" not in t and "E" not in t and (dot < 0 or len(t) - dot <= 3)
-
-    return np.fromiter((plain(t) for t in strs), bool, len(strs))
-
-
-def parse_money_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_money over a column: (nullable Int64 of CENTS, bool mask of non-blank
-    cells that are not amounts). Agrees with parse_money on every cell."""
-    return _numeric_series(s, parse_money, _cents_of, _exact_cents, _at_most_two_decimals)
-
-
-def parse_hundredths_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_hundredths over a column: (nullable Int64 of hundredths, bad mask)."""
-    return _numeric_series(s, parse_hundredths, _cents_of, _float_cents)
-
-
-def parse_pct_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_pct over a column: (nullable Int64 of hundredths of a percent, bool mask
-    of non-blank cells that are not percentages 0–100). Agrees with parse_pct."""
-
-    def floats(x):
-        c, ok = _float_cents(x)
-        return c, ok & (c >= 0) & (c <= 10000)  # the rest: parse_pct says why
-
-    return _numeric_series(s, parse_pct, _cents_of, floats, repeats=True)
-
-
-def parse_int_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_int over a column: (nullable Int64, bool mask of non-blank cells that
-    are not whole numbers). Agrees with parse_int on every cell."""
-    import pandas as pd
-
-    if pd.api.types.is_signed_integer_dtype(s.dtype):
-        col = _Column(0)
-        col.missing = s.isna().to_numpy().copy()
-        col.values = s.to_numpy(dtype="int64", na_value=0).copy()
-        col.bad = col.missing & False
-        return col.series(s.index, s.name)
-    return _numeric_series(s, parse_int, int, _whole_floats, _plain_digits, repeats=True)
 
 
 def parse_text_series(s: pd.Series) -> pd.Series:

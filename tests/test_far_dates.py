@@ -358,9 +358,11 @@ def test_days_between_far_dates_does_not_overflow():
     import pandas as pd
 
     from salesops.reports.data import days_between
-    from salesops.values import parse_date_series
+    from salesops.schema import Column
+    from salesops.typed import parse_column, raw_of_cells, series
 
-    dates, _ = parse_date_series(pd.Series(["9999-12-31", "0001-01-01", None]))
+    parsed = parse_column(Column("d", "日期", "date"), raw_of_cells(["9999-12-31", "0001-01-01", None]), "MDY")
+    dates = pd.Series(series("date", parsed.values))
     out = days_between(AS_OF, dates)
     assert out[:2].tolist() == [(AS_OF - NO_END).days, (AS_OF - dt.date(1, 1, 1)).days]
     assert np.isnan(out[2])

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from salesops import values as V
+from salesops.schema import Column
+from salesops.typed import parse_column, raw_of_cells, typed_value
 from salesops.values import BadValue
 
 D = Decimal
@@ -571,54 +572,51 @@ def test_splits_sum_exactly(total, pcts):
         assert abs(part - total * pct / 100) <= D("0.005")
 
 
-# ------------------------------------------------------------------ vectorised
+# ------------------------------------------------------------------ columns (salesops.typed)
+# The one bulk path, `typed.parse_column` over cells as a spreadsheet or a pandas source gives
+# them (`raw_of_cells`), agrees cell by cell with the scalar parsers below, whatever the column.
+
+DATE_COL = Column("d", "日期", "date")
+MONEY_COL = Column("m", "金额", "money")
+PCT_COL = Column("p", "比例", "pct")
+INT_COL = Column("n", "数量", "int")
 
 
 def as_series(cells, dtype=object):
     return pd.Series(cells, dtype=dtype)
 
 
+def check_column(col, fn, cells, dtype=object, *args):
+    """parse_column gives what `fn` gives, cell by cell: the value, nothing, or a bad cell."""
+    s = as_series(cells, dtype)
+    parsed = parse_column(col, raw_of_cells(s.tolist()), *(args or ("MDY",)))
+    got = parsed.values.to_pylist()
+    assert len(got) == len(s)
+    for k, cell in enumerate(s.tolist()):
+        want = outcome(fn, cell, *args)
+        if want == BAD:
+            assert k in parsed.bad and got[k] is None, cell
+        elif want is None:
+            assert k not in parsed.bad and got[k] is None, cell
+        else:
+            assert k not in parsed.bad and typed_value(col, got[k]) == want, (cell, got[k], want)
+
+
 def check_dates(cells, order="MDY", dtype=object):
-    """The series parser gives what parse_date gives, cell by cell, over the whole range
-    0001-01-01 … 9999-12-31 (no date is lost to the bounds of datetime64[ns])."""
-    s = as_series(cells, dtype)
-    out, bad = V.parse_date_series(s, order)
-    assert str(out.dtype) == "datetime64[s]" and bad.dtype == bool
-    assert list(out.index) == list(s.index) and list(bad.index) == list(s.index)
-    for cell, got, flagged in zip(s.tolist(), out.tolist(), bad.tolist(), strict=True):
-        want = outcome(V.parse_date, cell, order)
-        if want == BAD:
-            assert flagged and got is pd.NaT, cell
-        elif want is None:
-            assert not flagged and got is pd.NaT, cell
-        else:
-            assert not flagged and got == pd.Timestamp(want), (cell, got, want)
-
-
-def check_numbers(fn_series, fn, cells, to_int, dtype=object):
-    s = as_series(cells, dtype)
-    out, bad = fn_series(s)
-    assert str(out.dtype) == "Int64" and bad.dtype == bool
-    for cell, got, flagged in zip(s.tolist(), out.tolist(), bad.tolist(), strict=True):
-        want = outcome(fn, cell)
-        if want == BAD:
-            assert flagged and got is pd.NA, cell
-        elif want is None:
-            assert not flagged and got is pd.NA, cell
-        else:
-            assert not flagged and got == to_int(want), (cell, got, want)
+    """Every date parse_date can give, 0001-01-01 … 9999-12-31 (no date lost to datetime64[ns])."""
+    check_column(DATE_COL, V.parse_date, cells, dtype, order)
 
 
 def check_money(cells, dtype=object):
-    check_numbers(V.parse_money_series, V.parse_money, cells, lambda d: int(d * 100), dtype)
+    check_column(MONEY_COL, V.parse_money, cells, dtype)
 
 
 def check_pct(cells, dtype=object):
-    check_numbers(V.parse_pct_series, V.parse_pct, cells, lambda d: int(d * 100), dtype)
+    check_column(PCT_COL, V.parse_pct, cells, dtype)
 
 
 def check_ints(cells, dtype=object):
-    check_numbers(V.parse_int_series, V.parse_int, cells, int, dtype)
+    check_column(INT_COL, V.parse_int, cells, dtype)
 
 
 def check_text(cells, dtype=object):
@@ -802,44 +800,41 @@ def test_typed_columns():
     check_dates(far, dtype="datetime64[s]")
     check_dates(far, dtype="datetime64[us]")
     aware = pd.Series(pd.to_datetime(["2026-11-05 23:30"]).tz_localize("Asia/Shanghai"))
-    out, bad = V.parse_date_series(aware)
-    assert out.tolist() == [pd.Timestamp("2026-11-05")] and not bad.any()
+    assert parse_column(DATE_COL, raw_of_cells(aware.tolist()), "MDY").values.to_pylist() == [dt.date(2026, 11, 5)]
     check_text(["a", None, "  "], dtype="str")
     check_text([1.0, 2.5, None], dtype="float64")
 
 
-def test_series_keep_the_index_and_name():
+def test_series_keep_the_index():
+    from salesops.typed import parse_series
+
     s = pd.Series(["2026-11-05", "x"], index=[10, 20], name="due_date")
-    out, bad = V.parse_date_series(s)
-    assert list(out.index) == [10, 20] and out.name == "due_date"
+    out, bad, _ = parse_series(DATE_COL, s)
+    assert list(out.index) == [10, 20] and list(bad.index) == [10, 20]
     assert bad.tolist() == [False, True]
-    out, bad = V.parse_money_series(pd.Series(["1,234.50", "¥1"], index=["a", "b"]))
+    out, bad, _ = parse_series(MONEY_COL, pd.Series(["1,234.50", "¥1"], index=["a", "b"]))
     assert out.tolist() == [123450, 100] and list(out.index) == ["a", "b"]
 
 
 def test_dates_beyond_datetime64_ns_are_dates():
     """9999-12-31 ("no end date" in ERP exports) and 0001-01-01 are dates in a column too."""
     cells = ["9999-12-31", 2958465, dt.date(1, 1, 1), "1899-12-31", "1677-09-21", "0001-01-01"]
-    out, bad = V.parse_date_series(pd.Series(cells))
-    assert not bad.any()
-    assert [d.date() for d in out] == [V.parse_date(c) for c in cells]
-    assert out.dt.year.tolist() == [9999, 9999, 1, 1899, 1677, 1]
+    parsed = parse_column(DATE_COL, raw_of_cells(cells), "MDY")
+    assert not parsed.bad
+    assert parsed.values.to_pylist() == [V.parse_date(c) for c in cells]
+    assert [d.year for d in parsed.values.to_pylist()] == [9999, 9999, 1, 1899, 1677, 1]
 
 
 def test_years_no_date_has_are_flagged():
-    """pandas reads year 0000 and datetime64[s] holds years past 9999; parse_date does neither."""
-    out, bad = V.parse_date_series(pd.Series(["0000-01-01", "-001-01-01", "0000-02-29"]))
-    assert out.isna().all() and bad.all()
-    huge = pd.Series(np.array(["0000-06-01", "10000-01-01", "9999-12-31", "NaT"], dtype="M8[s]"))
-    out, bad = V.parse_date_series(huge)
-    assert bad.tolist() == [True, True, False, False]
-    assert out.isna().tolist() == [True, True, False, True]
+    """Year 0000 (which pandas would read) and negative years are not dates."""
+    parsed = parse_column(DATE_COL, raw_of_cells(["0000-01-01", "-001-01-01", "0000-02-29"]), "MDY")
+    assert parsed.values.null_count == 3 and sorted(parsed.bad) == [0, 1, 2]
 
 
-def test_empty_series():
-    for fn in (V.parse_date_series, V.parse_money_series, V.parse_int_series, V.parse_pct_series):
-        out, bad = fn(pd.Series([], dtype=object))
-        assert len(out) == 0 and len(bad) == 0
+def test_empty_columns():
+    for col in (DATE_COL, MONEY_COL, INT_COL, PCT_COL):
+        parsed = parse_column(col, raw_of_cells([]), "MDY")
+        assert len(parsed.values) == 0 and not parsed.bad
     assert len(V.parse_text_series(pd.Series([], dtype=object))) == 0
 
 
