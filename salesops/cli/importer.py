@@ -350,11 +350,13 @@ def _context(ws, reg):
     if "owner" in reg.by_name:
         wanted.add("reps")
     refs = {}
-    for name in wanted:
-        ref_table = ws.table(name)
-        ids = _column(ref_table, REGISTERS[name].id_column).tolist()
-        names = _column(ref_table, NAME_FIELDS[name]).tolist() if name in NAME_FIELDS else None
-        refs[name] = RefIndex.build(REGISTERS[name], ids, names, ref_table.file)
+    for name in wanted:  # only the IDs and names of the registers referred to are typed
+        id_field, name_field = REGISTERS[name].id_column, NAME_FIELDS.get(name)
+        ref = ws.typed(name, [id_field, *([name_field] if name_field else [])])
+        ref.require_columns()
+        ids = ref.data.column(id_field).to_pylist()  # (every schema column is there: null when absent)
+        names = ref.data.column(name_field).to_pylist() if name_field else None
+        refs[name] = RefIndex.build(REGISTERS[name], ids, names, ref.file)
     return target, refs
 
 
