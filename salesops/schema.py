@@ -468,6 +468,14 @@ DECIDERS: dict[str, tuple[str, ...]] = {
 # Who round-robin gives leads to, by rep `role` (an empty role counts as rep): not directors, finance or legal.
 SELLING_ROLES: tuple[str, ...] = ("rep", "manager")
 
+# Fields a passed gate fixes (SPEC 9.2, 9.3), per register: (the states in which they are fixed, None
+# for every state; the fields). `set` refuses to change them; a hand edit of them is a validate error.
+FIXED_FIELDS: dict[str, tuple[frozenset[str] | None, tuple[str, ...]]] = {
+    "contracts": (frozenset({"signed", "executing", "completed"}), ("amount", "payment_terms")),
+    "quotes": (frozenset({"approved", "sent", "accepted"}), ("list_amount", "discount_pct", "amount", "cost")),
+    "payments": (None, ("receivable_id", "account_id", "received_on", "amount")),
+}
+
 # A target's period: a year, a quarter or a month.
 PERIOD = TextForm("a period", "2026, 2026-Q4 or 2026-11", parse_period)
 
@@ -690,11 +698,13 @@ CONTRACTS = Register(
         },
         gates={
             "signed": (
+                "contract_reviewed",
                 "contract_reviewer",
                 "contract_amount_matches_quote",
                 "contract_terms_valid",
                 "contract_opportunity_open",
                 "contract_no_plan_yet",
+                "contract_credit",
             ),
             "executing": ("contract_delivery_shipped",),
             "completed": ("contract_all_accepted", "contract_all_settled"),

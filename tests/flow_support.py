@@ -166,6 +166,7 @@ def signed_contract(
     qid = qt.id_of(qt.where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
     cid = contracts.create(ws.table, ws.settings, qid, terms=terms, title=None).record_id
+    move(ws, cid, "review")
     move(ws, cid, "signed", by="王经理")
     for _ in range(deliveries):
         dl.create(ws.table, cid, planned_on=None, description="设备")

@@ -398,6 +398,7 @@ def test_signing_gates_reviewer_amount_terms(ws):
     qid = ws.table("quotes").id_of(ws.table("quotes").where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
     cid = contracts.create(ws.table, ws.settings, qid, terms=None, title=None).record_id
+    move(ws, cid, "review")
     msgs = refused(
         move,
         ws,
@@ -479,6 +480,7 @@ def test_signing_refused_for_a_lost_opportunity_or_an_existing_plan(ws):
     qid = ws.table("quotes").id_of(ws.table("quotes").where("opportunity_id", oid)[0])
     move(ws, qid, "accepted")
     cid = contracts.create(ws.table, ws.settings, qid, terms=None, title=None).record_id
+    move(ws, cid, "review")
     move(ws, oid, "lost", reason="went elsewhere")
     assert refused(move, ws, cid, "signed", by="王经理") == [
         f"{cid} → signed: its opportunity {oid} is lost"

@@ -169,6 +169,16 @@ def create(
     )
 
 
+def owner_of(tables: Tables, contract: dict) -> str | None:
+    """The contract's owner, else its opportunity's."""
+    if contract.get("owner"):
+        return contract["owner"]
+    oid = contract.get("opportunity_id")
+    opps = tables("opportunities")
+    oi = opps.find(oid) if oid else None
+    return opps.get(oi, "owner") if oi is not None else None
+
+
 def accepted_quote(tables: Tables, contract: dict) -> tuple[Records, int] | None:
     """The contract's quote (table, row), if it names one that exists."""
     qid = contract.get("quote_id")
@@ -242,20 +252,46 @@ def describe_amount_mismatch(
 
 
 def on_signed(m: Move) -> None:
-    """Signed: reviewer, default terms, the opportunity won, the receivables plan."""
+    """Signed: reviewer, default terms, a credit override noted, the opportunity won at the
+    contract's amount, the receivables plan."""
     if m.by and "reviewer" not in m.given:
         m.table.set(m.row, "reviewer", m.by)
     if not m.record["payment_terms"]:
         m.table.set(m.row, "payment_terms", str(m.settings.get("contract.default_terms")))
     rec = m.record
     signed_on = rec["signed_on"] or m.on
+    if m.override:
+        _note_override(m, rec)
     opps = m.tables("opportunities")
     oi = opps.find(rec["opportunity_id"]) if rec["opportunity_id"] else None
+    if oi is not None and opps.get(oi, "amount") != rec["amount"]:
+        # won amount and bookings agree: the deal is worth what was signed
+        opps.set(oi, "amount", rec["amount"])
+        m.notes.append(
+            _("opportunity {id} amount set to the contract's {amount}").format(
+                id=opps.id_of(oi), amount=money_text(rec["amount"])
+            )
+        )
     if oi is not None and opps.get(oi, "stage") != "won":
         m.enter(opps, oi, "won", signed_on)
         m.notes.append(_("opportunity {id} {state}").format(id=opps.id_of(oi), state=state_name("opportunities", "won")))
     created = write_plan(m.tables, m.table, m.row, m.settings, signed_on)
     m.notes.append(_("receivables planned: {ids}").format(ids=", ".join(created)))
+
+
+def _note_override(m: Move, rec: dict) -> None:
+    """A signing let past credit control: who decided, why, and what was overridden, in the contract's notes."""
+    from salesops.core import credit
+
+    refused = credit.unmet(m.tables, rec["account_id"], rec["amount"], m.on, m.settings)
+    if not refused:
+        return
+    note = _("credit override by {by} on {day}: {reason} ({conditions})").format(
+        by=m.by, day=m.on.isoformat(), reason=m.reason, conditions="; ".join(refused)
+    )
+    old = rec.get("notes")
+    m.table.set(m.row, "notes", f"{old}; {note}" if old else note)
+    m.notes.append(note)
 
 
 def on_terminated(m: Move) -> None:

@@ -149,9 +149,28 @@ def _apply(move: Move, steps: list[str]) -> None:
             move.given,
             move.notes,
             engine=enter,
+            override=move.override,
         )
         for effect in EFFECTS.get((reg, "*"), ()) + EFFECTS.get((reg, step), ()):
             effect(step_move)
+
+
+def gate_problems(move: Move, steps: list[str]) -> list[Problem]:
+    """Every unmet condition of the gates of each of `steps` (the states a move enters), each once.
+
+    `advance` refuses a move with them; `core.handedits` checks a stage changed by hand with them.
+    """
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for step in steps:
+        move.target = step
+        for problem in machine.check(move):
+            # a gate guarding several steps (dates in order) reports each condition once
+            key = (problem.code, problem.message.partition(": ")[2])
+            if key not in seen:
+                seen.add(key)
+                problems.append(problem)
+    return problems
 
 
 def enter(
@@ -199,8 +218,12 @@ def advance(
     by: str | None = None,
     reason: str | None = None,
     sets: dict[str, Any] | None = None,
+    override: bool = False,
 ) -> Moved:
-    """Move record `i` of `table` to `target`; raises Refused (listing every unmet condition) or returns what moved."""
+    """Move record `i` of `table` to `target`; raises Refused (listing every unmet condition) or returns what moved.
+
+    `override`: a finance or director `--by` lets a contract's signing past credit control.
+    """
     tables = Session.of(tables)
     tables(table.register.name)  # its changes count from here
     mach = table.register.machine
@@ -219,17 +242,21 @@ def advance(
             )
     proposed.update(_stamps(table.register.name, steps, on, reason, proposed, given))
     move = Move(
-        tables, table, i, source, target, on, settings, by, reason, given, proposed=proposed, engine=enter
+        tables,
+        table,
+        i,
+        source,
+        target,
+        on,
+        settings,
+        by,
+        reason,
+        given,
+        proposed=proposed,
+        engine=enter,
+        override=override,
     )
-    seen: set[tuple[str, str]] = set()
-    for step in steps:
-        move.target = step
-        for problem in machine.check(move):
-            # a gate guarding several steps (dates in order) reports each condition once
-            key = (problem.code, problem.message.partition(": ")[2])
-            if key not in seen:
-                seen.add(key)
-                problems.append(problem)
+    problems += gate_problems(move, steps)
     refuse_if(problems)
     for name, value in proposed.items():
         if name != mach.field:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from salesops.core import contracts, quotes
+from salesops.core import contracts, credit, deciders, quotes
 from salesops.core.links import Tables, field_label, money_text, related, state_name, state_text
 from salesops.core.model import Move
 from salesops.i18n import N_, _, current
@@ -179,13 +179,17 @@ def opp_contract_signed(m: Move) -> Iterator[str]:
 
 @gate
 def quote_approval(m: Move) -> Iterator[str]:
-    """Draft → approved only without approval needs; pending_approval → approved needs --by."""
+    """Draft → approved only without approval needs; pending_approval → approved is decided by
+    `--by` someone other than the quote's owner whose role may approve it (`quotes.approval_decision`)."""
     reasons = quotes.approval_reasons(m.record, m.settings)
     why = "; ".join(reasons)
     if m.source == "pending_approval":
-        if not m.by:
-            said = _("approving needs the approver: --by NAME")
-            yield _("{message} ({why})").format(message=said, why=why) if why else said
+        decision = quotes.approval_decision(m.record, m.settings)
+        owner = quotes.owner_of(m.tables, m.record)
+        said = _("approving needs the approver: --by NAME")
+        missing = _("{message} ({why})").format(message=said, why=why) if why else said
+        what = _("approve {id}").format(id=m.record_id) + (f" ({why})" if why else "")
+        yield from deciders.unmet(m.tables, decision, m.by, owner, what, missing)
     elif reasons:
         yield _("needs approval ({why}): move it to pending_approval, then approve with --by APPROVER").format(why=why)
 
@@ -215,9 +219,52 @@ def quote_single_accepted(m: Move) -> Iterator[str]:
 
 
 @gate
+def contract_reviewed(m: Move) -> Iterator[str]:
+    """A contract is signed from its review step (unless `approval.review_before_signing` is false)."""
+    if m.settings.get("approval.review_before_signing", True) and m.source != "review":
+        yield _(
+            "is signed only after its review: salesops advance {id} review, then signed --by REVIEWER "
+            "(approval.review_before_signing)"
+        ).format(id=m.record_id)
+
+
+@gate
 def contract_reviewer(m: Move) -> Iterator[str]:
-    if not m.by:
-        yield _("signing needs the reviewer: --by NAME")
+    """Signing is the review's decision: `--by` someone other than the contract's owner whose role may review."""
+    owner = contracts.owner_of(m.tables, m.record)
+    yield from deciders.unmet(
+        m.tables,
+        "contract_review",
+        m.by,
+        owner,
+        _("review {id}").format(id=m.record_id),
+        _("signing needs the reviewer: --by NAME"),
+    )
+
+
+@gate
+def contract_credit(m: Move) -> Iterator[str]:
+    """Credit control: the account's limit and overdue block hold, or a finance or director overrides."""
+    rec = m.record
+    refused = credit.unmet(m.tables, rec["account_id"], rec["amount"], m.on, m.settings)
+    if not refused:
+        return
+    if not m.override:
+        for condition in refused:
+            yield _(
+                "{condition}; a finance or director may let it through: --override --reason TEXT --by NAME"
+            ).format(condition=condition)
+        return
+    if not m.reason:
+        yield _("--override needs --reason TEXT (why the credit control is overridden)")
+    yield from deciders.unmet(
+        m.tables,
+        "credit_override",
+        m.by,
+        None,
+        _("override the credit control of {id}").format(id=m.record_id),
+        _("--override needs who decides it: --by NAME"),
+    )
 
 
 @gate

@@ -183,6 +183,7 @@ class Move:
     notes: list[str] = field(default_factory=list)  # what side effects did, for the user
     proposed: dict[str, Any] | None = None  # the record as it would be, while gates are checked
     engine: Callable[..., None] | None = field(default=None, repr=False)  # moves related records
+    override: bool = False  # --override: a finance or director lets a signing past credit control
 
     @property
     def register(self) -> str:

@@ -62,6 +62,24 @@ def approval_reasons(record: dict, settings) -> list[str]:
     return reasons
 
 
+def approval_decision(record: dict, settings) -> str:
+    """Which decision approving this quote is (`schema.DECIDERS`): a director's above
+    `approval.director_discount_pct`, else a manager's or above."""
+    above = decimal_setting(settings, "approval.director_discount_pct")
+    discount = record.get("discount_pct")
+    if above is not None and discount is not None and discount > above:
+        return "quote_approval_director"
+    return "quote_approval"
+
+
+def owner_of(tables: Tables, record: dict) -> str | None:
+    """The quote's owner: its opportunity's owner (a quote has no owner column)."""
+    oid = record.get("opportunity_id")
+    opps = tables("opportunities")
+    oi = opps.find(oid) if oid else None
+    return safe_get(opps, oi, "owner") if oi is not None else None
+
+
 def reprice(record: dict, given: frozenset[str]) -> str | None:
     """After `--set` of price fields: recompute amount and margin in `record`, or say what contradicts."""
     if not given & PRICE_FIELDS:
