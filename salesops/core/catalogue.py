@@ -184,6 +184,35 @@ CODES: tuple[Code, ...] = (
         "shipped ≤ delivered ≤ accepted, triggered ≤ invoiced ≤ due date…).",
     ),
     Code(
+        "won-amount",
+        ERROR,
+        "Won amount differs from the contract",
+        "A won opportunity's `amount` is not the amount of its signed contracts (signing sets it, so "
+        "the won amount and bookings agree).",
+    ),
+    Code(
+        "hand-edit-gate",
+        ERROR,
+        "Stage changed by hand past a gate",
+        "A stage or status was changed in the spreadsheet to a state `advance` would refuse on that "
+        "day (a gate unmet, a final state left, a state only its own command sets). Every unmet "
+        "condition is named; the error stays until the gate holds or the stage is put back.",
+    ),
+    Code(
+        "hand-edit-fixed",
+        ERROR,
+        "Fixed field changed by hand",
+        "A signed contract's amount or terms, an approved quote's amounts, or a payment was changed (or a "
+        "payment added) in the spreadsheet; the message names the command that does it properly. The "
+        "error stays until the value is put back.",
+    ),
+    Code(
+        "hand-deleted",
+        ERROR,
+        "Deleted row still referred to",
+        "A record was deleted in the spreadsheet while other records still refer to it; they are named.",
+    ),
+    Code(
         "bad-target",
         ERROR,
         "Target does not fit its scope or metric",

@@ -35,7 +35,7 @@ from salesops.schema import REGISTERS, Register, register_for_id
 #   name several registers, the registers searched until it was found; the rest stand in empty);
 # - `check_unique_ids`: a new record → every row holding its ID;
 # - FAMILIES — `check_account_matches`, `check_contract_receivables`, `check_collected_amounts`,
-#   `check_overpayment`, `check_payment_dates`, `check_activity_accounts`: a changed child → its
+#   `check_overpayment`, `check_payment_dates`, `check_activity_accounts`, `check_won_amounts`: a changed child → its
 #   parent (and, for totals, the parent's other children); a parent whose compared fields changed
 #   → its children;
 # - WHOLE — `check_duplicate_targets`, `check_target_who`: a changed target → every target and rep;
@@ -56,6 +56,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("receivables", "contract_id"),
     Family("payments", "receivable_id"),
     Family("activities", "record_id", frozenset({"account_id"}), siblings=False),
+    Family("contracts", "opportunity_id", frozenset({"amount", "stage"})),
 )
 WHOLE: dict[str, tuple[str, ...]] = {"targets": ("targets", "reps")}
 REPS = "reps"

@@ -717,6 +717,51 @@ def check_date_order(frames: Frames, options: Options) -> list[Problem]:
     return out
 
 
+def check_won_amounts(frames: Frames, options: Options) -> list[Problem]:
+    """A won opportunity is worth what its signed contracts are (signing sets it): won amount and bookings agree."""
+    from salesops.i18n import _
+
+    pair = _frames(frames, "opportunities", "contracts")
+    if pair is None:
+        return []
+    o, c = pair
+    cdf = c.df
+    signed = cdf["opportunity_id"].notna() & cdf["status"].isin(list(SIGNED)) & cdf["amount"].notna()
+    signed = _mask(signed) & _clean(c, "amount", "status")
+    if not signed.any():
+        return []
+    grouped = cdf.loc[signed].groupby("opportunity_id")
+    sums, ids = grouped["amount"].sum(), grouped[c.register.id_column].agg(", ".join)
+    df = o.df
+    got = df["opportunity_id"].map(sums)
+    amount = df["amount"]
+    bad = (df["stage"] == "won") & got.notna() & (amount.isna() | (amount != got))
+    bad = _mask(bad) & _clean(o, "amount") & ~df["opportunity_id"].duplicated(keep="first")
+    view = _with_df(o, df.assign(_got=got, _ids=df["opportunity_id"].map(ids)))
+    return _emit(
+        view,
+        bad,
+        "amount",
+        "won-amount",
+        lambda sub: (
+            _(
+                "the won amount {amount} is not the {signed} its signed contract {ids} is worth; "
+                "signing sets it, so won amount and bookings agree: put in {signed}"
+            ).format(amount='""' if _isna(a) else money(a), signed=money(g), ids=i)
+            for a, g, i in zip(sub["amount"], sub["_got"], sub["_ids"], strict=True)
+        ),
+    )
+
+
+SIGNED = ("signed", "executing", "completed")
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or value is pd.NA
+
+
 CONSISTENCY_VALIDATIONS: list[Check] = [
     check_account_matches,
     check_quote_amounts,
@@ -728,6 +773,7 @@ CONSISTENCY_VALIDATIONS: list[Check] = [
     check_receivable_status,
     check_status_dates,
     check_date_order,
+    check_won_amounts,
 ]
 
 
