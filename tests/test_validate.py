@@ -29,6 +29,7 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 TODAY = dt.date(2026, 11, 27)
 NOT_CSV = {"unreadable-file", "both-formats"}  # their defect is the file itself
 NOT_XLSX = NOT_CSV | {"bad-text", "extra-fields"}  # openpyxl cannot write a control character; xlsx has no ragged rows
+ALSO = {"hand-deleted": {"dangling-ref"}}  # a row deleted while others refer to it leaves them dangling
 
 
 def expected_lines(case: str, suffix: str = ".csv") -> list[str]:
@@ -49,7 +50,7 @@ def test_corpus_case_gives_its_exact_message(case, tmp_path):
     problems = problems_of(root)
     assert [p.line() for p in problems] == expected_lines(case)
     if case != "clean":
-        assert {p.code for p in problems} == {case}, "a corpus case shows its own code only"
+        assert {p.code for p in problems} == {case, *ALSO.get(case, ())}, "a corpus case shows its own code only"
         assert all(p.file for p in problems)
 
 
@@ -62,6 +63,9 @@ def _to_xlsx(src: Path, dst: Path) -> None:
     dst.mkdir(parents=True)
     (dst / "salesops.toml").write_text('format = "xlsx"\n', encoding="utf-8")
     for path in src.glob("*.csv"):
+        if path.stem not in REGISTERS:  # history.csv stays as it is
+            shutil.copy(path, dst / path.name)
+            continue
         reg = REGISTERS[path.stem]
         with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))

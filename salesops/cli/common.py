@@ -51,7 +51,30 @@ def open_workspace(ctx: typer.Context, lang: str | None = None):
     elif options.get("lang"):
         lang = check_choice("--lang", options["lang"], ("en", "zh"))
     set_lang(lang or ws.settings.lang)
+    if "wait" not in ctx.params:  # a read-only command (every writing one takes --wait): say what waits
+        ctx.call_on_close(lambda: warn_unrecorded(ws))
     return ws
+
+
+def warn_unrecorded(ws) -> None:
+    """One `warning:` line when registers carry edits made by hand that salesops has not recorded yet
+    (after a read-only command that succeeded; a writing command or validate records them)."""
+    if sys.exc_info()[0] is not None:
+        return
+    from salesops.i18n import ngettext
+    from salesops.storage.baseline import unrecorded
+
+    found = unrecorded(ws)
+    if found:
+        warn(
+            ngettext(
+                "{n} register has edits made outside salesops that are not recorded yet ({files}); "
+                "salesops validate records and checks them",
+                "{n} registers have edits made outside salesops that are not recorded yet ({files}); "
+                "salesops validate records and checks them",
+                len(found),
+            ).format(n=len(found), files=", ".join(f.file for f in found))
+        )
 
 
 def set_lang(lang: str) -> None:

@@ -18,6 +18,7 @@ from salesops.cli.common import (
     RECORD_FORMATS,
     FormatOpt,
     OutputOpt,
+    WaitOpt,
     check_choice,
     dumps,
     emit_rows,
@@ -35,7 +36,9 @@ TABLE_KEYS = ("severity", "code", "file", "row", "column", "record_id", "message
 
 
 @app.command("validate")
-def validate(ctx: typer.Context, fmt: FormatOpt = "table", output: OutputOpt = None) -> None:
+def validate(
+    ctx: typer.Context, fmt: FormatOpt = "table", output: OutputOpt = None, wait: WaitOpt = 10.0
+) -> None:
     """Check every register: types, required values, IDs, references, amounts, statuses, dates.
 
     Prints one line per problem (`error: leads.xlsx row 14, created_on: "2026-13-45"
@@ -43,12 +46,15 @@ def validate(ctx: typer.Context, fmt: FormatOpt = "table", output: OutputOpt = N
     Exit 1 when there is any error; warnings alone exit 0. `-f json` prints
     {"ok", "errors", "warnings", "problems": [{"severity", "file", "row",
     "column", "record_id", "message"}]}; `-f csv|markdown` a table with the
-    problem codes (see the error reference).
+    problem codes (see the error reference). Edits made in the files by hand
+    since salesops last saw them are first recorded in history.csv (`edited
+    outside salesops`), then checked as if a command had made them.
     """
     from salesops.storage.workspace import today
 
     check_choice("--format", fmt, RECORD_FORMATS)
     ws = open_workspace(ctx)
+    record_hand_edits(ws, wait)
     problems, rows = check_workspace(ws, today())
     n_errors = sum(p.severity == "error" for p in problems)
     n_warnings = len(problems) - n_errors
@@ -89,12 +95,28 @@ def _summary(errors: int, warnings: int, rows: dict[str, int]) -> str:
     return "ok: " + (_("{checked}, {warnings}").format(checked=checked, warnings=said) if warnings else checked)
 
 
+def record_hand_edits(ws: Workspace, wait: float) -> None:
+    """Record the edits made by hand since salesops last saw the registers (under the lock);
+    when the workspace stays busy they are checked all the same, and recorded next time."""
+    from salesops.cli.common import warn
+    from salesops.errors import WorkspaceBusy
+    from salesops.i18n import _
+
+    try:
+        with ws.writing(wait):
+            pass
+    except WorkspaceBusy:
+        warn(_("the workspace is busy: edits made by hand are checked but not recorded in history.csv this time"))
+
+
 def check_workspace(ws: Workspace, today: dt.date) -> tuple[list[Problem], dict[str, int]]:
-    """(every problem of every register of `ws`, sorted; rows read per register)."""
+    """(every problem of every register of `ws`, sorted; rows read per register): the checks of
+    `core.validate` over every register, and of `core.handedits` over the edits made by hand."""
     from salesops.core.validate import sort_problems, validate
+    from salesops.storage import handlog
 
     frames, unreadable = read_frames(ws)
-    problems = unreadable + validate(frames, ws.settings, today)
+    problems = unreadable + validate(frames, ws.settings, today) + handlog.problems(ws, today)
     return sort_problems(problems), {name: len(f.df) for name, f in frames.items() if f.exists}
 
 

@@ -289,6 +289,12 @@ class Table:
             return codec.to_csv(column, value, self.lang)
         return codec.to_xlsx(column, value, self.lang)
 
+    def modified(self) -> tuple[list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
+        """What changed since the register was read: (record ID, typed fields set) of the rows
+        that were in the file, and every record appended (typed fields)."""
+        sets = [(self.id_of(i) or "", dict(self._set[i])) for i in sorted(self._set) if i < self._n]
+        return sets, [dict(self._set.get(i, {})) for i in range(self._n, len(self))]
+
     @property
     def dirty(self) -> bool:
         return bool(self._pending or len(self._new) > self._written or self._header_new or (not self.exists and self.changes))

@@ -130,6 +130,7 @@ class Workspace:
         self.settings = settings or load_settings(root)
         self._tables: dict[str, Table] = {}
         self.locked = False
+        self.scanned = None  # `storage.baseline.Scan` of a writing command, under the lock
 
     # ------------------------------------------------------------ files
 
@@ -207,37 +208,63 @@ class Workspace:
 
     @contextmanager
     def writing(self, wait: float = 10.0) -> Iterator[Workspace]:
-        """Hold the workspace lock for a read-modify-commit (exit 75 when busy)."""
+        """Hold the workspace lock for a read-modify-commit (exit 75 when busy).
+
+        Under the lock, before the command changes anything, every register is
+        compared with the state salesops last left it in (`storage.baseline`):
+        edits made by hand since go to history.csv in the command's commit, or
+        on leaving when the command commits nothing (not when it fails).
+        """
+        from salesops.storage import baseline
         from salesops.storage.commit import locked
 
         with locked(self.root, wait):
             self.locked = True
             try:
+                self.scanned = baseline.scan(self)
                 yield self
+                if not self.scanned.recorded and self.scanned.edits:
+                    self.commit(hand_edits_only=True)
+                elif self.scanned.unsaved:
+                    baseline.save(self, self.scanned, baseline.stamps(self, self.scanned), tables=False)
             finally:
                 self.locked = False
+                self.scanned = None
 
     def changes(self) -> list[Change]:
         return [c for t in self._tables.values() for c in t.changes]
 
-    def commit(self, command: str | None = None, user: str | None = None) -> list[Change]:
-        """Write every changed register and its history rows, all or nothing."""
+    def commit(
+        self, command: str | None = None, user: str | None = None, hand_edits_only: bool = False
+    ) -> list[Change]:
+        """Write every changed register and its history rows, all or nothing.
+
+        The hand edits the writing command found (`scanned`) are recorded first, in
+        the same commit; `hand_edits_only` records them alone."""
+        from salesops.storage import baseline
         from salesops.storage import commit as tx
         from salesops.storage.lock import check_not_open
 
-        dirty = [t for t in self._tables.values() if t.dirty]
-        changes = self.changes()
-        if not dirty:
+        dirty = [] if hand_edits_only else [t for t in self._tables.values() if t.dirty]
+        changes = [] if hand_edits_only else self.changes()
+        scanned = self.scanned
+        hand = scanned.history_rows() if scanned is not None and not scanned.recorded else []
+        if not dirty and not hand:
             return []
         check_not_open(self.root, [t.file for t in dirty])
         notes: list[str] = []
         ops: list = [tx.Replace(t.file, writer_for(self.root, t, notes)) for t in dirty]
-        if changes:
-            ops.append(history_append(changes, command or command_line(), current_user(user), self.settings.lang))
+        if changes or hand:
+            ops.append(history_append(changes, command or command_line(), current_user(user), self.settings.lang, hand))
+        before = baseline.stamps(self, scanned) if scanned is not None else {}
         tx.commit(self.root, ops)
         for t in dirty:
             t.committed()
         self.__dict__.pop("_typed", None)
+        if scanned is not None:
+            scanned.recorded = True
+            baseline.save(self, scanned, before, tables=not hand_edits_only)
+            notes += baseline.recorded_notes(scanned)
         for note in dict.fromkeys(notes):
             print(f"warning: {note}", file=sys.stderr)
         return changes
@@ -251,8 +278,11 @@ def command_line() -> str:
     return shlex.join(argv)
 
 
-def history_append(changes: list[Change], command: str, user: str, lang: str = "en"):
-    """The history.csv rows for `changes`, as one append operation.
+def history_append(
+    changes: list[Change], command: str, user: str, lang: str = "en", before: list[tuple[str, str, str, Change]] = ()
+):
+    """The history.csv rows for `changes` after the rows `before` ((at, user, command, change): the hand
+    edits found first), as one append.
 
     In a Chinese workspace a new history.csv gets the Chinese header and enum values
     are written as their labels (阶段 验证商机 → 需求分析), as in the registers;
@@ -265,8 +295,8 @@ def history_append(changes: list[Change], command: str, user: str, lang: str = "
     day = today()  # $SALESOPS_TODAY dates a backfill's rows too
     at = now.replace(year=day.year, month=day.month, day=day.day).isoformat(timespec="seconds")
     rows = [
-        [at, user, c.command or command, c.register, c.record_id, c.field, history_value(c, c.old, lang), history_value(c, c.new, lang)]
-        for c in changes
+        [when, who, what, c.register, c.record_id, c.field, history_value(c, c.old, lang), history_value(c, c.new, lang)]
+        for when, who, what, c in [*before, *((at, user, c.command or command, c) for c in changes)]
     ]
     data = csv_bytes(rows)[3:]  # no BOM in the middle of the file
     header = csv_bytes([history_header(lang)])
