@@ -80,8 +80,10 @@ def digest(ws: Path) -> dict[str, bytes]:
 def assert_clean_meta(ws: Path) -> None:
     """No journal, staging folder or temp file left (the released lock file may stay)."""
     meta = ws / META
-    left = sorted(set(os.listdir(meta)) - {"lock", "cache"}) if meta.exists() else []
+    left = sorted(set(os.listdir(meta)) - {"lock", "cache", "state"}) if meta.exists() else []
     assert not left, f"left in {META}: {left}"
+    state = meta / "state"  # the registers as salesops last left them: complete files only
+    assert not [n for n in (os.listdir(state) if state.exists() else []) if n.endswith(".tmp")]
 
 
 # ---------------------------------------------------------------- in-process CLI

@@ -141,7 +141,7 @@ def test_signing_names_every_register_open_elsewhere_and_writes_none(tmp_path):
         "Li Si,lisi,PC-07,27.11.2026 09:12,file:///C:/lo;", encoding="utf-8"
     )
     before = digest(ws)
-    res = run(["advance", "C-000025", "signed", "--by", "周经理"], ws)
+    res = run(["advance", "C-000025", "signed", "--by", "宋文博"], ws)
     assert_clean_failure(res)
     assert [line.split(";")[0] for line in res.err_lines] == [
         "error: contracts.xlsx is open in LibreOffice (by Li Si, lisi@PC-07)",

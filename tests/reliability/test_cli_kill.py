@@ -75,8 +75,8 @@ SCENARIOS = (
         "csv",
         ("payment", "record", "R-000012", "--amount", "1234.56", "--ref", "K-1"),
     ),
-    Scenario("sign-contract-xlsx", "xlsx", ("advance", "C-000025", "signed", "--by", "周经理")),
-    Scenario("sign-contract-csv", "csv", ("advance", "C-000025", "signed", "--by", "周经理")),
+    Scenario("sign-contract-xlsx", "xlsx", ("advance", "C-000025", "signed", "--by", "宋文博")),
+    Scenario("sign-contract-csv", "csv", ("advance", "C-000025", "signed", "--by", "宋文博")),
     Scenario("advance-opportunity-csv", "csv", ("advance", "O-000031", "needs_analysis")),
     Scenario("import-leads-xlsx", "xlsx", ("import", "leads", "{leads_file}")),
 )

@@ -178,7 +178,7 @@ def check_commands(register: str, name: str, data: bytes) -> None:
             )
             _clean(listed, ["list"])
         left = set((ws / META).iterdir()) if (ws / META).exists() else set()
-        assert {p.name for p in left} <= {"lock", "cache"}, left
+        assert {p.name for p in left} <= {"lock", "cache", "state"}, left
 
 
 def _clean(res: Result, args: list[str]) -> None:
