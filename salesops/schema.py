@@ -468,6 +468,16 @@ DECIDERS: dict[str, tuple[str, ...]] = {
 # Who round-robin gives leads to, by rep `role` (an empty role counts as rep): not directors, finance or legal.
 SELLING_ROLES: tuple[str, ...] = ("rep", "manager")
 
+# The decisions of the flow, by the state a record enters: Huawei's LTC gates ATI (立项), ATB (投标) and
+# ATC (签约) of an opportunity, a quote's approval and a contract's review. History records who took each.
+DECISIONS: dict[tuple[str, str], str] = {
+    ("opportunities", "solution"): "ATI",
+    ("opportunities", "proposal"): "ATB",
+    ("opportunities", "won"): "ATC",
+    ("quotes", "approved"): "approval",
+    ("contracts", "signed"): "review",
+}
+
 # Fields a passed gate fixes (SPEC 9.2, 9.3), per register: (the states in which they are fixed, None
 # for every state; the fields). `set` refuses to change them; a hand edit of them is a validate error.
 FIXED_FIELDS: dict[str, tuple[frozenset[str] | None, tuple[str, ...]]] = {

@@ -39,12 +39,20 @@ def opp_add(
     expected_close: Annotated[
         str | None, typer.Option("--expected-close", metavar="DATE", help="Expected close date.")
     ] = None,
+    sr: Annotated[
+        str | None,
+        typer.Option("--sr", metavar="REP", help="Solution responsible (SR of the iron triangle): a rep."),
+    ] = None,
+    fr: Annotated[
+        str | None,
+        typer.Option("--fr", metavar="REP", help="Fulfilment responsible (FR of the iron triangle): a rep."),
+    ] = None,
     on: OnOpt = None,
     by: ByOpt = None,
     wait: WaitOpt = 10.0,
     fmt: FmtOpt = "table",
 ) -> None:
-    """Open an opportunity at qualification for an account."""
+    """Open an opportunity at qualification for an account; the owner is its account responsible (AR)."""
     from salesops.core import opportunities
 
     ws = open_for_write(ctx, fmt)
@@ -61,6 +69,8 @@ def opp_add(
             amount=money,
             expected_close=close,
             today=when,
+            sr=sr,
+            fr=fr,
         )
         rec = made.record
         stage = state_label(ws, "opportunities", rec["stage"])

@@ -80,6 +80,13 @@ def advance(
             help="Fill a field first, so a gate can be met in the same command (repeatable).",
         ),
     ] = None,
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override",
+            help="Sign past credit control: a finance or director --by, with --reason (noted in the contract).",
+        ),
+    ] = False,
     wait: WaitOpt = 10.0,
     fmt: FmtOpt = "table",
 ) -> None:
@@ -111,7 +118,7 @@ def advance(
             for reg in dict.fromkeys(t.register.name for t, _i, _s in rows)
         }
         done = flow.advance_many(
-            ws.table, rows, on=when, settings=ws.settings, by=by, reason=reason, sets=sets
+            ws.table, rows, on=when, settings=ws.settings, by=by, reason=reason, sets=sets, override=override
         )
         finish(ws, done, by, fmt, _moved_lines(ws, done.moved))
 

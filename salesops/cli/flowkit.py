@@ -133,6 +133,7 @@ def commit_checked(ws, by: str | None):
     changes = ws.commit(user=by)
     for problem in found:
         warn(problem.line().removeprefix("warning: "))
+    warn_roles_missing(ws, changes)
     return changes
 
 
@@ -148,3 +149,13 @@ def finish(ws, outcome, by: str | None, fmt: str, lines: list[str]) -> None:
     for line in lines:
         if line:
             say(line)
+
+
+def warn_roles_missing(ws, changes) -> None:
+    """A decision taken while no rep has a role yet: anyone could take it; say how to restrict it."""
+    from salesops.core import deciders
+    from salesops.i18n import _
+
+    decided = set(deciders.DECISION_FIELDS.values())
+    if any(c.field in decided for c in changes) and not deciders.roles_in_use(ws.table):
+        warn(_(deciders.ROLES_MISSING).format(file=ws.table("reps").file))

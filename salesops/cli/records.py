@@ -13,6 +13,14 @@ from salesops.i18n import N_, _, current, ngettext
 from salesops.schema import REGISTERS, Column
 
 CHAIN_TITLE = N_("Lead-to-Cash chain")
+DECISIONS_TITLE = N_("Decisions")
+DECISION_HEADERS = {
+    "decision": N_("Decision"),
+    "record_id": N_("ID"),
+    "state": N_("Status"),
+    "at": N_("Date"),
+    "by": N_("By"),
+}
 HISTORY_TITLE = N_("history")
 NO_HISTORY = N_("no history")
 CHAIN_HEADERS = {
@@ -159,6 +167,7 @@ def show(
         "contacts": contacts,
         "activities": follow_ups,
         "history": history,
+        "decisions": _decisions(ws, table.register.name, rid, record, history),
     }
     if fmt == "json":
         write_out(dumps(data), output)
@@ -185,6 +194,15 @@ def show(
             column = reg.column(row[2])
             row[2:] = [column.header(lang), _shown(column, row[3], lang), _shown(column, row[4], lang)]
     desk = [_desk_table(name, items, lang) for name, items in (("contacts", contacts), ("activities", follow_ups)) if items]
+    decision_cols = list(DECISION_HEADERS)
+    decision_rows = []
+    for d in data["decisions"]:
+        link = REGISTERS[d["register"]]
+        row = [d[k] for k in decision_cols]
+        row[2] = _shown(link.column(link.status_field), row[2], lang)
+        row[3] = row[3][:16].replace("T", " ")
+        decision_rows.append(row)
+    decision_headers = [_(DECISION_HEADERS[k]) for k in decision_cols]
     field_headers = [_("Field"), _("Value")]
     chain_headers = [_(CHAIN_HEADERS[k]) for k in chain_cols]
     hist_headers = [HISTORY_ZH[k] if lang == "zh" else k for k in hist_cols]
@@ -198,6 +216,7 @@ def show(
             for c, r, t in (
                 (field_headers, fields, title),
                 (chain_headers, chain_rows, _(CHAIN_TITLE)),
+                *([(decision_headers, decision_rows, _(DECISIONS_TITLE))] if decision_rows else []),
                 *desk,
                 (hist_headers, hist_rows, _(HISTORY_TITLE)),
             )
@@ -210,6 +229,8 @@ def show(
         con.print(rich_table(field_headers, fields, title=title))
         if chain_rows:  # an account with nothing yet has no chain to draw
             con.print(rich_table(chain_headers, chain_rows, title=_(CHAIN_TITLE)))
+        if decision_rows:
+            con.print(rich_table(decision_headers, decision_rows, title=_(DECISIONS_TITLE)))
         for c, r, t in desk:
             con.print(rich_table(c, r, title=t))
         con.print(rich_table(hist_headers, hist_rows, title=_(HISTORY_TITLE)) if hist_rows else _(NO_HISTORY))
@@ -249,6 +270,17 @@ def _desk_table(name: str, items: list[dict], lang: str) -> tuple[list[str], lis
     headers = [reg.column(k).header(lang) for k in keys]
     rows = [[_shown(reg.column(k), it.get(k), lang) for k in keys] for it in items]
     return headers, rows, _register_name(reg, lang)
+
+
+def _decisions(ws, register: str, record_id: str | None, record: dict, history: list[dict]) -> list[dict]:
+    """Who decided what (ATI, ATB, ATC of the opportunity; a quote's approval; a contract's review)."""
+    from salesops.core.deciders import decisions
+
+    out = []
+    oid = record.get("opportunity_id")
+    if register != "opportunities" and oid:
+        out += decisions("opportunities", oid, _history(ws, oid))
+    return out + decisions(register, record_id or "", history)
 
 
 def _history(ws, record_id: str | None) -> list[dict[str, str]]:

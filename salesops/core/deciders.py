@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from salesops.core.links import safe_get
 from salesops.core.model import Store
 from salesops.i18n import N_, _
-from salesops.schema import DECIDERS, REP_ROLE
+from salesops.schema import DECIDERS, DECISIONS, REGISTERS, REP_ROLE
 
 MAX_NAMED = 6
+# Where each decision names who took it, per register (quote approval, contract review).
+DECISION_FIELDS = {"quotes": "approved_by", "contracts": "reviewer"}
 ROLES_MISSING = N_(
     "no rep has a role yet, so anyone named with --by may approve and review; fill the role column "
     "of {file} (rep, manager, director, finance, legal) to let only entitled people decide"
@@ -152,3 +154,31 @@ def unmet(
             )
         ]
     return []
+
+
+def decisions(register: str, record_id: str, history: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Who took each decision of a record (`schema.DECISIONS`: ATI, ATB, ATC, approval, review), from
+    its history rows (oldest first): one entry per time it entered a decided state."""
+    reg = REGISTERS.get(register)
+    if reg is None or reg.machine is None:
+        return []
+    enum = reg.column(reg.machine.field).enum
+    out = []
+    for row in history:
+        if row.get("field") != reg.machine.field:
+            continue
+        state = enum.parse(row.get("new_value") or "")
+        decision = DECISIONS.get((register, state or ""))
+        if decision:
+            out.append(
+                {
+                    "decision": decision,
+                    "register": register,
+                    "record_id": record_id,
+                    "state": state,
+                    "at": row.get("at", ""),
+                    "by": row.get("user", ""),
+                    "command": row.get("command", ""),
+                }
+            )
+    return out

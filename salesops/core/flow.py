@@ -284,6 +284,7 @@ def advance_many(
     by: str | None = None,
     reason: str | None = None,
     sets: dict[str, dict[str, Any]] | None = None,
+    override: bool = False,
 ) -> MovedMany:
     """Move each (records, row, target state) of `rows`, all or nothing.
 
@@ -291,7 +292,7 @@ def advance_many(
     sees the earlier ones (two quotes of one deal cannot both be accepted).
     A refusal does not stop the others being tried: `Refused` lists every
     unmet condition of every record, and nothing has changed. `sets` holds
-    the `--set` values per register.
+    the `--set` values per register; `override` is `advance`'s (credit control).
     """
     from salesops.errors import Refused
 
@@ -316,6 +317,7 @@ def advance_many(
                     by=by,
                     reason=reason,
                     sets=(sets or {}).get(table.register.name),
+                    override=override,
                 )
             )
         except Refused as exc:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salesops import codec, values
+from salesops.core.deciders import DECISION_FIELDS
 from salesops.core.model import Change, Move, Records, Store
 from salesops.errors import Refused
 from salesops.i18n import _, ngettext
@@ -37,8 +38,6 @@ from salesops.schema import FIXED_FIELDS, REGISTERS, Column, Register
 
 HAND = "edited outside salesops"  # the `command` of history rows written for hand edits (SPEC 9.3)
 
-# Who a gate's decision names, per register: a hand edit into a decided state is checked with that person.
-DECIDED_BY = {"quotes": "approved_by", "contracts": "reviewer"}
 MAX_LISTED = 8
 
 
@@ -203,7 +202,7 @@ def _moved(
     except Refused as exc:
         unmet = list(exc.messages)
     else:
-        by = current.get(DECIDED_BY.get(register.name, ""))
+        by = current.get(DECISION_FIELDS.get(register.name, ""))  # the decider the record names
         move = Move(store, table, i, source, target, last.day, settings, by=by, proposed=dict(current))
         unmet = [p.message for p in flow.gate_problems(move, steps)]
     if not unmet:

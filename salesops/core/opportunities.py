@@ -72,8 +72,11 @@ def create(
     expected_close: dt.date | None,
     today: dt.date,
     lead_id: str | None = None,
+    sr: str | None = None,
+    fr: str | None = None,
 ) -> Created:
-    """A new opportunity at qualification."""
+    """A new opportunity at qualification; `owner` is its account responsible (AR), `sr` and `fr`
+    the solution and fulfilment responsibles of Huawei's iron triangle."""
     tables = Session.of(tables)
     accounts = tables("accounts")
     ai = find_account(tables, account)
@@ -105,6 +108,8 @@ def create(
             "expected_close": expected_close,
             "created_on": today,
             "stage_changed_on": today,
+            "sr": (sr or "").strip() or None,
+            "fr": (fr or "").strip() or None,
         },
     )
 

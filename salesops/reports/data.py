@@ -139,7 +139,9 @@ class ReportData:
                 df = df.rename(columns={zh: en for en, zh in HISTORY_ZH.items()})
             if df is None or not set(cols) <= set(df.columns):
                 df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-            df = df[cols].copy()
+            df = df[cols + (["command"] if "command" in df.columns else [])].copy()
+            if "command" not in df.columns:
+                df["command"] = pd.Series("", index=df.index, dtype=object)
             on = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
             df["on"] = on.astype(DATE_DTYPE)  # the unit of the registers' date columns
             self._history = df
@@ -424,6 +426,8 @@ class Attribution:
                 [] if kind == "user" else [self.column],
                 user_columns=kind == "user",
             )
+            if kind == "column" and REGISTERS["opportunities"].column(self.column).person:
+                return self.owner_part(opp[self.column], 0)  # sr, fr: a rep by name, written as ID or name
             return self._text(opp[self.column])
         opp = data.frame("opportunities", ["owner", "account_id", "lead_id"])
         if kind == "owner":
