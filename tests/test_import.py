@@ -222,7 +222,7 @@ def test_encoding_option(tmp_path):
         [["company", "contact_name"], ["Café Müller GmbH", "Zoë"]],
         "latin-1",
     )
-    run_cli("import", "leads", str(src), "--encoding", "latin-1", ws=root, check=0)
+    run_cli("import", "leads", str(src), "--encoding", "latin-1", "--default-date", "today", ws=root, check=0)
     (lead,) = records(root, "leads")
     assert (lead["company"], lead["contact_name"]) == ("Café Müller GmbH", "Zoë")
     proc = run_cli("import", "leads", str(src), "--encoding", "klingon", ws=root, check=2)
@@ -285,7 +285,7 @@ def test_text_no_cell_can_hold_is_refused_before_writing(tmp_path):
         tmp_path / "in.csv",
         [["company", "notes"], ["甲", "ok"], ["乙", "ring\x07 twice"], ["丙", "x" * 40_000]],
     )
-    proc = run_cli("import", "leads", str(src), ws=root, check=1)
+    proc = run_cli("import", "leads", str(src), "--default-date", "2026-11-01", ws=root, check=1)
     assert proc.stderr.splitlines() == [
         "error: in.csv row 3, notes: the text holds the control character U+0007, which a spreadsheet cell cannot hold; remove it",
         "error: in.csv row 4, notes: the text has 40,000 characters, past the limit of 32,767 characters a spreadsheet cell can hold",
@@ -340,7 +340,7 @@ def test_lead_duplicates_by_phone_email_or_company_of_an_open_lead(tmp_path):
         ["华信科技", "", "li@huaxin.cn", "contacted", ""],
         ["东方能源", "13900002222", "", "disqualified", "closed"],
     ])  # fmt: skip
-    run_cli("import", "leads", str(first), "--on-duplicate", "error", ws=root, check=0)
+    run_cli("import", "leads", str(first), "--on-duplicate", "error", "--default-date", "today", ws=root, check=0)
     second = _lead_file(tmp_path, "b.csv", [
         ["新公司", "+86 138-0000-1111", "", "new", "same phone"],      # L-000001 by phone
         ["另一家", "", "LI@HUAXIN.CN", "new", "same email"],           # L-000002 by email
@@ -348,7 +348,7 @@ def test_lead_duplicates_by_phone_email_or_company_of_an_open_lead(tmp_path):
         ["东方能源有限公司", "13900002222", "", "new", "closed one"],   # the match is closed: new lead
         ["东方能源", "", "", "new", "same as the row above"],          # duplicate of row 5
     ])  # fmt: skip
-    proc = run_cli("import", "leads", str(second), ws=root, check=1)
+    proc = run_cli("import", "leads", str(second), "--default-date", "today", ws=root, check=1)
     assert proc.stderr.splitlines() == [
         "error: b.csv row 2, phone: duplicate: same phone as open lead L-000001, in the public pool (use --on-duplicate skip or update)",
         "error: b.csv row 3, email: duplicate: same email as open lead L-000002, in the public pool (use --on-duplicate skip or update)",
@@ -356,7 +356,7 @@ def test_lead_duplicates_by_phone_email_or_company_of_an_open_lead(tmp_path):
         "error: b.csv row 6, company: duplicate: same company as row 5 (use --on-duplicate skip or update)",
         "error: nothing imported: 4 errors in 4 rows of b.csv",
     ]
-    proc = run_cli("import", "leads", str(second), "--on-duplicate", "skip", ws=root, check=0)
+    proc = run_cli("import", "leads", str(second), "--on-duplicate", "skip", "--default-date", "today", ws=root, check=0)
     assert proc.stdout.splitlines() == ["imported 1 leads (1 added, 0 updated, 4 skipped)"]
     leads = records(root, "leads")
     assert [x["notes"] for x in leads] == [None, None, "closed", "closed one"]
@@ -372,6 +372,8 @@ def test_lead_duplicates_update_sets_the_given_fields(ws, tmp_path):
                 tmp_path, "a.csv", [["恒达电子有限公司", "13800001111", "", "contacted", "first"]]
             )
         ),
+        "--default-date",
+        "today",
         ws=root,
         check=0,
     )
@@ -551,7 +553,9 @@ def _plan(rows, register="leads", **kw):
 
 
 def test_planner_assigns_ids_after_the_largest_and_defaults_new_records():
-    plan = _plan([["lead_id", "company"], ["", "甲"], ["L-000009", "乙"], [None, "丙"], ["", ""]])
+    plan = _plan(
+        [["lead_id", "company"], ["", "甲"], ["L-000009", "乙"], [None, "丙"], ["", ""]], default_date=TODAY
+    )
     assert [(p.row, p.record_id) for p in plan.adds] == [
         (2, "L-000010"),
         (3, "L-000009"),
@@ -602,3 +606,19 @@ def test_an_imported_record_has_two_history_rows_naming_its_source_row(tmp_path)
     ]
     shown = json.loads(run_cli("show", "L-000002", "-f", "json", ws=root).stdout)
     assert [(h["field"], h["new_value"]) for h in shown["history"]] == [("*", "leads.csv row 3"), ("status", "new")]
+
+
+def test_an_empty_required_date_is_an_error_unless_a_default_date_is_given(tmp_path):
+    """No date is made up: created_on (quote_date, received_on…) empty in the file is an error naming the
+    row, unless --default-date today|DATE says which date to take."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    src = write_csv(tmp_path / "in.csv", [["company", "created_on"], ["甲", "2026-11-02"], ["乙", ""]])
+    proc = run_cli("import", "leads", str(src), ws=root, check=1)
+    assert proc.stderr.splitlines() == [
+        "error: in.csv row 3, created_on: required value is empty",
+        "error: nothing imported: 1 error in 1 row of in.csv",
+    ]
+    run_cli("import", "leads", str(src), "--default-date", "2026/11/20", ws=root, check=0)
+    assert [x["created_on"] for x in records(root, "leads")] == ["2026-11-02", "2026-11-20"]
+    proc = run_cli("import", "leads", str(src), "--default-date", "someday", ws=root, check=2)
+    assert proc.stderr.startswith('error: --default-date "someday"')

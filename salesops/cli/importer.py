@@ -111,6 +111,14 @@ def import_file(
             help="A row matching an existing record (by ID; leads by phone, email or company of an open lead) or an earlier row: refuse the import, skip the row, or update the record with the row's non-empty fields.",
         ),
     ] = "error",
+    default_date: Annotated[
+        str | None,
+        typer.Option(
+            "--default-date",
+            metavar="today|DATE",
+            help="The date for new records whose required dates (created_on, quote_date…) are empty; without it an empty required date is an error.",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -131,7 +139,8 @@ def import_file(
     an ID get the next ones. References may give an ID or a name: an account
     by its name, a receivable by its invoice number (so payments can be
     imported against invoice numbers). New records without a status start at
-    the register's first stage; without `created_on`, today.
+    the register's first stage; an empty required date (created_on…) is an
+    error unless `--default-date today|DATE` gives one.
 
     Example — an accounts-receivable export into receivables, then its
     settlements into payments (receivables found by invoice number):
@@ -168,6 +177,7 @@ def import_file(
         create_missing=create_missing,
         on_duplicate=on_duplicate,
         today=today(),
+        default_date=_default_date(default_date, ws),
         text_fault=text_fault,
     )
     header, rows = _read_file(file, sheet, encoding, reg, options.maps)
@@ -213,6 +223,24 @@ def _pair(text: str, sep: str, option: str, shape: str, last: bool = True) -> tu
         shape = pgettext("metavar", shape)  # SRC=FIELD as --help shows it
         raise UsageError(_("{option} {text} is not {shape}").format(option=option, text=repr(text), shape=shape))
     return left.strip(), right.strip()
+
+
+def _default_date(text: str | None, ws):
+    """--default-date: `today` (or $SALESOPS_TODAY) or a date as a register cell reads it."""
+    from salesops import values
+    from salesops.storage.workspace import today
+
+    if text is None:
+        return None
+    if text.strip().casefold() in ("today", "今天"):
+        return today()
+    try:
+        day = values.parse_date(text, ws.settings.date_order)
+    except values.BadValue as exc:
+        raise UsageError(f'--default-date "{text}" {exc}') from None
+    if day is None:
+        raise UsageError(_("--default-date needs a date or today"))
+    return day
 
 
 def _value_map(text: str) -> tuple[str, str, str]:

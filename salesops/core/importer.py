@@ -11,8 +11,8 @@ Steps, each over whole columns where it can be:
    file already has as a user column is kept; any other column is ignored with
    one warning;
 2. `--map-value FIELD:FROM=TO` rewrites cells, `--set FIELD=VALUE` fills empty
-   ones, new records default to the first stage of their register and to
-   `created_on` = today;
+   ones, new records default to the first stage of their register (and with
+   `--default-date`, their empty required dates to that date);
 3. every column is parsed by the vectorised parsers of `salesops.values`;
 4. references are resolved by ID or by name (account name, receivable invoice
    number), `--create-missing` plans the missing accounts (and reps for owners);
@@ -153,6 +153,7 @@ class ImportOptions:
     create_missing: bool = False
     on_duplicate: str = "error"
     today: dt.date = dt.date(2000, 1, 1)
+    default_date: dt.date | None = None  # --default-date: fills empty required dates (and created_on) of new records
     # why a text cannot be stored in a cell (control characters, too long), or None;
     # the CLI passes storage.table.text_fault
     text_fault: Callable[[str], str | None] | None = None
@@ -507,12 +508,16 @@ def _rewrite(s: pd.Series, pairs: dict[str, str]) -> pd.Series:
 
 
 def _defaults(reg: Register, cells: dict, options: ImportOptions) -> dict[str, Any]:
-    """Values new records get where the file gives none: the first stage, created today."""
+    """Values new records get where the file gives none: the first stage; with --default-date, that
+    date in every required date (and created_on). Without it an empty required date is an error:
+    a date is never made up."""
     out: dict[str, Any] = {}
     if reg.machine:
         out[reg.machine.field] = reg.machine.order[0]
-    if "created_on" in reg.by_name:
-        out["created_on"] = options.today
+    if options.default_date is not None:
+        for col in reg.columns:
+            if col.type == "date" and (col.required or col.name == "created_on"):
+                out[col.name] = options.default_date
     return out
 
 

@@ -78,7 +78,7 @@ SCENARIOS = (
     Scenario("sign-contract-xlsx", "xlsx", ("advance", "C-000025", "signed", "--by", "宋文博")),
     Scenario("sign-contract-csv", "csv", ("advance", "C-000025", "signed", "--by", "宋文博")),
     Scenario("advance-opportunity-csv", "csv", ("advance", "O-000031", "needs_analysis")),
-    Scenario("import-leads-xlsx", "xlsx", ("import", "leads", "{leads_file}")),
+    Scenario("import-leads-xlsx", "xlsx", ("import", "leads", "{leads_file}", "--default-date", "today")),
 )
 
 

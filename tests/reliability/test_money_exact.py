@@ -166,7 +166,7 @@ def test_amounts_round_trip_through_real_registers(tmp_path_factory, cent_values
         writer.writerow([f"Round Trip {i}", V.format_money_display(d)])
     source = ws.parent / "source.csv"
     source.write_text(buf.getvalue(), encoding="utf-8")
-    res = run(["import", "leads", str(source)], ws)
+    res = run(["import", "leads", str(source), "--default-date", "today"], ws)
     assert res.code == 0, res.err
     got = {r["company"]: r["estimated_value"] for r in _leads_json(ws)}
     assert [got[f"Round Trip {i}"] for i in range(len(wanted))] == wanted
