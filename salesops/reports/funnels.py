@@ -14,8 +14,11 @@ The stage of a deal as of a date D comes from history.csv. Each change of the
 stage field has an event date: the `stage_changed_on` written with it (same
 `at`; that is the `--on` date, or today), else the value `stage_changed_on`
 had then (a command leaves it alone when it already holds the day), else the
-day of `at` (hand-written histories without it). `at` itself is when the
-change was recorded: for a backfill (`--on` in the past) later than the event.
+day of `at` (hand-written histories without it). A change made in the
+spreadsheet (`edited outside salesops`) happened on the day of its `at`, the
+file's modification time, unless the same save changed `stage_changed_on`.
+`at` itself is when the change was recorded: for a backfill (`--on` in the
+past) later than the event.
 The stage as of D is the new value of the record's last change dated ≤ D (in
 `at` order, then file order); when its changes are all after D, the old value
 of the first (for the row that created the record: the stage it was created
@@ -42,6 +45,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesops.core.handedits import HAND
 from salesops.reports.activity import stalled
 from salesops.reports.data import (
     NONE_KEY,
@@ -250,6 +254,9 @@ def _stage_changes(data: ReportData, register: str, ids: pd.Series) -> pd.DataFr
     )
     on = np.asarray(h["on"]).astype("datetime64[s]")
     when = np.where(np.isnat(when), on, when)
+    # an edit made by hand happened when the file was saved (its `at`), unless the same save set the date
+    by_hand = (h["command"] == HAND).to_numpy(dtype=bool) & ~same_prev & ~same_next
+    when = np.where(by_hand, on, when)
 
     stage_rows = ~is_date
     enum = reg.column(name).enum

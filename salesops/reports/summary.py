@@ -330,6 +330,8 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
                 found += 1  # an unreadable register is one problem, as validate reports it
                 continue
             found += len(frames[name].problems)
-        return found + len(validate_frames(frames, options))
+        from salesops.storage import handlog  # edits made by hand that a command would have refused
+
+        return found + len(validate_frames(frames, options)) + len(handlog.problems(data.ws, today))
 
     return count
