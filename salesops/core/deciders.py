@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from salesops.core.links import safe_get
 from salesops.core.model import Store
-from salesops.i18n import N_, _
+from salesops.i18n import N_, _, ngettext
 from salesops.schema import DECIDERS, DECISIONS, REGISTERS, REP_ROLE
 
 MAX_NAMED = 6
@@ -107,7 +107,13 @@ def who_could(store: Store, decision: str, owner: str | None = None) -> str:
         roles = ", ".join(REP_ROLE.label(r, _lang()) for r in DECIDERS[decision])
         return _("nobody in reps has the role ({roles})").format(roles=roles)
     shown = ", ".join(p.shown() for p in found[:MAX_NAMED])
-    return shown + (_(" and {n} more").format(n=len(found) - MAX_NAMED) if len(found) > MAX_NAMED else "")
+    return shown + (
+        ngettext(" and {n} more person", " and {n} more people", len(found) - MAX_NAMED).format(
+            n=len(found) - MAX_NAMED
+        )
+        if len(found) > MAX_NAMED
+        else ""
+    )
 
 
 def unmet(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from salesops.core import contracts, deliveries, machine, opportunities, quotes, receivables
+from salesops.core.gates import fixed_refusals
 from salesops.core.links import Tables, refusal, refuse_if
 from salesops.core.model import Move, Outcome, Records, Session
 from salesops.errors import UsageError
@@ -233,7 +234,7 @@ def advance(
     sets = sets or {}
     given = frozenset(sets)
     proposed = table.record(i, sets)
-    problems = _check_refs(tables, table, i, sets)
+    problems = _check_refs(tables, table, i, sets) + fixed_refusals(table, i, sets, target)
     if table.register.name == "quotes":
         contradiction = quotes.reprice(proposed, given)
         if contradiction:

@@ -12,10 +12,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from salesops.core import contracts, credit, deciders, quotes
-from salesops.core.links import Tables, field_label, money_text, related, state_name, state_text
-from salesops.core.model import Move
+from salesops.core.links import (
+    Tables,
+    field_label,
+    money_text,
+    refusal,
+    related,
+    state_name,
+    state_text,
+)
+from salesops.core.model import Move, Records
 from salesops.i18n import N_, _, current
-from salesops.schema import REASON_FIELDS, REGISTERS
+from salesops.problems import Problem
+from salesops.schema import FIXED_FIELDS, REASON_FIELDS, REGISTERS
 
 Gate = Callable[[Move], Iterator[str]]
 GATES: dict[str, Gate] = {}
@@ -47,6 +56,69 @@ def _listing(register: str, pairs: list[tuple[str, Any]]) -> str:
 def field_name(m: Move, name: str) -> str:
     """Field `name` of the moving record as its register's header writes it (关闭日期 in a Chinese header)."""
     return field_label(m.table, name)
+
+
+# ---------------------------------------------------------------- fields a passed gate fixes
+
+
+def fixed_fields(register: str, state: str | None) -> tuple[str, ...]:
+    """The fields of a `register` record in `state` that a passed gate fixed (`schema.FIXED_FIELDS`):
+    a signed contract's amount and terms, an approved quote's amounts, every payment's figures.
+
+    The one rule: commands (`set`, `advance --set`) refuse to change them, and
+    `core.handedits` reports a change made to them by hand.
+    """
+    states, fields = FIXED_FIELDS.get(register, (frozenset(), ()))
+    return fields if states is None or state in states else ()
+
+
+def proper_way(register: str, record: dict[str, Any], record_id: str) -> str:
+    """How a field `fixed_fields` names is changed properly."""
+    if register == "contracts":
+        return _(
+            "a signed contract's amount and terms change only by a new contract: end this one "
+            "(salesops advance {id} terminated --reason TEXT) and sign a new one"
+        ).format(id=record_id)
+    if register == "quotes":
+        return _(
+            "an approved quote's amounts change only in a new version: salesops quote create {opp} --list-amount X"
+        ).format(opp=record.get("opportunity_id") or "OPP-ID")
+    return _("payments are entered with salesops payment record {rid} --amount X --on DATE").format(
+        rid=record.get("receivable_id") or "R-ID"
+    )
+
+
+def fixed_refusals(
+    table: Records, i: int, sets: dict[str, Any], target: str | None = None
+) -> list[Problem]:
+    """A command's new values for fields a passed gate fixed on record `i`, refused naming the proper way.
+
+    With `target` (advance): only fields that stay fixed there (a quote moved back to draft is repriced)."""
+    register = table.register
+    state = table.get(i, register.machine.field) if register.machine else None
+    fixed = [
+        n
+        for n in fixed_fields(register.name, state)
+        if n in sets
+        and sets[n] != table.get(i, n)
+        and (target is None or n in fixed_fields(register.name, target))
+    ]
+    if not fixed:
+        return []
+    record_id = table.id_of(i) or ""
+    how = proper_way(register.name, table.record(i, {}), record_id)
+    out = []
+    for name in fixed:
+        if state is None:
+            message = _("{id}: {field} of a recorded payment does not change; {how}")
+        else:
+            message = _("{id}: {field} is fixed while it is {state}; {how}")
+        field = field_label(table, name)
+        text = message.format(
+            id=record_id, field=field, state=state_name(register.name, state), how=how
+        )
+        out.append(refusal(table, i, text, "fixed-field", name))
+    return out
 
 
 # ---------------------------------------------------------------- common

@@ -30,6 +30,8 @@ from typing import Any
 
 from salesops import codec, values
 from salesops.core.deciders import DECISION_FIELDS
+from salesops.core.gates import fixed_fields, proper_way
+from salesops.core.links import state_name
 from salesops.core.model import Change, Move, Records, Store
 from salesops.errors import Refused
 from salesops.i18n import _, ngettext
@@ -110,7 +112,9 @@ class Logged:
 
     def who(self) -> str:
         """`王伟, 2026-11-20`: who made the edit and when, for messages."""
-        return _("{user}, {day}").format(user=self.user or "unknown", day=self.at.strip()[:10] or "?")
+        return _("{user}, {day}").format(
+            user=self.user or "unknown", day=self.at.strip()[:10] or "?"
+        )
 
 
 def touched_keys(logged: Iterable[Logged]) -> set[tuple[str, str]]:
@@ -203,12 +207,19 @@ def _moved(
         unmet = list(exc.messages)
     else:
         by = current.get(DECISION_FIELDS.get(register.name, ""))  # the decider the record names
-        move = Move(store, table, i, source, target, last.day, settings, by=by, proposed=dict(current))
+        move = Move(
+            store, table, i, source, target, last.day, settings, by=by, proposed=dict(current)
+        )
         unmet = [p.message for p in flow.gate_problems(move, steps)]
     if not unmet:
         return []
-    message = _("{field} was changed by hand from {old} to {new} ({who}), a move advance refuses: {unmet}").format(
-        field=field, old=source, new=target, who=last.who(), unmet="; ".join(unmet)
+    message = _(
+        "changed by hand from {old} to {new} ({who}), a move advance refuses: {unmet}"
+    ).format(
+        old=state_name(register.name, source),
+        new=state_name(register.name, target),
+        who=last.who(),
+        unmet="; ".join(unmet),
     )
     return [table.problem(i, field, message, "hand-edit-gate")]
 
@@ -243,17 +254,16 @@ def _fixed(table: Records, i: int, current: dict[str, Any], rows: list[Logged]) 
         fixed = [
             r
             for r in _trailing_hand([r for r in rows if r.field == name])
-            if states is None or state_at(r) in states
+            if name in fixed_fields(register.name, state_at(r))
         ]
         if not fixed or _same(column, fixed[0].old, current.get(name)):
             continue
         first = fixed[0]
-        message = _('{field} was changed by hand from "{old}" to "{new}" ({who}) while {reason}; {how}').format(
-            field=name,
+        message = _('changed by hand from "{old}" to "{new}" ({who}) while {reason}; {how}').format(
             old=first.old,
             new=cell_text(column, current.get(name)),
             who=first.who(),
-            reason=_why_fixed(register.name, state_at(first)),
+            reason=_why_fixed(register, state_at(first)),
             how=_how(register.name, current, record_id),
         )
         out.append(table.problem(i, name, message, "hand-edit-fixed"))
@@ -276,30 +286,21 @@ def _same(column: Column, text: str, value: Any) -> bool:
         return False
 
 
-def _why_fixed(register: str, state: str | None) -> str:
-    if register == "contracts":
-        return _("the contract was {state}").format(state=state)
-    if register == "quotes":
-        return _("the quote was {state}").format(state=state)
+def _why_fixed(register: Register, state: str | None) -> str:
+    if register.name == "contracts":
+        return _("the contract was {state}").format(state=state_name(register.name, state))
+    if register.name == "quotes":
+        return _("the quote was {state}").format(state=state_name(register.name, state))
     return _("the payment was recorded")
 
 
 def _how(register: str, current: dict[str, Any], record_id: str) -> str:
-    """The command that makes the change properly."""
-    if register == "contracts":
-        return _(
-            "a signed contract's amount and terms change only by a new contract: put the value back, "
-            "or end this one (salesops advance {id} terminated --reason TEXT) and sign a new one"
-        ).format(id=record_id)
-    if register == "quotes":
-        return _(
-            "an approved quote's amounts change only in a new version: put the value back and run "
-            "salesops quote create {opp} --list-amount X"
-        ).format(opp=current.get("opportunity_id") or "OPP-ID")
-    return _(
-        "payments are entered with salesops payment record {rid} --amount X --on DATE: "
-        "put the row back as it was (or delete a row added by hand) and record the payment with it"
-    ).format(rid=current.get("receivable_id") or "R-ID")
+    """What to do: put the value back, or change it the proper way."""
+    if register == "payments":
+        return _("put the row back as it was (or delete a row added by hand), then {way}").format(
+            way=proper_way(register, current, record_id)
+        )
+    return _("put the value back; {way}").format(way=proper_way(register, current, record_id))
 
 
 def _deleted(store: Store, register: Register, record_id: str, rows: list[Logged]) -> list[Problem]:
@@ -323,7 +324,11 @@ def _deleted(store: Store, register: Register, record_id: str, rows: list[Logged
     if not referring:
         return []
     shown = ", ".join(referring[:MAX_LISTED]) + (
-        _(" and {n} more").format(n=len(referring) - MAX_LISTED) if len(referring) > MAX_LISTED else ""
+        ngettext(
+            " and {n} more record", " and {n} more records", len(referring) - MAX_LISTED
+        ).format(n=len(referring) - MAX_LISTED)
+        if len(referring) > MAX_LISTED
+        else ""
     )
     message = ngettext(
         "{id} was deleted by hand ({who}) but {n} record still refers to it: {records}; "
