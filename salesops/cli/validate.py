@@ -101,12 +101,23 @@ def record_hand_edits(ws: Workspace, wait: float) -> None:
     from salesops.cli.common import warn
     from salesops.errors import WorkspaceBusy
     from salesops.i18n import _
+    from salesops.storage.lock import ReadOnlyWorkspace
 
     try:
         with ws.writing(wait):
             pass
     except WorkspaceBusy:
         warn(_("the workspace is busy: edits made by hand are checked but not recorded in history.csv this time"))
+    except ReadOnlyWorkspace:
+        from salesops.storage.baseline import unrecorded
+
+        if unrecorded(ws):
+            warn(
+                _(
+                    "the workspace folder is read-only for you: edits made by hand are checked but not "
+                    "recorded in history.csv"
+                )
+            )
 
 
 def check_workspace(ws: Workspace, today: dt.date) -> tuple[list[Problem], dict[str, int]]:

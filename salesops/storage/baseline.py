@@ -548,7 +548,9 @@ def save(ws: Workspace, scanned: Scan, before: dict[str, dict | None], tables: b
                 return
         path = root / f.file
         now = file_stamp(path) if path.exists() else None
-        entry = {"file": f.file, "stamp": now if before.get(name, f.stamp) == f.stamp else None, "data": data_file}
+        # unchanged from the scan to the commit, and (unless the command wrote it) from the commit to now
+        stable = before.get(name, f.stamp) == f.stamp and (bool(ops) or now == before.get(name, now))
+        entry = {"file": f.file, "stamp": now if stable else None, "data": data_file}
         entries[name] = entry
         if entry["stamp"] is not None:
             f.stamp = now  # a later commit of the same command compares with this one

@@ -38,7 +38,7 @@ HEADER = ["lead_id", "created_on", "company", "status", "notes"]
     ("stray_row", "args", "n"),
     [
         (LAST_ROW, ["lead", "add", "--company", "One More Co"], 1),
-        (LAST_ROW - 1, ["import", "leads", "{source}"], 2),
+        (LAST_ROW - 1, ["import", "leads", "{source}", "--default-date", "today"], 2),
     ],
     ids=["add-after-the-last-row", "import-two-rows-after-the-last-but-one"],
 )

@@ -95,7 +95,7 @@ def test_imported_text_round_trips_through_real_registers(tmp_path_factory, text
     for i, t in enumerate(texts):  # the source as salesops writes CSV (`'` before formula-like text)
         writer.writerow([f"Text Co {i}", V.csv_guard(t)])
     source.write_text(buf.getvalue(), encoding="utf-8")
-    res = run(["import", "leads", str(source)], ws)
+    res = run(["import", "leads", str(source), "--default-date", "today"], ws)
     assert res.code == 0, res.err
     got = {r["company"]: r["notes"] for r in records(ws, "leads")}
     assert [got[f"Text Co {i}"] for i in range(len(texts))] == texts
