@@ -5,7 +5,7 @@ director's approval above `approval.director_discount_pct`, contract review,
 a credit override). `unmet(store, decision, by, owner)` says why `--by` may
 not decide — unknown, inactive, the owner, a role that does not allow it —
 naming who could. A workspace whose reps have no roles yet keeps working:
-any named person decides, with `ROLES_MISSING` as a warning, until roles
+any named person but the owner decides, with `ROLES_MISSING` as a warning, until roles
 are filled.
 """
 
@@ -123,7 +123,7 @@ def unmet(
 
     `what` names the decision ("approve Q-000001"), `missing` is the sentence
     for no `--by` at all ("approving needs the approver: --by NAME"). Without
-    roles in reps, anyone named may decide (`ROLES_MISSING` is the warning).
+    roles in reps, anyone named but the owner may decide (`ROLES_MISSING` is the warning).
     """
     restricted = roles_in_use(store)
     could = who_could(store, decision, owner) if restricted else ""
@@ -132,6 +132,12 @@ def unmet(
             return [_("{missing} (who may: {could})").format(missing=missing, could=could)]
         return [missing]
     if not restricted:
+        if owner and same_person(store, by, owner):  # roles or not, nobody decides on their own record
+            return [
+                _("{name} owns it and cannot {what} themselves; someone else decides: --by NAME").format(
+                    name=by.strip(), what=what
+                )
+            ]
         return []
     person = find(store, by)
     if person is None:
