@@ -139,9 +139,7 @@ class ReportData:
                 df = df.rename(columns={zh: en for en, zh in HISTORY_ZH.items()})
             if df is None or not set(cols) <= set(df.columns):
                 df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-            df = df[cols + (["command"] if "command" in df.columns else [])].copy()
-            if "command" not in df.columns:
-                df["command"] = pd.Series("", index=df.index, dtype=object)
+            df = df[cols].copy()
             on = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
             df["on"] = on.astype(DATE_DTYPE)  # the unit of the registers' date columns
             self._history = df
