@@ -478,14 +478,6 @@ DECISIONS: dict[tuple[str, str], str] = {
     ("contracts", "signed"): "review",
 }
 
-# Fields a passed gate fixes (SPEC 9.2, 9.3), per register: (the states in which they are fixed, None
-# for every state; the fields). `set` refuses to change them; a hand edit of them is a validate error.
-FIXED_FIELDS: dict[str, tuple[frozenset[str] | None, tuple[str, ...]]] = {
-    "contracts": (frozenset({"signed", "executing", "completed"}), ("amount", "payment_terms")),
-    "quotes": (frozenset({"approved", "sent", "accepted"}), ("list_amount", "discount_pct", "amount", "cost")),
-    "payments": (None, ("receivable_id", "account_id", "received_on", "amount")),
-}
-
 # A target's period: a year, a quarter or a month.
 PERIOD = TextForm("a period", "2026, 2026-Q4 or 2026-11", parse_period)
 
@@ -895,7 +887,8 @@ REASON_FIELDS: dict[tuple[str, str], str] = {
 class Fixed:
     """Fields `salesops set` leaves alone: once a record is in one of `states` (None: always), they
     belong to a decision already taken (a passed gate) or to the command that keeps them; `way`
-    says what to do instead (its {id} is the record's ID)."""
+    says what to do instead (its {id} is the record's ID). The one rule (`core.edits.fixed_way`):
+    `set` and `advance --set` refuse to change them, and `validate` reports a hand edit of them."""
 
     register: str
     fields: tuple[str, ...]
@@ -923,6 +916,13 @@ FIXED: tuple[Fixed, ...] = (
     Fixed("leads", ("account_id", "opportunity_id"), frozenset({"converted"}), N_("set by the conversion")),
     Fixed("receivables", ("collected_amount", "last_payment_on"), None, N_("kept by the payments: salesops payment record")),
     Fixed("accounts", ("unapplied_amount",), None, N_("kept by the payments: salesops payment record --account")),
+    # a payment is entered by its command only (its ID fixed: a row added by hand is refused too)
+    Fixed(
+        "payments",
+        ("payment_id", "receivable_id", "account_id", "received_on", "amount"),
+        None,
+        N_("entered by salesops payment record, and not edited afterwards"),
+    ),
 )
 
 # The date column a state sets when it is entered (besides the generic one).

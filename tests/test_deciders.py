@@ -141,7 +141,9 @@ def test_a_contract_is_reviewed_before_signing_by_someone_entitled_and_signing_s
         f"error: C-000022 → signed: 林雨欣 (rep) may not review C-000022; who may: {REVIEWERS}"
     ]
     contract = record(ws, "contracts", "C-000022")
-    _set_cell(ws / "opportunities.xlsx", "O-000040", "amount", 1200000)  # the rep's hopeful figure, typed in Excel
+    _set_cell(
+        ws / "opportunities.xlsx", "O-000040", "amount", 1200000
+    )  # the rep's hopeful figure, typed in Excel
     assert record(ws, "opportunities", "O-000040")["amount"] != contract["amount"]
 
     ok(ws, "advance", "C-000022", "signed", "--by", "宋文博")
@@ -238,14 +240,33 @@ def test_opportunities_carry_their_iron_triangle_and_reports_group_by_it(ws):
 # ---------------------------------------------------------------- fields a gate fixed
 
 
-def test_advance_refuses_to_change_what_a_passed_gate_fixed(ws):
-    # C-000019 is signed; Q-000054 is approved
-    assert refused(ws, "advance", "C-000019", "executing", "--set", "amount=1")[0] == (
-        "error: C-000019: amount is fixed while it is signed; a signed contract's amount and terms change "
-        "only by a new contract: end this one (salesops advance C-000019 terminated --reason TEXT) and sign "
-        "a new one"
+def test_set_and_advance_refuse_what_a_passed_gate_fixed_as_validate_reports_a_hand_edit_of_it(ws):
+    # C-000019 is signed; Q-000054 is approved: one rule (schema.FIXED) for set, advance --set and hand edits
+    signed = (
+        "C-000019 is signed: amount is fixed by the signing: a contract amendment is the way "
+        "(a new quote version, then salesops contract create)"
+    )
+    assert refused(ws, "set", "C-000019", "amount=1")[0] == f"error: {signed}"
+    assert f"error: {signed}" in refused(
+        ws, "advance", "C-000019", "executing", "--set", "amount=1"
     )
     assert refused(ws, "advance", "Q-000054", "sent", "--set", "discount_pct=20") == [
-        "error: Q-000054: discount_pct is fixed while it is approved; an approved quote's amounts change only "
-        "in a new version: salesops quote create O-000047 --list-amount X"
+        "error: Q-000054 is approved: discount_pct is fixed by the approval: a new quote version is the way "
+        "(salesops quote create OPPORTUNITY-ID)"
     ]
+    assert run(["validate"], ws).code == 0  # the state hand edits are compared with
+    _set_cell(ws / "contracts.xlsx", "C-000019", "amount", 1)
+    found = run(["validate", "-f", "csv"], ws).out
+    assert "but amount is fixed by the signing: a contract amendment is the way" in found
+
+
+def test_set_changes_the_iron_triangle(ws):
+    ok(ws, "set", "O-000041", "sr=赵志刚", "fr=S-000009", "--reason", "方案换人")
+    opp = record(ws, "opportunities", "O-000041")
+    assert (opp["sr"], opp["fr"]) == ("赵志刚", "S-000009")
+    rows = [r for r in history(ws) if r["record_id"] == "O-000041" and r["field"] in ("sr", "fr")]
+    assert [(r["field"], r["new_value"]) for r in rows[-2:]] == [
+        ("sr", "赵志刚"),
+        ("fr", "S-000009"),
+    ]
+    assert "is not a rep_id or name in reps.xlsx" in run(["set", "O-000041", "sr=张三"], ws).err  # a warning

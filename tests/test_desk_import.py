@@ -95,7 +95,7 @@ def test_chinese_crm_vocabulary_and_headers(ws, tmp_path):
         "武汉万邦,13800000006,SEM,武汉,\n",
         encoding="utf-8",
     )
-    run_cli("import", "leads", str(src), ws=ws, check=0)
+    run_cli("import", "leads", str(src), "--default-date", "today", ws=ws, check=0)
     leads = json.loads(run_cli("list", "leads", "-f", "json", ws=ws, check=0).stdout)
     assert [(lead["company"], lead["source"], lead["phone"], lead["region"]) for lead in leads] == [
         ("杭州数联科技", "cold_call", "13800000001", "杭州"),

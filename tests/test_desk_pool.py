@@ -241,9 +241,9 @@ def test_duplicates_say_whether_the_company_is_in_the_pool_or_held(ws, tmp_path)
         "公司名称,电话\n广州立新纺织有限公司,13900000000\n上海华信科技有限公司,13900000001\n",
         encoding="utf-8",
     )
-    dup = run_cli("import", "leads", str(src), ws=ws, check=1).stderr
+    dup = run_cli("import", "leads", str(src), "--default-date", "today", ws=ws, check=1).stderr
     assert "L-000003" in dup and "赵敏" in dup
-    ok = run_cli("import", "leads", str(src), "--on-duplicate", "skip", ws=ws, check=0)
+    ok = run_cli("import", "leads", str(src), "--on-duplicate", "skip", "--default-date", "today", ws=ws, check=0)
     assert (
         "A-000001" in ok.stderr
         and "(1 added, 0 updated, 1 skipped)" in ok.stdout

@@ -24,7 +24,7 @@ from salesops.core.links import (
 from salesops.core.model import Move, Records
 from salesops.i18n import N_, _, current
 from salesops.problems import Problem
-from salesops.schema import FIXED_FIELDS, REASON_FIELDS, REGISTERS
+from salesops.schema import REASON_FIELDS, REGISTERS
 
 Gate = Callable[[Move], Iterator[str]]
 GATES: dict[str, Gate] = {}
@@ -49,8 +49,10 @@ def _statuses(
 
 
 def _listing(register: str, pairs: list[tuple[str, Any]]) -> str:
-    return ", ".join(_("{id} is {state}").format(id=rid, state=state_name(register, state)) for rid, state in pairs)
-
+    return ", ".join(
+        _("{id} is {state}").format(id=rid, state=state_name(register, state))
+        for rid, state in pairs
+    )
 
 
 def field_name(m: Move, name: str) -> str:
@@ -61,63 +63,34 @@ def field_name(m: Move, name: str) -> str:
 # ---------------------------------------------------------------- fields a passed gate fixes
 
 
-def fixed_fields(register: str, state: str | None) -> tuple[str, ...]:
-    """The fields of a `register` record in `state` that a passed gate fixed (`schema.FIXED_FIELDS`):
-    a signed contract's amount and terms, an approved quote's amounts, every payment's figures.
-
-    The one rule: commands (`set`, `advance --set`) refuse to change them, and
-    `core.handedits` reports a change made to them by hand.
-    """
-    states, fields = FIXED_FIELDS.get(register, (frozenset(), ()))
-    return fields if states is None or state in states else ()
-
-
-def proper_way(register: str, record: dict[str, Any], record_id: str) -> str:
-    """How a field `fixed_fields` names is changed properly."""
-    if register == "contracts":
-        return _(
-            "a signed contract's amount and terms change only by a new contract: end this one "
-            "(salesops advance {id} terminated --reason TEXT) and sign a new one"
-        ).format(id=record_id)
-    if register == "quotes":
-        return _(
-            "an approved quote's amounts change only in a new version: salesops quote create {opp} --list-amount X"
-        ).format(opp=record.get("opportunity_id") or "OPP-ID")
-    return _("payments are entered with salesops payment record {rid} --amount X --on DATE").format(
-        rid=record.get("receivable_id") or "R-ID"
-    )
-
-
 def fixed_refusals(
     table: Records, i: int, sets: dict[str, Any], target: str | None = None
 ) -> list[Problem]:
-    """A command's new values for fields a passed gate fixed on record `i`, refused naming the proper way.
+    """`advance --set` values for fields a passed gate fixed (`schema.FIXED`, `edits.fixed_way`: the rule
+    `set` and the hand-edit checks follow), refused naming the way to do it.
 
-    With `target` (advance): only fields that stay fixed there (a quote moved back to draft is repriced)."""
+    Only fields that stay fixed in `target` count: a quote moved back to draft is repriced."""
+    from salesops.core.edits import fixed_way
+
     register = table.register
     state = table.get(i, register.machine.field) if register.machine else None
-    fixed = [
-        n
-        for n in fixed_fields(register.name, state)
-        if n in sets
-        and sets[n] != table.get(i, n)
-        and (target is None or n in fixed_fields(register.name, target))
-    ]
-    if not fixed:
-        return []
     record_id = table.id_of(i) or ""
-    how = proper_way(register.name, table.record(i, {}), record_id)
     out = []
-    for name in fixed:
-        if state is None:
-            message = _("{id}: {field} of a recorded payment does not change; {how}")
-        else:
-            message = _("{id}: {field} is fixed while it is {state}; {how}")
-        field = field_label(table, name)
-        text = message.format(
-            id=record_id, field=field, state=state_name(register.name, state), how=how
+    for name, value in sets.items():
+        way = fixed_way(register.name, name, state)
+        if (
+            way is None
+            or value == table.get(i, name)
+            or not fixed_way(register.name, name, target or state)
+        ):
+            continue
+        text = _("{id} is {state}: {field} is {way}").format(
+            id=record_id,
+            state=state_name(register.name, state) if state else "-",
+            field=field_label(table, name),
+            way=_(way).format(id=record_id),
         )
-        out.append(refusal(table, i, text, "fixed-field", name))
+        out.append(refusal(table, i, text, "not-editable", name))
     return out
 
 
@@ -138,7 +111,9 @@ def has_reason(m: Move) -> Iterator[str]:
 @gate
 def lead_has_company(m: Move) -> Iterator[str]:
     if not m.record["company"]:
-        yield _("needs {field} (--set {code}={what})").format(field=field_name(m, "company"), code="company", what="NAME")
+        yield _("needs {field} (--set {code}={what})").format(
+            field=field_name(m, "company"), code="company", what="NAME"
+        )
 
 
 @gate
@@ -161,13 +136,13 @@ def lead_min_score(m: Move) -> Iterator[str]:
         return
     score = m.record["score"]
     if score is None:
-        yield _("needs a score of at least {minimum} (no score yet: run salesops lead score {id})").format(
-            minimum=minimum, id=m.record_id
-        )
+        yield _(
+            "needs a score of at least {minimum} (no score yet: run salesops lead score {id})"
+        ).format(minimum=minimum, id=m.record_id)
     elif score < minimum:
-        yield _("needs a score of at least {minimum} (lead.qualify_min_score), it has {score}").format(
-            minimum=minimum, score=score
-        )
+        yield _(
+            "needs a score of at least {minimum} (lead.qualify_min_score), it has {score}"
+        ).format(minimum=minimum, score=score)
 
 
 # ---------------------------------------------------------------- opportunities
@@ -177,9 +152,13 @@ def lead_min_score(m: Move) -> Iterator[str]:
 def opp_has_account(m: Move) -> Iterator[str]:
     account = m.record["account_id"]
     if not account:
-        yield _("needs {field} (--set {code}={what})").format(field=field_name(m, "account_id"), code="account_id", what="A-…")
+        yield _("needs {field} (--set {code}={what})").format(
+            field=field_name(m, "account_id"), code="account_id", what="A-…"
+        )
     elif m.tables("accounts").find(account) is None:
-        yield _("its account {id} is not in {file}").format(id=account, file=m.tables("accounts").file)
+        yield _("its account {id} is not in {file}").format(
+            id=account, file=m.tables("accounts").file
+        )
 
 
 @gate
@@ -218,11 +197,13 @@ def _quote_in(m: Move, wanted: tuple[str, ...], words: str) -> Iterator[str]:
     if any(state in wanted for _id, state in pairs):
         return
     if not pairs:
-        yield _("needs a quote in {states} (it has none: salesops quote create {id} --list-amount X)").format(
-            states=_(words), id=m.record_id
-        )
+        yield _(
+            "needs a quote in {states} (it has none: salesops quote create {id} --list-amount X)"
+        ).format(states=_(words), id=m.record_id)
     else:
-        yield _("needs a quote in {states} ({listing})").format(states=_(words), listing=_listing("quotes", pairs))
+        yield _("needs a quote in {states} ({listing})").format(
+            states=_(words), listing=_listing("quotes", pairs)
+        )
 
 
 @gate
@@ -243,7 +224,9 @@ def opp_contract_signed(m: Move) -> Iterator[str]:
     pairs = _statuses(m.tables, "contracts", "opportunity_id", m.record_id)
     if not any(state in ("signed", "executing", "completed") for _id, state in pairs):
         detail = _listing("contracts", pairs) if pairs else _("it has none")
-        yield _("needs a signed contract ({detail}); signing a contract moves it to won").format(detail=detail)
+        yield _("needs a signed contract ({detail}); signing a contract moves it to won").format(
+            detail=detail
+        )
 
 
 # ---------------------------------------------------------------- quotes
@@ -263,7 +246,9 @@ def quote_approval(m: Move) -> Iterator[str]:
         what = _("approve {id}").format(id=m.record_id) + (f" ({why})" if why else "")
         yield from deciders.unmet(m.tables, decision, m.by, owner, what, missing)
     elif reasons:
-        yield _("needs approval ({why}): move it to pending_approval, then approve with --by APPROVER").format(why=why)
+        yield _(
+            "needs approval ({why}): move it to pending_approval, then approve with --by APPROVER"
+        ).format(why=why)
 
 
 @gate
@@ -276,7 +261,12 @@ def quote_within_validity(m: Move) -> Iterator[str]:
     elif m.on > until:
         yield _(
             "the quote expired: {field} {until} is before {day}; make a new version with salesops quote create {opportunity}"
-        ).format(field=field_name(m, "valid_until"), until=until, day=m.on, opportunity=m.record["opportunity_id"] or "OPP-ID")
+        ).format(
+            field=field_name(m, "valid_until"),
+            until=until,
+            day=m.on,
+            opportunity=m.record["opportunity_id"] or "OPP-ID",
+        )
 
 
 @gate
@@ -284,7 +274,9 @@ def quote_single_accepted(m: Move) -> Iterator[str]:
     oid = m.record["opportunity_id"]
     for rid, state in _statuses(m.tables, "quotes", "opportunity_id", oid or ""):
         if state == "accepted" and rid != m.record_id:
-            yield _("{id} is already the accepted quote of {opportunity}").format(id=rid, opportunity=oid)
+            yield _("{id} is already the accepted quote of {opportunity}").format(
+                id=rid, opportunity=oid
+            )
 
 
 # ---------------------------------------------------------------- contracts
@@ -346,7 +338,9 @@ def contract_amount_matches_quote(m: Move) -> Iterator[str]:
         return
     found = contracts.accepted_quote(m.tables, rec)
     if found is None:
-        yield _("its quote {id} is not in {file}").format(id=rec["quote_id"], file=m.tables("quotes").file)
+        yield _("its quote {id} is not in {file}").format(
+            id=rec["quote_id"], file=m.tables("quotes").file
+        )
         return
     qt, qi = found
     status = qt.get(qi, "status")
@@ -375,9 +369,13 @@ def contract_opportunity_open(m: Move) -> Iterator[str]:
     opps = m.tables("opportunities")
     oi = opps.find(oid) if oid else None
     if oi is None:
-        yield _("its opportunity {id} is not in {file}").format(id=oid or _("(none)"), file=opps.file)
+        yield _("its opportunity {id} is not in {file}").format(
+            id=oid or _("(none)"), file=opps.file
+        )
     elif opps.get(oi, "stage") == "lost":
-        yield _("its opportunity {id} is {state}").format(id=oid, state=state_name("opportunities", "lost"))
+        yield _("its opportunity {id} is {state}").format(
+            id=oid, state=state_name("opportunities", "lost")
+        )
 
 
 @gate
@@ -409,7 +407,9 @@ def contract_all_accepted(m: Move) -> Iterator[str]:
         if s != "accepted"
     ]
     if pending:
-        yield _("needs every delivery accepted ({listing})").format(listing=_listing("deliveries", pending))
+        yield _("needs every delivery accepted ({listing})").format(
+            listing=_listing("deliveries", pending)
+        )
 
 
 @gate
@@ -422,11 +422,15 @@ def contract_all_settled(m: Move) -> Iterator[str]:
             owed = (table.get(j, "amount") or 0) - (table.get(j, "collected_amount") or 0)
             open_.append(
                 _("{id} is {state}, {amount} outstanding").format(
-                    id=table.id_of(j), state=state_name("receivables", status), amount=money_text(owed)
+                    id=table.id_of(j),
+                    state=state_name("receivables", status),
+                    amount=money_text(owed),
                 )
             )
     if open_:
-        yield _("needs every receivable paid, written off or cancelled ({listing})").format(listing=", ".join(open_))
+        yield _("needs every receivable paid, written off or cancelled ({listing})").format(
+            listing=", ".join(open_)
+        )
 
 
 # ---------------------------------------------------------------- deliveries
@@ -443,7 +447,9 @@ def delivery_contract_signed(m: Move) -> Iterator[str]:
         yield _("its contract {id} is not in {file}").format(id=cid or _("(none)"), file=table.file)
     elif table.get(ci, "status") not in ("signed", "executing"):
         yield _("{state}: only a signed contract ships").format(
-            state=state_text(_("its contract {id}").format(id=cid), table.get(ci, "status"), "contracts")
+            state=state_text(
+                _("its contract {id}").format(id=cid), table.get(ci, "status"), "contracts"
+            )
         )
 
 
@@ -453,14 +459,18 @@ def delivery_dates_in_order(m: Move) -> Iterator[str]:
     dated = [(name, rec[name]) for name in _DELIVERY_DATES if rec[name] is not None]
     for (a, da), (b, db) in zip(dated, dated[1:], strict=False):
         if db < da:
-            yield _(BEFORE).format(later=field_name(m, b), later_day=db, earlier=field_name(m, a), earlier_day=da)
+            yield _(BEFORE).format(
+                later=field_name(m, b), later_day=db, earlier=field_name(m, a), earlier_day=da
+            )
 
 
 @gate
 def delivery_csat_valid(m: Move) -> Iterator[str]:
     csat = m.record["csat"]
     if csat is not None and not 1 <= csat <= 5:
-        yield _("{field} must be 1 to 5, not {value}").format(field=field_name(m, "csat"), value=csat)
+        yield _("{field} must be 1 to 5, not {value}").format(
+            field=field_name(m, "csat"), value=csat
+        )
 
 
 # ---------------------------------------------------------------- receivables
@@ -481,7 +491,9 @@ def receivable_triggered(m: Move) -> Iterator[str]:
     triggered = rec["triggered_on"]
     milestone = REGISTERS["receivables"].column("milestone").enum
     what = (
-        _("the {milestone} milestone").format(milestone=milestone.label(rec["milestone"], current()))
+        _("the {milestone} milestone").format(
+            milestone=milestone.label(rec["milestone"], current())
+        )
         if rec["milestone"]
         else _("the milestone")
     )
@@ -490,9 +502,9 @@ def receivable_triggered(m: Move) -> Iterator[str]:
         how = (
             _("it triggers {when}").format(when=_(hint))
             if hint
-            else _("set it: salesops advance {id} invoiced --set triggered_on=DATE --set invoice_no=NO").format(
-                id=m.record_id
-            )
+            else _(
+                "set it: salesops advance {id} invoiced --set triggered_on=DATE --set invoice_no=NO"
+            ).format(id=m.record_id)
         )
         yield _("{what} is not triggered yet ({how})").format(what=what, how=how)
     elif triggered > m.on:

@@ -14,7 +14,7 @@ the records that differ from it and hands them here:
   * a stage or status changed by hand is the move `advance` would make from
     the state salesops last set to the state the record holds now, on the day
     of the edit, checked by the same path rules and gates (`core.flow`);
-  * a field a passed gate fixes (`schema.FIXED_FIELDS`: a signed contract's
+  * a field a passed gate fixes (`schema.FIXED`, the rule `set` follows: a signed contract's
     amount and terms, an approved quote's amounts, payments) must hold the
     value it had before the hand edit; the message names the command that
     changes it properly;
@@ -30,13 +30,13 @@ from typing import Any
 
 from salesops import codec, values
 from salesops.core.deciders import DECISION_FIELDS
-from salesops.core.gates import fixed_fields, proper_way
-from salesops.core.links import state_name
+from salesops.core.edits import fixed_way
+from salesops.core.links import field_label, state_name
 from salesops.core.model import Change, Move, Records, Store
 from salesops.errors import Refused
 from salesops.i18n import _, ngettext
 from salesops.problems import ERROR, Problem
-from salesops.schema import FIXED_FIELDS, REGISTERS, Column, Register
+from salesops.schema import FIXED, REGISTERS, Column, Register
 
 HAND = "edited outside salesops"  # the `command` of history rows written for hand edits (SPEC 9.3)
 
@@ -147,7 +147,7 @@ def check_hand_edits(store: Store, logged: list[Logged], settings: Any) -> list[
         current = _current(table, i)
         if register.machine is not None:
             out += _moved(store, table, i, current, rows, settings)
-        if name in FIXED_FIELDS:
+        if any(f.register == name for f in FIXED):
             out += _fixed(table, i, current, rows)
     return out
 
@@ -225,17 +225,23 @@ def _moved(
 
 
 def _fixed(table: Records, i: int, current: dict[str, Any], rows: list[Logged]) -> list[Problem]:
-    """Fields a passed gate fixes, changed by hand since: they must hold their value from before."""
+    """Fields fixed in the record's state then (`schema.FIXED`, `edits.fixed_way`: the rule `set`
+    follows), changed by hand since: they must hold their value from before. A record of a register
+    whose IDs are fixed (payments) must not be added by hand at all."""
     register = table.register
-    states, fields = FIXED_FIELDS[register.name]
     status = register.machine.field if register.machine else None
     status_rows = [r for r in rows if r.field == status]
     id_rows = [r for r in rows if r.field == register.id_column]
     record_id = table.id_of(i) or ""
-    if states is None and _added_by_hand(id_rows):
+    if _added_by_hand(id_rows):
+        way = fixed_way(register.name, register.id_column, None)
+        if way is None:
+            return []  # a record added by hand is checked as a whole by validate's rules
         last = _trailing_hand(id_rows)[-1]
-        message = _("{id} was added by hand ({who}); {how}").format(
-            id=record_id, who=last.who(), how=_how(register.name, current, record_id)
+        message = _(
+            "{id} was added by hand ({who}), but such records are {way}: delete the row, then use the command"
+        ).format(
+            id=record_id, who=last.who(), way=_(way).format(id=record_id)
         )
         return [table.problem(i, register.id_column, message, "hand-edit-fixed")]
 
@@ -249,22 +255,25 @@ def _fixed(table: Records, i: int, current: dict[str, Any], rows: list[Logged]) 
         return current.get(status) if status else None
 
     out = []
-    for name in fields:
+    for name in dict.fromkeys(r.field for r in rows if r.hand and r.field in register.by_name):
         column = register.column(name)
         fixed = [
             r
             for r in _trailing_hand([r for r in rows if r.field == name])
-            if name in fixed_fields(register.name, state_at(r))
+            if fixed_way(register.name, name, state_at(r))
         ]
         if not fixed or _same(column, fixed[0].old, current.get(name)):
             continue
         first = fixed[0]
-        message = _('changed by hand from "{old}" to "{new}" ({who}) while {reason}; {how}').format(
+        state = state_at(first)
+        message = _(
+            'changed by hand from "{old}" to "{new}" ({who}), but {field} is {way}; put the value back'
+        ).format(
             old=first.old,
             new=cell_text(column, current.get(name)),
             who=first.who(),
-            reason=_why_fixed(register, state_at(first)),
-            how=_how(register.name, current, record_id),
+            field=field_label(table, name),
+            way=_(fixed_way(register.name, name, state) or "").format(id=record_id),
         )
         out.append(table.problem(i, name, message, "hand-edit-fixed"))
     return out
@@ -284,23 +293,6 @@ def _same(column: Column, text: str, value: Any) -> bool:
         return codec.read_cell(column, text) == value
     except values.BadValue:
         return False
-
-
-def _why_fixed(register: Register, state: str | None) -> str:
-    if register.name == "contracts":
-        return _("the contract was {state}").format(state=state_name(register.name, state))
-    if register.name == "quotes":
-        return _("the quote was {state}").format(state=state_name(register.name, state))
-    return _("the payment was recorded")
-
-
-def _how(register: str, current: dict[str, Any], record_id: str) -> str:
-    """What to do: put the value back, or change it the proper way."""
-    if register == "payments":
-        return _("put the row back as it was (or delete a row added by hand), then {way}").format(
-            way=proper_way(register, current, record_id)
-        )
-    return _("put the value back; {way}").format(way=proper_way(register, current, record_id))
 
 
 def _deleted(store: Store, register: Register, record_id: str, rows: list[Logged]) -> list[Problem]:
