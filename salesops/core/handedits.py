@@ -265,7 +265,7 @@ def _fixed(table: Records, i: int, current: dict[str, Any], rows: list[Logged]) 
         if not fixed or _same(column, fixed[0].old, current.get(name)):
             continue
         first = fixed[0]
-        state = state_at(first)
+        way = fixed_way(register.name, name, state_at(first))
         message = _(
             'changed by hand from "{old}" to "{new}" ({who}), but {field} is {way}; put the value back'
         ).format(
@@ -273,7 +273,7 @@ def _fixed(table: Records, i: int, current: dict[str, Any], rows: list[Logged]) 
             new=cell_text(column, current.get(name)),
             who=first.who(),
             field=field_label(table, name),
-            way=_(fixed_way(register.name, name, state) or "").format(id=record_id),
+            way=_(way).format(id=record_id),
         )
         out.append(table.problem(i, name, message, "hand-edit-fixed"))
     return out
