@@ -269,4 +269,37 @@ def test_set_changes_the_iron_triangle(ws):
         ("sr", "赵志刚"),
         ("fr", "S-000009"),
     ]
-    assert "is not a rep_id or name in reps.xlsx" in run(["set", "O-000041", "sr=张三"], ws).err  # a warning
+    assert (
+        "is not a rep_id or name in reps.xlsx" in run(["set", "O-000041", "sr=张三"], ws).err
+    )  # a warning
+
+
+# ---------------------------------------------------------------- credit control
+
+
+def test_signing_past_credit_control_needs_finance_or_a_director_and_a_reason(ws):
+    _set_cell(ws / "accounts.xlsx", "A-000036", "credit_limit", 1000)  # C-000022's account
+    ok(ws, "advance", "C-000022", "review")
+    lines = refused(ws, "advance", "C-000022", "signed", "--by", "宋文博")
+    assert len(lines) == 1 and lines[0].startswith("error: C-000022 → signed: A-000036 would owe ")
+    assert lines[0].endswith(
+        "above its credit_limit 1,000.00; a finance or director may let it through: --override --reason TEXT --by NAME"
+    )
+    assert refused(ws, "advance", "C-000022", "signed", "--by", "宋文博", "--override") == [
+        "error: C-000022 → signed: --override needs --reason TEXT (why the credit control is overridden)",
+        "error: C-000022 → signed: 宋文博 (legal) may not override the credit control of C-000022; "
+        "who may: 周建华 (S-000011, director), 何静 (S-000012, finance)",
+    ]
+    ok(
+        ws,
+        "advance",
+        "C-000022",
+        "signed",
+        "--by",
+        "何静",
+        "--override",
+        "--reason",
+        "老客户，预付款已到",
+    )
+    notes = record(ws, "contracts", "C-000022")["notes"] or ""
+    assert "credit override by 何静" in notes and "老客户，预付款已到" in notes
