@@ -130,3 +130,8 @@ def translate(message: str, lang: str) -> str:
 def translate_plural(singular: str, plural: str, n: int, lang: str) -> str:
     """The form of a counted message for `n`, in `lang`."""
     return catalogue(lang).ngettext(singular, plural, n)
+
+
+def joined(parts) -> str:
+    """Clauses of one message joined as the language punctuates them (`a; b` / `a；b`)."""
+    return pgettext("clause separator", "; ").join(parts)

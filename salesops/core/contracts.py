@@ -25,7 +25,7 @@ from salesops.core.links import (
     state_text,
 )
 from salesops.core.model import Created, Move, Records, Session
-from salesops.i18n import _
+from salesops.i18n import _, joined
 from salesops.schema import MILESTONE
 
 HUNDRED = Decimal(100)
@@ -287,7 +287,7 @@ def _note_override(m: Move, rec: dict) -> None:
     if not refused:
         return
     note = _("credit override by {by} on {day}: {reason} ({conditions})").format(
-        by=m.by, day=m.on.isoformat(), reason=m.reason, conditions="; ".join(refused)
+        by=m.by, day=m.on.isoformat(), reason=m.reason, conditions=joined(refused)
     )
     old = rec.get("notes")
     m.table.set(m.row, "notes", f"{old}; {note}" if old else note)

@@ -22,7 +22,7 @@ from salesops.core.links import (
     state_text,
 )
 from salesops.core.model import Move, Records
-from salesops.i18n import N_, _, current
+from salesops.i18n import N_, _, current, joined
 from salesops.problems import Problem
 from salesops.schema import REASON_FIELDS, REGISTERS
 
@@ -237,7 +237,7 @@ def quote_approval(m: Move) -> Iterator[str]:
     """Draft → approved only without approval needs; pending_approval → approved is decided by
     `--by` someone other than the quote's owner whose role may approve it (`quotes.approval_decision`)."""
     reasons = quotes.approval_reasons(m.record, m.settings)
-    why = "; ".join(reasons)
+    why = joined(reasons)
     if m.source == "pending_approval":
         decision = quotes.approval_decision(m.record, m.settings)
         owner = quotes.owner_of(m.tables, m.record)

@@ -34,7 +34,7 @@ from salesops.core.edits import fixed_way
 from salesops.core.links import field_label, state_name
 from salesops.core.model import Change, Move, Records, Store
 from salesops.errors import Refused
-from salesops.i18n import _, ngettext
+from salesops.i18n import _, joined, ngettext
 from salesops.problems import ERROR, Problem
 from salesops.schema import FIXED, REGISTERS, Column, Register
 
@@ -219,7 +219,7 @@ def _moved(
         old=state_name(register.name, source),
         new=state_name(register.name, target),
         who=last.who(),
-        unmet="; ".join(unmet),
+        unmet=joined(unmet),
     )
     return [table.problem(i, field, message, "hand-edit-gate")]
 
