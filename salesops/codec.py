@@ -12,37 +12,43 @@ from decimal import Decimal
 from typing import Any
 
 from salesops import values
+from salesops.i18n import N_, _, current
 from salesops.schema import Column
 
 FIRST_EXCEL_DAY = dt.date(1900, 1, 1)  # the first day an xlsx date cell can hold
 ID_TYPES = ("id", "ref")  # identifiers: read without surrounding spaces (all other text as typed)
 
+# What a cell that did not parse should have held, by column type: catalogue messages, in
+# English here (a `BadValue.phrase`); a message shows them with `_()`.
 TYPE_PHRASES = {
-    "date": "is not a date",
-    "money": "is not an amount of money",
-    "int": "is not a whole number",
-    "pct": "is not a percentage between 0 and 100",
-    "bool": "is not yes or no",
+    "date": values.NOT_A_DATE,
+    "money": values.NOT_MONEY,
+    "int": values.NOT_WHOLE,
+    "pct": values.NOT_PCT,
+    "bool": values.NOT_BOOL,
 }
+NOT_VALID = N_("is not valid")
 
 
 def range_phrase(col: Column) -> str:
-    """What an int column outside its bounds should have held."""
+    """What an int column outside its bounds should have held (in the current language)."""
     if col.max is not None:
-        return f"is not between {col.min} and {col.max}"
-    return f"is below {col.min}"
+        return _("is not between {min} and {max}").format(min=col.min, max=col.max)
+    return _("is below {min}").format(min=col.min)
 
 
 def enum_phrase(col: Column) -> str:
-    """What a cell of an enum column should have held, with the codes."""
+    """What a cell of an enum column should have held, with the codes (in the current language)."""
     assert col.enum is not None
-    return f"is not {col.enum.a_name} (expected one of: {', '.join(col.enum.codes)})"
+    lang = current()
+    what = col.enum.a_name if lang == "en" else col.enum.title(lang)  # "an opportunity stage" / 商机阶段
+    return _("is not {what} (expected one of: {codes})").format(what=what, codes=col.enum.choices(lang))
 
 
 def form_phrase(col: Column) -> str:
-    """What a cell of a text column with a form should have held."""
+    """What a cell of a text column with a form should have held (in the current language)."""
     assert col.form is not None
-    return f"is not {col.form.name} ({col.form.examples})"
+    return _("is not {what} ({examples})").format(what=_(col.form.name), examples=_(col.form.examples))
 
 
 def problem_code(col: Column) -> str:
@@ -93,16 +99,16 @@ def read_cell(col: Column, cell: Any, date_order: str = "MDY") -> Any:
 
 
 def bad_cell_phrase(col: Column, cell: Any, phrase: str) -> str:
-    """What is wrong with a cell a column parser flagged: the cell parser's own reason where it
-    says more than the column's `phrase` (an amount past the largest one kept exactly, or
-    with more than two decimals), else `phrase`."""
+    """What is wrong with a cell a column parser flagged, in the current language: the cell
+    parser's own reason where it says more than the column's `phrase` (an amount past the
+    largest one kept exactly, or with more than two decimals), else `phrase`."""
     if col.type == "money":
         try:
             values.parse_money(cell)
         except values.BadValue as exc:
-            if str(exc) in (values.TOO_LARGE, values.TOO_PRECISE):
+            if exc.phrase in (values.TOO_LARGE, values.TOO_PRECISE):
                 return str(exc)
-    return phrase
+    return _(phrase)
 
 
 def _plain_decimal(d: Decimal) -> str:

@@ -122,6 +122,11 @@ def pgettext(context: str, message: str) -> str:
     return catalogue(current()).pgettext(context, message)
 
 
+def list_text(items, lang: str | None = None) -> str:
+    """Items as a sentence lists them, in `lang` (default: the current language): `a, b` / `a、b`."""
+    return ("、" if (lang or current()) == "zh" else ", ").join(items)
+
+
 def translate(message: str, lang: str) -> str:
     """`message` in `lang`, whatever the current language (renderers given a language)."""
     return catalogue(lang).gettext(message)

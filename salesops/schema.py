@@ -479,7 +479,7 @@ DECISIONS: dict[tuple[str, str], str] = {
 }
 
 # A target's period: a year, a quarter or a month.
-PERIOD = TextForm("a period", "2026, 2026-Q4 or 2026-11", parse_period)
+PERIOD = TextForm(N_("a period"), N_("2026, 2026-Q4 or 2026-11"), parse_period)
 
 
 # ---------------------------------------------------------------- helpers

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops import codec, values
+from salesops.i18n import _
 
 if TYPE_CHECKING:
     import numpy as np
@@ -278,14 +279,12 @@ def text_fault(text: str) -> str | None:
     """
     bad = ILLEGAL_XML.search(text)
     if bad:
-        return (
-            f"the text holds the control character U+{ord(bad.group()):04X}, which a spreadsheet cell "
-            "cannot hold; remove it"
-        )
+        return _(
+            "the text holds the control character U+{code}, which a spreadsheet cell cannot hold; remove it"
+        ).format(code=f"{ord(bad.group()):04X}")
     if len(text) > MAX_CELL_TEXT:
-        return (
-            f"the text has {len(text):,} characters, past the limit of {MAX_CELL_TEXT:,} characters "
-            "a spreadsheet cell can hold"
+        return _("the text has {n} characters, past the limit of {limit} characters a spreadsheet cell can hold").format(
+            n=f"{len(text):,}", limit=f"{MAX_CELL_TEXT:,}"
         )
     return None
 
@@ -717,7 +716,7 @@ def parse_series(col: Column, s: Any, date_order: str = "MDY", phrases: dict[str
     bad = np.zeros(len(s), dtype=bool)
     bad[list(parsed.bad)] = True
     found = set(parsed.bad.values())
-    phrase = (phrases or TYPE_PHRASES).get(col.type, "is not valid")
+    phrase = (phrases or TYPE_PHRASES).get(col.type, codec.NOT_VALID)
     if col.type == "enum" and col.enum is not None:
         phrase = codec.enum_phrase(col)
     elif getattr(col, "form", None) is not None:

@@ -3,7 +3,7 @@
 Every parser takes what a cell can hold (text from CSV; str, int, float, bool,
 date, datetime or time from xlsx; None) and returns the typed value, None for
 a blank cell, or raises `BadValue` whose text is the "what is wrong" phrase
-("is not a date"). Blank means None or whitespace-only text; words such as
+("is not a date", in the current language; `.phrase` keeps the English one). Blank means None or whitespace-only text; words such as
 "NA", "null" or "nan" are text, never blank.
 
 Whole columns are parsed by `salesops.typed` (the one read path), which takes
@@ -21,19 +21,34 @@ import warnings
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
+from salesops.i18n import N_, _
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
 class BadValue(ValueError):
-    """A cell that cannot be read as its column's type; str() is the phrase."""
+    """A cell that cannot be read as its column's type.
+
+    `phrase` is the English phrase (a catalogue message, its `{fields}` filled from
+    `fields`); str() says it in the current language: "is not a date" / "不是日期".
+    """
+
+    def __init__(self, phrase: str, **fields: Any) -> None:
+        super().__init__(phrase)
+        self.phrase = phrase
+        self.fields = fields
+
+    def __str__(self) -> str:
+        text = _(self.phrase)
+        return text.format(**self.fields) if self.fields else text
 
 
-NOT_A_DATE = "is not a date"
-NOT_MONEY = "is not an amount of money"
-NOT_WHOLE = "is not a whole number"
-NOT_PCT = "is not a percentage between 0 and 100"
-NOT_BOOL = "is not yes or no"
+NOT_A_DATE = N_("is not a date")
+NOT_MONEY = N_("is not an amount of money")
+NOT_WHOLE = N_("is not a whole number")
+NOT_PCT = N_("is not a percentage between 0 and 100")
+NOT_BOOL = N_("is not yes or no")
 
 CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal(10) ** 15  # |value| of a percentage or other hundredths must stay below
@@ -41,8 +56,8 @@ MONEY_LIMIT = Decimal(10) ** 15  # |value| of a percentage or other hundredths m
 # digits exactly, so the largest amount is 13 digits and two decimals.
 MAX_MONEY = Decimal("9999999999999.99")
 MONEY_DIGITS = 15  # significant digits a float cell is taken at (what Excel shows and keeps)
-TOO_PRECISE = "has more than two decimals (amounts are kept to the cent)"
-TOO_LARGE = f"is beyond {MAX_MONEY:,}, the largest amount salesops keeps exact to the cent"
+TOO_PRECISE = N_("has more than two decimals (amounts are kept to the cent)")
+TOO_LARGE = N_("is beyond 9,999,999,999,999.99, the largest amount salesops keeps exact to the cent")  # MAX_MONEY
 INT_LIMIT = 2**63 - 1  # whole numbers must fit Int64
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_SERIAL = 2958465  # 9999-12-31
@@ -206,7 +221,9 @@ def _date_from_text(s: str, order: str) -> dt.date:
         if _ymd(year, day, month) is not None:
             shown = "M/D/YYYY" if order == "MDY" else "D/M/YYYY"
             raise BadValue(
-                f"is not a date in {shown} order (date_order = {order}); write it as YYYY-MM-DD"
+                N_("is not a date in {shown} order (date_order = {order}); write it as YYYY-MM-DD"),
+                shown=shown,
+                order=order,
             )
         raise BadValue(NOT_A_DATE)
     if _MONTH_NAME.search(s) and _YEAR4.search(s):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -101,7 +102,8 @@ def test_usage_errors_speak_the_language(tmp_path):
 def test_usage_errors_in_chinese_have_a_form_for_each_click_message():
     with i18n.using("zh"):
         assert usage_message("Missing argument 'ID'.") == "缺少参数 ID"
-        assert usage_message("No such command 'kpii'.") == "没有命令 kpii"
+        assert usage_message("No such command 'kpii'.") == "没有命令“kpii”"
+        assert usage_message("No such command 'kpii'. Did you mean 'kpi'?") == "没有命令“kpii”（是不是想用 'kpi'？）"
         assert usage_message("Option '--as-of' requires an argument.") == "选项 --as-of 需要一个值"
         assert usage_message("Got unexpected extra argument (x)") == "多余的参数：x"
 
@@ -170,3 +172,181 @@ def test_no_function_both_calls_the_catalogue_and_binds_underscore():
             if bound and calls:
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{func.lineno} {func.name}")
     assert found == []
+
+
+# ------------------------------------------------------------- every message in the source is marked
+#
+# An English sentence in the source that is not handed to the catalogue (`_()`, `N_()`, `ngettext()`,
+# `pgettext()`) would reach a Chinese user in English. The scan below reads every module of the
+# package and fails naming each such string; what it lets through is what users never read:
+PROSE = re.compile(r"[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}")  # two English words make a sentence
+MARKERS = {"_", "N_", "ngettext", "pgettext", "gettext", "translate", "translate_plural"}
+HELP_KEYWORDS = {"help", "short_help", "epilog", "metavar"}  # read from the command tree (i18n_build)
+HELP_CALLS = {"_group"}  # cli/app.py: a command group and its help text
+PROGRAMMER_ERRORS = {"ValueError", "TypeError", "AssertionError", "RuntimeError", "KeyError", "NotImplementedError"}
+REGEX_CALLS = {"compile", "match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer"}
+DEVELOPER_MODULES = {  # tools for developers, and text written to the (English) README
+    "i18n_build.py": "extracts and compiles the catalogue",
+    "docs.py": "writes the README's command and error reference",
+    "schema_docs.py": "writes the README's register reference",
+    "core/catalogue.py": "the error reference of the README (codes and their English titles)",
+    "sample.py": "regenerates the committed sample (a developer script)",
+}
+# Strings users may see that are not sentences of ours: command lines and data.
+NOT_MESSAGES = {
+    ("storage/read.py", "(extra fields)"): "the name of a user column (data, kept in the file)",
+    ("cli/records.py", "user column"): "the name of a stand-in schema column, never shown",
+    ("core/importer.py", "user column {}"): "import plan in JSON (canonical, SPEC 4)",
+    ("storage/xlsx_package.py", "yyyy-mm-dd hh:mm:ss"): "an Excel number format",
+    ("cli/translate.py", r"Missing command\."): "click's message, matched to say it in Chinese",
+    ("reports/robots.py", "application/json; charset=utf-8"): "an HTTP header",
+    ("core/importer.py", "new user column {}"): "import plan in JSON (canonical, SPEC 4)",
+    ("core/pool.py", "reclaimed to pool"): "history.csv's command of a reclaim (SPEC 9.2), data",
+    ("reports/activity.py", "reclaimed to pool"): "history.csv's command of a reclaim, as core.pool writes it",
+}
+# Tables and functions whose strings are data or help texts, not messages.
+NOT_MESSAGE_TABLES = {
+    ("schema.py", "SYNONYMS"): "words other systems use for enum values, read by Enum.parse",
+    ("cli/desk.py", "option_help"): "option help texts, read from the command tree like every help",
+}
+
+
+def _text_of(node):
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def _call_name(node) -> str | None:
+    import ast
+
+    if not isinstance(node, ast.Call):
+        return None
+    return node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+
+
+def unmarked_messages(package=None, allowed: set | None = None) -> list[str]:
+    """`file:line: 'text'` of every English sentence in the package's source that the catalogue misses
+    (the NOT_MESSAGES entries met are added to `allowed`)."""
+    import ast
+
+    from salesops.i18n_build import PACKAGE
+
+    root = package or PACKAGE
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel in DEVELOPER_MODULES or rel.startswith("sample_"):  # sample_*: the demo company's data
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        parent = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        docstrings = {
+            node.body[0].value
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            text = _text_of(node)
+            if text is None or node in docstrings or isinstance(parent.get(node), ast.JoinedStr):
+                continue
+            if not PROSE.search(text) or text.lstrip().startswith(("salesops ", "<", "*{")) or "(?P<" in text:
+                continue  # not a sentence; a command line shown as a hint; markup and style; a regex
+            if (rel, text) in NOT_MESSAGES:
+                if allowed is not None:
+                    allowed.add((rel, text))
+                continue
+            if _exempt(node, parent) or _in_table(rel, node, parent):
+                continue
+            found.append(f"salesops/{rel}:{node.lineno}: {text[:90]!r}")
+    return found
+
+
+def _in_table(rel: str, node, parent) -> bool:
+    """Inside an assignment to, or a function named in, NOT_MESSAGE_TABLES."""
+    import ast
+
+    while node in parent:
+        node = parent[node]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (rel, node.name) in NOT_MESSAGE_TABLES:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and (rel, t.id) in NOT_MESSAGE_TABLES for t in targets):
+            return True
+    return False
+
+
+def _exempt(node, parent) -> bool:
+    """Inside a marked call, a help text, a regular expression, an assert, or a programmer's error."""
+    import ast
+
+    if isinstance(parent.get(node), (ast.Expr, ast.Compare)):  # an attribute's docstring; compared, not said
+        return True
+    child = node
+    while child in parent:
+        up = parent[child]
+        name = _call_name(up)
+        if name in MARKERS:
+            return True
+        if isinstance(child, ast.keyword) and child.arg in HELP_KEYWORDS:
+            return True
+        if name in REGEX_CALLS and isinstance(up.func, ast.Attribute) and child in up.args[:1]:
+            return True
+        if isinstance(up, ast.Assert):
+            return True
+        if name in HELP_CALLS:
+            return True
+        if isinstance(up, ast.Raise) and _call_name(up.exc) in PROGRAMMER_ERRORS:
+            return True
+        child = up
+    return False
+
+
+def test_every_sentence_in_the_source_goes_through_the_catalogue():
+    """An English message written without `_()` would reach a Chinese user in English."""
+    allowed: set = set()
+    assert unmarked_messages(allowed=allowed) == []
+    assert set(NOT_MESSAGES) - allowed == set()  # an exception no longer needed goes: the list only shrinks
+
+
+def test_the_source_scan_finds_an_unmarked_message(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "mod.py").write_text(
+        '"""A module."""\n'
+        "from salesops.errors import SalesopsError\n"
+        "from salesops.i18n import _\n"
+        "def f(x):\n"
+        '    """Docstrings are for developers."""\n'
+        '    if x:\n'
+        '        raise SalesopsError(_("{x} is marked").format(x=x))\n'
+        '    assert x is None, "an assert is for developers"\n'
+        '    raise SalesopsError(f"{x} is not marked")\n',
+        encoding="utf-8",
+    )
+    assert unmarked_messages(pkg) == ["salesops/mod.py:9: '{} is not marked'"]
+
+
+def test_a_bad_value_is_said_in_the_language_of_the_moment_it_is_shown():
+    from salesops import values
+
+    try:
+        values.parse_date("2026/14/31", "MDY")
+    except values.BadValue as exc:
+        bad = exc
+    assert bad.phrase == "is not a date"
+    with i18n.using("zh"):
+        assert str(bad) == "不是日期"
+    with i18n.using("en"):
+        assert str(bad) == "is not a date"
+    try:
+        values.parse_date("13/5/2026", "MDY")
+    except values.BadValue as exc:
+        bad = exc
+    with i18n.using("zh"):
+        assert str(bad) == "不是 M/D/YYYY 顺序的日期（date_order = MDY）；请写成 YYYY-MM-DD"

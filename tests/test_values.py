@@ -315,6 +315,7 @@ def test_parse_money_refuses_what_excel_cannot_hold_exactly(cell):
     assert phrase(V.parse_money, cell) == V.TOO_LARGE == (
         "is beyond 9,999,999,999,999.99, the largest amount salesops keeps exact to the cent"
     )
+    assert f"{V.MAX_MONEY:,}" in V.TOO_LARGE  # the catalogue's message states the real limit
 
 
 @given(st.decimals(min_value=-V.MAX_MONEY, max_value=V.MAX_MONEY, places=2))

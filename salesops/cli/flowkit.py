@@ -95,7 +95,7 @@ def enum_option(option: str, enum, text: str | None) -> str | None:
         return None
     code = enum.parse(text)
     if code is None:
-        choices = ", ".join(f"{c} ({enum.label(c, 'zh')})" for c in enum.codes)
+        choices = enum.choices(current())  # as the user may type them: codes, or Chinese labels
         raise UsageError(
             _("{option} {text} is not {kind}; use one of: {choices}").format(
                 option=option, text=repr(text), kind=enum.a_name if current() == "en" else _(enum.name), choices=choices

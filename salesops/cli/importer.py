@@ -23,7 +23,7 @@ from salesops.cli.common import (
     write_out,
 )
 from salesops.errors import Refused, SalesopsError, UsageError
-from salesops.i18n import N_, _, ngettext, pgettext
+from salesops.i18n import N_, _, current, ngettext, pgettext
 
 ACTIONS = {"add": N_("add"), "update": N_("update"), "skip": N_("skip")}
 CREATE = N_("create {register}")
@@ -460,13 +460,14 @@ def _show_plan(plan, fmt: str, output: Path | None) -> None:
     from salesops.core.importer import summary
 
     data = summary(plan)
-    actions = [["add", p.row, p.record_id, _brief(p.record)] for p in plan.adds]
+    reg, lang = plan.register.name, "en" if fmt == "json" else current()  # JSON stays canonical
+    actions = [["add", p.row, p.record_id, _brief(p.record, reg, lang)] for p in plan.adds]
     actions += [
-        ["update", p.row, p.record_id, f"{p.reason}: {_brief(p.record)}"] for p in plan.updates
+        ["update", p.row, p.record_id, f"{p.reason}: {_brief(p.record, reg, lang)}"] for p in plan.updates
     ]
     actions += [["skip", p.row, p.record_id, p.reason] for p in plan.skips]
     actions += [
-        [f"create {name[:-1]}", None, r[next(iter(r))], _brief(r)]
+        [f"create {name[:-1]}", None, r[next(iter(r))], _brief(r, name, lang)]
         for name, rs in plan.created.items()
         for r in rs
     ]
@@ -510,11 +511,23 @@ def _show_plan(plan, fmt: str, output: Path | None) -> None:
             say(line)
 
 
-def _brief(record: dict[str, Any]) -> str:
+def _brief(record: dict[str, Any], register: str, lang: str) -> str:
+    """A record in one line, `company=Acme, source=website`; in Chinese its headers and labels (公司名称=…, 来源=官网)."""
     from salesops.cli.common import cell_text
+    from salesops.schema import REGISTERS
 
-    parts = [f"{k}={cell_text(v)}" for k, v in record.items() if v is not None][:6]
-    text = ", ".join(parts)
+    columns = REGISTERS[register].by_name if lang != "en" else {}
+    parts = []
+    for k, v in record.items():
+        col = columns.get(k)
+        if v is None:
+            continue
+        if col is None:
+            parts.append(f"{k}={cell_text(v)}")
+        else:
+            shown = col.enum.label(v, lang) if col.enum is not None and isinstance(v, str) else cell_text(v)
+            parts.append(f"{col.header(lang)}={shown}")
+    text = ("，" if lang == "zh" else ", ").join(parts[:6])
     return text if len(text) <= 100 else text[:97] + "..."
 
 

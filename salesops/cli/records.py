@@ -149,7 +149,7 @@ def show(
 ) -> None:
     """Show a record, its whole Lead-to-Cash chain and its history."""
     from salesops.cli.common import check_choice, dumps, write_out
-    from salesops.core.chain import chain_of
+    from salesops.core.chain import NAME_FIELD, chain_of
 
     check_choice("--format", fmt, ("table", "json", "csv", "markdown"))
     ws = open_workspace(ctx)
@@ -186,6 +186,8 @@ def show(
         if link is not None:
             row[0] = _register_name(link, lang)
             row[2] = _shown(status, row[2], lang) if status is not None else row[2]
+            named = link.by_name.get(NAME_FIELD.get(link.name, ""))
+            row[5] = _shown(named, row[5], lang) if named is not None and named.enum is not None else row[5]
         chain_rows.append(row)
     hist_cols = ["at", "user", "field", "old_value", "new_value"]
     hist_rows = [[h.get(k) for k in hist_cols] for h in history]

@@ -233,10 +233,14 @@ _USAGE_ERRORS = (
     (r"Missing option '?(?P<name>[^'.]+)'?\.(?P<rest>.*)", N_("missing option {name}")),
     (r"Missing argument '?(?P<name>[^'.]+)'?\.(?P<rest>.*)", N_("missing argument {name}")),
     (r"Missing parameter:? '?(?P<name>[^'.]+)'?\.?(?P<rest>.*)", N_("missing argument {name}")),
+    (
+        r"No such command '(?P<name>[^']*)'\. Did you mean (?:one of )?(?P<choices>.*)\?",
+        N_("no such command: {name} (did you mean {choices}?)"),
+    ),
     (r"No such command '(?P<name>.*)'\.", N_("no such command: {name}")),
     (r"Missing command\.", N_("a command is missing")),
     (
-        r"Got unexpected extra arguments? \((?P<args>.*)\)",
+        r"Got unexpected extra arguments?(?:\(s\))? \((?P<args>.*)\)",
         N_("unexpected extra argument(s): {args}"),
     ),
     (r"Option '(?P<option>.*)' requires an argument\.", N_("option {option} needs a value")),

@@ -17,7 +17,7 @@ _DATE = {
     "payments": "received_on",
     "accounts": "created_on",
 }
-_NAME = {
+NAME_FIELD = {  # the field a chain row names its record by (shown as its label when an enum)
     "leads": "company",
     "opportunities": "name",
     "contracts": "title",
@@ -38,7 +38,7 @@ def _summary(table: Records, i: int) -> dict[str, Any]:
         "status": rec.get(table.register.status_field or ""),
         "amount": rec.get("amount", rec.get("estimated_value")),
         "date": rec.get(_DATE.get(reg, "")),
-        "name": rec.get(_NAME.get(reg, "")),
+        "name": rec.get(NAME_FIELD.get(reg, "")),
     }
 
 

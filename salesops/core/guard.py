@@ -277,7 +277,7 @@ def _frames(near: Neighbours, before: bool) -> dict[str, Frame]:
                     continue
                 bad = [p for p in bad if p.column not in near.changed[key]]
                 bad += [
-                    table.problem(i, column, "could not be read", "bad-value")
+                    table.problem(i, column, _("could not be read"), "bad-value")
                     for column in near.bad_before.get(key, ())
                 ]
             rows.append((table.excel_row(i), rec))

@@ -29,7 +29,7 @@ from salesops.core.links import (
 )
 from salesops.core.model import Created, Outcome, Records, Session
 from salesops.core.people import holding
-from salesops.i18n import _
+from salesops.i18n import _, list_text
 from salesops.schema import SELLING_ROLES, STATE_DATE_FIELDS
 
 CLOSED = ("converted", "disqualified")
@@ -74,7 +74,7 @@ def duplicates(
         theirs = _keys({k: safe_get(leads, j, k) for k in wanted})
         same = [k for k, v in wanted.items() if theirs.get(k) == v]
         if same:
-            found.append((leads.id_of(j) or "?", ", ".join(field_label(leads, k) for k in same), safe_get(leads, j, "owner")))
+            found.append((leads.id_of(j) or "?", list_text(field_label(leads, k) for k in same), safe_get(leads, j, "owner")))
     return found
 
 

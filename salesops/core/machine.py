@@ -26,7 +26,7 @@ def parse_state(register: Register, text: str) -> str:
     column = register.column(machine.field)
     code = column.enum.parse(text) if column.enum else None
     if code is None:
-        choices = ", ".join(f"{c} ({column.enum.label(c, 'zh')})" for c in column.enum.codes)
+        choices = column.enum.choices(current())  # as the user may type them: codes, or Chinese labels
         raise UsageError(
             _("{text} is not {kind}; use one of: {choices}").format(
                 text=repr(text), kind=column.enum.a_name if current() == "en" else _(column.enum.name), choices=choices

@@ -286,7 +286,7 @@ def apply_unapplied(
         problems.append(refusal(accounts, ai, message))
     elif amount is not None and amount <= 0:
         problems.append(
-            refusal(accounts, ai, f"--amount must be above 0, not {money_text(amount)}")
+            refusal(accounts, ai, _("--amount must be above 0, not {amount}").format(amount=money_text(amount)))
         )
     elif amount is not None and amount > balance:
         problems.append(

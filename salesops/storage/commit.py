@@ -417,7 +417,7 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
     txdir = meta / f"{TX_PREFIX}{journal['tx']}"
     notes: list[str] = []
     kept: list[tuple[str, str]] = []  # (target, where its staged version was kept instead)
-    doing = "the workspace folder"
+    doing = _("the workspace folder")
     try:
         if not recovering:
             doing = f"{META_DIR}/{JOURNAL}"
@@ -430,7 +430,7 @@ def _apply_journal(ws: Path, journal: dict, *, recovering: bool) -> list[str]:
                     kept.append((entry["name"], moved))
             else:
                 _apply_append(ws, txdir, entry, notes)
-        doing = "the workspace folder"
+        doing = _("the workspace folder")
         _fs.fsync_dir(ws)
     except OSError as exc:
         if recovering:

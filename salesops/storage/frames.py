@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesops.i18n import current, using
 from salesops.problems import Problem
 from salesops.schema import REGISTERS, Register
 
@@ -81,9 +82,12 @@ def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) ->
         return
     todo.sort(reverse=True)
 
+    lang = current()  # a pool's threads start without the caller's context: read in its language
+
     def one(name: str) -> None:
         try:
-            ws.typed(name)
+            with using(lang):
+                ws.typed(name)
         except Exception:  # noqa: BLE001 - read_frame raises it again, with its message
             pass
 

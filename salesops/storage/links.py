@@ -34,7 +34,7 @@ def link_problem(path: Path) -> str | None:
         try:
             target = os.readlink(path)
         except OSError:
-            target = "another file"
+            target = _("another file")
         return _(
             "{name} is a symbolic link (to {target}); salesops reads and writes only plain files "
             "in the workspace: put a copy of the file itself in its place"

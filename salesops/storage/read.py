@@ -424,7 +424,7 @@ def _build(
             cell = raw.cell(i)
             bad[(i, col.name)] = cell
             problems.append(
-                Problem(ERROR, code, f"{show_cell(cell)} {parsed.bad[i]}", file, int(row_numbers[i]), col.name, ids[i], head)
+                Problem(ERROR, code, f"{show_cell(cell)} {_(parsed.bad[i])}", file, int(row_numbers[i]), col.name, ids[i], head)
             )
         for i in sorted(parsed.faults):
             problems.append(Problem(ERROR, "bad-text", parsed.faults[i], file, int(row_numbers[i]), col.name, ids[i], head))

@@ -41,7 +41,9 @@ def find_workspace(option: str | None) -> Path:
     raw = option or os.environ.get("SALESOPS_WORKSPACE") or "."
     path = Path(raw).expanduser()
     if not path.is_dir():
-        raise UsageError(f"workspace {raw} is not a folder (use -w DIR or set SALESOPS_WORKSPACE)")
+        raise UsageError(
+            _("workspace {folder} is not a folder (use -w DIR or set SALESOPS_WORKSPACE)").format(folder=raw)
+        )
     return path.resolve()
 
 
@@ -95,7 +97,7 @@ def today() -> dt.date:
         try:
             return dt.date.fromisoformat(forced.strip())
         except ValueError:
-            raise UsageError(f'SALESOPS_TODAY "{forced}" is not a date (YYYY-MM-DD)') from None
+            raise UsageError(_('SALESOPS_TODAY "{text}" is not a date (YYYY-MM-DD)').format(text=forced)) from None
     return dt.date.today()
 
 
@@ -145,7 +147,9 @@ class Workspace:
         paths = [(self.path_of(f"{name}.{fmt}"), fmt) for fmt in FORMATS]
         found = [(path, fmt) for path, fmt in paths if os.path.lexists(path)]
         if len(found) > 1:
-            raise StorageError(f"both {name}.xlsx and {name}.csv exist in {self.root}; keep one of them")
+            raise StorageError(
+                _("both {name}.xlsx and {name}.csv exist in {folder}; keep one of them").format(name=name, folder=self.root)
+            )
         if found:
             return found[0][0], found[0][1], True
         fmt = self.settings.format
@@ -164,14 +168,16 @@ class Workspace:
         guess = register_for_id(record_id)
         order = ([guess.name] if guess else []) + [n for n in REGISTERS if not guess or n != guess.name]
         for name in order:
-            path, _, exists = self.file_of(name)
+            path, _fmt, exists = self.file_of(name)
             if not exists:
                 continue
             table = self.table(name)
             i = table.find(record_id)
             if i is not None:
                 return table, i
-        raise SalesopsError(f"no record {record_id!r} in any register of {self.root}")
+        raise SalesopsError(
+            _("no record {id} in any register of {folder}").format(id=repr(record_id), folder=self.root)
+        )
 
     def loaded(self) -> list[Table]:
         return list(self._tables.values())

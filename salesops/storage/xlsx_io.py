@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from salesops.errors import StorageError
+from salesops.i18n import _
 from salesops.typed import ILLEGAL_XML as _ILLEGAL_XML
 from salesops.typed import MAX_CELL_TEXT
 from salesops.values import float_exact
@@ -106,12 +107,15 @@ def checked_text(value: str, where: str) -> str:
     bad = _ILLEGAL_XML.search(value)
     if bad:
         raise StorageError(
-            f"{where}: the text holds the control character U+{ord(bad.group()):04X}, "
-            "which an xlsx file cannot store; remove it"
+            _("{where}: the text holds the control character U+{code}, which an xlsx file cannot store; remove it").format(
+                where=where, code=f"{ord(bad.group()):04X}"
+            )
         )
     if len(value) > MAX_CELL_TEXT:
         raise StorageError(
-            f"{where}: the text has {len(value):,} characters, past Excel's limit of {MAX_CELL_TEXT:,}"
+            _("{where}: the text has {n} characters, past Excel's limit of {limit}").format(
+                where=where, n=f"{len(value):,}", limit=f"{MAX_CELL_TEXT:,}"
+            )
         )
     return _OOXML_ESCAPE.sub(r"_x005F_\1", value) if "_x" in value else value
 
@@ -170,7 +174,7 @@ class CellEncoder:
         p = self.p
         spaced = v[:1].isspace() or v[-1:].isspace()
         if len(v) > MAX_CELL_TEXT or _TEXT_WORK.search(v):
-            v = xml_text(checked_text(v, f"{self.label}:{row}: column {self.letter(col)}"))
+            v = xml_text(checked_text(v, _("{file}:{row}: column {column}").format(file=self.label, row=row, column=self.letter(col))))
         if spaced:
             return f'<{p}is><{p}t xml:space="preserve">{v}</{p}t></{p}is>'
         return f"<{p}is><{p}t>{v}</{p}t></{p}is>"
@@ -189,8 +193,9 @@ class CellEncoder:
         ):
             if isinstance(v, Decimal) and not float_exact(v):
                 raise StorageError(
-                    f"{self.label}:{row}: column {self.letter(col)}: {v} has more than the 15 "
-                    "significant digits an Excel cell holds exactly"
+                    _("{file}:{row}: column {column}: {value} has more than the 15 significant digits an Excel cell holds exactly").format(
+                        file=self.label, row=row, column=self.letter(col), value=v
+                    )
                 )
             v = (
                 v
@@ -201,7 +206,9 @@ class CellEncoder:
             )
             if type(v) is float and not math.isfinite(v):
                 raise StorageError(
-                    f"{self.label}:{row}: column {self.letter(col)}: {v} cannot be stored in Excel"
+                    _("{file}:{row}: column {column}: {value} cannot be stored in Excel").format(
+                        file=self.label, row=row, column=self.letter(col), value=v
+                    )
                 )
             s = self.styles.ensure(s, self.need[col] if col < len(self.need) else "number")
             body, ta = f"<{p}v>{number_text(v)}</{p}v>", ""
@@ -211,7 +218,9 @@ class CellEncoder:
             body, ta = f"<{p}v>{number_text(excel_serial(v, self.date1904))}</{p}v>", ""
         else:
             raise StorageError(
-                f"{self.label}:{row}: column {self.letter(col)}: cannot store a {t.__name__} in a cell"
+                _("{file}:{row}: column {column}: cannot store a {kind} in a cell").format(
+                    file=self.label, row=row, column=self.letter(col), kind=t.__name__
+                )
             )
         return f'<{p}c r="{self.letter(col)}{row}"{self._attr_s(s)}{ta}>{body}</{p}c>', s
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from salesops.errors import StorageError
+from salesops.i18n import _
 from salesops.storage.xlsx_io import checked_text, col_letter, parse_range
 
 BUILTIN_DATE_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
@@ -73,7 +74,7 @@ class StyleBook:
         root = re.search(rb"<(\w+:)?styleSheet\b[^>]*>", xml)
         if not root:
             raise StorageError(
-                "the workbook's styles part is damaged; save the file again in Excel"
+                _("the workbook's styles part is damaged; save the file again in Excel")
             )
         self.p, self.root_end = root.group(1) or b"", root.end()
         p = re.escape(self.p)
@@ -93,7 +94,7 @@ class StyleBook:
         self.xfs_m = re.search(rb"(<%scellXfs\b[^>]*>)(.*?)(</%scellXfs>)" % (p, p), xml, re.S)
         if not self.xfs_m:
             raise StorageError(
-                "the workbook's styles part has no cell formats; save the file again in Excel"
+                _("the workbook's styles part has no cell formats; save the file again in Excel")
             )
         self.xfs = re.findall(
             rb"<%sxf\b[^>]*?(?:/>|>.*?</%sxf>)" % (p, p), self.xfs_m.group(2), re.S
@@ -237,8 +238,8 @@ def grow_table(xml: bytes, patch) -> bytes:
     if re.search(rb'\btotalsRowCount="[1-9]', m.group(2)):
         return xml  # a totals row sits below the data: leave the table as the user laid it out
     new = patch.grow(old, columns=True)
-    r0, c0, _, c1 = parse_range(old)
-    _, _, _, nc1 = parse_range(new)
+    r0, c0, _r1, c1 = parse_range(old)
+    *_corner, nc1 = parse_range(new)
     texts = (
         patch.header_texts
         if r0 == 1 and not re.search(rb'\bheaderRowCount="0"', m.group(2))
@@ -256,7 +257,7 @@ def grow_table(xml: bytes, patch) -> bytes:
         if col not in texts and k < len(cols):
             continue
         name = html.escape(
-            checked_text(str(texts.get(col, f"Column{k + 1}")), "table column").replace(
+            checked_text(str(texts.get(col, f"Column{k + 1}")), _("table column")).replace(
                 "\n", "_x000a_"
             )
         )
@@ -318,7 +319,7 @@ def style_parts(
         name = posixpath.join(folder, "styles.xml")
         if name in zd.by_name or rels is None:
             raise StorageError(
-                f"{zd.label}: its styles part is missing; save the file again in Excel"
+                _("{file}: its styles part is missing; save the file again in Excel").format(file=zd.label)
             )
         added.append((name, styles.to_bytes()))
         kind = b"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -367,8 +368,9 @@ def patch_package(
     parts = book_parts(zd)
     index = next((k for k, (name, _) in enumerate(parts.sheets) if name == sheet), 0 if sheet is None else -1)
     if index < 0 or not parts.sheets or parts.sheets[index][1] not in zd.by_name:
-        which = "first sheet" if sheet is None else f"sheet {sheet!r}"
-        raise StorageError(f"{label} has no readable {which}")
+        if sheet is None:
+            raise StorageError(_("{file} has no readable first sheet").format(file=label))
+        raise StorageError(_("{file} has no readable sheet {sheet}").format(file=label, sheet=repr(sheet)))
     sheet_part = parts.sheets[index][1]
     styles = StyleBook(zd.read(parts.styles) if parts.styles in zd.by_name else None)
     patch = patcher(zd.read(sheet_part), kinds, styles, parts.date1904, label)

@@ -66,7 +66,7 @@ class SheetPatch:
         m = re.search(rb"<(\w+:)?sheetData\b[^>]*?(/?)>", xml)
         if not m:
             raise StorageError(
-                f"{label}: its first sheet has no cell data part; save it again in Excel"
+                _("{file}: its first sheet has no cell data part; save it again in Excel").format(file=label)
             )
         p = self.p = m.group(1) or b""
         self.enc = CellEncoder(kinds, styles, date1904, label, p.decode())
@@ -187,7 +187,7 @@ class SheetPatch:
         lo = self.sd_start
         for num in sorted(targets):
             if num < 1:
-                raise StorageError(f"{self.label}: there is no row {num}")
+                raise StorageError(_("{file}: there is no row {row}").format(file=self.label, row=num))
             if num > last:
                 row = after.get(num)
                 if row is None:
@@ -455,8 +455,12 @@ def patch_xlsx(
         with open(src, "rb") as fh:
             patch_package(fh, src.name, dst, updates, appends, kinds, check=True, sheet=sheet, patcher=SheetPatch)
     except OSError as exc:
-        raise StorageError(f"{src.name} could not be rewritten ({exc.strerror or exc})") from None
+        raise StorageError(
+            _("{file} could not be rewritten ({reason})").format(file=src.name, reason=exc.strerror or exc)
+        ) from None
     except _UNKNOWN_SHAPE as exc:
         raise StorageError(
-            f"{src.name} has a layout salesops cannot patch ({exc}); save it again in Excel and retry"
+            _("{file} has a layout salesops cannot patch ({reason}); save it again in Excel and retry").format(
+                file=src.name, reason=exc
+            )
         ) from exc

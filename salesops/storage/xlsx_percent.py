@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops.errors import StorageError
+from salesops.i18n import _
 from salesops.storage.xlsx_io import col_index, col_letter
 
 # what a damaged workbook.xml raises inside `book_parts` (ParseError is a SyntaxError)
@@ -87,10 +88,14 @@ def percent_cells(path: Path, columns: list[int], sheet: str | None = None) -> d
                 return {}
             xml = zd.read(part)
     except OSError as exc:
-        raise StorageError(f"{path.name} could not be read ({exc.strerror or exc})") from None
+        raise StorageError(
+            _("{file} could not be read ({reason})").format(file=path.name, reason=exc.strerror or exc)
+        ) from None
     except _DAMAGE as exc:  # a workbook part calamine did without
         raise StorageError(
-            f"{path.name}: its workbook part is damaged ({exc}); save the file again in Excel"
+            _("{file}: its workbook part is damaged ({reason}); save the file again in Excel").format(
+                file=path.name, reason=exc
+            )
         ) from None
     return scan_sheet(xml, percent, set(columns))
 

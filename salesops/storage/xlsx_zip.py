@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from salesops.errors import StorageError
+from salesops.i18n import _
 
 _EOCD = struct.Struct("<IHHHHIIH")  # end of central directory
 _CDIR = struct.Struct("<IHHHHHHIIIHHHHHII")  # central directory entry (46 bytes)
@@ -56,9 +57,9 @@ class ZipDirectory:
         tail = fh.read(tail_len)
         pos = tail.rfind(b"PK\x05\x06")
         if pos < 0 or len(tail) - pos < 22:
-            raise self.bad("it is truncated or not a zip archive: no zip directory at its end")
+            raise self.bad(_("it is truncated or not a zip archive: no zip directory at its end"))
         eocd_at = self.size - tail_len + pos
-        _, _, _, _, count, cd_size, cd_offset, clen = _EOCD.unpack_from(tail, pos)
+        *_numbers, count, cd_size, cd_offset, clen = _EOCD.unpack_from(tail, pos)
         self.comment = tail[pos + 22 : pos + 22 + clen]
         if (
             (count == 0xFFFF or cd_offset == 0xFFFFFFFF)
@@ -69,19 +70,19 @@ class ZipDirectory:
             fh.seek(z64_at)
             rec = fh.read(_Z64_EOCD.size)
             if len(rec) < _Z64_EOCD.size or rec[:4] != b"PK\x06\x06":
-                raise self.bad("its zip64 directory is damaged")
+                raise self.bad(_("its zip64 directory is damaged"))
             count, cd_size, cd_offset = _Z64_EOCD.unpack(rec)[7:10]
             eocd_at = z64_at
         if cd_offset + cd_size > eocd_at:
-            raise self.bad("it is truncated or damaged: the zip directory points past the end")
+            raise self.bad(_("it is truncated or damaged: the zip directory points past the end"))
         fh.seek(cd_offset)
         cd = fh.read(cd_size)
         self.cd_offset = cd_offset
         self.entries: list[ZipEntry] = []
         p = 0
-        for _ in range(count):
+        for _k in range(count):
             if cd[p : p + 4] != b"PK\x01\x02" or p + 46 > len(cd):
-                raise self.bad("its zip directory is damaged")
+                raise self.bad(_("its zip directory is damaged"))
             f = _CDIR.unpack_from(cd, p)
             nlen, xlen, clen = f[10], f[11], f[12]
             end = p + 46 + nlen + xlen + clen
@@ -96,7 +97,7 @@ class ZipDirectory:
 
     def bad(self, why: str) -> StorageError:
         """The error for a damaged or foreign file."""
-        return StorageError(f"{self.label} is not a valid xlsx file ({why})")
+        return StorageError(_("{file} is not a valid xlsx file ({why})").format(file=self.label, why=why))
 
     def _zip64(self, e: ZipEntry, extra: bytes, extra_at: int) -> None:
         i = 0
@@ -119,16 +120,16 @@ class ZipDirectory:
             self.fh.seek(e.offset)
             head = self.fh.read(30)
             if len(head) < 30 or head[:4] != b"PK\x03\x04":
-                raise self.bad(f"the member {e.name} is missing or damaged")
+                raise self.bad(_("the member {name} is missing or damaged").format(name=e.name))
             nlen, xlen = _LOCAL.unpack(head)[9:11]
             e.data_start = e.offset + 30 + nlen + xlen
             limit = order[k + 1].offset if k + 1 < len(order) else self.cd_offset
             end = e.data_start + e.csize
             if end > limit:
                 why = (
-                    "overlapping zip members, a zip-bomb trick"
+                    _("overlapping zip members, a zip-bomb trick")
                     if k + 1 < len(order)
-                    else "it is truncated"
+                    else _("it is truncated")
                 )
                 raise self.bad(why)
             desc = 0
@@ -148,13 +149,13 @@ class ZipDirectory:
             try:
                 data = d.decompress(raw, e.usize + 1)
             except zlib.error as exc:
-                raise self.bad(f"{name} is damaged: {exc}") from None
+                raise self.bad(_("{name} is damaged: {reason}").format(name=name, reason=exc)) from None
         else:
-            raise self.bad(f"{name} uses an unsupported compression method {e.method}")
+            raise self.bad(_("{name} uses an unsupported compression method {method}").format(name=name, method=e.method))
         if len(data) != e.usize:
-            raise self.bad(f"{name} does not hold the {e.usize} bytes its header declares")
+            raise self.bad(_("{name} does not hold the {size} bytes its header declares").format(name=name, size=e.usize))
         if zlib.crc32(data) != e.crc:
-            raise self.bad(f"{name} is damaged (checksum mismatch)")
+            raise self.bad(_("{name} is damaged (checksum mismatch)").format(name=name))
         return data
 
     def head(self, name: str, n: int = 65536) -> bytes:
@@ -167,7 +168,7 @@ class ZipDirectory:
         try:
             return zlib.decompressobj(-15).decompress(raw, n)
         except zlib.error as exc:
-            raise self.bad(f"{name} is damaged: {exc}") from None
+            raise self.bad(_("{name} is damaged: {reason}").format(name=name, reason=exc)) from None
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -260,7 +261,7 @@ def _write_new(out, name: str, data: Any, offset: int, entry, level: int) -> byt
         made_by, flags, iattr, eattr = 20, 0 if nb.isascii() else 0x800, 0, 0
         mtime, mdate = _dos_now()
     if usize >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
-        raise StorageError(f"{name} would be past 4 GB; too big for a register")
+        raise StorageError(_("{name} would be past 4 GB; too big for a register").format(name=name))
     out.write(
         _LOCAL.pack(0x04034B50, 20, flags, 8, mtime, mdate, crc, csize, usize, len(nb), 0) + nb
     )
@@ -298,7 +299,7 @@ def _moved(entry, offset: int) -> bytes:
     elif offset < 0xFFFFFFFF:
         struct.pack_into("<I", raw, 42, offset)
     else:
-        raise StorageError(f"{entry.name} would start past 4 GB; too big for a register")
+        raise StorageError(_("{name} would start past 4 GB; too big for a register").format(name=entry.name))
     return bytes(raw)
 
 
@@ -325,7 +326,7 @@ def write_package(
             while left:
                 chunk = fh.read(min(left, 1 << 22))
                 if not chunk:
-                    raise zd.bad(f"{e.name} is truncated")
+                    raise zd.bad(_("{name} is truncated").format(name=e.name))
                 out.write(chunk)
                 left -= len(chunk)
             cds.append(_moved(e, offset))
@@ -333,7 +334,7 @@ def write_package(
             cds.append(_write_new(out, name, data, out.tell(), None, level))
         cd_at, cd = out.tell(), b"".join(cds)
         if len(cds) > 0xFFFF or cd_at + len(cd) > 0xFFFFFFFF:
-            raise StorageError(f"{zd.label} is too big to rewrite as a register")
+            raise StorageError(_("{file} is too big to rewrite as a register").format(file=zd.label))
         out.write(cd)
         out.write(
             _EOCD.pack(0x06054B50, 0, 0, len(cds), len(cds), len(cd), cd_at, len(zd.comment))
