@@ -34,7 +34,7 @@ PRODUCTS = {"Excel", "WPS", "LibreOffice", "Calc", "webhook"}  # names, and the 
 SYNTAX = re.compile(
     r"""
       https?://\S+                                  # URLs
-    | \bsalesops(?:[ \t]+(?:-w[ \t]+\S+|[A-Za-z0-9_./:=,~<>!@+-]+|"[^"\n]*"))+   # a command line shown as a hint
+    | \bsalesops(?:[ \t]+(?:"[^"\n]*"|[^\s，。；、（）：“”]+))+   # a command line shown as a hint
     | --(?:where|set)[ \t]+[\w.]+(?:[=~<>!]+[^\s，。；、）)]*)?   # a condition or an assignment
     | (?<![\w-])--?[a-z][\w-]*(?:=\S*)?            # options
     | \$\w+                                         # environment variables
@@ -46,7 +46,9 @@ SYNTAX = re.compile(
     | \b(?:error|warning|alert)(?=:)                # the prefixes scripts look for
     | \[[\w.]+\]                                    # settings tables: [lead.scoring]
     | \b\w+(?:\|\w+)+                               # choices: en|zh, error|skip|update
-    | \b[a-z_]+(?:,[ ]?[a-z_]+){2,}\b               # codes to choose from: owner, team, region
+    | \b[a-z_]+(?:(?:,[ ]?|、)[a-z_]+){2,}\b         # codes to choose from: owner, team, region
+    | `[^`\n]*`                                     # code in backticks
+    | [\w.+-]+@[\w.-]+                              # e-mail addresses
     | '[^'\n]*'|"[^"\n]*"|“[^”\n]*”                # what the user typed, quoted back
     | （[a-z_]+）                                   # the code a user types, after what it means
     | \[默认：[^\]\n]*\]                             # an option's default value, as typed
@@ -108,6 +110,8 @@ def _hand_edit(ws: Path, opportunity: str) -> None:
 
 
 TYPED = "(typed)"
+ENV = {"LANG": "C.UTF-8", "SALESOPS_USER": "值班员", "COLUMNS": "400"}  # an English system (the workspace decides
+# the language), a terminal wide enough that no table cuts data in pieces
 
 
 def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
@@ -119,7 +123,7 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
 
     def run(step: str, *args: str, code: int | None = None) -> None:
         said[TYPED] += " ".join(args) + "\n"
-        res = run_cli(*args, ws=ws, env={"LANG": "C.UTF-8"})  # an English system: the workspace decides
+        res = run_cli(*args, ws=ws, env=ENV)
         if code is not None:
             assert res.returncode == code, (step, res.stdout[-2000:], res.stderr[-2000:])
         assert "Traceback" not in res.stderr, (step, res.stderr)
@@ -133,16 +137,16 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
         else:
             said[f"{step} (file)"] = path.read_text(encoding="utf-8-sig")
 
-    res = run_cli("init", str(ws), "--sample", "--lang", lang, env={"LANG": "C.UTF-8"})
+    res = run_cli("init", str(ws), "--sample", "--lang", lang, env=ENV)
     assert res.returncode == 0, res.stderr
     said["init"] = res.stdout + res.stderr
     run("init again", "init", str(ws), code=0)
 
     # help, and the mistakes people make typing commands
     run("help", "--help", code=0)
-    for group in ("lead", "opp", "quote", "contract", "delivery", "receivable", "payment", "report"):
+    for group in ("lead", "opp", "quote", "contract", "delivery", "receivable", "payment", "report", "rep", "account", "contact", "follow"):
         run(f"help {group}", group, "--help", code=0)
-    for command in ("advance", "import", "list", "show", "validate", "collect", "payment record", "report weekly"):
+    for command in ("advance", "set", "import", "list", "show", "validate", "collect", "payment record", "follow add", "report weekly"):
         run(f"help {command}", *command.split(), "--help", code=0)
     run("unknown option", "report", "kpi", "--xyzzy", code=2)
     run("unknown command", "reprot", code=2)
@@ -175,11 +179,35 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
     run("quote create", "quote", "create", "O-000031", "--list-amount", "50万", "--discount", "15", "--cost", "30万", code=None)
     run("contract from draft quote", "contract", "create", "Q-000001", code=None)
 
+    # the desk: edits, follow-ups, the public pool, many records at once, people and companies
+    run("set", "set", "O-000031", "amount=60万", "--reason", "客户追加", code=0)
+    run("set a note", "set", "L-000001", "notes=补充说明", code=0)
+    run("set a stage", "set", "O-000031", "stage=won", code=1)
+    run("set a signed amount", "set", "C-000001", "amount=1", code=1)
+    run("set a bad value", "set", "O-000031", "amount=很多", code=1)
+    visit = "拜访" if zh else "visit"
+    follow = ("follow", "add", "O-000031", "--summary", "面谈需求")
+    run("follow add", *follow, "--type", visit, "--next", "发方案", "--next-on", "2026-12-01", code=0)
+    run("follow add bad type", *follow, "--type", "pigeon", code=2)
+    run("follow due", "follow", "due", code=0)
+    run("claim a held lead", "lead", "claim", "L-000001", "--by", "孙鹏", code=1)
+    run("claim a held account", "account", "claim", "A-000001", "--by", "孙鹏", code=1)
+    run("advance where", "advance", "--where", "stage=negotiation", "--where", "owner=孙鹏", "won", code=1)
+    run("advance many", "advance", "O-000031", "O-000026", "proposal", code=1)
+    run("rep add", "rep", "add", "--name", "新人", "--team", "华东团队", code=0)
+    run("account add", "account", "add", "--name", "新客户有限公司", code=0)
+    run("duplicate account", "account", "add", "--name", "新客户有限公司", code=1)
+    role = "决策人" if zh else "decision_maker"
+    run("contact add", "contact", "add", "--account", "A-000001", "--name", "王工", "--role", role, code=0)
+
     # cash
     method = "银行转账" if zh else "bank_transfer"
     run("payment", "payment", "record", "R-000035", "--amount", "50000", "--method", method, code=None)
     run("overpayment", "payment", "record", "R-000035", "--amount", "99999999", code=1)
-    run("payment by account", "payment", "record", "--account", "A-000003", "--amount", "1000", code=None)
+    run("payment by account", "payment", "record", "--account", "A-000003", "--amount", "1000", code=0)
+    run("unapplied cash", "payment", "record", "--account", "A-000003", "--amount", "500万", code=0)
+    run("apply before invoicing", "payment", "apply", "A-000003", code=1)
+    run("apply without cash", "payment", "apply", "A-000001", code=1)
     run("invoice not triggered", "receivable", "invoice", "R-000068", "--invoice-no", "0001", code=None)
     statements = root / "statements"
     run("collect", "collect", "-o", str(statements), code=0)
@@ -202,12 +230,15 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
     # looking around
     run("list", "list", "opportunities", "--where", "stage=negotiation", code=0)
     run("list where", "list", "receivables", "--where", "status=invoiced", "--where", "amount>=100000", code=0)
+    run("list contains", "list", "leads", "--where", "company~电气", code=0)
+    run("list compare", "list", "receivables", "--where", "due_date<=2026-10-01", "--where", "status!=paid", code=0)
     run("show contract", "show", "C-000025", code=0)
     run("show account", "show", "A-000003", code=0)
     run("sweep", "sweep", code=0)
 
     # every report, in every format
-    for report in ("kpi", "funnel", "aging", "overdue", "forecast", "weekly", "targets", "leaderboard", "commission"):
+    reports = ("kpi", "funnel", "aging", "overdue", "forecast", "weekly", "targets", "leaderboard", "commission", "activity")
+    for report in reports:
         run(f"report {report}", "report", report, code=0)
         if not zh:
             continue
@@ -279,11 +310,12 @@ def _workbook_text(path: Path) -> str:
 # ----------------------------------------------------------------------------- what the day said
 
 
-def settings_words(ws: Path) -> frozenset[str]:
-    """The workspace's own names in its settings: payment-term templates, commission plans, regions."""
+def workspace_words(ws: Path) -> frozenset[str]:
+    """The company's own words: in its registers (names, user names, WeChat IDs…) and its settings
+    (payment-term templates, commission plans)."""
     import tomllib
 
-    words: set[str] = set()
+    words: set[str] = set(re.findall(r"[A-Za-z]\w*", "\n".join(_register_texts(ws))))
     todo = [tomllib.loads((ws / "salesops.toml").read_text(encoding="utf-8"))]
     while todo:
         table = todo.pop()
@@ -298,7 +330,7 @@ def settings_words(ws: Path) -> frozenset[str]:
 
 def test_a_chinese_day_says_nothing_in_english(zh_day):
     said, ws = zh_day
-    data = settings_words(ws)
+    data = workspace_words(ws)
     leftovers = {step: sorted(set(english_words(text, data))) for step, text in said.items() if step != TYPED}
     leftovers = {step: words for step, words in leftovers.items() if words}
     assert leftovers == {}, "\n".join(f"{step}: {' '.join(words)}" for step, words in leftovers.items())
@@ -350,17 +382,22 @@ def _english_messages() -> list[str]:
     return [m.id if isinstance(m.id, str) else " ".join(m.id) for m in i18n_build.read("zh") if m.id]
 
 
-def _texts_of(ws: Path) -> list[str]:
-    """Every text the workspace holds (registers, history, settings): the company's own words."""
+def _register_texts(ws: Path) -> list[str]:
+    """Every cell of the workspace's xlsx registers: the company's own data."""
     from openpyxl import load_workbook
 
-    texts = [(ws / "salesops.toml").read_text(encoding="utf-8")]
+    texts = []
     for path in ws.glob("*.xlsx"):
         book = load_workbook(path, read_only=True)
         texts += [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v]
-    for path in ws.glob("*.csv"):
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            texts += [cell for row in csv.reader(fh) for cell in row if cell]
+    return texts
+
+
+def _texts_of(ws: Path) -> list[str]:
+    """Every text the workspace holds (registers, history, settings), and the files imported into it."""
+    texts = [(ws / "salesops.toml").read_text(encoding="utf-8"), *_register_texts(ws)]
+    with (ws / "history.csv").open(encoding="utf-8-sig", newline="") as fh:
+        texts += [cell for row in csv.reader(fh) for cell in row if cell]
     texts += [p.name for p in ws.parent.rglob("*")]
-    texts += [p.read_text(encoding="utf-8-sig") for p in ws.parent.glob("*.csv")]  # the files imported
+    texts += [p.read_text(encoding="utf-8-sig") for p in ws.parent.glob("*.csv")]
     return texts

@@ -605,7 +605,7 @@ def _apply(ws, plan, progress: _Progress, source: str) -> None:
     table = ws.table(plan.register.name)
     done = 0
     for item in plan.adds:
-        i = table.append(item.record, source=f"{source} row {item.row}")
+        i = table.append(item.record, source=_("{file} row {row}").format(file=source, row=item.row))
         for head, text in item.user.items():
             table.set_user(i, head, text)
         done += 1
