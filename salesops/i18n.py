@@ -122,6 +122,11 @@ def pgettext(context: str, message: str) -> str:
     return catalogue(current()).pgettext(context, message)
 
 
+def person(name: str | None) -> str:
+    """Someone as messages name them: history.csv's `unknown` (nobody recorded) in the current language."""
+    return pgettext("person", "unknown") if not name or name == "unknown" else name
+
+
 def list_text(items, lang: str | None = None) -> str:
     """Items as a sentence lists them, in `lang` (default: the current language): `a, b` / `a、b`."""
     return ("、" if (lang or current()) == "zh" else ", ").join(items)

@@ -179,6 +179,18 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
     run("quote create", "quote", "create", "O-000031", "--list-amount", "50万", "--discount", "15", "--cost", "30万", code=None)
     run("contract from draft quote", "contract", "create", "Q-000001", code=None)
 
+    # who may decide (roles in reps), and credit control at signing
+    run("to approval", "advance", "Q-000064", "pending_approval", code=0)
+    run("approve one's own quote", "advance", "Q-000064", "approved", "--by", "王浩然", code=1)
+    run("approve without the role", "advance", "Q-000064", "approved", "--by", "李晓梅", code=1)
+    run("approve, unknown", "advance", "Q-000064", "approved", "--by", "谁也不是", code=1)
+    run("approve", "advance", "Q-000064", "approved", "--by", "陈思远", code=0)
+    run("credit limit lowered", "set", "A-000040", "credit_limit=1000", "--reason", "测试", code=0)
+    run("sign past the limit", "advance", "C-000025", "signed", "--by", "宋文博", code=1)
+    sign = ("advance", "C-000025", "signed", "--override", "--reason", "老客户")
+    run("override without the role", *sign, "--by", "宋文博", code=1)
+    run("override", *sign, "--by", "何静", code=0)
+
     # the desk: edits, follow-ups, the public pool, many records at once, people and companies
     run("set", "set", "O-000031", "amount=60万", "--reason", "客户追加", code=0)
     run("set a note", "set", "L-000001", "notes=补充说明", code=0)
@@ -250,6 +262,7 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
 
     # the spreadsheet edited by hand, then checked
     _hand_edit(ws, "O-000026")
+    run("report before the edit is recorded", "report", "aging", code=0)
     run("validate", "validate", code=1)
     run("report after a bad edit", "report", "forecast", code=None)
     run("advance after a bad edit", "advance", "O-000026", "negotiation", code=1)
@@ -342,6 +355,7 @@ def test_the_chinese_day_really_happened(zh_day):
     assert zh_day["refused advance"].startswith("error: ")
     assert "不是日期" in zh_day["import with errors"] and "不是金额" in zh_day["import with errors"]
     assert '预计成交日期："2026-13-45" 不是日期' in zh_day["validate"]  # the header's own words (read in threads too)
+    assert "在 salesops 之外被修改（未知" in zh_day["validate"] and "尚未记录" in zh_day["report before the edit is recorded"]
     assert "来源=展会" in zh_day["import dry run"] and "没有命令“reprot”" in zh_day["unknown command"]
     assert "R-000035" in zh_day["report overdue -f csv (file)"]
     assert any(step.startswith("statement ") for step in zh_day)

@@ -203,6 +203,7 @@ NOT_MESSAGES = {
     ("core/importer.py", "new user column {}"): "import plan in JSON (canonical, SPEC 4)",
     ("core/pool.py", "reclaimed to pool"): "history.csv's command of a reclaim (SPEC 9.2), data",
     ("reports/activity.py", "reclaimed to pool"): "history.csv's command of a reclaim, as core.pool writes it",
+    ("core/handedits.py", "edited outside salesops"): "history.csv's command of a hand edit (SPEC 9.3), data",
 }
 # Tables and functions whose strings are data or help texts, not messages.
 NOT_MESSAGE_TABLES = {

@@ -20,7 +20,7 @@ from salesops.cli.flowkit import (
     state_label,
 )
 from salesops.errors import UsageError
-from salesops.i18n import _
+from salesops.i18n import _, joined
 
 
 @receivable_app.command("invoice")
@@ -137,7 +137,7 @@ def payment_record(
         if paid.payments:
             lines = [
                 _("recorded {amount} on {day}: {parts}").format(
-                    amount=money_text(paid.amount), day=paid.on, parts="; ".join(_parts(ws, paid.payments))
+                    amount=money_text(paid.amount), day=paid.on, parts=joined(_parts(ws, paid.payments))
                 )
             ]
         else:
@@ -203,7 +203,7 @@ def payment_apply(
                 amount=money_text(applied.amount),
                 account=applied.account_id,
                 date=applied.on.isoformat(),
-                parts="; ".join(_parts(ws, applied.payments)),
+                parts=joined(_parts(ws, applied.payments)),
             ),
             _("{account}: unapplied cash left {balance}").format(
                 account=applied.account_id, balance=money_text(applied.balance)

@@ -20,7 +20,7 @@ from salesops.cli.flowkit import (
     pct_option,
     state_label,
 )
-from salesops.i18n import _
+from salesops.i18n import _, joined
 
 
 @opp_app.command("add")
@@ -139,7 +139,7 @@ def quote_create(
         tail = (
             _(
                 "needs approval ({why}): salesops advance {id} pending_approval, then approved --by APPROVER"
-            ).format(why="; ".join(made.approval), id=qid)
+            ).format(why=joined(made.approval), id=qid)
             if made.approval
             else ""
         )

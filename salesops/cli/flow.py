@@ -23,7 +23,7 @@ from salesops.cli.flowkit import (
     state_label,
 )
 from salesops.errors import UsageError
-from salesops.i18n import _, ngettext
+from salesops.i18n import _, joined, ngettext
 from salesops.schema import REGISTERS
 
 # ---------------------------------------------------------------- advance, sweep
@@ -201,7 +201,7 @@ def _moved_lines(ws, moved) -> list[str]:
                 line = _("{move} (via {steps})").format(move=line, steps=steps)
             lines.append(line)
     notes = [note for m in moved for note in m.notes]
-    return [*lines, "; ".join(notes)]
+    return [*lines, joined(notes)]
 
 
 @app.command("sweep")

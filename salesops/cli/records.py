@@ -21,6 +21,14 @@ DECISION_HEADERS = {
     "at": N_("Date"),
     "by": N_("By"),
 }
+# The decisions of schema.DECISIONS as people read them (ATI 立项, approval 审批…); JSON keeps the codes.
+DECISION_NAMES = {
+    "ATI": N_("ATI (go ahead)"),
+    "ATB": N_("ATB (bid)"),
+    "ATC": N_("ATC (sign)"),
+    "approval": N_("quote approval"),
+    "review": N_("contract review"),
+}
 HISTORY_TITLE = N_("history")
 NO_HISTORY = N_("no history")
 CHAIN_HEADERS = {
@@ -201,6 +209,7 @@ def show(
     for d in data["decisions"]:
         link = REGISTERS[d["register"]]
         row = [d[k] for k in decision_cols]
+        row[0] = _(DECISION_NAMES[row[0]]) if row[0] in DECISION_NAMES else row[0]
         row[2] = _shown(link.column(link.status_field), row[2], lang)
         row[3] = row[3][:16].replace("T", " ")
         decision_rows.append(row)

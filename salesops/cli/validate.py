@@ -25,7 +25,7 @@ from salesops.cli.common import (
     open_workspace,
     write_out,
 )
-from salesops.i18n import _, ngettext
+from salesops.i18n import _, joined, ngettext
 
 if TYPE_CHECKING:
     from salesops.problems import Problem
@@ -162,7 +162,7 @@ def read_frames(ws: Workspace) -> tuple[dict, list[Problem]]:
 
 def _plain(exc: Exception, file: str | None = None) -> str:
     """An exception's message without a leading `file: ` (the Problem names the file)."""
-    text = "; ".join(getattr(exc, "messages", None) or [str(exc)])
+    text = joined(getattr(exc, "messages", None) or [str(exc)])
     if file and text.startswith(file + ": "):
         text = text[len(file) + 2 :]
     return text

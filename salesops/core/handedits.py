@@ -34,7 +34,7 @@ from salesops.core.edits import fixed_way
 from salesops.core.links import field_label, state_name
 from salesops.core.model import Change, Move, Records, Store
 from salesops.errors import Refused
-from salesops.i18n import _, joined, ngettext
+from salesops.i18n import _, joined, ngettext, person
 from salesops.problems import ERROR, Problem
 from salesops.schema import FIXED, REGISTERS, Column, Register
 
@@ -113,7 +113,7 @@ class Logged:
     def who(self) -> str:
         """`王伟, 2026-11-20`: who made the edit and when, for messages."""
         return _("{user}, {day}").format(
-            user=self.user or "unknown", day=self.at.strip()[:10] or "?"
+            user=person(self.user), day=self.at.strip()[:10] or "?"
         )
 
 

@@ -108,7 +108,7 @@ class Scan:
 
 def recorded_notes(scanned: Scan) -> list[str]:
     """What to tell the user about the hand edits just recorded: one line per register."""
-    from salesops.i18n import ngettext
+    from salesops.i18n import ngettext, person
 
     out = []
     for f in scanned.edits:
@@ -120,7 +120,7 @@ def recorded_notes(scanned: Scan) -> list[str]:
                 "{file} was edited outside salesops ({user}, {at}): {n} records changed, recorded in "
                 "history.csv; salesops validate checks them",
                 records,
-            ).format(file=f.file, user=f.user, at=f.at[:16].replace("T", " "), n=records)
+            ).format(file=f.file, user=person(f.user), at=f.at[:16].replace("T", " "), n=records)
         )
     return out
 

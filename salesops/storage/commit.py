@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salesops.errors import FileOpenElsewhere, StorageError, WorkspaceBusy
-from salesops.i18n import _
+from salesops.i18n import _, joined
 from salesops.storage.journal import (
     JOURNAL,
     JOURNAL_VERSION,
@@ -657,7 +657,7 @@ def recover_under_lock(ws: Path) -> str | None:
             if still
             else _("removed the staged files of an interrupted commit")
         )
-    return "; ".join(said) or None
+    return joined(said) or None
 
 
 def _leftovers(meta: Path, *, with_journal: bool) -> list[str]:

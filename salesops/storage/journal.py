@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from salesops.errors import StorageError
-from salesops.i18n import _
+from salesops.i18n import _, joined
 from salesops.storage.lock import META_DIR
 
 JOURNAL = "journal.json"
@@ -165,7 +165,7 @@ def waiting_note(workspace: Path) -> str | None:
         ).format(kept=kept, name=name)
         for kept, name in unfinished_versions(workspace)
     ]
-    return "; ".join(said) or None
+    return joined(said) or None
 
 
 def _sha(data: bytes) -> str:

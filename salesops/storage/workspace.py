@@ -20,7 +20,7 @@ from pathlib import Path
 
 from salesops.core.model import Change
 from salesops.errors import SalesopsError, StorageError, UsageError
-from salesops.i18n import _
+from salesops.i18n import _, joined
 from salesops.schema import (
     HISTORY_COLUMNS,
     HISTORY_FILE,
@@ -126,7 +126,7 @@ class Workspace:
         # (undo them): do it before reading, so no command sees half of a change.
         # `recovered` says what was done (None: nothing to do, or a writer is at work).
         # Versions kept beside registers changed since a crash are recalled until the user decides.
-        self.recovered = "; ".join(filter(None, (recover(root), waiting_note(root)))) or None
+        self.recovered = joined(filter(None, (recover(root), waiting_note(root)))) or None
         for name in (SETTINGS_FILE, HISTORY_FILE):  # read by every command: checked at once
             self.path_of(name)
         self.settings = settings or load_settings(root)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from salesops.errors import StorageError
-from salesops.i18n import N_, _
+from salesops.i18n import N_, _, joined
 from salesops.storage.xlsx_io import RawSheet, range_ref
 from salesops.storage.xlsx_zip import ZipDirectory
 
@@ -325,7 +325,7 @@ def read_sheets(path: Path, fits, sheet: str | None = None, register=None) -> Ch
                 )
             else:
                 required = [c.name for c in register.columns if c.required]
-                about = "; ".join(
+                about = joined(
                     _("{sheet} lacks {columns}").format(sheet=repr(n), columns=", ".join(lacking[n]))
                     if lacking.get(n) and len(lacking[n]) < len(required)
                     else _("{sheet} has none of them").format(sheet=repr(n))
