@@ -2,10 +2,12 @@
 
 Sales-ops staff start from the sample company (`init --sample --lang zh`) and,
 in one day, capture and score leads, move deals through their gates (some
-refused), take payments (one too large), import a file with mistakes, list with
-`--where`, show records, run every report in every format, write statements of
-account, edit a register by hand and validate it, ask for help and mistype
-commands and values. Everything said on stdout and stderr, and every report and
+refused), ask people without the role to approve, sign past credit control and
+override it, edit records with `set`, log follow-ups, claim from the public
+pool, take payments (one too large, one leaving unapplied cash), import a file
+with mistakes, list with `--where`, show records, run every report in every
+format, write statements of account, edit a register by hand and validate it,
+ask for help and mistype commands and values. Everything said on stdout and stderr, and every report and
 statement file, is searched for English words: a regular expression over ASCII
 words with a short allow-list of what may stay Latin — what users type or
 scripts read: IDs, file names and paths, options and command lines shown as
@@ -87,6 +89,8 @@ def test_the_checker_finds_english_and_lets_syntax_through():
     assert english_words("error: leads.xlsx row 14, created_on: not a date") == ["row", "not", "date"]
     assert english_words("warning: 2 deals are past valid_until") == ["deals", "are", "past"]
     assert english_words("商机 O-000001 won") == ["won"]  # a code alone is a word left in English
+    assert english_words("可选：visit、call、wechat（或中文）；邮箱 wang@acme.example；用 `accepted`") == []
+    assert english_words("error: 付款条款 sum to 90%") == ["sum", "to"]
 
 
 # ----------------------------------------------------------------------------- the day
