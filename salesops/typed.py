@@ -228,7 +228,7 @@ class _Chunk:
         import numpy as np
 
         out = np.zeros(len(self.nbytes), dtype=bool)
-        if self.raw is not None and len(self._has):
+        if self.raw is not None and len(self._has) and (self.raw[self.lo : self.hi] == ord("'")).any():
             out[self._has] = self.raw[self.starts[self._has]] == ord("'")
         return out
 

@@ -410,7 +410,7 @@ def _build(
         parsed = parse_column(col, raws[j], date_order)
         arrays[name] = parsed.values
         parsed_bad[name] = parsed
-    ids = arrays[register.id_column].to_pylist() if id_col is not None else [None] * n
+    ids = _Ids(arrays[register.id_column] if id_col is not None else None)  # only problems look them up
     problems: list[Problem] = []
     bad: dict[tuple[int, str], Any] = {}
     for col in register.columns:
@@ -470,6 +470,16 @@ def _build(
     table = pa.Table.from_arrays(columns, names=names)
     problems.sort(key=lambda p: (p.row or 0, colmap.get(p.column or "", -1)))
     return TypedTable(register, file, fmt, table, problems, bad, header, colmap, lang, user, last_row=last_row)
+
+
+class _Ids:
+    """The record ID at a position, looked up in the typed ID column on demand."""
+
+    def __init__(self, column) -> None:
+        self.column = column
+
+    def __getitem__(self, i: int) -> str | None:
+        return None if self.column is None else self.column[i].as_py()
 
 
 def _user_text(raw: Raw):
