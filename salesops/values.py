@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 import warnings
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, Rounded, localcontext
 from typing import TYPE_CHECKING, Any
 
 from salesops.i18n import N_, _
@@ -380,10 +380,21 @@ def parse_money(v: Any) -> Decimal | None:
     return q if q else abs(q)  # no "-0.00"
 
 
+# Rounding to MONEY_DIGITS signals Rounded exactly when a coefficient has more digits (trailing
+# zeros included), which `float_exact` asks without building the digit tuple of every amount.
+_AT_MOST_15 = Context(prec=MONEY_DIGITS, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Rounded])
+
+
 def float_exact(d: Decimal) -> bool:
     """Whether float(d) is the number d: at most 15 significant digits (as every amount
     parse_money accepts), or not finite. Writers use the float's text only then."""
-    return len(d.as_tuple().digits) <= MONEY_DIGITS or not d.is_finite()
+    if not d.is_finite():
+        return True
+    try:
+        _AT_MOST_15.plus(d)
+    except Rounded:
+        return False
+    return True
 
 
 def parse_hundredths(v: Any) -> Decimal | None:

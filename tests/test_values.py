@@ -855,3 +855,16 @@ def test_equal_values_of_different_types_are_not_merged():
     check_ints(cells)
     check_pct(cells)
     check_text(cells)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.decimals(allow_nan=True, allow_infinity=True)
+    | st.decimals(places=2, min_value=-(10**15), max_value=10**15)
+    | st.builds(lambda d, z: Decimal(f"{d}{'0' * z}"), st.integers(-(10**16), 10**16), st.integers(0, 4))
+    | st.sampled_from([Decimal("1.00000000000000000"), Decimal("9999999999999.99"), Decimal("99999999999999.99"),
+                       Decimal("1E+999999999"), Decimal("-0.00"), Decimal("sNaN"), Decimal("123456789012345E-999999")])
+)
+def test_float_exact_counts_the_coefficient_digits(d):
+    """At most 15 digits in the coefficient (trailing zeros count), or not finite."""
+    assert V.float_exact(d) == (len(d.as_tuple().digits) <= 15 or not d.is_finite())
