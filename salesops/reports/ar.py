@@ -262,8 +262,11 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
         by_account = bool(present[got.rows].all())
     if by_account:
         label = "account"
-        used, codes_ = np.unique(index[got.rows], return_inverse=True)
-        key_list = [key_list[k] for k in used.tolist()]
+        mine = index[got.rows]  # dictionary codes: the accounts present, renumbered in order (no sort)
+        seen = np.zeros(len(key_list) + 1, dtype=bool)
+        seen[mine] = True
+        codes_ = (np.cumsum(seen) - 1)[mine]
+        key_list = [key_list[k] for k in np.flatnonzero(seen).tolist()]
     else:
         import pandas as pd
 
