@@ -146,8 +146,12 @@ def load_settings(workspace: Path) -> Settings:
         return Settings(base, None)
     try:
         user = tomllib.loads(path.read_text("utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SalesopsError(f"{path.name}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:  # the parser's own words say what and where (line, column)
+        raise SalesopsError(
+            _("{file}: not valid TOML, correct it in a text editor: {reason}").format(file=path.name, reason=exc)
+        ) from None
+    except UnicodeDecodeError:
+        raise SalesopsError(_("{file}: not UTF-8 text; save it as UTF-8").format(file=path.name)) from None
     problems: list[str] = []
     regions = user.pop("regions", None)
     merged = _merge(base, user, "", problems)

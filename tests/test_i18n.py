@@ -351,3 +351,13 @@ def test_a_bad_value_is_said_in_the_language_of_the_moment_it_is_shown():
         bad = exc
     with i18n.using("zh"):
         assert str(bad) == "不是 M/D/YYYY 顺序的日期（date_order = MDY）；请写成 YYYY-MM-DD"
+
+
+def test_a_broken_settings_file_is_said_in_the_language_asked_for(tmp_path):
+    ws = make_workspace(tmp_path / "ws", lang="zh")
+    (ws / "salesops.toml").write_text('lang = "zh"\n[lead\n', encoding="utf-8")
+    res = run_cli("--lang", "zh", "list", "leads", ws=ws, check=1)
+    assert res.stderr.startswith("error: salesops.toml：不是有效的 TOML，请用文本编辑器修正") and "line 2" in res.stderr
+    (ws / "salesops.toml").write_bytes(b'lang = "\xff"\n')
+    res = run_cli("--lang", "zh", "list", "leads", ws=ws, check=1)
+    assert res.stderr.strip() == "error: salesops.toml：不是 UTF-8 文本；请另存为 UTF-8"
