@@ -215,6 +215,7 @@ def run_day(root: Path, lang: str) -> tuple[dict[str, str], Path]:
     run("duplicate account", "account", "add", "--name", "新客户有限公司", code=1)
     role = "决策人" if zh else "decision_maker"
     run("contact add", "contact", "add", "--account", "A-000001", "--name", "王工", "--role", role, code=0)
+    run("contact without account", "contact", "add", "--account", "", "--name", "王工", code=1)
 
     # cash
     method = "银行转账" if zh else "bank_transfer"

@@ -213,7 +213,7 @@ def _added_line(ws, made) -> str:
     name = rec.get("name") or made.record_id
     if made.register == "contacts":
         accounts = ws.table("accounts")
-        j = accounts.find(rec["account_id"])
+        j = accounts.find(rec["account_id"]) if rec.get("account_id") else None  # empty: refused by the checks
         account = accounts.get(j, "name") if j is not None else None
         name = f"{name} ({rec['account_id']} {account or ''})".replace(" )", ")")
     return _(ADDED).format(id=made.record_id, name=name)
