@@ -101,16 +101,23 @@ def record_hand_edits(ws: Workspace, wait: float) -> None:
     from salesops.cli.common import warn
     from salesops.errors import WorkspaceBusy
     from salesops.i18n import _
+    from salesops.storage.baseline import load_index, unrecorded
     from salesops.storage.lock import ReadOnlyWorkspace
 
+    # nothing to record: a writer holding the lock keeps validate waiting for nothing; a first
+    # run only takes the baseline, which the next command takes as well if the lock is busy now
+    first = load_index(ws.root) is None
+    if not first and not unrecorded(ws):
+        return
     try:
-        with ws.writing(wait):
+        with ws.writing(0 if first else wait):
             pass
     except WorkspaceBusy:
-        warn(_("the workspace is busy: edits made by hand are checked but not recorded in history.csv this time"))
+        if not first:
+            warn(
+                _("the workspace is busy: edits made by hand are checked but not recorded in history.csv this time")
+            )
     except ReadOnlyWorkspace:
-        from salesops.storage.baseline import unrecorded
-
         if unrecorded(ws):
             warn(
                 _(

@@ -109,7 +109,9 @@ def test_readers_do_not_wait_for_a_writer(holder):
     ws, _ = holder
     res = run(["list", "receivables", "-f", "json"], ws)
     assert res.code == 0 and len(json.loads(res.out)) > 0
-    assert run(["validate"], ws).code == 0
+    checked = run(["validate"], ws)
+    assert checked.code == 0
+    assert "busy" not in checked.err  # no hand edit to record: validate does not wait for the lock at all
 
 
 def test_a_lock_left_by_a_killed_writer_does_not_block_the_next_command(holder):
@@ -119,3 +121,23 @@ def test_a_lock_left_by_a_killed_writer_does_not_block_the_next_command(holder):
     res = run(["payment", "record", RECEIVABLE, "--amount", "10", "--wait", "0"], ws)
     assert res.code == 0, res.err
     assert Decimal(str(_receivable(ws)["collected_amount"])) == Decimal("10")
+
+
+def test_validate_while_a_writer_holds_the_lock_checks_a_hand_edit_and_leaves_its_recording(tmp_path):
+    """A hand edit to record and the lock busy: validate checks it, says it is not recorded this
+    time (after --wait), and the next command records it."""
+    ws = sample_workspace(tmp_path / "ws", "csv")
+    assert run(["validate"], ws).code == 0  # the first state salesops keeps
+    path = ws / "opportunities.csv"
+    path.write_bytes(path.read_bytes().replace("MES生产执行系统".encode(), "MES生产执行系统二期".encode(), 1))
+    proc = spawn("hold", str(ws))
+    try:
+        wait_for_line(proc, "locked")
+        checked = run(["validate", "--wait", "0"], ws)
+        assert "busy" in checked.err and "not recorded" in checked.err
+        assert b"edited outside salesops" not in (ws / "history.csv").read_bytes()
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert run(["validate"], ws).code == 0
+    assert b"edited outside salesops" in (ws / "history.csv").read_bytes()
