@@ -32,6 +32,9 @@ import pytest
 
 from tests.conftest import run_cli
 
+# one worker builds each day once (its fixtures are module-scoped; `make test` runs --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("whole-day")
+
 PRODUCTS = {"Excel", "WPS", "LibreOffice", "Calc", "webhook"}  # names, and the word robots' Chinese docs use
 SYNTAX = re.compile(
     r"""
