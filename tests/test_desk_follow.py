@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -49,14 +51,23 @@ def setup_desk(ws):
             check=0,
             env={"SALESOPS_TODAY": "2026-10-01"},
         )
+    return ws
+
+
+@pytest.fixture(scope="module")
+def built() -> dict:
+    """The desk of each layout, made once per module by its commands (then copied per test)."""
+    return {}
 
 
 @pytest.fixture(params=[("xlsx", "en"), ("csv", "zh")], ids=["xlsx-en", "csv-zh"])
-def ws(request, tmp_path):
-    fmt, lang = request.param
-    root = make_workspace(tmp_path / "ws", fmt, lang)
-    setup_desk(root)
-    return root
+def ws(request, tmp_path, tmp_path_factory, built):
+    if request.param not in built:
+        fmt, lang = request.param
+        built[request.param] = setup_desk(
+            make_workspace(tmp_path_factory.mktemp("desk") / "ws", fmt, lang)
+        )
+    return Path(shutil.copytree(built[request.param], tmp_path / "ws"))
 
 
 def acts(ws) -> list[dict]:

@@ -34,6 +34,10 @@ from hypothesis import strategies as st
 from salesops.schema import HISTORY_COLUMNS, REGISTERS
 from tests.conftest import make_workspace, run_cli
 
+# its company is built once per layout (module scope): one worker takes the file (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("funnel-asof")
+
+
 OPP_STAGES = list(REGISTERS["opportunities"].machine.order)
 LEAD_STATUSES = list(REGISTERS["leads"].machine.order)
 
