@@ -155,7 +155,7 @@ def _write(folder: Path, files) -> None:
 def _log(ws, files, day, by, wait) -> dict[str, str]:
     """A reminder activity per account (one a day at most), in one commit; {account: activity ID}."""
     from salesops.cli.flowkit import commit_checked
-    from salesops.core.activities import log_activity, logged
+    from salesops.core.activities import log_activity, logged, owner_of
     from salesops.reports.dunning import level_label
     from salesops.storage.workspace import current_user, today
 
@@ -175,25 +175,22 @@ def _log(ws, files, day, by, wait) -> dict[str, str]:
                 level=level_label(s["level"], lang) or "—",
                 file=path.name,
             )
+            # the account's owner collects (SPEC 9.4: the account responsible owns collection);
+            # an account in the public pool: whoever runs collect
+            i = accounts.find(st.account_id)
+            owner = owner_of(accounts, i) if i is not None else None
             out[st.account_id] = log_activity(
                 ws.table,
                 record_id=st.account_id,
                 account_id=st.account_id,
                 type="reminder",
-                # the account's owner collects (SPEC 9.4: the account responsible owns collection);
-                # an account in the public pool: whoever runs collect
-                by=by or _owner(accounts, st.account_id) or current_user(None),
+                by=by or owner or current_user(None),
                 summary=summary,
                 on=when,
             )
         if out:
             commit_checked(ws, by)
     return out
-
-
-def _owner(accounts, account_id: str) -> str | None:
-    i = accounts.find(account_id)
-    return None if i is None else accounts.get(i, "owner")
 
 
 def _money(value, currency: str) -> str:
