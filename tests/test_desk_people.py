@@ -93,6 +93,8 @@ def test_a_team_its_customers_and_their_people(ws):
     assert "张总" in table and "刘工" in table
     assert "Lead-to-Cash chain" not in table and "线索到回款链条" not in table  # nothing sold yet: no empty chain
     assert shown["chain"] == []
+    text = run_cli("show", "A-000001", "-f", "markdown", ws=ws, check=0).stdout
+    assert "张总" in text and "Lead-to-Cash chain" not in text and "线索到回款链条" not in text
 
 
 def test_duplicates_are_refused_saying_who_holds_the_customer(ws):

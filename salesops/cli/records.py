@@ -218,31 +218,27 @@ def show(
     chain_headers = [_(CHAIN_HEADERS[k]) for k in chain_cols]
     hist_headers = [HISTORY_ZH[k] if lang == "zh" else k for k in hist_cols]
     title = f"{_register_name(reg, lang)} {rid}"
+    # the sections shown in every format: a chain or decisions only when there are some
+    # (an account with nothing sold yet has no chain to draw)
+    sections = [
+        (field_headers, fields, title),
+        *([(chain_headers, chain_rows, _(CHAIN_TITLE))] if chain_rows else []),
+        *([(decision_headers, decision_rows, _(DECISIONS_TITLE))] if decision_rows else []),
+        *desk,
+    ]
     if fmt in ("csv", "markdown"):
         from salesops.cli.common import csv_text, markdown_text
 
         render = (lambda c, r, t: markdown_text(c, r, t)) if fmt == "markdown" else (lambda c, r, t: csv_text(c, r))
         text = "\n".join(
-            render(c, r, t)
-            for c, r, t in (
-                (field_headers, fields, title),
-                (chain_headers, chain_rows, _(CHAIN_TITLE)),
-                *([(decision_headers, decision_rows, _(DECISIONS_TITLE))] if decision_rows else []),
-                *desk,
-                (hist_headers, hist_rows, _(HISTORY_TITLE)),
-            )
+            render(c, r, t) for c, r, t in (*sections, (hist_headers, hist_rows, _(HISTORY_TITLE)))
         )
         write_out(text, output)
         return
     from salesops.cli.common import output_console, rich_table
 
     with output_console(output) as con:
-        con.print(rich_table(field_headers, fields, title=title))
-        if chain_rows:  # an account with nothing yet has no chain to draw
-            con.print(rich_table(chain_headers, chain_rows, title=_(CHAIN_TITLE)))
-        if decision_rows:
-            con.print(rich_table(decision_headers, decision_rows, title=_(DECISIONS_TITLE)))
-        for c, r, t in desk:
+        for c, r, t in sections:
             con.print(rich_table(c, r, title=t))
         con.print(rich_table(hist_headers, hist_rows, title=_(HISTORY_TITLE)) if hist_rows else _(NO_HISTORY))
 
