@@ -32,6 +32,7 @@ from salesops.cli.reports import (
     ToOpt,
     _dates,
     _emit,
+    _period_report,
     _setup,
 )
 from salesops.errors import UsageError
@@ -187,7 +188,5 @@ def activity_cmd(
     from salesops.reports.views_desk import activity_view
 
     check_choice("--by", by, BY_CHOICES)
-    data = _setup(ctx, lang, fmt)
-    day, span = _dates(data, as_of, start, end, period)
-    result = activity(data, span, day, by)
-    _emit(data, fmt, output, result.to_json(), lambda lg, cur: activity_view(result, lg, cur), post)
+    when = (as_of, start, end, period)
+    _period_report(ctx, lang, fmt, output, post, when, activity, activity_view, by)

@@ -19,9 +19,7 @@ from salesops.cli.reports import (
     PostOpt,
     ReportFormatOpt,
     ToOpt,
-    _dates,
-    _emit,
-    _setup,
+    _period_report,
 )
 
 MetricOpt = Annotated[
@@ -57,10 +55,8 @@ def targets_cmd(
 
     level_of(by)  # a bad --by is a usage error before anything is read
     code = metric_of(metric) if metric else None
-    data = _setup(ctx, lang, fmt)
-    day, span = _dates(data, as_of, start, end, period)
-    result = targets(data, span, day, by, code)
-    _emit(data, fmt, output, result.to_json(), lambda lg, cur: targets_view(result, lg, cur), post)
+    when = (as_of, start, end, period)
+    _period_report(ctx, lang, fmt, output, post, when, targets, targets_view, by, code)
 
 
 @report_app.command("commission")
@@ -78,12 +74,8 @@ def commission_cmd(
     """Each rep's commission for the period by their plan: basis, tier, rate, clawback, and every line it comes from (-f xlsx for payroll)."""
     from salesops.reports.commission import commission, commission_view
 
-    data = _setup(ctx, lang, fmt)
-    day, span = _dates(data, as_of, start, end, period)
-    result = commission(data, span, day)
-    _emit(
-        data, fmt, output, result.to_json(), lambda lg, cur: commission_view(result, lg, cur), post
-    )
+    when = (as_of, start, end, period)
+    _period_report(ctx, lang, fmt, output, post, when, commission, commission_view)
 
 
 @report_app.command("leaderboard")
@@ -103,9 +95,5 @@ def leaderboard_cmd(
     from salesops.reports.leaderboard import leaderboard, leaderboard_view, metric_of
 
     code = metric_of(metric)
-    data = _setup(ctx, lang, fmt)
-    day, span = _dates(data, as_of, start, end, period)
-    result = leaderboard(data, span, day, code)
-    _emit(
-        data, fmt, output, result.to_json(), lambda lg, cur: leaderboard_view(result, lg, cur), post
-    )
+    when = (as_of, start, end, period)
+    _period_report(ctx, lang, fmt, output, post, when, leaderboard, leaderboard_view, code)

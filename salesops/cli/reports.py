@@ -112,6 +112,15 @@ def _dates(
     return day, span
 
 
+def _period_report(ctx, lang, fmt, output, post, when: tuple, compute, view, *args) -> None:
+    """A report over a period: `when` = (as_of, from, to, period) → (day, span);
+    `compute(data, span, day, *args)` → a result; `view(result, lang, currency)` → every format."""
+    data = _setup(ctx, lang, fmt)
+    day, span = _dates(data, *when)
+    result = compute(data, span, day, *args)
+    _emit(data, fmt, output, result.to_json(), lambda lg, cur: view(result, lg, cur), post)
+
+
 def _emit(data, fmt: str, output: Path | None, json_data: Any, view, post: str | None = None) -> None:
     """Write a report in `fmt` (JSON as is, else its view rendered), then post it to a robot.
 
@@ -207,10 +216,8 @@ def kpi_cmd(
     from salesops.reports import metrics as kpi_mod
     from salesops.reports.views import kpi_view
 
-    data = _setup(ctx, lang, fmt)
-    day, span = _dates(data, as_of, start, end, period)
-    result = kpi_mod.compute(data, span, day, by)
-    _emit(data, fmt, output, result.to_json(), lambda lg, cur: kpi_view(result, lg, cur), post)
+    when = (as_of, start, end, period)
+    _period_report(ctx, lang, fmt, output, post, when, kpi_mod.compute, kpi_view, by)
 
 
 @report_app.command("funnel")
@@ -230,10 +237,8 @@ def funnel_cmd(
     from salesops.reports import funnels as funnel_mod
     from salesops.reports.views import funnel_view
 
-    data = _setup(ctx, lang, fmt)
-    day, span = _dates(data, as_of, start, end, period)
-    result = funnel_mod.funnel(data, span, day, by)
-    _emit(data, fmt, output, result.to_json(), lambda lg, cur: funnel_view(result, lg, cur), post)
+    when = (as_of, start, end, period)
+    _period_report(ctx, lang, fmt, output, post, when, funnel_mod.funnel, funnel_view, by)
 
 
 @report_app.command("aging")
