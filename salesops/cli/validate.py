@@ -144,10 +144,10 @@ def read_frames(ws: Workspace) -> tuple[dict, list[Problem]]:
     from salesops.errors import SalesopsError
     from salesops.problems import ERROR, Problem
     from salesops.schema import REGISTERS
-    from salesops.storage.frames import prefetch, read_frame
+    from salesops.storage.frames import read_frame
     from salesops.storage.links import LinkedFile
 
-    prefetch(ws)  # xlsx registers not cached yet are read two at a time
+    ws.read_ahead()  # registers not read yet are read two at a time
     frames: dict = {}
     problems: list[Problem] = []
     for name, reg in REGISTERS.items():

@@ -315,9 +315,8 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
     from salesops.core.validate import Options, validate_frames
     from salesops.errors import SalesopsError
     from salesops.schema import REGISTERS
-    from salesops.storage.frames import prefetch
 
-    prefetch(data.ws)
+    data.ws.read_ahead()
     options = Options(data.settings, today)
 
     def count() -> int:

@@ -191,12 +191,13 @@ def scan(ws: Workspace) -> Scan:
     entries = (index or {}).get("registers", {})
     grew = index is not None and size != index.get("history_size")
     tail: dict[str, list[Change]] | None = None
+    ws.read_ahead([name for name in REGISTERS if not _unchanged(ws, name, entries.get(name), grew)])
     for name, register in REGISTERS.items():
         entry = entries.get(name)
         try:
             path, fmt, exists = ws.file_of(register)
             stamp = file_stamp(path) if exists else None
-            if entry is not None and not grew and not entry.get("unread") and entry.get("stamp") == stamp:
+            if _same(entry, grew, stamp):
                 out.found[name] = Found(register, path.name, stamp, entry=entry)
                 continue
             now = snapshot_of(ws.typed(name)) if exists else empty_snapshot(register)
@@ -216,6 +217,19 @@ def scan(ws: Workspace) -> Scan:
         if found.edits:
             found.at, found.user = _when(path), modified_by(path, fmt)
     return out
+
+
+def _same(entry: dict | None, grew: bool, stamp: Any) -> bool:
+    """Whether a register's file is the one its saved state was taken from (the scan need not read it)."""
+    return entry is not None and not grew and not entry.get("unread") and entry.get("stamp") == stamp
+
+
+def _unchanged(ws: Workspace, name: str, entry: dict | None, grew: bool) -> bool:
+    try:
+        path, _fmt, exists = ws.file_of(name)
+        return _same(entry, grew, file_stamp(path) if exists else None)
+    except Exception:  # noqa: BLE001 - the scan itself says what is wrong
+        return True
 
 
 def unrecorded(ws: Workspace) -> list[Found]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from salesops.i18n import current, using
 from salesops.problems import Problem
 from salesops.schema import REGISTERS, Register
 
@@ -61,38 +60,8 @@ def read_frame(
 def read_frames(ws: Workspace, names: list[str] | None = None, user_columns: bool = False) -> dict[str, Frame]:
     """Several registers at once (all by default), read two at a time."""
     names = names or list(REGISTERS)
-    prefetch(ws, names)
+    ws.read_ahead(names)
     return {n: read_frame(ws, n, user_columns=user_columns) for n in names}
-
-
-def prefetch(ws: Workspace, names: list[str] | None = None, threads: int = 2) -> None:
-    """Read the registers among `names` (all by default) on `threads` threads, largest first:
-    calamine and pyarrow parse without holding the GIL. Errors are left for the reader to raise."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    todo = []
-    for name in names or list(REGISTERS):
-        try:
-            path, _, exists = ws.file_of(name)
-            if exists:
-                todo.append((path.stat().st_size, name))
-        except Exception:  # noqa: BLE001 - reported when the register is read
-            continue
-    if len(todo) < 2:
-        return
-    todo.sort(reverse=True)
-
-    lang = current()  # a pool's threads start without the caller's context: read in its language
-
-    def one(name: str) -> None:
-        try:
-            with using(lang):
-                ws.typed(name)
-        except Exception:  # noqa: BLE001 - read_frame raises it again, with its message
-            pass
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(one, [n for _, n in todo]))
 
 
 def to_frame(typed: TypedTable, columns: list[str] | None = None, user_columns: bool = False, date_order: str = "MDY") -> Frame:

@@ -210,6 +210,38 @@ class Workspace:
                 memo[name] = empty_table(register, path.name, fmt, self.settings.lang)
         return memo[name]
 
+    def read_ahead(self, names: list[str] | None = None, threads: int = 2) -> None:
+        """Read the registers among `names` (all by default) that exist on `threads` threads,
+        largest first, into `typed`'s memo: calamine and pyarrow parse without holding the GIL.
+        Errors are left for the reader to raise when the register is asked for."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from salesops.i18n import current, using
+
+        memo = self.__dict__.setdefault("_typed", {})
+        todo = []
+        for name in names or list(REGISTERS):
+            try:
+                path, _fmt, exists = self.file_of(name)
+                if exists and (name not in memo or not memo[name].covers(None)):
+                    todo.append((path.stat().st_size, name))
+            except Exception:  # noqa: BLE001 - reported when the register is read
+                continue
+        if len(todo) < 2:
+            return
+        todo.sort(reverse=True)
+        lang = current()  # a pool's threads start without the caller's context: read in its language
+
+        def one(name: str) -> None:
+            try:
+                with using(lang):
+                    self.typed(name)
+            except Exception:  # noqa: BLE001 - raised again, with its message, when the register is read
+                pass
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, [n for _, n in todo]))
+
     # ------------------------------------------------------------ writing
 
     @contextmanager
