@@ -112,6 +112,22 @@ def test_the_first_run_records_nothing_and_keeps_the_state_under_salesops(tmp_pa
     assert run(["list", "opportunities", "-f", "csv"], ws).err == ""
 
 
+def test_the_scan_reads_only_the_registers_whose_files_changed(xlsx_ws):
+    """Unchanged registers cost one stat: a command in a quiet workspace reads none of them
+    (nor all of them, two at a time), and after a hand edit only the edited one."""
+    from salesops.storage.baseline import scan
+    from salesops.storage.workspace import Workspace
+
+    def read_by_scan() -> set[str]:
+        ws = Workspace(xlsx_ws)
+        scan(ws)
+        return set(ws.__dict__.get("_typed", {}))
+
+    assert read_by_scan() == set()
+    edit_xlsx(xlsx_ws / "opportunities.xlsx", "O-000026", {"notes": "客户要求下周再报价"})
+    assert read_by_scan() == {"opportunities"}
+
+
 # ---------------------------------------------------------------- xlsx: a stage jumped over its gates
 
 

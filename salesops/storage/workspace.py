@@ -220,7 +220,7 @@ class Workspace:
 
         memo = self.__dict__.setdefault("_typed", {})
         todo = []
-        for name in names or list(REGISTERS):
+        for name in list(REGISTERS) if names is None else names:
             try:
                 path, _fmt, exists = self.file_of(name)
                 if exists and (name not in memo or not memo[name].covers(None)):
