@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from salesops.i18n import N_, _
 
@@ -74,8 +74,7 @@ class Problem:
         return one_line(f"{self.severity}: {text}")
 
     def to_json(self) -> dict:
-        data = asdict(self)
-        return {k: data[k] for k in ("severity", "code", "file", "row", "column", "record_id", "message")}
+        return {k: getattr(self, k) for k in ("severity", "code", "file", "row", "column", "record_id", "message")}
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

@@ -63,11 +63,11 @@ def validate(
             "ok": n_errors == 0,
             "errors": n_errors,
             "warnings": n_warnings,
-            "problems": [{k: p.to_json()[k] for k in JSON_KEYS} for p in problems],
+            "problems": [{k: d[k] for k in JSON_KEYS} for d in (p.to_json() for p in problems)],
         }
         write_out(dumps(data), output)
     elif fmt in ("csv", "markdown"):
-        table = [[p.to_json()[k] for k in TABLE_KEYS] for p in problems]
+        table = [[d[k] for k in TABLE_KEYS] for d in (p.to_json() for p in problems)]
         emit_rows(fmt, output, list(TABLE_KEYS), table, title=_("problems"))
     else:
         line = _summary(n_errors, n_warnings, rows)
