@@ -730,13 +730,16 @@ def check_won_amounts(frames: Frames, options: Options) -> list[Problem]:
     signed = _mask(signed) & _clean(c, "amount", "status")
     if not signed.any():
         return []
-    grouped = cdf.loc[signed].groupby("opportunity_id")
-    sums, ids = grouped["amount"].sum(), grouped[c.register.id_column].agg(", ".join)
+    sums = cdf.loc[signed].groupby("opportunity_id")["amount"].sum()
     df = o.df
     got = df["opportunity_id"].map(sums)
     amount = df["amount"]
     bad = (df["stage"] == "won") & got.notna() & (amount.isna() | (amount != got))
     bad = _mask(bad) & _clean(o, "amount") & ~df["opportunity_id"].duplicated(keep="first")
+    if not bad.any():
+        return []
+    named = signed & cdf["opportunity_id"].isin(df.loc[bad, "opportunity_id"])  # the contracts the messages name
+    ids = cdf.loc[named].groupby("opportunity_id")[c.register.id_column].agg(", ".join)
     view = _with_df(o, df.assign(_got=got, _ids=df["opportunity_id"].map(ids)))
     return _emit(
         view,
