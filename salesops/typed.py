@@ -653,12 +653,17 @@ def raw_of_cells(cells: Sequence[Any]) -> Raw:
     Cells are told apart by their type in bulk (no Python loop over the cells)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     cells = cells if isinstance(cells, list) else list(cells)
+    try:  # most columns hold only text and empty cells: Arrow takes them as they are, in C
+        text = pa.array(cells, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number, date or other cell among them
+        pass
+    else:
+        return Raw(pc.fill_null(text, "") if text.null_count else text)
     kind = np.fromiter(map(_KINDS.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells))
     is_str = kind == _K_STR
-    if is_str.all():  # (Arrow takes a list of str far faster than an object array of them)
-        return Raw(pa.array(cells, type=pa.string()))
     obj = np.empty(len(cells), dtype=object)
     obj[:] = cells
     if (kind == _K_INT).any():  # ints past 2**53 would lose digits as float64: the scalar reader takes them

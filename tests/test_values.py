@@ -868,3 +868,34 @@ def test_equal_values_of_different_types_are_not_merged():
 def test_float_exact_counts_the_coefficient_digits(d):
     """At most 15 digits in the coefficient (trailing zeros count), or not finite."""
     assert V.float_exact(d) == (len(d.as_tuple().digits) <= 15 or not d.is_finite())
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(),
+            st.none(),
+            st.just(""),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.integers(min_value=-(2**60), max_value=2**60),
+            st.dates(),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_raw_cells_keep_text_as_text_and_the_rest_by_position(cells):
+    """`raw_of_cells`, whichever path a column takes (text and empty cells only, or mixed):
+    text as typed, an empty cell as "", every other cell where it was, as a spreadsheet gave it."""
+    cells = [c for c in cells if not (isinstance(c, str) and any("\ud800" <= ch <= "\udfff" for ch in c))]
+    raw = raw_of_cells(cells)
+    assert len(raw) == len(cells)
+    for i, cell in enumerate(cells):
+        if isinstance(cell, str):
+            assert raw.text[i].as_py() == cell
+        elif cell is None:
+            assert raw.text[i].as_py() == ""
+        else:
+            assert raw.text[i].as_py() is None
+            got = raw.cell(i)
+            assert got == cell or (isinstance(cell, int) and not isinstance(cell, bool) and got == float(cell)), (cell, got)
