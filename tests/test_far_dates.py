@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -97,13 +98,29 @@ def first(rows: list[dict], **match) -> dict:
     return next(r for r in rows if all(r[k] == v for k, v in match.items()))
 
 
+@pytest.fixture(scope="module")
+def far_built(tmp_path_factory):
+    """Each layout's far-date workspace, built once per module (by the first test needing it)."""
+    built: dict[str, dict] = {}
+
+    def get(layout: str) -> dict:
+        if layout not in built:
+            built[layout] = _build_far(tmp_path_factory.mktemp(f"far-{layout}") / "ws", layout)
+        return built[layout]
+
+    return get
+
+
 @pytest.fixture(params=list(LAYOUTS))
-def far(request, tmp_path):
-    """A sample workspace (xlsx / UTF-8 CSV / GBK CSV in Chinese) with far dates typed into
-    date columns, and what the reports said before the edit."""
-    layout = request.param
+def far(request, far_built, tmp_path):
+    """A copy of a sample workspace (xlsx / UTF-8 CSV / GBK CSV in Chinese) with far dates typed
+    into date columns, and what the reports said before the edit (each test may change its copy)."""
+    built = far_built(request.param)
+    return {**built, "ws": Path(shutil.copytree(built["ws"], tmp_path / "ws", symlinks=True))}
+
+
+def _build_far(ws: Path, layout: str) -> dict:
     fmt, lang, encoding = LAYOUTS[layout]
-    ws = tmp_path / "ws"
     run_cli("init", str(ws), "--sample", "--format", fmt, "--lang", lang, check=0)
     if encoding == "gbk":
         reencode(ws, "gbk")

@@ -299,12 +299,25 @@ class ForkServer:
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())["pid"]
 
+    def start_many(self, argvs: list[list[str]], cwd: Path, logs: list[Path]) -> list[int]:
+        """Fork one child per ARGV at once (they race as separate processes); returns their PIDs."""
+        reqs = [{"argv": a, "cwd": str(cwd), "log": str(log), "slow": 0.0, "env": {}} for a, log in zip(argvs, logs, strict=True)]
+        self.proc.stdin.write(json.dumps({"many": reqs}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())["pids"]
+
     def reap(self) -> tuple[int, float]:
         """Let the server collect the child; (exit status, seconds it ran). -9: killed."""
         self.proc.stdin.write("reap\n")
         self.proc.stdin.flush()
         answer = json.loads(self.proc.stdout.readline())
         return answer["status"], answer["elapsed"]
+
+    def reap_many(self) -> list[int]:
+        """After `start_many`: wait for every child; their exit statuses, in order."""
+        self.proc.stdin.write("reap\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())["status"]
 
     def run(self, argv: list[str], cwd: Path, log: Path, slow: float = 0.0) -> tuple[int, float]:
         """Run to completion: (exit status, seconds)."""

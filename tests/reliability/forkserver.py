@@ -13,6 +13,10 @@ Protocol (JSON lines on stdin/stdout, one request at a time):
   ← {"pid": PID}            the child runs; the test may kill PID now
   → "reap"                  (a line) the test is done with PID
   ← {"status": CODE, "elapsed": SECONDS}   -9 when killed
+  → {"many": [REQUEST, ...]}   several children at once (writers racing for the lock)
+  ← {"pids": [PID, ...]}
+  → "reap"
+  ← {"status": [CODE, ...], "elapsed": SECONDS}   when the last one has ended
 
 The server reaps a child only when told, so a PID the test signals is never
 a recycled one (an exited, unreaped child is a zombie that keeps its PID).
@@ -114,15 +118,18 @@ def serve() -> None:
             continue
         req = json.loads(line)
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            _child(cli, req)
-        print(json.dumps({"pid": pid}), flush=True)
+        pids = []
+        for one in req.get("many", [req]):
+            pid = os.fork()
+            if pid == 0:
+                _child(cli, one)
+            pids.append(pid)
+        print(json.dumps({"pids": pids} if "many" in req else {"pid": pids[0]}), flush=True)
         sys.stdin.readline()  # "reap"
-        _, status = os.waitpid(pid, 0)
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
         elapsed = time.monotonic() - started
         print(
-            json.dumps({"status": os.waitstatus_to_exitcode(status), "elapsed": elapsed}),
+            json.dumps({"status": codes if "many" in req else codes[0], "elapsed": elapsed}),
             flush=True,
         )
 

@@ -1,25 +1,24 @@
 """Several salesops processes writing the same registers at once: no update is lost.
 
-Real `python -m salesops payment record` processes are started together on
-one receivable; the workspace lock serialises their read-modify-commit, so
-the receivable's collected amount is exactly the sum of the payments. A
-writer that cannot get the lock within `--wait` exits 75 with the SPEC
-message and writes nothing.
+Real `salesops payment record` processes are started together on one
+receivable (children forked at once by the fork server, each an ordinary
+process running the real entry point; imports done once, so they race on the
+lock rather than in start-up); the workspace lock serialises their
+read-modify-commit, so the receivable's collected amount is exactly the sum of
+the payments. A writer that cannot get the lock within `--wait` exits 75 with
+the SPEC message and writes nothing (a plain `python -m salesops` process).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
 import pytest
 
-from .clitools import ENV, REPO, assert_clean_meta, digest, records, run, run_sub, sample_workspace
+from .clitools import ForkServer, assert_clean_meta, digest, records, run, run_sub, sample_workspace
 from .conftest import spawn, wait_for_line
 
 RECEIVABLE = "R-000012"  # invoiced, nothing collected yet, 797,549.40 due
@@ -30,30 +29,31 @@ def _receivable(ws, rid=RECEIVABLE) -> dict:
     return next(r for r in records(ws, "receivables") if r["receivable_id"] == rid)
 
 
+@pytest.fixture(scope="module")
+def server():
+    s = ForkServer()
+    yield s
+    s.close()
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_concurrent_payments_on_one_receivable_lose_no_update(tmp_path, fmt):
+def test_concurrent_payments_on_one_receivable_lose_no_update(tmp_path, fmt, server):
     ws = sample_workspace(tmp_path / "ws", fmt)
     before_payments = records(ws, "payments")
     assert _receivable(ws)["collected_amount"] in (None, 0)
-    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO)}
-    env.pop("SALESOPS_WORKSPACE", None)
     amounts = [
         Decimal("100.00") + Decimal(k) / 100 for k in range(1, WRITERS + 1)
     ]  # 100.01 … 100.08
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "salesops", "-w", str(ws), "payment", "record", RECEIVABLE,
-             "--amount", str(a), "--ref", f"RACE-{k}", "--wait", "60"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+    argvs = [
+        ["-w", str(ws), "payment", "record", RECEIVABLE, "--amount", str(a), "--ref", f"RACE-{k}", "--wait", "60"]
         for k, a in enumerate(amounts)
-    ]  # fmt: skip
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
+    ]
+    logs = [tmp_path / f"writer-{k}.log" for k in range(WRITERS)]
+    pids = server.start_many(argvs, tmp_path, logs)
+    assert len(set(pids)) == WRITERS  # separate processes, all running at once
+    for code, log in zip(server.reap_many(), logs, strict=True):
+        err = log.read_text(encoding="utf-8")
+        assert code == 0, err
         assert "Traceback" not in err
     payments = records(ws, "payments")
     new = [p for p in payments if p["reference"] and p["reference"].startswith("RACE-")]
