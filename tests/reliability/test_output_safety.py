@@ -55,6 +55,12 @@ def _workspace(sample: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(sample, tmp_path / "ws"))
 
 
+# Every spelling of a clash is tried on one command; each other command (all write -o through
+# the same `save_output`, after computing their output) is tried with the register spelled
+# plainly, one other spelling in turn, and a relative path: 25 refused commands instead of 70.
+EVERY_SPELLING = "list-json"
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 def test_no_command_writes_its_output_over_a_register_history_or_settings(
     sample, tmp_path, monkeypatch, command
@@ -74,7 +80,13 @@ def test_no_command_writes_its_output_over_a_register_history_or_settings(
         "sub/../payments.xlsx": f"would overwrite the register payments.xlsx of the workspace {ws}",
         "report-link.csv": f"would overwrite the register receivables.xlsx of the workspace {ws}",
     }
-    for name, why in clashes.items():
+    names = list(clashes)
+    if command != EVERY_SPELLING:
+        others = names[1:]
+        turn = [c for c in COMMANDS if c != EVERY_SPELLING].index(command)
+        names = [names[0], others[turn % len(others)]]
+    for name in names:
+        why = clashes[name]
         res = run([*COMMANDS[command], "-o", str(ws / name)], ws)
         assert_clean_failure(res)
         assert res.err_lines == [f"error: -o {ws / name} {why}{CLASH}"], name
