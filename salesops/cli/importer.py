@@ -155,10 +155,10 @@ def import_file(
         --map invoiceNumber=receivable_id --map customerID=account_id \\
         --map SettledDate=received_on --map InvoiceAmount=amount
     """
-    from salesops.core.importer import ImportOptions, plan_import, summary
+    from salesops.core.importer import ImportOptions, summary
     from salesops.schema import resolve_register
     from salesops.storage.workspace import today
-    from salesops.typed import text_fault
+    from salesops.typed import gc_paused, text_fault
 
     check_choice("--format", fmt, RECORD_FORMATS)
     check_choice("--on-duplicate", on_duplicate, ("error", "skip", "update"))
@@ -180,14 +180,34 @@ def import_file(
         default_date=_default_date(default_date, ws),
         text_fault=text_fault,
     )
+    with gc_paused():  # millions of cells and no reference cycles: the collector's passes are pure cost
+        plan = _run(ws, reg, file, sheet, encoding, options, dry_run, wait, by, fmt, output)
+    if dry_run:
+        _show_plan(plan, fmt, output)
+        return
+    data = summary(plan)
+    if fmt == "json":
+        write_out(
+            dumps({**data, "dry_run": False, "warnings": [p.line() for p in plan.warnings]}), output
+        )
+        return
+    _print_warnings(plan)
+    lines = [_done_line(data, dry_run=False)]
+    lines += [_("created {n} {register}").format(n=n, register=_register(name)) for name, n in data["created"].items() if n]
+    write_out("\n".join(lines), output) if output else [say(line) for line in lines]
+
+
+def _run(ws, reg, file: Path, sheet, encoding, options, dry_run: bool, wait: float, by, fmt: str, output):
+    """Read `file`, plan its import and (unless `dry_run`) apply it in one commit; the plan."""
+    from salesops.core.importer import plan_import
+
     header, rows = _read_file(file, sheet, encoding, reg, options.maps)
     if dry_run:
         with _progress(len(rows)) as progress:
             progress.phase(_("checking {n} rows").format(n=f"{len(rows):,}"))
             plan = plan_import(header, rows, *_context(ws, reg), options)
         _refuse_on_errors(plan, fmt, output)
-        _show_plan(plan, fmt, output)
-        return
+        return plan
     with ws.writing(wait):
         with _progress(len(rows)) as progress:
             progress.phase(_("checking {n} rows").format(n=f"{len(rows):,}"))
@@ -202,16 +222,7 @@ def import_file(
             _apply(ws, plan, progress, file.name)
             progress.phase(_("writing the registers"))
             ws.commit(user=by)
-    data = summary(plan)
-    if fmt == "json":
-        write_out(
-            dumps({**data, "dry_run": False, "warnings": [p.line() for p in plan.warnings]}), output
-        )
-        return
-    _print_warnings(plan)
-    lines = [_done_line(data, dry_run=False)]
-    lines += [_("created {n} {register}").format(n=n, register=_register(name)) for name, n in data["created"].items() if n]
-    write_out("\n".join(lines), output) if output else [say(line) for line in lines]
+    return plan
 
 
 # ---------------------------------------------------------------- options
@@ -599,18 +610,14 @@ def _apply(ws, plan, progress: _Progress, source: str) -> None:
     An added record's history is two rows: the file and row it came from, and its stage.
     """
     for name, records in plan.created.items():
-        table = ws.table(name)
-        for record in records:
-            table.append(record)
+        ws.table(name).append_many(records)
     table = ws.table(plan.register.name)
-    done = 0
-    for item in plan.adds:
-        i = table.append(item.record, source=_("{file} row {row}").format(file=source, row=item.row))
+    where = _("{file} row {row}")
+    added = table.append_many([item.record for item in plan.adds], [where.format(file=source, row=item.row) for item in plan.adds])
+    for i, item in zip(added, plan.adds, strict=True):
         for head, text in item.user.items():
             table.set_user(i, head, text)
-        done += 1
-        if done % 500 == 0:
-            progress.advance(500)
+    progress.advance(len(plan.adds))
     for item in plan.updates:
         progress.advance(1)
         if item.merged:

@@ -11,6 +11,7 @@ raw copy of the register is held.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from salesops import codec, values
@@ -23,6 +24,8 @@ from salesops.storage.read import TypedTable, empty_table, map_header, second_he
 from salesops.typed import show_cell, text_fault, typed_value
 
 __all__ = ["Table", "map_header", "second_header", "show_cell", "text_fault"]
+
+_NO_CELLS: dict = {}  # a row without set or user cells (never written to)
 
 
 class Table:
@@ -261,6 +264,83 @@ class Table:
                 self.changes.append(Change(self.register.name, record_id, column.name, "", codec.to_text(column, value)))
         return i
 
+    def append_many(self, records: list[dict[str, Any]], sources: list[str | None] | None = None) -> range:
+        """`append` of many records at once (an import): the same cells, header, IDs and history
+        rows in the same order, but each column made and checked in bulk — a cell per distinct
+        value, not per record. Returns the new rows' indexes. Refused (BadCell, nothing added)
+        when any cell cannot be stored, naming the same row and column `append` would."""
+        start = len(self)
+        if sources is None:
+            sources = [None] * len(records)
+        elif len(sources) != len(records):
+            raise ValueError("append_many: one source per record")
+        kept = [{name: value for name, value in rec.items() if value is not None} for rec in records]
+        names = set().union(*kept) if kept else set()
+        columns = [c for c in self.register.columns if c.name in names]
+        if len(columns) < len(names):
+            self.register.column(min(names - {c.name for c in columns}))  # raises for an unknown field
+        for column in columns:
+            self._check_column(start, column, [rec.get(column.name) for rec in kept], kept)
+        firsts = sorted({next(k for k, rec in enumerate(kept) if c.name in rec) for c in columns})
+        for k in firsts:  # new header cells in the order `append` adds them
+            for name in kept[k]:
+                self._column_index(name)
+        self._new.extend({} for _rec in kept)
+        for k, rec in enumerate(kept):
+            self._set[start + k] = rec
+        idc = self.register.id_column
+        ids = [str(rec.get(idc) or "") for rec in records]
+        if self._ids is not None:
+            for k, rid in enumerate(ids):
+                if rid:
+                    self._ids.setdefault(rid, start + k)
+        self.changes.extend(self._append_changes(kept, ids, sources))
+        return range(start, len(self))
+
+    def _check_column(self, start: int, column: Column, cells: list[Any], kept: list[dict[str, Any]]) -> None:
+        """Refuse the first record (in `append`'s order) whose cell cannot be stored; each distinct
+        value of `column` is made into a cell and checked once (equal values make equally good cells)."""
+        distinct = set(cells)
+        distinct.discard(None)
+        for value in distinct:
+            cell = self._cell(column, value)
+            if isinstance(cell, str) and text_fault(cell):
+                break
+        else:
+            return
+        for k, rec in enumerate(kept):  # a fault somewhere: refused exactly as `append` refuses it
+            for name, value in rec.items():
+                self._checked_cell(start + k, self.register.column(name), value)
+
+    def _append_changes(self, kept: list[dict[str, Any]], ids: list[str], sources: list[str | None]) -> list[Change]:
+        """The history rows of appended records, as `append` makes them (texts made once per distinct value)."""
+        reg = self.register.name
+        status = self.register.status_field
+        texts: dict[tuple[str, Any], str] = {}
+
+        def text(column: Column, value: Any) -> str:
+            key = (column.name, type(value), value, str(value) if type(value) is Decimal else None)
+            got = texts.get(key)
+            if got is None:
+                got = texts[key] = codec.to_text(column, value)
+            return got
+
+        out: list[Change] = []
+        if all(s is not None for s in sources) and status:
+            col = self.register.column(status)
+            for rid, rec, source in zip(ids, kept, sources, strict=True):
+                out.append(Change(reg, rid, "*", "", source))
+                if status in rec:
+                    out.append(Change(reg, rid, status, "", text(col, rec[status])))
+            return out
+        for rid, rec, source in zip(ids, kept, sources, strict=True):
+            if source is not None:
+                out.append(Change(reg, rid, "*", "", source))
+            for column in self.register.columns:
+                if column.name in rec and (source is None or column.name == status):
+                    out.append(Change(reg, rid, column.name, "", text(column, rec[column.name])))
+        return out
+
     def set_user(self, i: int, head: str, text: str | None) -> None:
         """Write a user column's cell (text, not part of history); a new header makes a new column."""
         j = self._user_pos.get(head)
@@ -339,17 +419,39 @@ class Table:
         for i, cols in self._pending.items():
             if i < self._n + self._written:
                 updates[self.excel_row(i)] = {j: self._cell_at(i, j, by_col) for j in sorted(cols)}
-        width = len(self.header)
-        appends = [
-            [self._cell_at(i, j, by_col) for j in range(width)]
-            for i in range(self._n + self._written, len(self))
-        ]
-        return updates, appends
+        return updates, self._cells(range(self._n + self._written, len(self)))
 
     def all_rows(self) -> list[list]:
         """Every record as cells (a register written for the first time holds only new records)."""
+        return self._cells(range(len(self)))
+
+    def _cells(self, rows: range) -> list[list]:
+        """Rows `rows` as cells, what `_cell_at` gives for each, made a column at a time."""
         by_col = {c: n for n, c in self.colmap.items()}
-        return [[self._cell_at(i, j, by_col) for j in range(len(self.header))] for i in range(len(self))]
+        sets = [self._set.get(i, _NO_CELLS) for i in rows]
+        users = [self._user.get(i, _NO_CELLS) for i in rows]
+        columns = []
+        for j in range(len(self.header)):
+            name = by_col.get(j)
+            if name is None:
+                columns.append([u.get(j) for u in users])
+            else:
+                columns.append(self._column_cells(self.register.column(name), [s.get(name) for s in sets]))
+        if not columns:
+            return [[] for _i in rows]
+        return [list(cells) for cells in zip(*columns, strict=True)]
+
+    def _column_cells(self, column: Column, typed: list[Any]) -> list[Any]:
+        """The cells of one column's typed values: made once per distinct value when the values are
+        of one exact type (equal values then make the same cell; Decimals may differ in exponent)."""
+        distinct = set(typed)
+        distinct.discard(None)
+        kinds = {type(v) for v in distinct}
+        if len(kinds) == 1 and not kinds & {Decimal, float}:
+            made: dict[Any, Any] = {v: self._cell(column, v) for v in distinct}
+            made[None] = None
+            return list(map(made.__getitem__, typed))
+        return [None if v is None else self._cell(column, v) for v in typed]
 
     def committed(self) -> None:
         """The pending changes are in the file now."""

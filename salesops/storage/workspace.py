@@ -332,8 +332,9 @@ def history_append(
     now = dt.datetime.now().astimezone()
     day = today()  # $SALESOPS_TODAY dates a backfill's rows too
     at = now.replace(year=day.year, month=day.month, day=day.day).isoformat(timespec="seconds")
+    label = _labeller(lang)
     rows = [
-        [when, who, what, c.register, c.record_id, c.field, history_value(c, c.old, lang), history_value(c, c.new, lang)]
+        [when, who, what, c.register, c.record_id, c.field, label(c, c.old), label(c, c.new)]
         for when, who, what, c in [*before, *((at, user, c.command or command, c) for c in changes)]
     ]
     data = csv_bytes(rows)[3:]  # no BOM in the middle of the file
@@ -344,6 +345,24 @@ def history_append(
 def history_header(lang: str) -> list[str]:
     """history.csv's header in the workspace's language (readers take either)."""
     return [HISTORY_ZH[c] if lang == "zh" else c for c in HISTORY_COLUMNS]
+
+
+def _labeller(lang: str):
+    """`history_value` for `lang` as a function of (change, value), its column looked up once per field."""
+    if lang != "zh":
+        return lambda change, value: value
+    enums: dict[tuple[str, str], object] = {}
+
+    def label(change: Change, value: str) -> str:
+        key = (change.register, change.field)
+        if key not in enums:
+            register = REGISTERS.get(change.register)
+            column = register.by_name.get(change.field) if register is not None else None
+            enums[key] = column.enum if column is not None else None
+        enum = enums[key]
+        return enum.label(value, lang) if enum is not None and value else value
+
+    return label
 
 
 def history_value(change: Change, value: str, lang: str) -> str:
