@@ -488,6 +488,9 @@ _LATIN_FORMS = re.compile(
 )
 
 
+_PLAIN_NAME = re.compile("[0-9a-z\u4e00-\u9fa5]*")  # ASCII letters and digits, CJK ideographs of Unicode 1.1
+
+
 def normalize_company(s: Any) -> str | None:
     """A company name for matching: NFKC, casefolded, no spaces or punctuation,
     one trailing legal form (有限公司, Co., Ltd., Inc, GmbH …) dropped."""
@@ -495,10 +498,13 @@ def normalize_company(s: Any) -> str | None:
     if text is None:
         return None
     text = unicodedata.normalize("NFKC", text).casefold()
-    # punctuation becomes a space first so "Co.,Ltd" and "co ltd" compare equal,
-    # and a Latin legal form only counts as its own word ("Zinc" keeps its "inc")
-    words = "".join(" " if unicodedata.category(c)[0] in "PZC" else c for c in text).split()
-    spaced = " ".join(words)
+    if _PLAIN_NAME.fullmatch(text):  # no punctuation, space or control character to look for
+        spaced = text
+    else:
+        # punctuation becomes a space first so "Co.,Ltd" and "co ltd" compare equal,
+        # and a Latin legal form only counts as its own word ("Zinc" keeps its "inc")
+        words = "".join(" " if unicodedata.category(c)[0] in "PZC" else c for c in text).split()
+        spaced = " ".join(words)
     base = spaced
     for form in _CN_FORMS:
         if spaced.endswith(form):

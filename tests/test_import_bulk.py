@@ -1,0 +1,213 @@
+"""The bulk write path of an import: `Table.append_many` writes what `Table.append` writes.
+
+Each case writes real registers twice — record by record through `append`, and in one
+call to `append_many` — commits both through the workspace's one commit path, reopens
+the files and compares them: every part of the xlsx (but docProps/core.xml's
+timestamp) or every byte of the CSV, and every history row (but its time). Then a
+real import through the CLI is compared with the same plan applied record by record.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import unicodedata
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesops import values
+from salesops.errors import BadCell
+from salesops.storage.workspace import Workspace
+from tests.conftest import make_workspace, run_cli
+
+
+def lead(k: int) -> dict:
+    """A lead with every kind of cell, some empty, some awkward."""
+    return {
+        "lead_id": f"L-{k + 1:06d}",
+        "created_on": dt.date(1899, 12, 30) if k == 4 else dt.date(2026, 1, 1) + dt.timedelta(days=k % 40),
+        "source": ["website", "referral", None, "exhibition"][k % 4],
+        "company": ["=SUM(A1)", "深圳东方机械集团有限公司", " Acme Co., Ltd. ", "＋86 公司"][k % 4] + str(k // 4),
+        "contact_name": None if k % 3 else f"联系人{k}",
+        "phone": f"0{13800138000 + k}",
+        "email": f"lead{k}@example.cn" if k % 5 else None,
+        "estimated_value": [Decimal("1.5"), Decimal("1.50"), Decimal("100"), None, Decimal("-12345.67")][k % 5],
+        "score": k % 7 if k % 2 else None,
+        "grade": ["A", None, "C"][k % 3],
+        "status": ["new", "contacted", "disqualified"][k % 3] if k % 10 else None,
+        "notes": "line one\nline two" if k == 7 else ("-5" if k == 8 else None),
+    }
+
+
+def write(root: Path, batches: list[list[dict]], bulk: bool) -> None:
+    """Each batch appended in its own command (the first makes the file, later ones append to it)."""
+    for n, batch in enumerate(batches):
+        ws = Workspace(root)
+        sources = [f"in{n}.csv row {k + 2}" for k in range(len(batch))]
+        with ws.writing(5):
+            table = ws.table("leads")
+            if bulk:
+                added = table.append_many(batch, sources)
+                assert list(added) == list(range(len(table) - len(batch), len(table)))
+            else:
+                for record, source in zip(batch, sources, strict=True):
+                    table.append(record, source=source)
+            ws.commit(command="import", user="u")
+
+
+def history(root: Path) -> list[list[str]]:
+    with open(root / "history.csv", encoding="utf-8-sig", newline="") as fh:
+        return [row[1:] for row in csv.reader(fh)]  # all but the time
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+
+
+def assert_same_files(one: Path, other: Path, fmt: str) -> None:
+    if fmt == "xlsx":
+        assert parts(one / "leads.xlsx") == parts(other / "leads.xlsx")
+    else:
+        assert (one / "leads.csv").read_bytes() == (other / "leads.csv").read_bytes()
+    assert history(one) == history(other)
+
+
+@pytest.mark.parametrize("fmt,lang", [("xlsx", "en"), ("csv", "en"), ("xlsx", "zh"), ("csv", "zh")])
+def test_append_many_writes_what_append_writes(tmp_path, fmt, lang):
+    """A new register, then records appended to it: the same cells, header, history rows."""
+    batches = [[lead(k) for k in range(30)], [lead(k) for k in range(30, 45)]]
+    one = make_workspace(tmp_path / "one", fmt, lang)
+    other = make_workspace(tmp_path / "other", fmt, lang)
+    write(one, batches, bulk=False)
+    write(other, batches, bulk=True)
+    assert_same_files(one, other, fmt)
+    rows = history(other)
+    assert len(rows) == 1 + 2 * 45 - sum(1 for b in batches for r in b if r["status"] is None)
+    assert rows[1][4:] == ["*", "", "in0.csv row 2"]
+    shown = run_cli("show", "L-000031", "-f", "json", ws=other, check=0).stdout
+    assert "in1.csv row 2" in shown
+    listed = run_cli("list", "leads", "-f", "csv", ws=other, check=0).stdout
+    assert "=SUM(A1)0" in listed and "-12345.67" in listed
+
+
+def test_append_many_without_sources_writes_a_history_row_per_field(tmp_path):
+    """Records created on the way (accounts named in an import): one row per field, as `append` makes them."""
+    batch = [{"lead_id": f"L-{k:06d}", "company": f"c{k}", "created_on": dt.date(2026, 2, k + 1), "status": "new"} for k in range(1, 4)]
+    roots = []
+    for bulk in (False, True):
+        root = make_workspace(tmp_path / str(bulk), "csv")
+        ws = Workspace(root)
+        with ws.writing(5):
+            table = ws.table("leads")
+            if bulk:
+                table.append_many(batch)
+            else:
+                for record in batch:
+                    table.append(record)
+            ws.commit(command="import", user="u")
+        roots.append(root)
+    assert_same_files(*roots, "csv")
+    assert [r[4] for r in history(roots[1])[1:5]] == ["lead_id", "created_on", "company", "status"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_append_many_refuses_the_same_cell_as_append_and_adds_nothing(tmp_path, fmt):
+    root = make_workspace(tmp_path / "ws", fmt)
+    batch = [lead(k) for k in range(12)]
+    batch[9] = {**batch[9], "notes": "bell\x07", "contact_name": "x" * 40_000}  # two faults in one record
+    batch[11] = {**batch[11], "company": "tab\x01"}
+    problems = []
+    for bulk in (False, True):
+        ws = Workspace(root)
+        table = ws.table("leads")
+        with pytest.raises(BadCell) as info:
+            if bulk:
+                table.append_many(batch, ["f row"] * len(batch))
+            else:
+                for record in batch:
+                    table.append(record, source="f row")
+        problems.append(info.value.problem)
+        if bulk:
+            assert len(table) == 0 and not table.changes and not table.dirty
+    assert problems[0] == problems[1]
+    assert (problems[1].row, problems[1].column) == (11, "contact_name")
+
+
+def test_a_cli_import_writes_what_its_plan_appended_record_by_record_writes(tmp_path):
+    """The real command (CSV, Chinese headers, slash dates, a user column) against the same plan
+    applied through `append`, one record at a time, into an existing register."""
+    from salesops.cli.importer import _context, _read_file
+    from salesops.core.importer import ImportOptions, plan_import
+    from salesops.i18n import translate
+    from salesops.schema import REGISTERS
+    from salesops.typed import text_fault
+
+    src = tmp_path / "leads-in.csv"
+    lines = ["公司名称,联系人,电话,邮箱,来源,预估金额,创建日期,跟进"]
+    lines += [f"公司{k},人{k},1380013{k:04d},p{k}@x.cn,{['官网', '转介绍'][k % 2]},{k * 1000},2026/10/{k % 28 + 1},{'' if k % 3 else '电话'}" for k in range(60)]
+    src.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    roots = []
+    for bulk in (False, True):
+        root = make_workspace(tmp_path / f"ws{bulk}", "xlsx", "zh")
+        write(root, [[lead(k) for k in range(5)]], bulk=False)  # an existing register
+        if bulk:
+            run_cli("import", "leads", str(src), "--by", "u", ws=root, env={"SALESOPS_USER": "u"}, check=0)
+        else:
+            ws = Workspace(root)
+            options = ImportOptions(file=src.name, date_order="MDY", today=dt.date(2026, 11, 27), text_fault=text_fault)
+            header, rows = _read_file(src, None, None, REGISTERS["leads"])
+            with ws.writing(5):
+                plan = plan_import(header, rows, *_context(ws, REGISTERS["leads"]), options)
+                table = ws.table("leads")
+                for item in plan.adds:
+                    i = table.append(item.record, source=translate("{file} row {row}", "zh").format(file=src.name, row=item.row))
+                    for head, text in item.user.items():
+                        table.set_user(i, head, text)
+                ws.commit(command="import", user="u")
+            assert len(plan.adds) == 60 and not plan.errors
+        roots.append(root)
+    assert parts(roots[0] / "leads.xlsx") == parts(roots[1] / "leads.xlsx")
+    one, other = history(roots[0]), history(roots[1])
+    assert [r[:1] + r[2:] for r in one] == [r[:1] + r[2:] for r in other]  # but the command line
+    assert other[-2][4:] == ["*", "", "leads-in.csv 第 61 行"]
+    sheet = parts(roots[1] / "leads.xlsx")["xl/worksheets/sheet1.xml"].decode()
+    assert sheet.count("<row ") == 1 + 5 + 60 and sheet.count(">电话<") == 1 + 20  # the phone header, the user column 跟进 on every third row
+
+
+# ---------------------------------------------------------------- company keys
+
+
+def slow_normalize_company(s):
+    """`values.normalize_company` without its fast path for plain names."""
+    text = values.parse_text(s)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).casefold()
+    spaced = " ".join("".join(" " if unicodedata.category(c)[0] in "PZC" else c for c in text).split())
+    base = spaced
+    for form in ("股份有限公司", "有限责任公司", "有限公司", "公司"):
+        if spaced.endswith(form):
+            base = spaced[: -len(form)]
+            break
+    else:
+        m = values._LATIN_FORMS.search(spaced)
+        if m:
+            base = spaced[: m.start()]
+    return base.replace(" ", "") or spaced.replace(" ", "") or None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("abcXYZ09 .,()·、，（）\t\u3000ltdincoLTD有限公司股份责任深圳东方ＡＢ１２") + ["\u9fa5", "\u9fa6", "\U00020000"]),
+        max_size=20,
+    )
+)
+def test_company_keys_with_and_without_the_fast_path_agree(text):
+    assert values.normalize_company(text) == slow_normalize_company(text)
