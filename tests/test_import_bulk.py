@@ -211,3 +211,19 @@ def slow_normalize_company(s):
 )
 def test_company_keys_with_and_without_the_fast_path_agree(text):
     assert values.normalize_company(text) == slow_normalize_company(text)
+
+
+def test_a_lead_naming_a_known_account_is_imported_with_a_warning(tmp_path):
+    """The company key found for duplicates also names the account a new lead's company already is."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    acc = tmp_path / "acc.csv"
+    acc.write_text("name,owner,created_on\nACME Trading,alice,2026-01-02\n深圳东方机械,bob,2026-01-02\n", encoding="utf-8")
+    run_cli("import", "accounts", str(acc), ws=root, check=0)
+    src = tmp_path / "leads-in.csv"
+    src.write_text('company,created_on\n"Acme Trading Co., Ltd.",2026-02-01\n深圳东方机械有限公司,2026-02-02\nBeta,2026-02-03\n', encoding="utf-8")
+    proc = run_cli("import", "leads", str(src), ws=root, check=0)
+    assert [line for line in proc.stderr.splitlines() if "already" in line] == [
+        'warning: leads-in.csv row 2, company: Acme Trading Co., Ltd. is already the account A-000001, held by alice',
+        "warning: leads-in.csv row 3, company: 深圳东方机械有限公司 is already the account A-000002, held by bob",
+    ]
+    assert "imported 3 leads" in proc.stdout

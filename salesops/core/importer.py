@@ -293,7 +293,10 @@ def plan_import(
 
     n_cols = len(header)
     width = max([n_cols, *(len(r) for r in rows)]) if rows else n_cols
-    data = {j: [r[j] if j < len(r) else None for r in rows] for j in range(width)}
+    if rows and min(map(len, rows)) == width:  # the usual file: every row as wide as the widest
+        data = dict(enumerate(map(list, zip(*rows, strict=True))))
+    else:
+        data = {j: [r[j] if j < len(r) else None for r in rows] for j in range(width)}
     raw = pd.DataFrame(data, dtype=object) if data else pd.DataFrame(index=range(len(rows)))
     excel_rows = pd.Series(range(2, len(rows) + 2), index=raw.index)
     if len(raw.columns):
@@ -366,7 +369,8 @@ def plan_import(
         _check_owners(plan, typed["owner"], refs["reps"], options, created, excel_rows, ids, where)
 
     # 5. duplicates → what happens to each row
-    actions = _decide(plan, reg, target, typed, defaults, ids, excel_rows, options, where)
+    keys = lead_key_columns(typed.get("phone"), typed.get("email"), typed.get("company"), n) if reg.name == "leads" else None
+    actions = _decide(plan, reg, target, typed, defaults, ids, excel_rows, options, where, keys)
 
     # 6. records
     _build(
@@ -383,6 +387,7 @@ def plan_import(
         bad_cells,
         where,
         options,
+        keys[2] if keys is not None else None,
     )
     order = {where.get(c.name, c.name): j for j, c in enumerate(reg.columns)}
     plan.problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
@@ -668,14 +673,15 @@ def _check_owners(plan, owners, reps: RefIndex, options, created, excel_rows, id
 
 
 def _decide(
-    plan, reg, target, typed, defaults, ids, excel_rows, options, where
+    plan, reg, target, typed, defaults, ids, excel_rows, options, where, lists=None
 ) -> list[tuple[str, Any, str]]:
-    """Per row: ("add", None, "") | ("update", existing ID, why) | ("merge", row position, why) | ("skip"|"dup", match, why)."""
+    """Per row: ("add", None, "") | ("update", existing ID, why) | ("merge", row position, why) | ("skip"|"dup", match, why).
+
+    `lists`: leads' duplicate keys per kind (`lead_key_columns`)."""
     n = len(ids)
     id_list = ids.tolist()
-    keyed = reg.name == "leads"
+    keyed = lists is not None
     if keyed:
-        lists = lead_key_columns(typed.get("phone"), typed.get("email"), typed.get("company"), n)
         status = typed.get("status")
         status_list = status.tolist() if status is not None else [defaults.get("status")] * n
         terminal = reg.machine.terminal if reg.machine else frozenset()
@@ -779,8 +785,11 @@ def _build(
     bad_cells,
     where,
     options,
+    company_keys=None,
 ) -> None:
-    """Records for adds, field sets for updates; IDs for new rows; required fields of adds."""
+    """Records for adds, field sets for updates; IDs for new rows; required fields of adds.
+
+    `company_keys`: leads' `company:` keys per row (`lead_key_columns`), to warn of known companies."""
     n = len(ids)
     columns = {name: _pylist(reg.column(name), s) for name, s in typed.items()}
     bad = {name: m.tolist() for name, m in bad_cells.items()}
@@ -819,7 +828,8 @@ def _build(
                     )
             rid = id_list[pos] or next(fresh)
             record[reg.id_column] = rid
-            for account_id, owner in target.companies.get(values.normalize_company(record.get("company")) or "", []):
+            company = company_keys[pos] if company_keys is not None and target.companies else None
+            for account_id, owner in target.companies.get(company.partition(":")[2] if company else "", []):
                 message = _("{company} is already the account {id}, {holder}").format(
                     company=record["company"], id=account_id, holder=holding(owner)
                 )
