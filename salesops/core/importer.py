@@ -750,11 +750,11 @@ def _decide(
 def _pylist(col: Column, s: pd.Series) -> list[Any]:
     """A typed series as the Python values records hold (Decimal money, date, int…)."""
     kind = col.type
-    if kind == "money":
-        return [
-            None if v is None else (Decimal(int(v)) / 100).quantize(CENT)
-            for v in s.to_numpy(dtype=object, na_value=None)
-        ]
+    if kind == "money":  # integer cents → Decimal once per distinct amount
+        cents = s.to_numpy(dtype=object, na_value=None)
+        made = {v: (Decimal(int(v)) / 100).quantize(CENT) for v in set(cents) if v is not None}
+        made[None] = None
+        return list(map(made.__getitem__, cents))
     if kind == "date":
         mask = s.isna().tolist()
         dates = s.dt.date.tolist() if len(s) else []

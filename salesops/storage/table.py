@@ -274,7 +274,10 @@ class Table:
             sources = [None] * len(records)
         elif len(sources) != len(records):
             raise ValueError("append_many: one source per record")
-        kept = [{name: value for name, value in rec.items() if value is not None} for rec in records]
+        kept = [
+            dict(rec) if None not in rec.values() else {name: value for name, value in rec.items() if value is not None}
+            for rec in records
+        ]
         names = set().union(*kept) if kept else set()
         columns = [c for c in self.register.columns if c.name in names]
         if len(columns) < len(names):

@@ -124,6 +124,6 @@ def write_new_xlsx(
 
     try:
         names = {j: str(h) for j, h in enumerate(header) if h is not None and str(h) != ""}
-        patch_package(buf, path.name, path, {1: names}, [list(r) for r in rows], kinds, check=False, patcher=SheetPatch)
+        patch_package(buf, path.name, path, {1: names}, [r if type(r) is list else list(r) for r in rows], kinds, check=False, patcher=SheetPatch)
     except OSError as exc:
         raise StorageError(_(UNWRITABLE).format(file=path.name, reason=exc.strerror or exc)) from None
