@@ -293,10 +293,7 @@ def plan_import(
 
     n_cols = len(header)
     width = max([n_cols, *(len(r) for r in rows)]) if rows else n_cols
-    if rows and min(map(len, rows)) == width:  # the usual file: every row as wide as the widest
-        data = dict(enumerate(map(list, zip(*rows, strict=True))))
-    else:
-        data = {j: [r[j] if j < len(r) else None for r in rows] for j in range(width)}
+    data = {j: [r[j] if j < len(r) else None for r in rows] for j in range(width)}
     raw = pd.DataFrame(data, dtype=object) if data else pd.DataFrame(index=range(len(rows)))
     excel_rows = pd.Series(range(2, len(rows) + 2), index=raw.index)
     if len(raw.columns):
