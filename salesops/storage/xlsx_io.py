@@ -244,6 +244,80 @@ class CellEncoder:
             sa = self._sattr[s] = f' s="{s.decode()}"'
         return sa
 
+    def rows(self, first: int, rows: list[list], template: dict[int, bytes | None]) -> str:
+        """`row` of each of `rows` (numbered from `first`), joined: the same text, made a column at
+        a time — each distinct value encoded once, styles chosen in the order `row` chooses them.
+
+        Rows of unequal width, a 1904 workbook, or a column holding anything but text, numbers
+        of one type or dates (or a number no cell holds) go row by row."""
+        width = len(rows[0]) if rows else 0
+        if len(rows) < 2 or self.date1904 or any(len(r) != width for r in rows):
+            return self._row_by_row(first, rows, template)
+        p = self.p
+        pre, text, num, day = self._heads(template, width)
+        end_t, end_v = f"</{p}t></{p}is></{p}c>", f"</{p}v></{p}c>"
+        columns = list(zip(*rows, strict=True))
+        tails: dict[int, tuple[str, dict]] = {}  # column → (kind, value → its cell after the row number)
+        firsts: list[tuple[int, int, str]] = []  # (first row, column, kind) of the columns whose style is chosen
+        for j, col in enumerate(columns):
+            try:
+                distinct = set(col)
+            except TypeError:  # a value no cell holds: refused row by row
+                return self._row_by_row(first, rows, template)
+            distinct.discard(None)
+            distinct.discard("")
+            kinds = {type(v) for v in distinct}
+            if not distinct:
+                continue
+            if kinds == {str}:
+                plain = (v for v in distinct if not (len(v) > 200 or _TEXT_WORK.search(v) or v[0].isspace() or v[-1].isspace()))
+                tails[j] = ("text", {v: f"{text[j]}{v}{end_t}" for v in plain})
+                tails[j][1].update({v: None for v in distinct if v not in tails[j][1]})
+                continue
+            if kinds in ({int}, {float}, {Decimal}):
+                made = {}
+                for v in distinct:
+                    x = v if type(v) is int else float(v)
+                    if (type(v) is Decimal and not float_exact(v)) or x - x != 0:
+                        return self._row_by_row(first, rows, template)  # refused or left out there
+                    made[v] = f"{number_text(x)}{end_v}"
+                kind = "number"
+            elif kinds == {dt.date}:
+                made, kind = {v: f"{v.toordinal() - 693594}{end_v}" for v in distinct}, "date"
+            else:
+                return self._row_by_row(first, rows, template)
+            tails[j] = (kind, made)
+            firsts.append((next(k for k, v in enumerate(col) if v is not None and v != ""), j, kind))
+        for _k, j, kind in sorted(firsts):
+            if kind == "number" and j not in num:
+                s = self.styles.ensure(template.get(j), self.need[j] if j < len(self.need) else "number")
+                num[j] = f'"{self._attr_s(s)}><{p}v>'
+            elif kind == "date" and j not in day:
+                day[j] = f'"{self._attr_s(self.styles.ensure(template.get(j), "date"))}><{p}v>'
+        numbers = [str(first + k) for k in range(len(rows))]
+        cells = []
+        for j, (kind, made) in tails.items():
+            mid = "" if kind == "text" else num[j] if kind == "number" else day[j]
+            tail = {v: f"{mid}{t}" for v, t in made.items() if t is not None}
+            tail[None] = tail[""] = ""
+            head = pre[j]
+            col = columns[j]
+            column = [f"{head}{r}{t}" if (t := tail.get(v)) else "" for v, r in zip(col, numbers, strict=True)]
+            if len(tail) - 2 < len(made):  # text a plain cell cannot carry as it is: encoded as `row` does
+                for k, v in enumerate(col):
+                    if v and v not in tail:
+                        column[k] = self.cell(first + k, j, v, template.get(j))[0]
+            cells.append(column)
+        out = []
+        for r, row_cells in zip(numbers, zip(*cells, strict=True), strict=True) if cells else ():
+            body = "".join(row_cells)
+            if body:
+                out.append(f'<{p}row r="{r}">{body}</{p}row>')
+        return "".join(out)
+
+    def _row_by_row(self, first: int, rows: list[list], template: dict[int, bytes | None]) -> str:
+        return "".join(self.row(first + k, r, template) for k, r in enumerate(rows))
+
     def row(self, row: int, values: list, template: dict[int, bytes | None]) -> str:
         """A whole new <row> of `values` (None and '' cells left out); new cells take the template's styles.
 

@@ -179,10 +179,7 @@ class SheetPatch:
                     True,
                 )
         else:  # the usual case: new rows after everything, encoded in one go
-            block = [
-                self.enc.row(first_new + k, self._as_shown(values, template), template)
-                for k, values in enumerate(appends)
-            ]
+            block = [self.enc.rows(first_new, [self._as_shown(values, template) for values in appends], template)]
         rows: dict[int, Row] = {}
         lo = self.sd_start
         for num in sorted(targets):
