@@ -269,12 +269,15 @@ def test_rows_made_a_column_at_a_time_are_the_rows_made_one_by_one(rows, templat
     """`CellEncoder.rows` (an import's 100,000 new rows) is `row` for each: the same XML, the
     same styles added in the same order, the same refusal."""
     from salesops.errors import StorageError
+    from salesops.storage import xlsx_io
 
     bulk, single = encoders()
     outcomes = []
     for run in (lambda: bulk.rows(7, rows, template), lambda: "".join(single.row(7 + k, r, template) for k, r in enumerate(rows))):
         try:
-            outcomes.append(run())
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(xlsx_io, "ROWS_AT_ONCE", 5)  # blocks of rows, as 100,000 rows go
+                outcomes.append(run())
         except StorageError as exc:
             outcomes.append(("refused", str(exc)))
     assert outcomes[0] == outcomes[1]

@@ -146,6 +146,9 @@ def number_text(v: float | int) -> str:
     return repr(v)
 
 
+ROWS_AT_ONCE = 8192  # new rows encoded together by `CellEncoder.rows`
+
+
 class CellEncoder:
     """Values → <c> elements for one sheet, choosing each cell's style through `styles.ensure`.
 
@@ -249,7 +252,10 @@ class CellEncoder:
         a time — each distinct value encoded once, styles chosen in the order `row` chooses them.
 
         Rows of unequal width, a 1904 workbook, or a column holding anything but text, numbers
-        of one type or dates (or a number no cell holds) go row by row."""
+        of one type or dates (or a number no cell holds) go row by row. Made in blocks of
+        `ROWS_AT_ONCE` rows, so the cells of a block, not of the whole sheet, are held at once."""
+        if len(rows) > ROWS_AT_ONCE:
+            return "".join(self.rows(first + k, rows[k : k + ROWS_AT_ONCE], template) for k in range(0, len(rows), ROWS_AT_ONCE))
         width = len(rows[0]) if rows else 0
         if len(rows) < 2 or self.date1904 or any(len(r) != width for r in rows):
             return self._row_by_row(first, rows, template)
