@@ -234,7 +234,7 @@ def test_a_lead_naming_a_known_account_is_imported_with_a_warning(tmp_path):
 CELLS = st.one_of(
     st.none(),
     st.just(""),
-    st.text(alphabet=st.sampled_from(list("ab 公司&<>_x0041\r\t'=") + ["\u3000"]), max_size=6),
+    st.text(alphabet=st.sampled_from(list("ab 公司&<>_x0041\r\t\n'=") + ["\u3000", "\x1c", "\xa0", "\x85"]), max_size=6),
     st.integers(-(10**17), 10**17),
     st.floats(allow_nan=True, allow_infinity=True),
     st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**13), max_value=10**13),
@@ -281,11 +281,12 @@ def test_rows_made_a_column_at_a_time_are_the_rows_made_one_by_one(rows, templat
         except StorageError as exc:
             outcomes.append(("refused", str(exc)))
     assert outcomes[0] == outcomes[1]
-    assert bulk.styles.to_bytes() == single.styles.to_bytes()
+    if not isinstance(outcomes[0], tuple):  # a refusal writes nothing, whatever styles were chosen
+        assert bulk.styles.to_bytes() == single.styles.to_bytes()
 
 
 COLUMN_POOLS = [
-    ["Acme", "", None, "深圳 公司", " lead", "a&b", "x" * 201],
+    ["Acme", "", None, "深圳 公司", " lead", "a&b", "x" * 201, "y" * 32_768],
     [dt.date(2026, 1, 5), None, dt.date(2025, 12, 31)],
     [Decimal("1.50"), Decimal("1.5"), None, Decimal("-12345.67"), Decimal("0.1000000000000000055511151231257827")],
     [Decimal("12.5"), None],

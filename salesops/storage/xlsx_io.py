@@ -147,6 +147,7 @@ def number_text(v: float | int) -> str:
 
 
 ROWS_AT_ONCE = 8192  # new rows encoded together by `CellEncoder.rows`
+_EDGE_SPACE = re.compile(r"^\s|\s$", re.MULTILINE)  # a line (a text) that starts or ends with white space
 
 
 class CellEncoder:
@@ -276,6 +277,10 @@ class CellEncoder:
             if not distinct:
                 continue
             if kinds == {str}:
+                joined = "\n".join(distinct)  # every text checked in one pass (a false alarm only costs time)
+                if max(map(len, distinct)) <= 200 and not _TEXT_WORK.search(joined) and not _EDGE_SPACE.search(joined):
+                    tails[j] = ("plain", {})
+                    continue
                 plain = (v for v in distinct if not (len(v) > 200 or _TEXT_WORK.search(v) or v[0].isspace() or v[-1].isspace()))
                 tails[j] = ("text", {v: f"{text[j]}{v}{end_t}" for v in plain})
                 tails[j][1].update({v: None for v in distinct if v not in tails[j][1]})
@@ -303,6 +308,10 @@ class CellEncoder:
         numbers = [str(first + k) for k in range(len(rows))]
         cells = []
         for j, (kind, made) in tails.items():
+            if kind == "plain":  # text that goes into its cell as it is
+                head, mid = pre[j], text[j]
+                cells.append([f"{head}{r}{mid}{v}{end_t}" if v else "" for v, r in zip(columns[j], numbers, strict=True)])
+                continue
             mid = "" if kind == "text" else num[j] if kind == "number" else day[j]
             tail = {v: f"{mid}{t}" for v, t in made.items() if t is not None}
             tail[None] = tail[""] = ""
