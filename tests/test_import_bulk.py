@@ -293,3 +293,21 @@ COLUMN_POOLS = [
     [3, None, 0, -7],
     ["", None, "note"],
 ]
+
+
+@pytest.mark.parametrize("holes", [False, True])
+def test_full_columns_joined_row_by_row_are_the_rows_made_one_by_one(holes):
+    """Columns with a value in every row (an import's usual case) are joined without making cells."""
+    rows = [
+        [f"L-{k:06d}", dt.date(2026, 1, 1) + dt.timedelta(days=k), Decimal(k * 100) / 7 if k % 2 else Decimal("12.50"), f"a&b {k}", k, "x" if k % 3 else " y", "公司"]
+        for k in range(40)
+    ]
+    if holes:
+        for k in range(0, 40, 7):
+            rows[k][k % 7] = None
+    rows = [[Decimal(str(round(v, 2))) if isinstance(v, Decimal) else v for v in r] for r in rows]
+    bulk, single = encoders()
+    made = bulk.rows(2, rows, {2: b"4"})
+    assert made == "".join(single.row(2 + k, r, {2: b"4"}) for k, r in enumerate(rows))
+    assert bulk.styles.to_bytes() == single.styles.to_bytes()
+    assert made.count("<row ") == 40 and '<c r="A41" t="inlineStr"><is><t>L-000039</t></is></c>' in made

@@ -21,6 +21,7 @@ import numbers
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from salesops.errors import StorageError
@@ -147,7 +148,16 @@ def number_text(v: float | int) -> str:
 
 
 ROWS_AT_ONCE = 8192  # new rows encoded together by `CellEncoder.rows`
-_EDGE_SPACE = re.compile(r"^\s|\s$", re.MULTILINE)  # a line (a text) that starts or ends with white space
+_TEXT_CHARS = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # _TEXT_WORK's characters
+_SPACE_AFTER_LINE = re.compile(r"\n\s")  # a line (a text) starting with white space
+
+
+def _needs_work(lines: str) -> bool:
+    """Whether any of the texts joined by newlines in `lines` needs what `CellEncoder._text` does
+    (escaping, white space kept) — possibly true when none does, never false when one does."""
+    if _TEXT_CHARS.search(lines) or ("_x" in lines and _TEXT_WORK.search(lines)):
+        return True
+    return bool(_SPACE_AFTER_LINE.search(f"\n{lines}\n") or _SPACE_AFTER_LINE.search(f"\n{lines[::-1]}\n"))
 
 
 class CellEncoder:
@@ -265,20 +275,22 @@ class CellEncoder:
         end_t, end_v = f"</{p}t></{p}is></{p}c>", f"</{p}v></{p}c>"
         columns = list(zip(*rows, strict=True))
         tails: dict[int, tuple[str, dict]] = {}  # column → (kind, value → its cell after the row number)
+        holes: set[int] = set()  # columns with an empty cell somewhere
         firsts: list[tuple[int, int, str]] = []  # (first row, column, kind) of the columns whose style is chosen
         for j, col in enumerate(columns):
             try:
                 distinct = set(col)
             except TypeError:  # a value no cell holds: refused row by row
                 return self._row_by_row(first, rows, template)
-            distinct.discard(None)
-            distinct.discard("")
-            kinds = {type(v) for v in distinct}
+            if None in distinct or "" in distinct:
+                holes.add(j)
+                distinct.discard(None)
+                distinct.discard("")
+            kinds = set(map(type, distinct))
             if not distinct:
                 continue
             if kinds == {str}:
-                joined = "\n".join(distinct)  # every text checked in one pass (a false alarm only costs time)
-                if max(map(len, distinct)) <= 200 and not _TEXT_WORK.search(joined) and not _EDGE_SPACE.search(joined):
+                if max(map(len, distinct)) <= 200 and not _needs_work("\n".join(distinct)):
                     tails[j] = ("plain", {})
                     continue
                 plain = (v for v in distinct if not (len(v) > 200 or _TEXT_WORK.search(v) or v[0].isspace() or v[-1].isspace()))
@@ -306,29 +318,42 @@ class CellEncoder:
             elif kind == "date" and j not in day:
                 day[j] = f'"{self._attr_s(self.styles.ensure(template.get(j), "date"))}><{p}v>'
         numbers = [str(first + k) for k in range(len(rows))]
-        cells = []
-        for j, (kind, made) in tails.items():
-            if kind == "plain":  # text that goes into its cell as it is
-                head, mid = pre[j], text[j]
-                cells.append([f"{head}{r}{mid}{v}{end_t}" if v else "" for v, r in zip(columns[j], numbers, strict=True)])
-                continue
-            mid = "" if kind == "text" else num[j] if kind == "number" else day[j]
-            tail = {v: f"{mid}{t}" for v, t in made.items() if t is not None}
-            tail[None] = tail[""] = ""
-            head = pre[j]
+        # Each row is one join of its pieces: constant text, its number, and each value's text — for a
+        # column with a value in every row; a column with empty cells gives its cells whole ("" when empty).
+        pieces: list = [repeat(f'<{p}row r="'), numbers]
+        whole: list[list[str]] = []  # the columns given as cells
+        between = '">'  # constant text not placed yet
+        for j in sorted(tails):
+            kind, made = tails[j]
             col = columns[j]
-            column = [f"{head}{r}{t}" if (t := tail.get(v)) else "" for v, r in zip(col, numbers, strict=True)]
-            if len(tail) - 2 < len(made):  # text a plain cell cannot carry as it is: encoded as `row` does
-                for k, v in enumerate(col):
+            mid, end = (text[j], end_t) if kind in ("plain", "text") else (num[j] if kind == "number" else day[j], end_v)
+            slow = kind == "text" and None in made.values()
+            if j not in holes and not slow:
+                values = col if kind in ("plain", "text") else map({v: t[: -len(end_v)] for v, t in made.items()}.__getitem__, col)
+                pieces += [repeat(between + pre[j]), numbers, repeat(mid), values]
+                between = end
+                continue
+            head = pre[j]
+            if kind == "plain":
+                column = [f"{head}{r}{mid}{v}{end}" if v else "" for v, r in zip(col, numbers, strict=True)]
+            else:
+                before = "" if kind == "text" else mid  # a text's cell (`made`) holds its own
+                tail = {v: f"{before}{t}" for v, t in made.items() if t is not None}
+                tail[None] = tail[""] = ""
+                column = [f"{head}{r}{t}" if (t := tail.get(v)) else "" for v, r in zip(col, numbers, strict=True)]
+                for k, v in enumerate(col) if slow else ():  # text a plain cell cannot carry as it is: as `row` does
                     if v and v not in tail:
                         column[k] = self.cell(first + k, j, v, template.get(j))[0]
-            cells.append(column)
-        out = []
-        for r, row_cells in zip(numbers, zip(*cells, strict=True), strict=True) if cells else ():
-            body = "".join(row_cells)
-            if body:
-                out.append(f'<{p}row r="{r}">{body}</{p}row>')
-        return "".join(out)
+            pieces += [repeat(between), column]
+            whole.append(column)
+            between = ""
+        if not tails:
+            return ""
+        pieces.append(repeat(f"{between}</{p}row>"))
+        lines = map("".join, zip(*pieces, strict=False))  # the constant pieces repeat without end
+        if len(whole) < len(tails):  # a column with a value in every row: no row is empty
+            return "".join(lines)
+        return "".join(line for line, *cells in zip(lines, *whole, strict=True) if any(cells))
 
     def _row_by_row(self, first: int, rows: list[list], template: dict[int, bytes | None]) -> str:
         return "".join(self.row(first + k, r, template) for k, r in enumerate(rows))
