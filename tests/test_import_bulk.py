@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from salesops import values
@@ -265,6 +265,8 @@ def encoders():
     ),
     st.sampled_from([{}, {1: b"3", 2: b"4"}, {0: b"1"}]),
 )
+@example(rows=[[0], [False]], template={})  # equal in a set, not in a cell
+@example(rows=[[1.0], [1], [True]], template={})
 def test_rows_made_a_column_at_a_time_are_the_rows_made_one_by_one(rows, template):
     """`CellEncoder.rows` (an import's 100,000 new rows) is `row` for each: the same XML, the
     same styles added in the same order, the same refusal."""

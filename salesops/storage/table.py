@@ -449,7 +449,7 @@ class Table:
         of one exact type (equal values then make the same cell; Decimals may differ in exponent)."""
         distinct = set(typed)
         distinct.discard(None)
-        kinds = {type(v) for v in distinct}
+        kinds = set(map(type, typed)) - {type(None)}  # of every value: a set keeps 0 or False, not both
         if len(kinds) == 1 and not kinds & {Decimal, float}:
             made: dict[Any, Any] = {v: self._cell(column, v) for v in distinct}
             made[None] = None

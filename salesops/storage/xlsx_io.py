@@ -286,7 +286,7 @@ class CellEncoder:
                 holes.add(j)
                 distinct.discard(None)
                 distinct.discard("")
-            kinds = set(map(type, distinct))
+            kinds = set(map(type, col)) - {type(None)}  # of every value: a set keeps 0 or False, not both
             if not distinct:
                 continue
             if kinds == {str}:
