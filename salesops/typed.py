@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -287,6 +287,15 @@ def text_fault(text: str) -> str | None:
             n=f"{len(text):,}", limit=f"{MAX_CELL_TEXT:,}"
         )
     return None
+
+
+def text_faults(texts: Iterable[str]) -> dict[str, str]:
+    """`text_fault` of many texts: {text: why} for those a cell cannot hold. One search over
+    them all, joined by newlines (which cells hold), and text by text only when it finds one."""
+    texts = list(texts)
+    if not ILLEGAL_XML.search("\n".join(texts)) and max(map(len, texts), default=0) <= MAX_CELL_TEXT:
+        return {}
+    return {t: fault for t in texts if (fault := text_fault(t))}
 
 
 @contextmanager

@@ -146,7 +146,7 @@ def test_a_cli_import_writes_what_its_plan_appended_record_by_record_writes(tmp_
     from salesops.core.importer import ImportOptions, plan_import
     from salesops.i18n import translate
     from salesops.schema import REGISTERS
-    from salesops.typed import text_fault
+    from salesops.typed import text_faults
 
     src = tmp_path / "leads-in.csv"
     lines = ["公司名称,联系人,电话,邮箱,来源,预估金额,创建日期,跟进"]
@@ -160,7 +160,7 @@ def test_a_cli_import_writes_what_its_plan_appended_record_by_record_writes(tmp_
             run_cli("import", "leads", str(src), "--by", "u", ws=root, env={"SALESOPS_USER": "u"}, check=0)
         else:
             ws = Workspace(root)
-            options = ImportOptions(file=src.name, date_order="MDY", today=dt.date(2026, 11, 27), text_fault=text_fault)
+            options = ImportOptions(file=src.name, date_order="MDY", today=dt.date(2026, 11, 27), text_faults=text_faults)
             header, rows = _read_file(src, None, None, REGISTERS["leads"])
             with ws.writing(5):
                 plan = plan_import(header, rows, *_context(ws, REGISTERS["leads"]), options)
@@ -313,3 +313,11 @@ def test_full_columns_joined_row_by_row_are_the_rows_made_one_by_one(holes):
     assert made == "".join(single.row(2 + k, r, {2: b"4"}) for k, r in enumerate(rows))
     assert bulk.styles.to_bytes() == single.styles.to_bytes()
     assert made.count("<row ") == 40 and '<c r="A41" t="inlineStr"><is><t>L-000039</t></is></c>' in made
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=st.sampled_from(list("ab\n\t\r 公") + ["\x00", "\x07", "\x1f", "\ufffe", "\ud800"]), max_size=5), st.sampled_from(["x" * 32_767, "y" * 32_768, "z\n" * 20_000])), max_size=8))
+def test_text_faults_of_many_texts_are_each_text_fault(texts):
+    from salesops.typed import text_fault, text_faults
+
+    assert text_faults(texts) == {t: text_fault(t) for t in texts if text_fault(t)}

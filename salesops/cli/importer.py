@@ -158,7 +158,7 @@ def import_file(
     from salesops.core.importer import ImportOptions, summary
     from salesops.schema import resolve_register
     from salesops.storage.workspace import today
-    from salesops.typed import gc_paused, text_fault
+    from salesops.typed import gc_paused, text_faults
 
     check_choice("--format", fmt, RECORD_FORMATS)
     check_choice("--on-duplicate", on_duplicate, ("error", "skip", "update"))
@@ -178,7 +178,7 @@ def import_file(
         on_duplicate=on_duplicate,
         today=today(),
         default_date=_default_date(default_date, ws),
-        text_fault=text_fault,
+        text_faults=text_faults,
     )
     with gc_paused():  # millions of cells and no reference cycles: the collector's passes are pure cost
         plan = _run(ws, reg, file, sheet, encoding, options, dry_run, wait, by, fmt, output)

@@ -154,9 +154,8 @@ class ImportOptions:
     on_duplicate: str = "error"
     today: dt.date = dt.date(2000, 1, 1)
     default_date: dt.date | None = None  # --default-date: fills empty required dates (and created_on) of new records
-    # why a text cannot be stored in a cell (control characters, too long), or None;
-    # the CLI passes storage.table.text_fault
-    text_fault: Callable[[str], str | None] | None = None
+    # the texts a cell cannot store (control characters, too long) → why; the CLI passes typed.text_faults
+    text_faults: Callable[[Iterable[str]], dict[str, str]] | None = None
 
 
 # ---------------------------------------------------------------- outputs
@@ -346,7 +345,7 @@ def plan_import(
                     )
                 )
 
-    if options.text_fault is not None:
+    if options.text_faults is not None:
         texts = {name: s for name, s in typed.items() if s.dtype == object}
         texts |= {h: values.parse_text_series(raw[j]) for j, h in users.items()}
         for name, s in texts.items():
@@ -534,9 +533,8 @@ def _text_faults(
     plan: Plan, s: pd.Series, options: ImportOptions, excel_rows, ids, column: str
 ) -> None:
     """Problems for texts no spreadsheet cell can hold (checked once per distinct text)."""
-    assert options.text_fault is not None
-    faults = {u: options.text_fault(u) for u in s.dropna().unique() if isinstance(u, str)}
-    faults = {u: f for u, f in faults.items() if f}
+    assert options.text_faults is not None
+    faults = options.text_faults(u for u in s.dropna().unique() if isinstance(u, str))
     if not faults:
         return
     for idx, text in s[s.isin(list(faults))].items():

@@ -10,6 +10,7 @@ raw copy of the register is held.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from salesops.i18n import _
 from salesops.problems import ERROR, Problem
 from salesops.schema import Column, Register
 from salesops.storage.read import TypedTable, empty_table, map_header, second_header
-from salesops.typed import show_cell, text_fault, typed_value
+from salesops.typed import show_cell, text_fault, text_faults, typed_value
 
 __all__ = ["Table", "map_header", "second_header", "show_cell", "text_fault"]
 
@@ -305,11 +306,9 @@ class Table:
         value of `column` is made into a cell and checked once (equal values make equally good cells)."""
         distinct = set(cells)
         distinct.discard(None)
-        for value in distinct:
-            cell = self._cell(column, value)
-            if isinstance(cell, str) and text_fault(cell):
-                break
-        else:
+        if not self._text_as_is(column, distinct):
+            distinct = set(map(functools.partial(self._cell, column), distinct))
+        if not text_faults(cell for cell in distinct if isinstance(cell, str)):
             return
         for k, rec in enumerate(kept):  # a fault somewhere: refused exactly as `append` refuses it
             for name, value in rec.items():
@@ -365,6 +364,11 @@ class Table:
             if fault:
                 raise BadCell(self.problem(i, column.name, fault, "bad-text"))
         return cell
+
+    @staticmethod
+    def _text_as_is(column: Column, distinct: set) -> bool:
+        """Whether the values of a text column are their own cells (`_cell` is then the identity)."""
+        return column.type in ("text", "id", "ref") and column.enum is None and set(map(type, distinct)) <= {str}
 
     def _cell(self, column: Column, value: Any) -> Any:
         """The cell a file stores for `value`."""
@@ -449,6 +453,8 @@ class Table:
         of one exact type (equal values then make the same cell; Decimals may differ in exponent)."""
         distinct = set(typed)
         distinct.discard(None)
+        if self._text_as_is(column, distinct):
+            return typed
         kinds = set(map(type, typed)) - {type(None)}  # of every value: a set keeps 0 or False, not both
         if len(kinds) == 1 and not kinds & {Decimal, float}:
             made: dict[Any, Any] = {v: self._cell(column, v) for v in distinct}
