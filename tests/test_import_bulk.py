@@ -321,3 +321,36 @@ def test_text_faults_of_many_texts_are_each_text_fault(texts):
     from salesops.typed import text_fault, text_faults
 
     assert text_faults(texts) == {t: text_fault(t) for t in texts if text_fault(t)}
+
+
+FIELD_TEXT = st.text(alphabet=st.sampled_from(list(',"\r\n=+-@\'\t a1.公') + list("＝＋－＠")), max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(FIELD_TEXT, min_size=2, max_size=8), max_size=5))
+def test_csv_fields_joined_are_what_csv_bytes_writes(rows):
+    """history.csv's rows are joined from `csv_field`s: the bytes `csv_bytes` (csv.writer) writes."""
+    from salesops.storage.csv_io import csv_bytes, csv_field
+
+    joined = "".join(",".join(map(csv_field, row)) + "\r\n" for row in rows)
+    assert b"\xef\xbb\xbf" + joined.encode("utf-8") == csv_bytes(rows)
+
+
+def test_history_rows_of_an_import_in_a_chinese_workspace_read_back(tmp_path):
+    """Labels, quotes, commas and formula-like text in history rows written by the joined path."""
+    from salesops.storage.history import read_history
+
+    root = make_workspace(tmp_path / "ws", "csv", "zh")
+    batch = [{**lead(k), "lead_id": f"L-{k + 1:06d}"} for k in range(3)]
+    ws = Workspace(root)
+    with ws.writing(5):
+        ws.table("leads").append_many(batch, ['=cmd,"x"', "a\nb", "-1"])
+        ws.commit(command='import "a,b"', user="=u")
+    rows = read_history(root)
+    assert [(r["user"], r["command"], r["record_id"], r["field"], r["new_value"]) for r in rows] == [
+        ("=u", 'import "a,b"', "L-000001", "*", '=cmd,"x"'),
+        ("=u", 'import "a,b"', "L-000002", "*", "a\nb"),
+        ("=u", 'import "a,b"', "L-000002", "status", "已联系"),
+        ("=u", 'import "a,b"', "L-000003", "*", "-1"),
+        ("=u", 'import "a,b"', "L-000003", "status", "已关闭"),
+    ]

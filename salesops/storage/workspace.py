@@ -327,17 +327,19 @@ def history_append(
     register and field names stay canonical (they are what reports look up).
     """
     from salesops.storage import commit as tx
-    from salesops.storage.csv_io import csv_bytes
+    from salesops.storage.csv_io import csv_bytes, csv_field
 
     now = dt.datetime.now().astimezone()
     day = today()  # $SALESOPS_TODAY dates a backfill's rows too
     at = now.replace(year=day.year, month=day.month, day=day.day).isoformat(timespec="seconds")
     label = _labeller(lang)
-    rows = [
-        [when, who, what, c.register, c.record_id, c.field, label(c, c.old), label(c, c.new)]
-        for when, who, what, c in [*before, *((at, user, c.command or command, c) for c in changes)]
-    ]
-    data = csv_bytes(rows)[3:]  # no BOM in the middle of the file
+    heads: dict[tuple[str, str, str, str], str] = {}  # the first four cells, shared by most rows
+    lines = []
+    for when, who, what, c in [*before, *((at, user, c.command or command, c) for c in changes)]:
+        key = (when, who, what, c.register)
+        head = heads.get(key) or heads.setdefault(key, ",".join(map(csv_field, key)))
+        lines.append(",".join([head, *map(csv_field, (c.record_id, c.field, label(c, c.old), label(c, c.new)))]))
+    data = "".join(f"{line}\r\n" for line in lines).encode("utf-8")  # csv_bytes' bytes, without its BOM
     header = csv_bytes([history_header(lang)])
     return tx.Append(HISTORY_FILE, data, header)
 
