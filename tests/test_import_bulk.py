@@ -354,3 +354,11 @@ def test_history_rows_of_an_import_in_a_chinese_workspace_read_back(tmp_path):
         ("=u", 'import "a,b"', "L-000003", "*", "-1"),
         ("=u", 'import "a,b"', "L-000003", "status", "已关闭"),
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "\u3000", "\t\n", "x", " a ", "\x00"]), st.integers(0, 2), st.floats(allow_nan=True), st.dates()), max_size=5))
+def test_a_blank_row_is_one_whose_every_cell_is_blank(row):
+    from salesops.core.importer import _blank_row
+
+    assert _blank_row(row) == all(values.parse_text(v) is None for v in row)

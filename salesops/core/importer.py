@@ -296,9 +296,7 @@ def plan_import(
     raw = pd.DataFrame(data, dtype=object) if data else pd.DataFrame(index=range(len(rows)))
     excel_rows = pd.Series(range(2, len(rows) + 2), index=raw.index)
     if len(raw.columns):
-        blank = pd.Series(True, index=raw.index)
-        for j in raw.columns:
-            blank &= values.parse_text_series(raw[j]).isna()
+        blank = pd.Series([_blank_row(r) for r in rows], index=raw.index, dtype=bool)
         raw, excel_rows = raw[~blank], excel_rows[~blank]
     plan.rows = len(raw)
     n = len(raw)
@@ -506,6 +504,15 @@ def _rewrite(s: pd.Series, pairs: dict[str, str]) -> pd.Series:
     out = s.astype(object).copy()
     out[hit] = keys[hit].map(pairs)
     return pd.Series(out, index=s.index, dtype=object)
+
+
+def _blank_row(row: list[Any]) -> bool:
+    """Whether every cell of `row` is blank (`values.parse_text` None): a row of texts (CSV) by
+    one join, others cell by cell."""
+    try:
+        return not "".join(row).strip()
+    except TypeError:  # numbers, dates, empty cells of an xlsx
+        return all(values.parse_text(v) is None for v in row)
 
 
 def _defaults(reg: Register, cells: dict, options: ImportOptions) -> dict[str, Any]:
