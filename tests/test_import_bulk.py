@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import unicodedata
 import zipfile
 from decimal import Decimal
@@ -362,3 +363,15 @@ def test_a_blank_row_is_one_whose_every_cell_is_blank(row):
     from salesops.core.importer import _blank_row
 
     assert _blank_row(row) == all(values.parse_text(v) is None for v in row)
+
+
+def test_blank_rows_of_the_file_are_skipped_and_rows_keep_their_numbers(tmp_path):
+    root = make_workspace(tmp_path / "ws", "csv")
+    src = tmp_path / "in.csv"
+    src.write_text("company,created_on\n甲,2026-11-02\n , \u3000\n,\n乙,2026-11-31\n", encoding="utf-8")
+    proc = run_cli("import", "leads", str(src), ws=root, check=1)
+    assert proc.stderr.splitlines()[0].startswith('error: in.csv row 5, created_on: "2026-11-31" is not a date')
+    src.write_text("company,created_on\n甲,2026-11-02\n , \u3000\n,\n乙,2026-11-30\n", encoding="utf-8")
+    proc = run_cli("import", "leads", str(src), "-f", "json", ws=root, check=0)
+    summary = json.loads(proc.stdout)
+    assert (summary["rows"], summary["added"]) == (2, 2)
