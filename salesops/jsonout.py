@@ -5,7 +5,7 @@ indent=2)` (Decimals as numbers, dates as ISO text, numpy scalars as Python
 ones, keys as text) — but the standard encoder runs in pure Python whenever
 `indent` is set, after a separate conversion pass; on a report with 20,000
 rows that took half a second. This encoder converts and writes in the same
-pass, with the C string escaper. `tests/test_cache.py` checks it against the
+pass, with the C string escaper. `tests/test_jsonout.py` checks it against the
 standard library.
 
 Money is exact: a Decimal is written as the shortest number text of its float
