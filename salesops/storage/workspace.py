@@ -369,11 +369,7 @@ def _labeller(lang: str):
 
 def history_value(change: Change, value: str, lang: str) -> str:
     """A changed value as history.csv holds it: an enum code as its label in a Chinese workspace."""
-    register = REGISTERS.get(change.register)
-    column = register.by_name.get(change.field) if register is not None else None
-    if lang == "zh" and column is not None and column.enum is not None and value:
-        return column.enum.label(value, lang)
-    return value
+    return _labeller(lang)(change, value)
 
 
 def writer_for(root: Path, table: Table, notes: list[str] | None = None):
