@@ -221,7 +221,17 @@ def _counts(act: pd.DataFrame) -> dict[str, int]:
 
 
 def stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
-    """Deals open at as-of that neither moved a stage nor had a follow-up for `report.stalled_days` days or more."""
+    """Deals open at as-of that neither moved a stage nor had a follow-up for `report.stalled_days` days or more.
+
+    Found once per as-of date and command (the weekly report's section and its funnel both list
+    them); callers read the rows, never change them."""
+    memo = data.__dict__.setdefault("_stalled", {})
+    if as_of not in memo:
+        memo[as_of] = _stalled(data, as_of)
+    return memo[as_of]
+
+
+def _stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
     import numpy as np
     import pandas as pd
 
