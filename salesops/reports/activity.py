@@ -74,7 +74,16 @@ def _activities(data: ReportData, as_of: dt.date) -> pd.DataFrame:
 
 
 def about(data: ReportData) -> pd.DataFrame:
-    """Every record an activity may be about: register, name, owner, account, and whether it is closed."""
+    """Every record an activity may be about: register, name, owner, account, and whether it is closed.
+
+    Made once per command (the weekly report's next steps and pool moves both look records up
+    in it); callers read it, never change it."""
+    if "_about" not in data.__dict__:
+        data.__dict__["_about"] = _about(data)
+    return data.__dict__["_about"]
+
+
+def _about(data: ReportData) -> pd.DataFrame:
     import pandas as pd
 
     parts = []
