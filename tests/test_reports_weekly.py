@@ -310,3 +310,26 @@ def test_weekly_leaves_every_cache_entry_and_no_temporary_behind(tmp_path, cli):
     assert sorted(p.name for p in cache.glob("*.arrow")) == sorted(f"{p.name}.arrow" for p in registers)
     assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temporary left
     assert json.loads(cli(*args, ws=ws, check=0).stdout) == first
+
+
+def test_a_figure_several_sections_need_is_computed_once_per_command_and_date():
+    """`ReportData.once`: the weekly report's sections and its funnel share the stalled deals, the
+    records activities are about, the receivables replayed to a date — each computed once per key."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from salesops.reports.data import ReportData
+
+    data = ReportData(SimpleNamespace(settings=None))
+    calls = []
+
+    def figure(d, day):
+        calls.append(day)
+        return [day]
+
+    first, second = dt.date(2026, 11, 27), dt.date(2026, 11, 20)
+    assert data.once(figure, first) is data.once(figure, first)
+    assert data.once(figure, second) == [second]
+    assert calls == [first, second]
+    assert ReportData(SimpleNamespace(settings=None)).once(figure, first) == [first]  # a new command computes again
+    assert calls == [first, second, first]

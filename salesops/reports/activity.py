@@ -77,10 +77,8 @@ def about(data: ReportData) -> pd.DataFrame:
     """Every record an activity may be about: register, name, owner, account, and whether it is closed.
 
     Made once per command (the weekly report's next steps and pool moves both look records up
-    in it); callers read it, never change it."""
-    if "_about" not in data.__dict__:
-        data.__dict__["_about"] = _about(data)
-    return data.__dict__["_about"]
+    in it)."""
+    return data.once(_about)
 
 
 def _about(data: ReportData) -> pd.DataFrame:
@@ -232,12 +230,8 @@ def _counts(act: pd.DataFrame) -> dict[str, int]:
 def stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
     """Deals open at as-of that neither moved a stage nor had a follow-up for `report.stalled_days` days or more.
 
-    Found once per as-of date and command (the weekly report's section and its funnel both list
-    them); callers read the rows, never change them."""
-    memo = data.__dict__.setdefault("_stalled", {})
-    if as_of not in memo:
-        memo[as_of] = _stalled(data, as_of)
-    return memo[as_of]
+    Found once per as-of date and command (the weekly report's section and its funnel both list them)."""
+    return data.once(_stalled, as_of)
 
 
 def _stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:

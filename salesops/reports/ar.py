@@ -136,17 +136,19 @@ class Open:
 
 
 def open_receivables(data: ReportData, as_of: dt.date) -> Open:
-    """Receivables invoiced by `as_of`, not written off or cancelled, replayed to that date.
+    """Receivables invoiced by `as_of`, not written off or cancelled, replayed to that date
+    (once per as-of date and command).
 
     Numbers and dates are taken from the Arrow buffers as numpy arrays; text is only hashed
     (dictionary codes, the payment → receivable join) inside Arrow.
     """
+    return data.once(_open_receivables, as_of)
+
+
+def _open_receivables(data: ReportData, as_of: dt.date) -> Open:
     import numpy as np
     import pyarrow.compute as pc
 
-    memo = data.__dict__.setdefault("_open", {})
-    if as_of in memo:
-        return memo[as_of]
     rec = data.typed("receivables", list(AS_OF_COLUMNS)).data
     pay = data.typed("payments", ["receivable_id", "received_on", "amount"]).data
     day = as_of.toordinal() - dt.date(1970, 1, 1).toordinal()
@@ -165,8 +167,7 @@ def open_receivables(data: ReportData, as_of: dt.date) -> Open:
     due, has_due = ints(rec.column("due_date"))
     days = (day - due[rows]).astype(np.float64)
     days[~has_due[rows]] = np.nan
-    memo[as_of] = out = Open(rows, amount, collected, amount - collected, days)
-    return out
+    return Open(rows, amount, collected, amount - collected, days)
 
 
 def ints(column, fill: int = 0):

@@ -18,6 +18,7 @@ owner come from reps (region falls back to the opportunity's account).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,7 @@ class ReportData:
         self._problems: dict[str, list[Problem]] = {}
         self._history: pd.DataFrame | None = None
         self._as_of: dict[dt.date, pd.DataFrame] = {}  # receivables replayed to a date
+        self._once: dict[tuple, Any] = {}
 
     def frame(
         self, name: str, columns: list[str] | None = None, user_columns: bool = False
@@ -96,6 +98,15 @@ class ReportData:
             self._user[name] = list(fr.user_columns)
         self._problems[name] = list(fr.problems)
         return fr.df
+
+    def once(self, compute: Callable[..., Any], *key: Any) -> Any:
+        """`compute(self, *key)`, computed once per command and shared by every section that asks
+        (a weekly report's sections and its funnel list the same stalled deals); callers read the
+        result, never change it."""
+        k = (compute, *key)
+        if k not in self._once:
+            self._once[k] = compute(self, *key)
+        return self._once[k]
 
     def typed(self, name: str, columns: list[str] | None = None):
         """Register `name` as its typed Arrow table (`storage.read.TypedTable`; all fields, or at

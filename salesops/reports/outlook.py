@@ -332,18 +332,20 @@ def _contract_dates(data: ReportData, contract_ids: pd.Series, as_of: dt.date, p
 
 
 def paid_to_date(data: ReportData, as_of: dt.date):
-    """Cents received up to `as_of` against each receivable, in the receivables' row order (int64)."""
+    """Cents received up to `as_of` against each receivable, in the receivables' row order (int64;
+    once per as-of date and command)."""
+    return data.once(_paid_to_date, as_of)
+
+
+def _paid_to_date(data: ReportData, as_of: dt.date):
     from salesops.reports.ar import sum_by
 
-    memo = data.__dict__.setdefault("_paid_to_date", {})
-    if as_of not in memo:
-        ids = data.frame("receivables", ["amount"])["receivable_id"]
-        pay = data.frame("payments", ["receivable_id", "received_on", "amount"])
-        pay = pay[on_or_before(pay["received_on"], as_of)]
-        pos = positions(pay["receivable_id"], ids.reset_index(drop=True))
-        hit = pos >= 0
-        memo[as_of] = sum_by(pos[hit], cents(pay["amount"])[hit], len(ids))
-    return memo[as_of]
+    ids = data.frame("receivables", ["amount"])["receivable_id"]
+    pay = data.frame("payments", ["receivable_id", "received_on", "amount"])
+    pay = pay[on_or_before(pay["received_on"], as_of)]
+    pos = positions(pay["receivable_id"], ids.reset_index(drop=True))
+    hit = pos >= 0
+    return sum_by(pos[hit], cents(pay["amount"])[hit], len(ids))
 
 
 def _signed_by(con: pd.DataFrame, as_of: dt.date) -> pd.Series:
