@@ -144,12 +144,22 @@ def _byte_table(values) -> np.ndarray:
     return table
 
 
+# Every character `str.isspace` calls white space (Unicode's White_Space property less
+# U+180E, plus the four information separators U+001C–U+001F). Spelled out: asking
+# `str.isspace` of all 1,114,112 code points took a quarter of a second per read;
+# tests/test_values.py asks them all and checks this list.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 @functools.lru_cache(maxsize=1)
 def _tables():
     """Lookup tables over one byte: (may start white space, may end white space, white space keys)."""
     import numpy as np
 
-    keys = [chr(c).encode("utf-8") for c in range(0x110000) if chr(c).isspace()]  # 1 to 3 bytes
+    keys = [c.encode("utf-8") for c in WHITE_SPACE]  # 1 to 3 bytes
     first = _byte_table(k[0] for k in keys)
     last = _byte_table(k[-1] for k in keys)
     packed = np.array(sorted(int.from_bytes(k, "big") for k in keys), dtype=np.int64)

@@ -70,3 +70,44 @@ def test_a_sum_past_fifteen_digits_is_written_digit_for_digit():
     big = Decimal("12345678901234567.89")
     assert dumps({"total": big}) == '{\n  "total": 12345678901234567.89\n}'
     assert json.loads(dumps([{"a": big, "on": dt.date(2026, 12, 7)}]), parse_float=Decimal)[0]["a"] == big
+
+
+exact_money = st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1).map(lambda c: Decimal(c).scaleb(-2))
+exact_records = st.fixed_dictionaries(
+    {"key": texts, "name": texts | st.none(), "owed": exact_money, "on": st.dates() | st.none(), "n": st.integers()}
+)
+
+
+@given(st.lists(exact_records, max_size=8), st.integers(0, 3))
+def test_records_a_report_vouches_for_are_written_in_one_go_the_same(rows, depth):
+    """`Records` (every Decimal exact as a float, as the maker checked on its cents) is written
+    by one C encoder call with its breaks re-indented: the same text at any depth, and the
+    same as the common path when a record is not plain (then it takes that path)."""
+    from salesops.jsonout import Records
+
+    data: object = Records(rows)
+    for _ in range(depth):
+        data = {"rows": data, "n": 1}
+    assert dumps(data) == standard(data)
+    odd = Records([*rows, {"nested": {"a": 1}}, {}])
+    assert dumps({"rows": odd}) == standard({"rows": odd})
+
+
+@given(st.lists(st.integers(min_value=-(10**16), max_value=10**16), max_size=6))
+def test_exact_cents_says_whether_every_amount_is_a_float(cents):
+    import numpy as np
+
+    from salesops.jsonout import decimal_text, exact_cents
+    from salesops.values import float_exact
+
+    arr = np.array(cents, dtype=np.int64)
+    assert exact_cents(arr) == all(float_exact(Decimal(c).scaleb(-2)) for c in cents)
+    if exact_cents(arr):
+        assert [decimal_text(Decimal(c).scaleb(-2)) for c in cents] == [repr(c / 100) for c in cents]
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20))
+def test_aging_money_is_the_cents_with_two_places(cents):
+    from salesops.reports.ar import _money
+
+    assert _money(cents).as_tuple() == Decimal(cents).scaleb(-2).as_tuple()

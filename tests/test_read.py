@@ -141,6 +141,14 @@ def test_text_shape_says_what_python_says_of_each_string(cells, cut):
             assert shape.controls
 
 
+def test_the_white_space_list_is_what_python_calls_white_space():
+    """`typed.WHITE_SPACE` (spelled out, so no read asks every code point) is exactly the
+    characters `str.isspace` accepts, on the Python running the suite."""
+    from salesops.typed import WHITE_SPACE
+
+    assert WHITE_SPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
 def test_a_long_or_control_text_is_reported_and_clean_text_needs_no_search(tmp_path):
     path = tmp_path / "receivables.csv"
     write_csv(path, [["receivable_id", "notes"], ["R-1", "x" * 32768], ["R-2", "bell\x07"], ["R-3", "fine"]])
@@ -180,6 +188,14 @@ def test_warm_equals_cold_and_a_changed_file_is_never_answered_from_the_cache(tm
     entries = root / ".salesops" / "cache"
     cold = aging_json(root)
     assert sorted(p.name for p in entries.glob("*.arrow")) == ["accounts.csv.arrow", "payments.csv.arrow", "receivables.csv.arrow"]
+    # what aging computes from them (where each payment's receivable is, the accounts and statuses
+    # as codes) is kept beside them, under their keys
+    derived = sorted(p.name for p in (entries / "derived").glob("*.arrow"))
+    assert derived == [
+        "payments.csv.receivable_id-in-receivables.csv.receivable_id.arrow",
+        "receivables.csv.account_id.codes.arrow",
+        "receivables.csv.status.codes.arrow",
+    ]
     assert aging_json(root) == cold
     # same size, other bytes, mtime moved on: another amount
     rec = root / "receivables.csv"
@@ -193,6 +209,14 @@ def test_warm_equals_cold_and_a_changed_file_is_never_answered_from_the_cache(tm
     rec.write_text(text.replace("R-6,A-6,106.06", "R-6,A-6,206.06"), encoding="utf-8-sig")
     assert aging_json(root)["totals"]["total"] == pytest.approx(changed["totals"]["total"] + 100)
     assert (entries / "receivables.csv.arrow").stat().st_mtime_ns == stamp
+    # R-3 renamed R-1 (same size): the 10.00 paid to R-3 finds no receivable any more, so 10.00
+    # more is owed — not answered from the join kept for the old IDs, cold or warm
+    age(rec, seconds=20)
+    before = aging_json(root)["totals"]["total"]
+    rec.write_text(rec.read_text(encoding="utf-8-sig").replace("R-3,", "R-1,", 1), encoding="utf-8-sig")
+    age(rec, seconds=10)
+    assert aging_json(root)["totals"]["total"] == pytest.approx(before + 10.00)
+    assert aging_json(root)["totals"]["total"] == pytest.approx(before + 10.00)
     # a damaged entry is ignored, and the settings that change parsing are part of the key
     (entries / "payments.csv.arrow").write_bytes(b"garbage")
     assert cache.load(root, root / "payments.csv", "MDY") is None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesops.errors import SalesopsError
 from salesops.i18n import _
+from salesops.jsonout import Records, exact_cents
 from salesops.reports.data import (
     LEFT_OUT,
     NONE_KEY,
@@ -147,19 +148,18 @@ def open_receivables(data: ReportData, as_of: dt.date) -> Open:
 
 def _open_receivables(data: ReportData, as_of: dt.date) -> Open:
     import numpy as np
-    import pyarrow.compute as pc
 
     rec = data.typed("receivables", list(AS_OF_COLUMNS)).data
     pay = data.typed("payments", ["receivable_id", "received_on", "amount"]).data
     day = as_of.toordinal() - dt.date(1970, 1, 1).toordinal()
     invoiced, has_invoice = ints(rec.column("invoiced_on"))
-    status, has_status = codes(rec.column("status"), lambda u: u in LEFT_OUT)
+    status, has_status = codes(data.codes("receivables", "status"), lambda u: u in LEFT_OUT)
     keep = has_invoice & (invoiced <= day) & ~(has_status & status)
     rows = np.flatnonzero(keep)
     amount_all, _ = ints(rec.column("amount"), fill=0)
     # payments received up to as-of, summed per receivable (the first row holding its ID)
     received, has_date = ints(pay.column("received_on"))
-    target, found = ints(pc.index_in(pay.column("receivable_id"), value_set=rec.column("receivable_id")))
+    target, found = ints(data.rows_in("payments", "receivable_id", "receivables", "receivable_id"))
     hit = has_date & (received <= day) & found
     paid, _ = ints(pay.column("amount"), fill=0)
     collected = sum_by(target[hit], paid[hit], len(amount_all))[rows]
@@ -196,13 +196,14 @@ def ints(column, fill: int = 0):
 
 
 def codes(column, test=None):
-    """(per-row dictionary code, presence) of a text Arrow column — or, with `test`, (whether
-    each row's text passes `test`, presence), `test` being asked once per distinct text."""
+    """(per-row dictionary code, presence) of a text Arrow column (or one already
+    dictionary-encoded) — or, with `test`, (whether each row's text passes `test`, presence),
+    `test` being asked once per distinct text."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    enc = pc.dictionary_encode(column)
+    enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.unify_dictionaries()
         dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
@@ -259,7 +260,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     by_account = (by or "account").strip().casefold() in ("account", "account_id", "客户", "客户编号")
     attr = None
     if by_account:
-        index, present, key_list = codes(data.typed("receivables", list(AS_OF_COLUMNS)).data.column("account_id"))
+        index, present, key_list = codes(data.codes("receivables", "account_id"))
         by_account = bool(present[got.rows].all())
     if by_account:
         label = "account"
@@ -279,25 +280,33 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     ng = len(key_list)
     buckets = bucket_index(got.days, edges)
     grid = sum_by(codes_ * nb + buckets, got.outstanding, ng * nb).reshape(ng, nb)
-    show = grid.any(axis=1)
-    shown = [k for k, s in zip(key_list, show, strict=True) if s]
-    display = attr.names(shown) if attr is not None else _account_names(data, shown)
-    totals_row = grid.sum(axis=0)
-    order = sorted(
-        (i for i in range(ng) if show[i]),
-        key=lambda i: (key_list[i] == NONE_KEY, -int(grid[i].sum()), key_list[i]),
-    )
-    rows = [_row(key_list[i], display.get(key_list[i], key_list[i]), grid[i], names) for i in order]
-    totals = _row(None, None, totals_row, names)
+    shown = np.flatnonzero(grid.any(axis=1))
+    keys = [key_list[i] for i in shown.tolist()]
+    display = attr.names(keys) if attr is not None else _account_names(data, keys)
+    # each shown group's buckets, overdue and total (int cents), most owed first
+    cents = np.column_stack([grid[shown], grid[shown, 1:].sum(axis=1), grid[shown].sum(axis=1)])
+    table = cents.tolist()
+    order = sorted(range(len(keys)), key=lambda k: (keys[k] == NONE_KEY, -table[k][-1], keys[k]))
+    fields = [*names, "overdue", "total"]
+    rows = [
+        {"key": keys[k], "name": display.get(keys[k], keys[k]), **dict(zip(fields, map(_money, table[k]), strict=True))}
+        for k in order
+    ]
+    totals = _row(None, None, grid.sum(axis=0), names)
     totals.pop("key")
     totals.pop("name")
-    _with_unapplied(data, label, rows, totals, names)
+    held = _with_unapplied(data, label, rows, totals, names)
+    if exact_cents(cents, held):  # (as every amount salesops reads is): JSON writes them in one go
+        rows = Records(rows)
     return AgingResult(as_of, label, names, rows, totals)
 
 
-def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict, names: list[str]) -> None:
+def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict, names: list[str]):
     """Each account's unapplied cash (预收款, accounts.unapplied_amount as it stands) beside what it owes:
-    a column by account (accounts holding cash but owing nothing get a row), in total otherwise."""
+    a column by account (accounts holding cash but owing nothing get a row), in total otherwise.
+    Returns the amounts held (int cents, numpy)."""
+    import numpy as np
+
     acc = data.typed("accounts", ACCOUNT_COLUMNS).data
     held = {
         a: c
@@ -305,16 +314,18 @@ def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict
         if a and c
     }
     totals["unapplied"] = _money(sum(held.values()))
+    amounts = np.fromiter(held.values(), dtype=np.int64, count=len(held))
     if label != "account":
         for row in rows:
             row["unapplied"] = None
-        return
+        return amounts
     for row in rows:
         row["unapplied"] = _money(held.pop(row["key"], 0))
     extra = sorted(held)
     display = _account_names(data, extra)
     for key in extra:
         rows.append({**_row(key, display[key], [0] * len(names), names), "unapplied": _money(held[key])})
+    return amounts
 
 
 def _account_names(data: ReportData, keys: list[str]) -> dict[str, str]:
@@ -344,10 +355,10 @@ def _row(key, name, values, names: list[str]) -> dict[str, Any]:
     return row
 
 
-def _money(cents: int, _zero=Decimal(0).scaleb(-2)) -> Decimal:
+def _money(cents: int, _zero=Decimal(0).scaleb(-2), _cent=Decimal("0.01")) -> Decimal:
     """Integer cents as a Decimal with two places (`data.money` for plain ints); most aging
-    cells are zero, and share one."""
-    return _zero if cents == 0 else Decimal(cents).scaleb(-2)
+    cells are zero, and share one. (A product with 0.01: exact, and faster than `scaleb`.)"""
+    return _zero if cents == 0 else Decimal(cents) * _cent
 
 
 # ---------------------------------------------------------------- overdue list

@@ -115,6 +115,14 @@ class ReportData:
         typed.require_columns()
         return typed
 
+    def rows_in(self, name: str, column: str, of: str, of_column: str):
+        """Where each record of `name` finds its `column` in `of`'s `of_column` (`Workspace.rows_in`)."""
+        return self.ws.rows_in(name, column, of, of_column)
+
+    def codes(self, name: str, column: str):
+        """A text column of `name` dictionary-encoded (`Workspace.codes`)."""
+        return self.ws.codes(name, column)
+
     def full(self, name: str) -> Frame:
         """Register `name` with every column, as a `storage.frames.Frame` (for validation)."""
         self.frame(name, None)

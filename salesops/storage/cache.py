@@ -15,7 +15,10 @@ always safe, and a cache that cannot be read or written (read-only folder, full
 disk, a damaged entry) never makes a read fail.
 
 `save_table` / `load_table` are the small reusable API underneath: an Arrow
-table with JSON metadata, written atomically, read memory-mapped.
+table with JSON metadata, written atomically, read memory-mapped. `derived`
+keeps what is computed from cached registers (where each payment's receivable
+is: a million IDs hashed on every aging otherwise) in `.salesops/cache/derived/`,
+under the keys of the tables it was made from, so it goes stale with them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pyarrow as pa
 
     from salesops.storage.read import TypedTable
@@ -131,9 +136,11 @@ def load(root: Path, path: Path, date_order: str) -> TypedTable | None:
     if meta.get("key") != want:
         return None
     try:
-        return _from_meta(table, meta)
+        typed = _from_meta(table, meta)
     except (KeyError, ValueError, TypeError):
         return None
+    typed.key = want
+    return typed
 
 
 def store(root: Path, path: Path, date_order: str, typed: TypedTable, before: dict | None) -> bool:
@@ -222,5 +229,24 @@ def read_register(root: Path, path: Path, fmt: str, register, date_order: str, c
             columns = [*hit.columns, *columns]  # so that commands asking for either agree with it
     before = key_of(path, date_order)
     typed = read_typed(path, fmt, register, date_order, columns=columns)
-    store(root, path, date_order, typed, before)
+    if store(root, path, date_order, typed, before):
+        typed.key = before
     return typed
+
+
+def derived(root: Path, name: str, sources: list[TypedTable], compute: Callable[[], pa.Table]) -> pa.Table:
+    """`compute()`, a table made from the typed tables `sources` (say, where each payment's
+    receivable is), kept as entry `name` beside theirs and trusted while every source is the
+    one it was made from: the same file key (identity, content stamp, salesops' code) and the
+    same fields read. Computed, not kept, when a source's file was not cached."""
+    keys = [None if t.key is None else {**t.key, "file": t.file, "columns": t.columns} for t in sources]
+    entry = root / CACHE_DIR / "derived" / f"{name}.arrow"
+    trusted = all(k is not None for k in keys)
+    if trusted:
+        got = load_table(entry)
+        if got is not None and got[1].get("sources") == keys:
+            return got[0]
+    table = compute()
+    if trusted:
+        save_table(entry, table, {"sources": keys})
+    return table

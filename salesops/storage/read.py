@@ -66,6 +66,7 @@ class TypedTable:
     last_row: int = 1  # the last row holding a record (1: none)
     exists: bool = True
     columns: list[str] | None = None  # the fields read (None: all, with user columns and every problem)
+    key: dict[str, Any] | None = None  # the cache key of the file as read (`storage.cache`), when known
 
     def covers(self, columns: list[str] | None) -> bool:
         """True when this table holds every field of `columns` (None: a full read)."""

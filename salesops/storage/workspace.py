@@ -242,6 +242,39 @@ class Workspace:
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(one, [n for _, n in todo]))
 
+    def rows_in(self, name: str, column: str, of: str, of_column: str):
+        """For each record of register `name`, the position in register `of`'s typed table of
+        the first record whose `of_column` holds its `column` (null for none): an Arrow int32
+        column, kept in the cache while both files stay as they were (`cache.derived`)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from salesops.storage.cache import derived
+
+        left, right = self.typed(name, [column]), self.typed(of, [of_column])
+
+        def compute():
+            at = pc.index_in(left.data.column(column), value_set=right.data.column(of_column))
+            return pa.Table.from_arrays([at], names=["at"])
+
+        entry = f"{left.file}.{column}-in-{right.file}.{of_column}"
+        return derived(self.root, entry, [left, right], compute).column("at")
+
+    def codes(self, name: str, column: str):
+        """Text column `column` of register `name` dictionary-encoded (each distinct text once,
+        each record its index), kept in the cache while the file stays as it was."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from salesops.storage.cache import derived
+
+        typed = self.typed(name, [column])
+
+        def compute():
+            return pa.Table.from_arrays([pc.dictionary_encode(typed.data.column(column).combine_chunks())], names=["codes"])
+
+        return derived(self.root, f"{typed.file}.{column}.codes", [typed], compute).column("codes")
+
     # ------------------------------------------------------------ writing
 
     @contextmanager
