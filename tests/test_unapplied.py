@@ -5,6 +5,8 @@ Real CSV registers, the real CLI, every figure worked out by hand.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.cash_support import cents, cli_json, read_register, write_registers
@@ -80,6 +82,13 @@ def test_cash_above_what_is_owed_is_kept_then_applied_oldest_due_first(ws, tmp_p
     row = next(r for r in aging["rows"] if r["key"] == "A-1")
     assert cents(row["total"]) == 0 and cents(row["unapplied"]) == 150_000
     assert cents(aging["totals"]["unapplied"]) == 150_000
+    # `-f json` writes its rows straight from the cents: the text of the API's document
+    import salesops.reports as reports
+    from salesops.jsonout import dumps
+
+    result = reports.aging_report(ws, as_of="2026-11-20")
+    assert dumps(result.json_document()) == dumps(result.to_json())
+    assert next(r for r in result.rows if r["key"] == "A-1")["unapplied"] == Decimal("1500.00")
 
     # nothing invoiced to apply it to yet: refused, nothing written
     before = tree_digest(ws)

@@ -264,7 +264,8 @@ def aging_cmd(
     data = _setup(ctx, lang, fmt)
     day, _ = _dates(data, as_of)
     result = aging_mod.aging(data, day, by)
-    _emit(data, fmt, output, result.to_json(), lambda lg, cur: aging_view(result, lg, cur), post)
+    doc = result.json_document() if fmt == "json" else None
+    _emit(data, fmt, output, doc, lambda lg, cur: aging_view(result, lg, cur), post)
     if fail_on_overdue and result.totals["overdue"]:
         late = sum(1 for row in result.rows if row["overdue"])
         _alert(

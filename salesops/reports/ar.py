@@ -15,6 +15,7 @@ all start from it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -99,11 +100,31 @@ def bucket_index(days, edges: list[int]):
 
 @dataclass
 class AgingResult:
+    """The aging: a row per group (key, name, each bucket, overdue, total, unapplied), the
+    totals. The rows are kept as one table of int cents; `rows` gives them as dicts of
+    Decimals (what the Python API, the views and `to_json` hand out), made when first asked."""
+
     as_of: dt.date
     by: str
     buckets: list[str]
-    rows: list[dict[str, Any]]
+    keys: list[str]
+    names: list[str]
+    cents: np.ndarray  # one row per group: each bucket, overdue, total (int64)
+    unapplied: list[int] | None  # cents per group (by account), else None
     totals: dict[str, Any]
+
+    @property
+    def fields(self) -> list[str]:
+        return [*self.buckets, "overdue", "total"]
+
+    @functools.cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        fields = self.fields
+        held = self.unapplied or [None] * len(self.keys)
+        return [
+            {"key": k, "name": n, **dict(zip(fields, map(_money, c), strict=True)), "unapplied": None if u is None else _money(u)}
+            for k, n, c, u in zip(self.keys, self.names, self.cents.tolist(), held, strict=True)
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +134,24 @@ class AgingResult:
             "rows": self.rows,
             "totals": self.totals,
         }
+
+    def json_document(self) -> dict[str, Any]:
+        """`to_json()` for `-f json`: the same text, its rows made straight from the cents as the
+        floats that print them (when every amount is exact as one, as every amount salesops reads
+        is), so no Decimal is made for them."""
+        import numpy as np
+
+        held = self.unapplied
+        if not exact_cents(self.cents, np.asarray(held or [], dtype=np.int64)):
+            return self.to_json()
+        fields = self.fields
+        floats = (self.cents / 100).tolist()
+        spare = [None] * len(self.keys) if held is None else [u / 100 for u in held]
+        rows = Records(
+            {"key": k, "name": n, **dict(zip(fields, c, strict=True)), "unapplied": u}
+            for k, n, c, u in zip(self.keys, self.names, floats, spare, strict=True)
+        )
+        return {"as_of": self.as_of, "by": self.by, "buckets": self.buckets, "rows": rows, "totals": self.totals}
 
     def frame(self) -> pd.DataFrame:
         """One row per group: key, name, each bucket, overdue, total, unapplied (money as float)."""
@@ -201,9 +240,13 @@ def codes(column, test=None):
     `test` being asked once per distinct text."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+    if pa.types.is_dictionary(column.type):
+        enc = column
+    else:
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(column)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.unify_dictionaries()
         dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], pa.string())
@@ -282,50 +325,38 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     grid = sum_by(codes_ * nb + buckets, got.outstanding, ng * nb).reshape(ng, nb)
     shown = np.flatnonzero(grid.any(axis=1))
     keys = [key_list[i] for i in shown.tolist()]
-    display = attr.names(keys) if attr is not None else _account_names(data, keys)
     # each shown group's buckets, overdue and total (int cents), most owed first
     cents = np.column_stack([grid[shown], grid[shown, 1:].sum(axis=1), grid[shown].sum(axis=1)])
-    table = cents.tolist()
-    order = sorted(range(len(keys)), key=lambda k: (keys[k] == NONE_KEY, -table[k][-1], keys[k]))
-    fields = [*names, "overdue", "total"]
-    rows = [
-        {"key": keys[k], "name": display.get(keys[k], keys[k]), **dict(zip(fields, map(_money, table[k]), strict=True))}
-        for k in order
-    ]
+    owed = cents[:, -1].tolist()
+    order = sorted(range(len(keys)), key=lambda k: (keys[k] == NONE_KEY, -owed[k], keys[k]))
+    keys = [keys[k] for k in order]
+    cents = cents[np.asarray(order, dtype=np.int64)] if order else cents
     totals = _row(None, None, grid.sum(axis=0), names)
     totals.pop("key")
     totals.pop("name")
-    held = _with_unapplied(data, label, rows, totals, names)
-    if exact_cents(cents, held):  # (as every amount salesops reads is): JSON writes them in one go
-        rows = Records(rows)
-    return AgingResult(as_of, label, names, rows, totals)
+    held = _unapplied(data)
+    totals["unapplied"] = _money(sum(held.values()))
+    unapplied = None
+    if label == "account":
+        unapplied = [held.pop(k, 0) for k in keys]
+        extra = sorted(held)  # accounts holding cash but owing nothing get a row
+        keys += extra
+        unapplied += [held[k] for k in extra]
+        cents = np.vstack([cents.reshape(-1, nb + 2), np.zeros((len(extra), nb + 2), dtype=np.int64)])
+    display = attr.names(keys) if attr is not None else _account_names(data, keys)
+    shown_names = [display.get(k, k) for k in keys]
+    return AgingResult(as_of, label, names, keys, shown_names, cents, unapplied, totals)
 
 
-def _with_unapplied(data: ReportData, label: str, rows: list[dict], totals: dict, names: list[str]):
-    """Each account's unapplied cash (预收款, accounts.unapplied_amount as it stands) beside what it owes:
-    a column by account (accounts holding cash but owing nothing get a row), in total otherwise.
-    Returns the amounts held (int cents, numpy)."""
-    import numpy as np
-
+def _unapplied(data: ReportData) -> dict[str, int]:
+    """Each account's unapplied cash (预收款, accounts.unapplied_amount as it stands; int cents):
+    a column beside what it owes by account, in total otherwise."""
     acc = data.typed("accounts", ACCOUNT_COLUMNS).data
-    held = {
+    return {
         a: c
         for a, c in zip(acc.column("account_id").to_pylist(), acc.column("unapplied_amount").to_pylist(), strict=True)
         if a and c
     }
-    totals["unapplied"] = _money(sum(held.values()))
-    amounts = np.fromiter(held.values(), dtype=np.int64, count=len(held))
-    if label != "account":
-        for row in rows:
-            row["unapplied"] = None
-        return amounts
-    for row in rows:
-        row["unapplied"] = _money(held.pop(row["key"], 0))
-    extra = sorted(held)
-    display = _account_names(data, extra)
-    for key in extra:
-        rows.append({**_row(key, display[key], [0] * len(names), names), "unapplied": _money(held[key])})
-    return amounts
 
 
 def _account_names(data: ReportData, keys: list[str]) -> dict[str, str]:
