@@ -111,6 +111,9 @@ def load_table(source: Path) -> tuple[pa.Table, dict[str, Any]] | None:
     """(table, meta) written by `save_table`, memory-mapped; None when missing or unreadable."""
     import pyarrow as pa
 
+    from salesops.storage.arrowpool import use_best_pool
+
+    use_best_pool()
     try:
         with pa.memory_map(str(source), "r") as src:
             table = pa.ipc.open_file(src).read_all()

@@ -205,8 +205,10 @@ def read_typed(
     (its first sheet unless `sheet` is given; encoding problems point at --encoding).
     `columns`: only these fields (and the ID) are typed — the others are empty, their
     problems unreported and user columns left out (`TypedTable.columns` says which)."""
+    from salesops.storage.arrowpool import use_best_pool
     from salesops.typed import gc_paused
 
+    use_best_pool()
     wanted = None if columns is None else list(dict.fromkeys([register.id_column, *columns]))
     with gc_paused():
         if fmt == "csv":
