@@ -225,6 +225,30 @@ def test_warm_equals_cold_and_a_changed_file_is_never_answered_from_the_cache(tm
     assert aging_json(root) == json.loads(json.dumps(aging_json(root)))
 
 
+def test_an_entry_is_written_in_the_background_and_settled_before_the_command_ends(tmp_path):
+    """`store` hands the entry to the writer thread and says the table is the file of its key;
+    `settle` waits for it; the CLI settles before it exits (no temporary left, entry readable)."""
+    from salesops.schema import REGISTERS
+
+    root = l_like(tmp_path / "ws")
+    age(*root.glob("*.csv"))
+    path = root / "receivables.csv"
+    typed = cache.read_register(root, path, "csv", REGISTERS["receivables"], "MDY")
+    cache.settle()
+    assert typed.key == cache.key_of(path, "MDY")
+    hit = cache.load(root, path, "MDY")
+    assert hit is not None and hit.data.equals(typed.data) and hit.key == typed.key
+    entries = root / ".salesops" / "cache"
+    assert not [p for p in entries.rglob("*") if p.name.startswith(".")]
+    aging_json(root)
+    assert not [p for p in entries.rglob("*") if p.name.startswith(".")]
+    assert len(list((entries / "derived").glob("*.arrow"))) == 3
+    # a file changed just now: read, not kept, and not vouched for (no key)
+    path.write_text(path.read_text(encoding="utf-8-sig"), encoding="utf-8-sig")
+    fresh = cache.read_register(root, path, "csv", REGISTERS["receivables"], "MDY")
+    assert fresh.key is None
+
+
 def test_a_cache_that_cannot_be_written_never_fails_a_read(tmp_path):
     root = l_like(tmp_path / "ws")
     age(*root.glob("*.csv"))

@@ -116,7 +116,10 @@ def _run(args: list[str], console_script: bool) -> None:
     command = typer.main.get_command(app)
     translate_tree(command)
     try:
-        code = command.main(args, prog_name="salesops", standalone_mode=False)
+        try:
+            code = command.main(args, prog_name="salesops", standalone_mode=False)
+        finally:
+            _settle()
     except UsageError as exc:
         message = usage_message(exc.format_message())
         if exc.ctx:
@@ -158,6 +161,13 @@ def _run(args: list[str], console_script: bool) -> None:
     if console_script:  # the console script: done once the output is out
         _fast_exit(code)
     sys.exit(code)
+
+
+def _settle() -> None:
+    """Wait for the cache entries still being written (`storage.cache.settle`), if any."""
+    cache = sys.modules.get("salesops.storage.cache")
+    if cache is not None:
+        cache.settle()
 
 
 def _fast_exit(code: int) -> None:

@@ -147,12 +147,36 @@ def load(root: Path, path: Path, date_order: str) -> TypedTable | None:
 
 
 def store(root: Path, path: Path, date_order: str, typed: TypedTable, before: dict | None) -> bool:
-    """Keep `typed` as the entry of `path`, unless the file changed since `before` (its key
-    taken before reading) or too recently to be told apart from a next change."""
+    """Keep `typed` as the entry of `path` (written in the background: `settle`), unless the
+    file changed since `before` (its key taken before reading) or too recently to be told
+    apart from a next change. True when it is kept: `typed` is then the file of key `before`."""
     key = key_of(path, date_order)
     if key is None or key != before or time.time() - key["mtime_ns"] / 1e9 < RACY_SECONDS:
         return False
-    return save_table(entry_path(root, path), typed.data, {"key": key, **_to_meta(typed)})
+    _in_background(save_table, entry_path(root, path), typed.data, {"key": key, **_to_meta(typed)})
+    return True
+
+
+# Entries are written on one background thread while the command goes on with what it read
+# (Arrow writes without the GIL: a first aging after a change spent 0.2-0.3 s writing its
+# entries before computing); `settle` waits for them, and the CLI settles before it exits.
+_pending: list = []
+_writer: list = []  # the writer thread's pool, made on first use
+
+
+def _in_background(fn: Callable[..., Any], *args: Any) -> None:
+    if not _writer:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _writer.append(ThreadPoolExecutor(1, thread_name_prefix="salesops-cache"))
+    _pending.append(_writer[0].submit(fn, *args))
+
+
+def settle() -> None:
+    """Wait until every entry this process is writing is written (or given up: a failed write
+    leaves no entry and no harm)."""
+    while _pending:
+        _pending.pop(0).result()
 
 
 def _to_meta(typed: TypedTable) -> dict[str, Any]:
@@ -251,5 +275,5 @@ def derived(root: Path, name: str, sources: list[TypedTable], compute: Callable[
             return got[0]
     table = compute()
     if trusted:
-        save_table(entry, table, {"sources": keys})
+        _in_background(save_table, entry, table, {"sources": keys})
     return table
