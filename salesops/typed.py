@@ -388,37 +388,65 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
         pattern = {"money": _PLAIN_DECIMAL, "int": _PLAIN_WHOLE}.get(kind, _PLAIN_PCT)
         fast = _mask(pc.match_substring_regex(text, pattern)) if n else np.zeros(0, dtype=bool)
         if fast.any():
-            sub = pc.filter(text, pa.array(fast))
+            every = bool(fast.all())  # (the common case: no filter, no scatter)
+            sub = text if every else pc.filter(text, pa.array(fast))
             if kind == "int":
-                ints = np.asarray(pc.cast(sub, pa.int64()), dtype=np.int64)
-                vals[fast], ok[fast] = ints, True
-                _check_range(col, vals, ok, fast, bad)
+                got = _numpy(pc.cast(sub, pa.int64()), np.int64)
             else:
-                x = np.asarray(pc.cast(sub, pa.float64()), dtype=np.float64)
-                cents = np.rint(x * 100).astype(np.int64)
-                vals[fast], ok[fast] = cents, True
-                if kind == "pct" and (col.min is None or col.min >= 0):
-                    outside = fast & ok & ((vals < 0) | (vals > 10000))
-                    for i in np.flatnonzero(outside).tolist():
-                        bad[i] = values.NOT_PCT
-                    ok &= ~outside
+                got = np.rint(_numpy(pc.cast(sub, pa.float64()), np.float64) * 100).astype(np.int64)
+            if every:
+                vals, ok = got, np.ones(n, dtype=bool)
+            else:
+                vals[fast], ok[fast] = got, True
+            if kind == "int":
+                _check_range(col, vals, ok, fast, bad)
+            elif kind == "pct" and (col.min is None or col.min >= 0):
+                outside = fast & ok & ((vals < 0) | (vals > 10000))
+                for i in np.flatnonzero(outside).tolist():
+                    bad[i] = values.NOT_PCT
+                ok &= ~outside
     rest = present & ~fast
     if rest.any():
-        sub = pc.filter(text, pa.array(rest))
-        positions = np.flatnonzero(rest)
+        every = bool(rest.all())
+        sub = text if every else pc.filter(text, pa.array(rest))
         got, phrases = _map_distinct(sub, lambda v: storage_value(col, scalar(v)), pa.int64())
-        valid = np.asarray(got.is_valid(), dtype=bool)
-        vals[positions[valid]] = np.asarray(pc.fill_null(got, 0), dtype=np.int64)[valid]
-        ok[positions[valid]] = True
+        valid = _numpy(got.is_valid(), bool)
+        if every:
+            vals, ok = _numpy(pc.fill_null(got, 0), np.int64), valid
+            positions = None
+        else:
+            positions = np.flatnonzero(rest)
+            vals[positions[valid]] = _numpy(pc.fill_null(got, 0), np.int64)[valid]
+            ok[positions[valid]] = True
         for k, phrase in phrases.items():
-            bad[int(positions[k])] = phrase
+            bad[int(k if positions is None else positions[k])] = phrase
     _numbers_and_dates(col, raw, vals, ok, bad, scalar)
     _one_by_one(col, raw.others.items(), vals, ok, bad, scalar)
     if kind == "date":
-        out = pa.array(vals.astype(np.int32), type=pa.int32(), mask=~ok).cast(pa.date32())
-    else:
-        out = pa.array(vals, type=pa.int64(), mask=~ok)
-    return Parsed(out, bad)
+        return Parsed(_from_numpy(vals.astype(np.int32), ok, pa.date32()), bad)
+    return Parsed(_from_numpy(vals, ok, pa.int64()), bad)
+
+
+def _numpy(arr, dtype) -> np.ndarray:
+    """An Arrow (chunked) array without nulls as a writable numpy array of `dtype`."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return np.array(arr, dtype=dtype)
+
+
+def _from_numpy(values, ok, typ):
+    """The Arrow array of `typ` over numpy `values` (int32 for dates, int64 otherwise), null
+    where `ok` is False — built on the numpy buffers (`pa.array` would import pandas to ask
+    whether they are a pandas object)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    validity = None if ok.all() else pa.py_buffer(np.packbits(ok, bitorder="little"))
+    return pa.Array.from_buffers(typ, len(values), [validity, pa.py_buffer(values)], null_count=-1 if validity is not None else 0)
 
 
 def _mask(arr) -> np.ndarray:
