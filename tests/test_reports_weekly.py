@@ -294,6 +294,30 @@ def test_weekly_counts_the_problems_validate_finds(tmp_path, cli):
     again = json.loads(cli(*args, ws=ws, check=0).stdout)
     assert first["data_problems"] == len(found["problems"])
     assert first == again
+    # registers saved a minute ago are cached: the count is kept beside them, trusted while every
+    # register, the settings and the date stay as they were, and counted afresh when one changes
+    import os
+    import time
+
+    kept = ws / ".salesops" / "cache" / "derived" / "validate.count.arrow"
+    then = time.time() - 60
+    for p in ws.glob("*.xlsx"):
+        os.utime(p, (then, then))
+    assert json.loads(cli(*args, ws=ws, check=0).stdout) == first
+    assert kept.exists()
+    assert json.loads(cli(*args, ws=ws, check=0).stdout) == first
+    book = openpyxl.load_workbook(ws / "receivables.xlsx")
+    sheet = book.worksheets[0]
+    sheet.cell(row=3, column=header.index("amount") + 1, value="lots")  # one more problem
+    book.save(ws / "receivables.xlsx")
+    os.utime(ws / "receivables.xlsx", (then + 30, then + 30))
+    more = json.loads(cli(*args, ws=ws, check=0).stdout)
+    assert more["data_problems"] == first["data_problems"] + 1
+    assert json.loads(cli(*args, ws=ws, check=0).stdout)["data_problems"] == more["data_problems"]
+    (ws / "salesops.toml").write_text((ws / "salesops.toml").read_text("utf-8") + "\n# edited\n", "utf-8")
+    assert json.loads(cli(*args, ws=ws, check=0).stdout)["data_problems"] == more["data_problems"]
+    later = json.loads(cli("report", "weekly", "--as-of", "2026-12-04", "-f", "json", ws=ws, check=0).stdout)
+    assert later["data_problems"] == len(json.loads(cli("validate", "-f", "json", ws=ws, env={"SALESOPS_TODAY": "2026-12-04"}).stdout)["problems"])
 
 
 def test_weekly_leaves_every_cache_entry_and_no_temporary_behind(tmp_path, cli):

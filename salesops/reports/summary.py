@@ -309,15 +309,31 @@ def _trend(data: ReportData, period: Period) -> list[dict[str, Any]]:
 def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
     """How many problems `validate` finds in the workspace, as a callable counting them.
 
-    The registers are read here, all at once and in full (two at a time: the
-    readers release the GIL), and shared with the report's sections.
+    Counted once per state of the registers: the count of what the checks find is kept
+    in the cache (`Workspace.remembered`) while every register, the settings and the date
+    stay as they were. Otherwise the registers are read here, all at once and in full (two
+    at a time: the readers release the GIL), and shared with the report's sections. The
+    edits made by hand that a command would have refused are counted each time.
     """
+    import json
+
     from salesops.core.validate import Options, validate_frames
     from salesops.errors import SalesopsError
     from salesops.schema import REGISTERS
+    from salesops.storage import handlog
 
+    names = list(REGISTERS)
+    entry = "validate.count"
+    depends = {"as_of": today.isoformat(), "settings": json.dumps(data.settings.data, sort_keys=True, default=str)}
+    try:
+        kept = data.ws.remembered(entry, names, depends)
+    except SalesopsError:  # a register that cannot be read: counted below
+        kept = None
+    if kept is not None:
+        found = int(kept.column("count")[0].as_py())
+        return lambda: found + len(handlog.problems(data.ws, today))
     data.ws.read_ahead()
-    for name in REGISTERS:  # framed whole now: the sections' frames are then views of these, not new ones
+    for name in names:  # framed whole now: the sections' frames are then views of these, not new ones
         try:
             data.full(name)
         except SalesopsError:
@@ -325,17 +341,20 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
     options = Options(data.settings, today)
 
     def count() -> int:
+        import pyarrow as pa
+
         frames = {}
         found = 0
-        for name in REGISTERS:
+        for name in names:
             try:
                 frames[name] = data.full(name)
             except SalesopsError:
                 found += 1  # an unreadable register is one problem, as validate reports it
                 continue
             found += len(frames[name].problems)
-        from salesops.storage import handlog  # edits made by hand that a command would have refused
-
-        return found + len(validate_frames(frames, options)) + len(handlog.problems(data.ws, today))
+        found += len(validate_frames(frames, options))
+        if len(frames) == len(names):
+            data.ws.remembered(entry, names, depends, lambda: pa.table({"count": [found]}))
+        return found + len(handlog.problems(data.ws, today))
 
     return count

@@ -114,6 +114,7 @@ def load_table(source: Path) -> tuple[pa.Table, dict[str, Any]] | None:
     from salesops.storage.arrowpool import use_best_pool
 
     use_best_pool()
+    settle(source)
     try:
         with pa.memory_map(str(source), "r") as src:
             table = pa.ipc.open_file(src).read_all()
@@ -130,6 +131,7 @@ def load(root: Path, path: Path, date_order: str) -> TypedTable | None:
     """The cached typed table of register file `path`, when its entry may be trusted."""
     want = key_of(path, date_order)
     entry = entry_path(root, path)
+    settle(entry)  # (being written by this process)
     if want is None or not entry.exists():
         return None
     got = load_table(entry)
@@ -160,23 +162,27 @@ def store(root: Path, path: Path, date_order: str, typed: TypedTable, before: di
 # Entries are written on one background thread while the command goes on with what it read
 # (Arrow writes without the GIL: a first aging after a change spent 0.2-0.3 s writing its
 # entries before computing); `settle` waits for them, and the CLI settles before it exits.
-_pending: list = []
+# A read of an entry still being written waits for it (`load_table`).
+_pending: dict[Path, Any] = {}  # entry → its write (a Future)
 _writer: list = []  # the writer thread's pool, made on first use
 
 
-def _in_background(fn: Callable[..., Any], *args: Any) -> None:
+def _in_background(fn: Callable[..., Any], target: Path, *args: Any) -> None:
     if not _writer:
         from concurrent.futures import ThreadPoolExecutor
 
         _writer.append(ThreadPoolExecutor(1, thread_name_prefix="salesops-cache"))
-    _pending.append(_writer[0].submit(fn, *args))
+    settle(target)  # (one write per entry at a time)
+    _pending[target] = _writer[0].submit(fn, target, *args)
 
 
-def settle() -> None:
-    """Wait until every entry this process is writing is written (or given up: a failed write
-    leaves no entry and no harm)."""
-    while _pending:
-        _pending.pop(0).result()
+def settle(target: Path | None = None) -> None:
+    """Wait until the entry `target` (every entry, by default) this process is writing is
+    written, or given up: a failed write leaves no entry and no harm."""
+    for entry in [target] if target is not None else list(_pending):
+        job = _pending.pop(entry, None)
+        if job is not None:
+            job.result()
 
 
 def _to_meta(typed: TypedTable) -> dict[str, Any]:
@@ -261,19 +267,47 @@ def read_register(root: Path, path: Path, fmt: str, register, date_order: str, c
     return typed
 
 
-def derived(root: Path, name: str, sources: list[TypedTable], compute: Callable[[], pa.Table]) -> pa.Table:
+def derived(
+    root: Path, name: str, sources: list[TypedTable], compute: Callable[[], pa.Table], extra: dict | None = None
+) -> pa.Table:
     """`compute()`, a table made from the typed tables `sources` (say, where each payment's
     receivable is), kept as entry `name` beside theirs and trusted while every source is the
-    one it was made from: the same file key (identity, content stamp, salesops' code) and the
-    same fields read. Computed, not kept, when a source's file was not cached."""
-    keys = [None if t.key is None else {**t.key, "file": t.file, "columns": t.columns} for t in sources]
-    entry = root / CACHE_DIR / "derived" / f"{name}.arrow"
-    trusted = all(k is not None for k in keys)
-    if trusted:
-        got = load_table(entry)
-        if got is not None and got[1].get("sources") == keys:
-            return got[0]
+    one it was made from — the same file key (identity, content stamp, salesops' code) and the
+    same fields read; a register without a file, still without one — and `extra` (what else
+    it depends on: a date, the settings) is the same. Computed, not kept, when a source's
+    file was not cached."""
+    keys = _source_keys(sources, extra)
+    hit = None if keys is None else _recall(root, name, keys)
+    if hit is not None:
+        return hit
     table = compute()
-    if trusted:
-        _in_background(save_table, entry, table, {"sources": keys})
+    if keys is not None:
+        _in_background(save_table, _derived_path(root, name), table, {"sources": keys})
     return table
+
+
+def recall(root: Path, name: str, sources: list[TypedTable], extra: dict | None = None) -> pa.Table | None:
+    """The entry `derived` kept as `name` for these sources and `extra`, or None."""
+    keys = _source_keys(sources, extra)
+    return None if keys is None else _recall(root, name, keys)
+
+
+def _recall(root: Path, name: str, keys: list) -> pa.Table | None:
+    got = load_table(_derived_path(root, name))
+    return got[0] if got is not None and got[1].get("sources") == keys else None
+
+
+def _derived_path(root: Path, name: str) -> Path:
+    return root / CACHE_DIR / "derived" / f"{name}.arrow"
+
+
+def _source_keys(sources: list[TypedTable], extra: dict | None) -> list | None:
+    keys: list[Any] = []
+    for t in sources:
+        if not t.exists:
+            keys.append({"file": t.file, "exists": False})
+        elif t.key is None:
+            return None
+        else:
+            keys.append({**t.key, "file": t.file, "columns": t.columns})
+    return keys + [extra] if extra is not None else keys

@@ -14,9 +14,10 @@ import getpass
 import os
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from salesops.core.model import Change
 from salesops.errors import SalesopsError, StorageError, UsageError
@@ -259,6 +260,17 @@ class Workspace:
 
         entry = f"{left.file}.{column}-in-{right.file}.{of_column}"
         return derived(self.root, entry, [left, right], compute).column("at")
+
+    def remembered(self, entry: str, names: list[str], extra: dict, compute: Callable[[], Any] | None = None):
+        """What `compute()` (an Arrow table) made of registers `names` and `extra` (the other things
+        it depends on, JSON values), kept in the cache while they all stay as they were
+        (`cache.derived`); without `compute`, the kept table, or None."""
+        from salesops.storage import cache
+
+        sources = [self.typed(n) for n in names]
+        if compute is None:
+            return cache.recall(self.root, entry, sources, extra)
+        return cache.derived(self.root, entry, sources, compute, extra)
 
     def codes(self, name: str, column: str):
         """Text column `column` of register `name` dictionary-encoded (each distinct text once,
