@@ -799,6 +799,21 @@ def series(kind: str, column) -> Any:
         return pd.arrays.FloatingArray(vals, missing)
     if kind == "bool":
         return pd.arrays.BooleanArray(np.asarray(pc.fill_null(arr, False), dtype=bool), missing)
+    if _few_distinct(arr):  # each distinct text made once, the cells pointing at it
+        enc = pc.dictionary_encode(arr)
+        texts = np.empty(len(enc.dictionary) + 1, dtype=object)
+        texts[:-1] = enc.dictionary.to_pylist()
+        texts[-1] = None
+        return texts[np.asarray(pc.fill_null(enc.indices, len(enc.dictionary)), dtype=np.int64)]
     out = np.empty(len(arr), dtype=object)
     out[:] = arr.to_numpy(zero_copy_only=False)
     return out
+
+
+def _few_distinct(arr, sample: int = 2000) -> bool:
+    """Whether a text column repeats its values (statuses, owners, regions) — judged on a
+    sample: a Python string per cell is then wasted work."""
+    import pyarrow.compute as pc
+
+    n = len(arr)
+    return n > sample and pc.count_distinct(arr.slice(0, sample)).as_py() < sample // 10

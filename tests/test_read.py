@@ -141,6 +141,22 @@ def test_text_shape_says_what_python_says_of_each_string(cells, cut):
             assert shape.controls
 
 
+@settings(max_examples=40, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), TEXT), min_size=1, max_size=30), repeat=st.sampled_from([1, 100, 2500]))
+def test_a_text_column_as_pandas_is_its_texts_whether_it_repeats_or_not(cells, repeat):
+    """`typed.series` of text (one Python string per distinct text when the column repeats its
+    values, one per cell otherwise) gives each cell's text, None for none, chunked or not."""
+    import pyarrow as pa
+
+    from salesops.typed import series
+
+    values = (cells * repeat)[: max(len(cells), 2500 if repeat > 1 else 0)]
+    arr = pa.array(values, type=pa.string())
+    for column in (arr, pa.chunked_array([arr[:7], arr[7:]], type=pa.string())):
+        out = series("text", column)
+        assert out.dtype == object and out.tolist() == values
+
+
 def test_the_white_space_list_is_what_python_calls_white_space():
     """`typed.WHITE_SPACE` (spelled out, so no read asks every code point) is exactly the
     characters `str.isspace` accepts, on the Python running the suite."""
