@@ -502,3 +502,25 @@ def test_two_partial_reads_keep_each_others_fields(tmp_path):
     ws = Workspace(root)
     ws.typed("accounts", ["name"])
     assert set(ws.typed("accounts", ["unapplied_amount"]).columns) >= {"name", "unapplied_amount"}
+
+
+def test_reads_use_jemalloc_where_pyarrow_has_it_unless_the_user_chose_a_pool(monkeypatch):
+    """`storage.arrowpool`: jemalloc (which keeps freed pages for the next column instead of
+    faulting them in again) where this pyarrow is built with it; a pool named in
+    ARROW_DEFAULT_MEMORY_POOL is left alone."""
+    import pyarrow as pa
+
+    from salesops.storage.arrowpool import use_best_pool
+
+    before = pa.default_memory_pool()
+    try:
+        pa.set_memory_pool(pa.system_memory_pool())
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+        use_best_pool.__wrapped__()
+        assert pa.default_memory_pool().backend_name == "system"
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+        use_best_pool.__wrapped__()
+        want = "jemalloc" if "jemalloc" in pa.supported_memory_backends() else "system"
+        assert pa.default_memory_pool().backend_name == want
+    finally:
+        pa.set_memory_pool(before)
