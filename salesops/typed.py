@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from salesops import codec, values
+from salesops import arrownp, codec, values
 from salesops.i18n import _
 
 if TYPE_CHECKING:
@@ -381,7 +381,7 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     # numbers and dates: int64 values and a validity mask, filled part by part
     vals = np.zeros(n, dtype=np.int64)
     ok = np.zeros(n, dtype=bool)
-    present = ~np.asarray(pc.is_null(text), dtype=bool) if n else np.zeros(0, dtype=bool)
+    present = arrownp.valid(text)
     if kind == "date":
         fast = np.zeros(n, dtype=bool)
     else:
@@ -389,11 +389,11 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
         fast = _mask(pc.match_substring_regex(text, pattern)) if n else np.zeros(0, dtype=bool)
         if fast.any():
             every = bool(fast.all())  # (the common case: no filter, no scatter)
-            sub = text if every else pc.filter(text, pa.array(fast))
+            sub = text if every else pc.filter(text, arrownp.mask(fast))
             if kind == "int":
-                got = _numpy(pc.cast(sub, pa.int64()), np.int64)
+                got = arrownp.ints(pc.cast(sub, pa.int64()))[0]
             else:
-                got = np.rint(_numpy(pc.cast(sub, pa.float64()), np.float64) * 100).astype(np.int64)
+                got = np.rint(arrownp.floats(pc.cast(sub, pa.float64())) * 100).astype(np.int64)
             if every:
                 vals, ok = got, np.ones(n, dtype=bool)
             else:
@@ -408,53 +408,28 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     rest = present & ~fast
     if rest.any():
         every = bool(rest.all())
-        sub = text if every else pc.filter(text, pa.array(rest))
+        sub = text if every else pc.filter(text, arrownp.mask(rest))
         got, phrases = _map_distinct(sub, lambda v: storage_value(col, scalar(v)), pa.int64())
-        valid = _numpy(got.is_valid(), bool)
+        got_vals, valid = arrownp.ints(got)
         if every:
-            vals, ok = _numpy(pc.fill_null(got, 0), np.int64), valid
+            vals, ok = got_vals, valid
             positions = None
         else:
             positions = np.flatnonzero(rest)
-            vals[positions[valid]] = _numpy(pc.fill_null(got, 0), np.int64)[valid]
+            vals[positions[valid]] = got_vals[valid]
             ok[positions[valid]] = True
         for k, phrase in phrases.items():
             bad[int(k if positions is None else positions[k])] = phrase
     _numbers_and_dates(col, raw, vals, ok, bad, scalar)
     _one_by_one(col, raw.others.items(), vals, ok, bad, scalar)
     if kind == "date":
-        return Parsed(_from_numpy(vals.astype(np.int32), ok, pa.date32()), bad)
-    return Parsed(_from_numpy(vals, ok, pa.int64()), bad)
-
-
-def _numpy(arr, dtype) -> np.ndarray:
-    """An Arrow (chunked) array without nulls as a writable numpy array of `dtype`."""
-    import numpy as np
-    import pyarrow as pa
-
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    return np.array(arr, dtype=dtype)
-
-
-def _from_numpy(values, ok, typ):
-    """The Arrow array of `typ` over numpy `values` (int32 for dates, int64 otherwise), null
-    where `ok` is False — built on the numpy buffers (`pa.array` would import pandas to ask
-    whether they are a pandas object)."""
-    import numpy as np
-    import pyarrow as pa
-
-    values = np.ascontiguousarray(values)
-    validity = None if ok.all() else pa.py_buffer(np.packbits(ok, bitorder="little"))
-    return pa.Array.from_buffers(typ, len(values), [validity, pa.py_buffer(values)], null_count=-1 if validity is not None else 0)
+        return Parsed(arrownp.array(vals.astype(np.int32), pa.date32(), ok), bad)
+    return Parsed(arrownp.array(vals, pa.int64(), ok), bad)
 
 
 def _mask(arr) -> np.ndarray:
     """An Arrow boolean array as numpy bool, nulls as False."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    return np.asarray(pc.fill_null(arr, False), dtype=bool)
+    return arrownp.bools(arr)
 
 
 def _scalar(col: Column, date_order: str, unguard: Callable[[str], str] | None):
@@ -474,7 +449,6 @@ def _map_distinct(sub, fn, typ) -> tuple[pa.Array, dict[int, str]]:
     """fn over the text array `sub`, once per distinct value: (results as an Arrow array of
     `typ` aligned with `sub`, null where fn gave None or failed; bad positions → phrase)."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     uniques, indices = _encode(sub)
@@ -487,7 +461,7 @@ def _map_distinct(sub, fn, typ) -> tuple[pa.Array, dict[int, str]]:
         except values.BadValue as exc:
             results.append(None)
             phrases.append(str(exc))
-    out = pa.array(results, type=typ).take(indices)
+    out = arrownp.of_list(results, typ).take(indices)
     bad: dict[int, str] = {}
     if any(p is not None for p in phrases):
         codes = np.asarray(pc.fill_null(indices, 0), dtype=np.int64)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from salesops.arrownp import ints
 from salesops.errors import SalesopsError
 from salesops.i18n import _
 from salesops.jsonout import Records, exact_cents
@@ -207,31 +208,6 @@ def _open_receivables(data: ReportData, as_of: dt.date) -> Open:
     days = (day - due[rows]).astype(np.float64)
     days[~has_due[rows]] = np.nan
     return Open(rows, amount, collected, amount - collected, days)
-
-
-def ints(column, fill: int = 0):
-    """(int64 values, validity) of an integer or date Arrow column, read from its buffers."""
-    import numpy as np
-
-    chunks = column.chunks if hasattr(column, "chunks") else [column]
-    values, valid = [], []
-    for chunk in chunks:
-        n, off = len(chunk), chunk.offset
-        width = chunk.type.bit_width // 8
-        data = np.frombuffer(chunk.buffers()[1], dtype={8: np.int64, 4: np.int32, 2: np.int16, 1: np.int8}[width], count=off + n)
-        v = data[off:].astype(np.int64)
-        bitmap = chunk.buffers()[0]
-        if bitmap is None or chunk.null_count == 0:
-            ok = np.ones(n, dtype=bool)
-        else:
-            bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little", count=off + n)
-            ok = bits[off:].astype(bool)
-            v[~ok] = fill
-        values.append(v)
-        valid.append(ok)
-    if not values:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    return np.concatenate(values), np.concatenate(valid)
 
 
 def codes(column, test=None):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesops import values
+from salesops import arrownp, values
 from salesops.codec import problem_code
 from salesops.errors import SalesopsError, StorageError
 from salesops.i18n import _, ngettext
@@ -432,7 +432,7 @@ def _build(
         for i in sorted(parsed.faults):
             problems.append(Problem(ERROR, "bad-text", parsed.faults[i], file, int(row_numbers[i]), col.name, ids[i], head))
     names = [c.name for c in register.columns]
-    columns = [arrays[c] for c in names] + [pa.array(row_numbers, type=pa.int64())]
+    columns = [arrays[c] for c in names] + [arrownp.array(row_numbers, pa.int64())]
     names.append(ROW)
     known = set(colmap.values())
     user: list[tuple[str, int]] = []

@@ -1,0 +1,62 @@
+"""`salesops.arrownp` (numpy from Arrow buffers and back, no pandas) agrees with pyarrow's own
+conversions for any values: nulls, slices (a non-zero offset) and chunks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesops import arrownp
+
+ints64 = st.lists(st.one_of(st.none(), st.integers(-(2**62), 2**62)), max_size=40)
+flags = st.lists(st.one_of(st.none(), st.booleans()), max_size=40)
+texts = st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6)), max_size=30)
+
+
+def shapes(arr: pa.Array, cut: int) -> list:
+    """The array whole, sliced past `cut` elements, and in two chunks."""
+    cut = min(cut, len(arr))
+    return [arr, arr.slice(cut), pa.chunked_array([arr[:cut], arr[cut:]], type=arr.type)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=ints64, cut=st.integers(0, 9), fill=st.integers(-3, 3))
+def test_ints_and_validity_are_the_values_and_nulls(values, cut, fill):
+    days = [None if v is None else v % 100_000 for v in values]
+    for arr0 in (pa.array(values, type=pa.int64()), pa.array(days, type=pa.int32()).cast(pa.date32())):
+        for arr in shapes(arr0, cut):
+            want = (arr.cast(pa.int32()) if arr.type == pa.date32() else arr).to_pylist()
+            got, ok = arrownp.ints(arr, fill)
+            assert ok.tolist() == [v is not None for v in want]
+            assert got.tolist() == [fill if v is None else v for v in want]
+            assert arrownp.valid(arr).tolist() == ok.tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=flags, cut=st.integers(0, 9))
+def test_bools_are_the_flags_with_null_as_false(values, cut):
+    for arr in shapes(pa.array(values, type=pa.bool_()), cut):
+        assert arrownp.bools(arr).tolist() == [bool(v) for v in arr.to_pylist()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=ints64)
+def test_arrays_built_on_numpy_buffers_are_the_values(values):
+    ok = np.array([v is not None for v in values], dtype=bool)
+    raw = np.array([0 if v is None else v for v in values], dtype=np.int64)
+    built = arrownp.array(raw, pa.int64(), ok)
+    built.validate(full=True)
+    assert built.to_pylist() == values
+    assert arrownp.mask(ok).to_pylist() == ok.tolist()
+    assert arrownp.of_list(values, pa.int64()).equals(pa.array(values, type=pa.int64()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=texts, bits=flags)
+def test_a_list_of_python_values_is_the_array_pyarrow_makes_of_it(values, bits):
+    for vals, typ in ((values, pa.string()), (bits, pa.bool_())):
+        got = arrownp.of_list(vals, typ)
+        got.validate(full=True)
+        assert got.equals(pa.array(vals, type=typ))
