@@ -325,6 +325,7 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
     names = list(REGISTERS)
     entry = "validate.count"
     depends = {"as_of": today.isoformat(), "settings": json.dumps(data.settings.data, sort_keys=True, default=str)}
+    data.ws.read_ahead()  # (from the cache when unchanged, else two at a time)
     try:
         kept = data.ws.remembered(entry, names, depends)
     except SalesopsError:  # a register that cannot be read: counted below
@@ -332,7 +333,6 @@ def data_problems(data: ReportData, today: dt.date) -> Callable[[], int]:
     if kept is not None:
         found = int(kept.column("count")[0].as_py())
         return lambda: found + len(handlog.problems(data.ws, today))
-    data.ws.read_ahead()
     for name in names:  # framed whole now: the sections' frames are then views of these, not new ones
         try:
             data.full(name)
