@@ -335,7 +335,7 @@ def _xlsx_workspace(tmp_path: Path) -> Path:
 
 def test_far_dates_read_the_same_from_the_cache(tmp_path):
     """Far dates in an xlsx register: the cached typed table (date32) gives the same M8[s] frame."""
-    from salesops.storage.cache import entry_path
+    from salesops.storage.cache import entry_path, settle
     from salesops.storage.frames import read_frame
     from salesops.storage.workspace import Workspace
 
@@ -345,6 +345,7 @@ def test_far_dates_read_the_same_from_the_cache(tmp_path):
     assert [d.date() for d in cold.df["due_date"][:2]] == [NO_END, dt.date(2026, 1, 5)]
     assert cold.df["invoiced_on"].dt.year.tolist() == [1, 2026, 1899]
     assert cold.problems == []
+    settle()  # (entries are written on a background thread)
     assert entry_path(ws, ws / "receivables.xlsx").exists()
 
     warm = read_frame(Workspace(ws), "receivables")
