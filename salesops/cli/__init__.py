@@ -112,9 +112,7 @@ def _run(args: list[str], console_script: bool) -> None:
     from salesops.i18n import _
 
     debug = "--debug" in args or os.environ.get("SALESOPS_DEBUG") == "1"
-    app = _load_commands()
-    command = typer.main.get_command(app)
-    translate_tree(command)
+    command = _command(typer, translate_tree)
     try:
         try:
             code = command.main(args, prog_name="salesops", standalone_mode=False)
@@ -161,6 +159,22 @@ def _run(args: list[str], console_script: bool) -> None:
     if console_script:  # the console script: done once the output is out
         _fast_exit(code)
     sys.exit(code)
+
+
+_COMMANDS: dict[str, object] = {}  # the click command tree per language, built once per process
+
+
+def _command(typer, translate_tree):
+    """The click command tree, its help in the current language: built once per language and
+    process (a process runs one command; the tests' in-process runner runs thousands)."""
+    from salesops.i18n import current
+
+    lang = current()
+    if lang not in _COMMANDS:
+        command = typer.main.get_command(_load_commands())
+        translate_tree(command)
+        _COMMANDS[lang] = command
+    return _COMMANDS[lang]
 
 
 def _settle() -> None:
