@@ -524,3 +524,17 @@ def test_reads_use_jemalloc_where_pyarrow_has_it_unless_the_user_chose_a_pool(mo
         assert pa.default_memory_pool().backend_name == want
     finally:
         pa.set_memory_pool(before)
+
+
+def test_an_entry_that_cannot_be_written_in_the_background_fails_nothing(tmp_path):
+    """Whatever goes wrong writing an entry on the writer thread (here, metadata that is not
+    JSON) is dropped at `settle`: no entry, no error, the read's table intact."""
+    import pyarrow as pa
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    sources: list = []
+    table = cache.derived(root, "odd", sources, lambda: pa.table({"n": [1]}), extra={"when": object()})
+    cache.settle()
+    assert table.column("n").to_pylist() == [1]
+    assert not (root / ".salesops" / "cache" / "derived" / "odd.arrow").exists()

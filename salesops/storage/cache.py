@@ -182,7 +182,7 @@ def settle(target: Path | None = None) -> None:
     for entry in [target] if target is not None else list(_pending):
         job = _pending.pop(entry, None)
         if job is not None:
-            job.result()
+            job.exception()  # waits; a write that failed is dropped: a cache never fails a command
 
 
 def _to_meta(typed: TypedTable) -> dict[str, Any]:
