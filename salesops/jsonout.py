@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -50,11 +51,18 @@ def decimal_text(d: Decimal) -> str:
     return format(d if d else abs(d), "f")
 
 
-class Records(list):
-    """Records a report made with every Decimal in them exact as a float (money from int cents,
-    checked in bulk: `exact_cents`). `dumps` writes a list of them — dicts of text keys and
-    plain values, none empty — in one call of the C encoder without asking each Decimal; one
-    that is not such a list is written the common way."""
+class Columns:
+    """Records that share their keys, given column by column (`columns[j]` holds every record's
+    value of `keys[j]`): `dumps` writes them as the list of dicts they stand for, byte for byte,
+    without making the dicts — each column's texts in one pass (a column of floats through
+    `float.__repr__` in C), then each record's line joined from them."""
+
+    def __init__(self, keys: list[str], columns: list[list[Any]]) -> None:
+        self.keys = list(keys)
+        self.columns = [list(c) for c in columns]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.keys, row, strict=True)) for row in zip(*self.columns, strict=True)]
 
 
 def exact_cents(*arrays) -> bool:
@@ -63,27 +71,31 @@ def exact_cents(*arrays) -> bool:
     return all(not len(a) or int(abs(a).max()) < 10**15 for a in arrays)
 
 
-def _plain_records(v: list) -> bool:
-    types: set[type] = set()
-    keys: set[type] = set()
-    for r in v:
-        if type(r) is not dict or not r:
-            return False
-        types.update(map(type, r.values()))
-        keys.update(map(type, r))
-    return _PLAIN.issuperset(types) and keys == _STR
+def _column_texts(values: list[Any], nl: str) -> list[str]:
+    """The JSON text of each value of a column (as `_encode` writes it at indent `nl`)."""
+    types = set(map(type, values))
+    if types == {float} and all(map(math.isfinite, values)):
+        return list(map(float.__repr__, values))
+    if types <= {str}:
+        return list(map(_escape, values))
+    if types <= {str, type(None)}:
+        return ["null" if v is None else _escape(v) for v in values]
+    out: list[str] = []
+    texts = []
+    for v in values:
+        _encode(v, out, nl)
+        texts.append("".join(out))
+        out.clear()
+    return texts
 
 
-def _records(v: Records, out: list[str], nl: str) -> None:
-    """A `Records` list in one C encoder call: its records come out at one depth, their items
-    separated by `,` and the items' indent; the breaks between records are put at theirs (the
-    text between two records is the only `},` + line break + `{`: text escapes line breaks)."""
+def _columns(v: Columns, out: list[str], nl: str) -> None:
     item, field = nl + _INDENT, nl + _INDENT * 2
-    enc = _FLAT.get(field)
-    if enc is None:
-        enc = _FLAT[field] = json.JSONEncoder(ensure_ascii=False, separators=("," + field, ": "), default=_default)
-    body = enc.encode(list(v))[2:-2].replace("}," + field + "{", item + "}," + item + "{" + field)
-    out.append("[" + item + "{" + field + body + item + "}" + nl + "]")
+    heads = [_escape(str(k)) + ": " for k in v.keys]
+    texts = [_column_texts(c, field) for c in v.columns]
+    sep = "," + field
+    lines = ["{" + field + sep.join(map(str.__add__, heads, row)) + item + "}" for row in zip(*texts, strict=True)]
+    out.append("[" + item + ("," + item).join(lines) + nl + "]")
 
 
 def _plain_record(v: dict) -> bool:
@@ -145,9 +157,12 @@ def _encode(v: Any, out: list[str], nl: str) -> None:
             _encode(value, out, inner)
             sep = "," + inner
         out.append(nl + "}")
-    elif t is Records and v and _plain_records(v):
-        _records(v, out, nl)
-    elif t is list or t is tuple or t is Records:
+    elif t is Columns:
+        if v.keys and v.columns and v.columns[0]:
+            _columns(v, out, nl)
+        else:
+            _encode(v.records(), out, nl)
+    elif t is list or t is tuple:
         if not v:
             out.append("[]")
             return

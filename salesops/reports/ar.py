@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from salesops.arrownp import ints
 from salesops.errors import SalesopsError
 from salesops.i18n import _
-from salesops.jsonout import Records, exact_cents
+from salesops.jsonout import Columns, exact_cents
 from salesops.reports.data import (
     LEFT_OUT,
     NONE_KEY,
@@ -137,21 +137,17 @@ class AgingResult:
         }
 
     def json_document(self) -> dict[str, Any]:
-        """`to_json()` for `-f json`: the same text, its rows made straight from the cents as the
-        floats that print them (when every amount is exact as one, as every amount salesops reads
-        is), so no Decimal is made for them."""
+        """`to_json()` for `-f json`: the same text, its rows written column by column straight
+        from the cents as the floats that print them (when every amount is exact as one, as
+        every amount salesops reads is), so no Decimal and no row dict is made for them."""
         import numpy as np
 
         held = self.unapplied
         if not exact_cents(self.cents, np.asarray(held or [], dtype=np.int64)):
             return self.to_json()
-        fields = self.fields
-        floats = (self.cents / 100).tolist()
-        spare = [None] * len(self.keys) if held is None else [u / 100 for u in held]
-        rows = Records(
-            {"key": k, "name": n, **dict(zip(fields, c, strict=True)), "unapplied": u}
-            for k, n, c, u in zip(self.keys, self.names, floats, spare, strict=True)
-        )
+        amounts = (self.cents / 100).T.tolist() if len(self.keys) else [[] for _ in self.fields]
+        spare = [None] * len(self.keys) if held is None else (np.asarray(held, dtype=np.int64) / 100).tolist()
+        rows = Columns(["key", "name", *self.fields, "unapplied"], [self.keys, self.names, *amounts, spare])
         return {"as_of": self.as_of, "by": self.by, "buckets": self.buckets, "rows": rows, "totals": self.totals}
 
     def frame(self) -> pd.DataFrame:
