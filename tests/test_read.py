@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -538,3 +539,52 @@ def test_an_entry_that_cannot_be_written_in_the_background_fails_nothing(tmp_pat
     cache.settle()
     assert table.column("n").to_pylist() == [1]
     assert not (root / ".salesops" / "cache" / "derived" / "odd.arrow").exists()
+
+
+def test_a_row_blank_in_the_fields_aging_reads_does_not_shift_the_overdue_list(tmp_path):
+    """Aging reads receivables' amount and date fields only, and a row blank in them (a stray
+    note) is no record of that read, while a frame of other fields keeps it: the overdue list
+    and aging by owner match records by row number, not position — first run and cached."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    write_csv(
+        root / "receivables.csv",
+        [
+            ["receivable_id", "account_id", "owner", "amount", "invoice_no", "invoiced_on", "due_date", "status", "notes"],
+            ["", "", "", "", "", "", "", "", "a stray note"],
+            ["R-1", "A-1", "Alice", "100.00", "INV-1", "2026-01-01", "2026-02-01", "invoiced", ""],
+            ["R-2", "A-2", "Bob", "50.00", "INV-2", "2026-01-01", "2026-03-01", "invoiced", ""],
+        ],
+    )
+    age(root / "receivables.csv")
+    for _ in range(2):
+        late = json.loads(run_cli("report", "overdue", "--as-of", "2026-09-30", "-f", "json", ws=root).stdout)
+        assert [(r["receivable_id"], r["owner"], r["invoice_no"], r["outstanding"]) for r in late] == [
+            ("R-1", "Alice", "INV-1", 100.0),
+            ("R-2", "Bob", "INV-2", 50.0),
+        ]
+        by_owner = json.loads(run_cli("report", "aging", "--as-of", "2026-09-30", "--by", "owner", "-f", "json", ws=root).stdout)
+        assert [(r["key"], r["total"]) for r in by_owner["rows"]] == [("Alice", 100.0), ("Bob", 50.0)]
+        cache.settle()
+        shutil.rmtree(root / ".salesops" / "cache", ignore_errors=True)
+
+
+def test_a_payment_without_a_receivable_id_is_paid_to_no_receivable(tmp_path):
+    """An empty reference names no record: a payment with no receivable_id reduces nothing, not
+    even a receivable whose own ID is missing (the join skips nulls, as the forecast's does)."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    write_csv(
+        root / "receivables.csv",
+        [
+            ["receivable_id", "account_id", "amount", "invoiced_on", "due_date", "status"],
+            ["R-1", "A-1", "100.00", "2026-01-01", "2026-02-01", "invoiced"],
+            ["", "A-1", "30.00", "2026-01-01", "2026-02-01", "invoiced"],
+        ],
+    )
+    write_csv(
+        root / "payments.csv",
+        [["payment_id", "receivable_id", "account_id", "received_on", "amount"], ["P-1", "", "A-1", "2026-03-01", "30.00"]],
+    )
+    age(*root.glob("*.csv"))
+    for _ in range(2):  # computed, then from the cache
+        got = json.loads(run_cli("report", "aging", "--as-of", "2026-09-30", "-f", "json", ws=root).stdout)
+        assert got["totals"]["total"] == 130.0

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salesops.arrownp import ints
+from salesops.core.frame import ROW
 from salesops.errors import SalesopsError
 from salesops.i18n import _
 from salesops.jsonout import Columns, exact_cents
@@ -166,10 +167,19 @@ class Open:
     """Receivables counted as of a date: their rows in the register and what they owe (int64 cents)."""
 
     rows: np.ndarray  # positions in the receivables' typed table
+    lines: np.ndarray  # those receivables' row numbers in the file (`_row`)
     amount: np.ndarray
     collected: np.ndarray  # payments received up to as-of (not the register's collected_amount)
     outstanding: np.ndarray
     days: np.ndarray  # days overdue (float64; NaN without a due date)
+
+    def in_frame(self, df: pd.DataFrame) -> np.ndarray:
+        """Positions of these receivables in a frame of the register, found by row number: the
+        typed table aging reads (its fields only) leaves out rows blank in those fields, which a
+        frame of other fields keeps, so positions in one are not positions in the other."""
+        import numpy as np
+
+        return np.searchsorted(df[ROW].to_numpy(), self.lines)
 
 
 def open_receivables(data: ReportData, as_of: dt.date) -> Open:
@@ -203,7 +213,8 @@ def _open_receivables(data: ReportData, as_of: dt.date) -> Open:
     due, has_due = ints(rec.column("due_date"))
     days = (day - due[rows]).astype(np.float64)
     days[~has_due[rows]] = np.nan
-    return Open(rows, amount, collected, amount - collected, days)
+    lines = ints(rec.column(ROW))[0][rows]
+    return Open(rows, lines, amount, collected, amount - collected, days)
 
 
 def codes(column, test=None):
@@ -255,7 +266,7 @@ def receivables_as_of(data: ReportData, as_of: dt.date, extra: tuple[str, ...] =
         return memo  # shared: callers filter or copy, never change it in place
     got = open_receivables(data, as_of)
     rec = data.frame("receivables", cols)
-    out = rec.iloc[got.rows][list(dict.fromkeys(["receivable_id", *cols]))].copy()
+    out = rec.iloc[got.in_frame(rec)][list(dict.fromkeys(["receivable_id", *cols]))].copy()
     out["amount"] = got.amount
     out["collected"] = got.collected
     out["outstanding"] = got.outstanding
@@ -289,7 +300,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
 
         attr = Attribution(data, by)
         label = attr.label or "account"
-        keys = attr.keys("receivables").iloc[got.rows].fillna(NONE_KEY)
+        keys = attr.keys("receivables").iloc[got.in_frame(data.frame("receivables", []))].fillna(NONE_KEY)
         codes_, uniques = pd.factorize(keys, sort=False)
         key_list = [str(k) for k in uniques]
     ng = len(key_list)
@@ -302,7 +313,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     owed = cents[:, -1].tolist()
     order = sorted(range(len(keys)), key=lambda k: (keys[k] == NONE_KEY, -owed[k], keys[k]))
     keys = [keys[k] for k in order]
-    cents = cents[np.asarray(order, dtype=np.int64)] if order else cents
+    cents = cents[np.asarray(order, dtype=np.int64)]
     totals = _row(None, None, grid.sum(axis=0), names)
     totals.pop("key")
     totals.pop("name")
@@ -314,7 +325,7 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
         extra = sorted(held)  # accounts holding cash but owing nothing get a row
         keys += extra
         unapplied += [held[k] for k in extra]
-        cents = np.vstack([cents.reshape(-1, nb + 2), np.zeros((len(extra), nb + 2), dtype=np.int64)])
+        cents = np.vstack([cents, np.zeros((len(extra), nb + 2), dtype=np.int64)])
     display = attr.names(keys) if attr is not None else _account_names(data, keys)
     shown_names = [display.get(k, k) for k in keys]
     return AgingResult(as_of, label, names, keys, shown_names, cents, unapplied, totals)

@@ -245,7 +245,8 @@ class Workspace:
 
     def rows_in(self, name: str, column: str, of: str, of_column: str):
         """For each record of register `name`, the position in register `of`'s typed table of
-        the first record whose `of_column` holds its `column` (null for none): an Arrow int32
+        the first record whose `of_column` holds its `column` (null for none, and for an empty
+        one: an empty reference names no record, as `reports.data.positions` has it): an Arrow int32
         column, kept in the cache while both files stay as they were (`cache.derived`)."""
         from salesops.storage.cache import derived
 
@@ -255,7 +256,7 @@ class Workspace:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            at = pc.index_in(left.data.column(column), value_set=right.data.column(of_column))
+            at = pc.index_in(left.data.column(column), value_set=right.data.column(of_column), skip_nulls=True)
             return pa.Table.from_arrays([at], names=["at"])
 
         entry = f"{left.file}.{column}-in-{right.file}.{of_column}"
