@@ -146,8 +146,8 @@ def _byte_table(values) -> np.ndarray:
 
 # Every character `str.isspace` calls white space (Unicode's White_Space property less
 # U+180E, plus the four information separators U+001C–U+001F). Spelled out: asking
-# `str.isspace` of all 1,114,112 code points took a quarter of a second per read;
-# tests/test_values.py asks them all and checks this list.
+# `str.isspace` of all 1,114,112 code points took 42 ms at each start;
+# tests/test_read.py asks them all and checks this list.
 WHITE_SPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -386,7 +386,7 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
         fast = np.zeros(n, dtype=bool)
     else:
         pattern = {"money": _PLAIN_DECIMAL, "int": _PLAIN_WHOLE}.get(kind, _PLAIN_PCT)
-        fast = _mask(pc.match_substring_regex(text, pattern)) if n else np.zeros(0, dtype=bool)
+        fast = arrownp.bools(pc.match_substring_regex(text, pattern)) if n else np.zeros(0, dtype=bool)
         if fast.any():
             every = bool(fast.all())  # (the common case: no filter, no scatter)
             sub = text if every else pc.filter(text, arrownp.mask(fast))
@@ -425,11 +425,6 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     if kind == "date":
         return Parsed(arrownp.array(vals.astype(np.int32), pa.date32(), ok), bad)
     return Parsed(arrownp.array(vals, pa.int64(), ok), bad)
-
-
-def _mask(arr) -> np.ndarray:
-    """An Arrow boolean array as numpy bool, nulls as False."""
-    return arrownp.bools(arr)
 
 
 def _scalar(col: Column, date_order: str, unguard: Callable[[str], str] | None):
@@ -644,8 +639,8 @@ def _faults(out, raw: Raw) -> dict[int, str]:
         return {}
     if not raw.shape.controls and not raw.others:
         return {}
-    suspect = _mask(pc.match_substring_regex(out, "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"))
-    suspect |= _mask(pc.greater(pc.utf8_length(out), MAX_CELL_TEXT))
+    suspect = arrownp.bools(pc.match_substring_regex(out, "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"))
+    suspect |= arrownp.bools(pc.greater(pc.utf8_length(out), MAX_CELL_TEXT))
     if not suspect.any():
         return {}
     found = {}

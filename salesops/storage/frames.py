@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salesops.core.frame import ROW
 from salesops.problems import Problem
 from salesops.schema import REGISTERS, Register
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from salesops.storage.read import TypedTable
     from salesops.storage.workspace import Workspace
 
-ROW = "_row"
 
 
 @dataclass

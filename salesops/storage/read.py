@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesops import arrownp, values
 from salesops.codec import problem_code
+from salesops.core.frame import ROW
 from salesops.errors import SalesopsError, StorageError
 from salesops.i18n import _, ngettext
 from salesops.problems import ERROR, Problem
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
     from salesops.storage.csv_io import Dialect
 
-ROW = "_row"
 EXTRA = "(extra fields)"  # the user column showing fields past a CSV header
 
 
