@@ -384,6 +384,9 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     present = arrownp.valid(text)
     if kind == "date":
         fast = np.zeros(n, dtype=bool)
+    elif kind == "money" and (cast := _plain_cents(text, present)) is not None:
+        fast, cents = cast
+        vals, ok = cents, fast.copy()
     else:
         pattern = {"money": _PLAIN_DECIMAL, "int": _PLAIN_WHOLE}.get(kind, _PLAIN_PCT)
         fast = arrownp.bools(pc.match_substring_regex(text, pattern)) if n else np.zeros(0, dtype=bool)
@@ -425,6 +428,61 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     if kind == "date":
         return Parsed(arrownp.array(vals.astype(np.int32), pa.date32(), ok), bad)
     return Parsed(arrownp.array(vals, pa.int64(), ok), bad)
+
+
+# A text of at most 16 bytes without an exponent holds at most 15 significant digits (16 digits
+# and nothing else are past MAX_MONEY): its float is the float nearest its decimal and no other
+# decimal of 15 digits, so when that float is also the one nearest a whole number of cents, the
+# text is that amount (`_plain_cents`). At 17 bytes "8999999999999.991" meets the float of .99.
+_PLAIN_BYTES = 16
+
+
+def _plain_cents(text, present) -> tuple[np.ndarray, np.ndarray] | None:
+    """(which cells are plain amounts, their cents) of a text column by Arrow's float parser, or
+    None when it does not apply: a cell it cannot parse ('', '¥1,234.50', '12.5万'), or an
+    exponent anywhere ('1e5' is left to the regex and the scalar reader, '1e-999' is no zero).
+    A cell counts as plain when its text is short enough to hold at most 15 significant
+    digits and its float is exactly a whole number of cents within MAX_MONEY; the others
+    ('1.005', 'inf', padded texts past the length) go to the scalar reader, which says why.
+    One parse in C instead of a regex match and then a parse (a million amounts: 60 → 30 ms)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(text) or _holds_exponent(text):
+        return None
+    try:
+        x = arrownp.floats(pc.cast(text, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    cents, fast = values._exact_cents(x)
+    fast &= present
+    fast &= _lengths(text) <= _PLAIN_BYTES
+    cents[~fast] = 0
+    return fast, cents
+
+
+def _lengths(text) -> np.ndarray:
+    """The length in bytes of each string of a text column, from its offsets (a comparison with a
+    Python number would have pyarrow's pandas shim import pandas: 0.13 s)."""
+    import numpy as np
+
+    parts = [
+        np.diff(np.frombuffer(c.buffers()[1], dtype=np.int32, count=c.offset + len(c) + 1)[c.offset :])
+        for c in (text.chunks if hasattr(text, "chunks") else [text])
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+
+_E = (re.compile(b"e"), re.compile(b"E"))
+
+
+def _holds_exponent(text) -> bool:
+    """Whether an 'e' or 'E' is among the bytes of a text column (searched in its buffers, uncopied)."""
+    for chunk in text.chunks if hasattr(text, "chunks") else [text]:
+        data = chunk.buffers()[2]
+        if data is not None and any(e.search(memoryview(data)) for e in _E):
+            return True
+    return False
 
 
 def _scalar(col: Column, date_order: str, unguard: Callable[[str], str] | None):

@@ -671,9 +671,12 @@ def _exact_cents(x):
     import numpy as np
 
     with np.errstate(invalid="ignore", over="ignore"):
-        c = np.round(x * 100.0)
-        ok = np.isfinite(x) & (np.abs(x) < 1e13) & (c / 100.0 == x)
-    return np.where(ok, c, 0).astype(np.int64), ok
+        c = x * 100.0
+        np.round(c, out=c)
+        ok = np.abs(x) < 1e13  # (False for nan; inf is past it)
+        ok &= c / 100.0 == x
+    c[~ok] = 0
+    return c.astype(np.int64), ok
 
 
 def parse_text_series(s: pd.Series) -> pd.Series:

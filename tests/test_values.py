@@ -751,6 +751,56 @@ def test_money_series_of_text_columns(cells):
     check_pct(cells, dtype="str")
 
 
+# Columns every cell of which Arrow's float parser takes: money is typed by that parse (`typed._plain_cents`)
+plain_money_text = st.one_of(
+    st.decimals(min_value=-(10**13), max_value=10**13, places=2).map(str),
+    st.decimals(min_value=-(10**13), max_value=10**13, places=3).map(str),
+    st.text(alphabet="0123456789.-+ ", min_size=1, max_size=18),
+    st.sampled_from(
+        [
+            "8999999999999.991",  # 17 bytes: its float is .99's
+            "-1234567890123.45",
+            "9999999999999.99",
+            "10000000000000",
+            "0000000000000001",
+            "1.005",
+            "0.125",
+            "-0",
+            "+5",
+            ".5",
+            "5.",
+            " 5",
+            "inf",
+            "nan",
+            "-Infinity",
+            "1e-999",  # a zero to the float parser
+            "1e5",
+            "2.5E-3",
+        ]
+    ),
+)
+
+
+@FAST
+@given(st.lists(plain_money_text, min_size=1, max_size=40))
+def test_money_of_plain_text_is_parse_money(cells):
+    import numpy as np
+    from pyarrow import ArrowInvalid, array, compute
+
+    from salesops.typed import _plain_cents
+
+    text = array(cells)
+    try:
+        compute.cast(text, "float64")
+    except ArrowInvalid:
+        castable = False
+    else:
+        castable = True
+    engaged = castable and not any(c in cell for cell in cells for c in "eE")  # exponents go the regex way
+    assert (_plain_cents(text, np.ones(len(cells), dtype=bool)) is not None) == engaged
+    check_money(cells, dtype="str")
+
+
 @FAST
 @given(mixed)
 def test_int_series_agrees_with_parse_int(cells):
