@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import gc
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -308,18 +309,33 @@ def text_faults(texts: Iterable[str]) -> dict[str, str]:
     return {t: fault for t in texts if (fault := text_fault(t))}
 
 
+class _Pauses:
+    """How many threads are inside `gc_paused`, and whether the collector ran before the first."""
+
+    lock = threading.Lock()
+    inside = 0
+    was_enabled = False
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: reading a register allocates millions of
     objects and makes no reference cycles, so the collector's passes over them are
-    pure cost (about a tenth of reading a 100,000-row sheet)."""
-    was = gc.isenabled()
-    gc.disable()
+    pure cost (about a tenth of reading a 100,000-row sheet). The collector is one per
+    process: it runs again when the last of the threads reading side by side leaves
+    (`Workspace.read_ahead`), not when the first does, while the other is mid-sheet."""
+    with _Pauses.lock:
+        if not _Pauses.inside:
+            _Pauses.was_enabled = gc.isenabled()
+            gc.disable()
+        _Pauses.inside += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _Pauses.lock:
+            _Pauses.inside -= 1
+            if not _Pauses.inside and _Pauses.was_enabled:
+                gc.enable()
 
 
 def arrow_type(col: Column) -> pa.DataType:

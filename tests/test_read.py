@@ -588,3 +588,40 @@ def test_a_payment_without_a_receivable_id_is_paid_to_no_receivable(tmp_path):
     for _ in range(2):  # computed, then from the cache
         got = json.loads(run_cli("report", "aging", "--as-of", "2026-09-30", "-f", "json", ws=root).stdout)
         assert got["totals"]["total"] == 130.0
+
+
+def test_the_collector_stays_paused_until_the_last_reading_thread_leaves():
+    """Two registers read side by side: the first reader to finish does not let the collector
+    loose on the other's half-read sheet; the last one gives it back as it found it."""
+    import gc
+    import threading
+
+    from salesops.typed import gc_paused
+
+    first_in, first_out, second_done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def second() -> None:
+        with gc_paused():
+            first_in.set()
+            first_out.wait(5)
+            seen.append(gc.isenabled())  # still reading after the first left
+        second_done.set()
+
+    assert gc.isenabled()
+    worker = threading.Thread(target=second)
+    with gc_paused():
+        worker.start()
+        first_in.wait(5)
+    first_out.set()
+    second_done.wait(5)
+    worker.join(5)
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

@@ -68,11 +68,21 @@ def _resolve_annotations(app) -> None:
                     annotations[name] = seen[key]
 
 
+# A command allocates millions of short-lived objects (cells, frames' texts) and makes few
+# reference cycles: the cyclic collector's passes every 700 allocations (Python's default)
+# took 0.08 s of a cold `validate` on M, every 20,000 they take 0.04 s.
+COLLECT_EVERY = 20_000
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the SPEC's exit code, everything said in the command's language."""
     from salesops import i18n
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # the process is the command's: see `COLLECT_EVERY`
+        import gc
+
+        gc.set_threshold(COLLECT_EVERY, 10, 10)
     token = i18n.set_lang(command_lang(args))
     try:
         _run(args, argv is None)
