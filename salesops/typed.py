@@ -737,6 +737,19 @@ _KINDS = _Kinds({str: _K_STR, type(None): _K_NONE, float: _K_NUM, int: _K_INT, d
 _EXACT_INT = 2**53  # whole numbers a float64 holds exactly: larger ints are read one by one
 
 
+def raw_of_column(column, unguard: Callable[[str], str] | None = None) -> Raw:
+    """The raw column of a CSV file's column as its reader gave it: text as it is (`unguard`
+    removing the quote that guards formula-like text), or Arrow dates (an ISO date column),
+    which are date cells as an xlsx sheet's are."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pa.types.is_date32(column.type):
+        return Raw(column, unguard=unguard)
+    days, valid = arrownp.ints(column)
+    return Raw(pa.nulls(len(column), pa.string()), dates=(np.flatnonzero(valid), days[valid]), unguard=unguard)
+
+
 def raw_of_cells(cells: Sequence[Any]) -> Raw:
     """The raw column of Python cells as a spreadsheet gives them (str, float, int, date,
     datetime, bool, time; None or '' for empty): text apart from numbers, dates and the rest.

@@ -65,11 +65,18 @@ def test_every_cell_reads_as_the_scalar_parser_reads_it(tmp_path, rows):
     path = tmp_path / "receivables.csv"
     rows = [[f"R-{i}", *r[1:]] for i, r in enumerate(rows)]
     write_csv(path, [COLUMNS, *rows])
-    typed = read_typed(path, "csv", REC)
-    bad = {(p.row, p.column) for p in typed.problems}
+    assert_read_as_scalar(path, rows)
+
+
+def assert_read_as_scalar(path: Path, rows: list[list[str]], only: list[int] | None = None) -> None:
+    """`read_typed` of the CSV file `path` (of COLUMNS and `rows`) gives codec.read_cell's value
+    of every cell (of the rows `only`), and a problem exactly where it refuses the cell."""
     from salesops.storage.csv_io import unguard
 
-    for k, row in enumerate(rows):
+    typed = read_typed(path, "csv", REC)
+    bad = {(p.row, p.column) for p in typed.problems}
+    for k in range(len(rows)) if only is None else only:
+        row = rows[k]
         for name, cell in zip(COLUMNS, row, strict=True):
             col = REC.column(name)
             try:
@@ -80,6 +87,53 @@ def test_every_cell_reads_as_the_scalar_parser_reads_it(tmp_path, rows):
             assert (k + 2, name) not in bad, (name, cell)
             got = typed_value(col, typed.data.column(name)[k].as_py())
             assert got == want, (name, cell)
+
+
+ISO_CELL = st.one_of(
+    st.dates().map(dt.date.isoformat),
+    st.dates().map(dt.date.isoformat),
+    st.sampled_from(["", "0000-01-01", "0000-02-29", "2026-02-30", "2026-13-01", " 2026-11-05", "2026-11-05\t",
+                     "NA", "2026/11/5", "\u30002026-11-05", "20261105", "2026-11-5", "+2026-11-05"]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(ISO_CELL, min_size=1, max_size=12))
+def test_a_column_of_iso_dates_reads_as_the_scalar_parser_reads_it(tmp_path, days):
+    """A date column of ISO dates comes from Arrow's CSV reader as dates (`csv_io._iso_dates`);
+    whatever else it holds (year 0, 30 February, "NA", other forms) the cells read as
+    codec.read_cell reads them, as they do as text."""
+    path = tmp_path / "receivables.csv"
+    rows = [[f"R-{i}", "A-1", "", "", "1.00", day, "invoiced", ""] for i, day in enumerate(days)]
+    write_csv(path, [COLUMNS, *rows])
+    assert_read_as_scalar(path, rows)
+
+
+@pytest.mark.parametrize(
+    ("late", "as_dates"),
+    [("2026/11/5", False), ("NA", False), ("0000-01-01", False), ("2026-02-30", False), ("\u30002026-11-05", False),
+     ("x", False), (" 2026-11-05", True), ("2026-11-05\t", True), ("", True)],
+)
+def test_a_date_past_the_sample_that_is_no_iso_date_is_read_as_text(tmp_path, late, as_dates):
+    """The first megabyte of due dates is ISO, so the reader is asked for dates; a cell after it
+    that it refuses makes the file read as text (one it takes is the day parse_date reads),
+    with the same values and problems as ever."""
+    from salesops.storage import csv_io
+
+    path = tmp_path / "receivables.csv"
+    n = 40_000  # past csv_io.SAMPLE
+    rows = [[f"R-{i}", "A-1", "", "", "1.00", f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "invoiced", ""] for i in range(n)]
+    rows.append([f"R-{n}", "A-1", "", "", "1.00", late, "invoiced", ""])
+    write_csv(path, [COLUMNS, *rows])
+    assert path.stat().st_size > csv_io.SAMPLE
+    assert_read_as_scalar(path, rows, only=[0, 1, n - 1, n])
+    due = COLUMNS.index("due_date")
+    got = csv_io.read_columns(path, dates=lambda header: [due]).columns[due]
+    assert str(got.type) == ("date32[day]" if as_dates else "string")
+    rows[-1][due] = "2026-12-31"
+    write_csv(path, [COLUMNS, *rows])
+    assert str(csv_io.read_columns(path, dates=lambda header: [due]).columns[due].type) == "date32[day]"
+    assert_read_as_scalar(path, rows, only=[0, n - 1, n])
 
 
 def test_xlsx_cells_read_as_the_scalar_parser_reads_them(tmp_path):

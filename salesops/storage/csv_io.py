@@ -299,6 +299,7 @@ def read_columns(
     hint: str = REGISTER_HINT,
     data: bytes | None = None,
     include=None,
+    dates=None,
 ) -> CsvColumns:
     """The records of a CSV file as raw text columns, by pyarrow's CSV reader.
 
@@ -307,6 +308,8 @@ def read_columns(
     that a ragged row keeps its fields and a broken quote is worded precisely.
     `include(header) -> column indexes`: only those columns are converted (the others
     are None in `columns`); the whole file is still split, so rows count the same.
+    `dates(header) -> column indexes`: columns of dates, which come as Arrow dates
+    when their every cell is an ISO date or empty (`_iso_dates`), else as text.
     """
     if data is None:
         try:
@@ -329,7 +332,7 @@ def read_columns(
     try:
         if quoted and (data.count(b'"', len(bom)) if isinstance(body, memoryview) else body.count(b'"')) % 2:
             raise _Ragged()  # a quote left open: Python's reader says where
-        return _arrow_columns(body, dialect, include, quoted)
+        return _arrow_columns(body, dialect, include, quoted, dates)
     except _Ragged:
         pass
     except Exception as exc:  # ArrowInvalid: invalid UTF-8 past the sample, a parse error
@@ -337,7 +340,7 @@ def read_columns(
             enc, bom = detect_encoding(data, path.name, None, hint)  # the whole file, now
             if enc == "utf-8":
                 raise StorageError(_("{file} is not valid UTF-8 text; {hint}").format(file=path.name, hint=_(hint))) from None
-            return read_columns(path, enc, hint, data, include)
+            return read_columns(path, enc, hint, data, include, dates)
     return _python_columns(bytes(body).decode("utf-8"), dialect, path.name)
 
 
@@ -352,7 +355,7 @@ def _first_record(body: bytes | memoryview, enc: str) -> str:
     return m.group() if m else chunk
 
 
-def _arrow_columns(body: bytes | memoryview, dialect: Dialect, include=None, quoted: bool = True) -> CsvColumns:
+def _arrow_columns(body: bytes | memoryview, dialect: Dialect, include=None, quoted: bool = True, dates=None) -> CsvColumns:
     """The records split by pyarrow's CSV reader (`quoted`: the text holds a `"`, so a cell
     may hold a line break; without one, the reader's faster split applies)."""
     import pyarrow as pa
@@ -369,19 +372,33 @@ def _arrow_columns(body: bytes | memoryview, dialect: Dialect, include=None, quo
         ragged.append(row.actual_columns)
         return "skip"
 
-    table = pcsv.read_csv(
-        pa.py_buffer(body),
-        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
-        parse_options=pcsv.ParseOptions(
-            delimiter=dialect.delimiter, newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=invalid
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=False,
-            check_utf8=True,
-            include_columns=[names[j] for j in wanted],
-        ),
-    )
+    def read(source, columns: list[int], as_dates: set[int]):
+        return pcsv.read_csv(
+            source,
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+            parse_options=pcsv.ParseOptions(
+                delimiter=dialect.delimiter, newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=invalid
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.date32() if j in as_dates else pa.string() for j, n in enumerate(names)},
+                strings_can_be_null=False,
+                null_values=[""],  # (for the date columns: "NA" is no empty cell)
+                check_utf8=True,
+                include_columns=[names[j] for j in columns],
+            ),
+        )
+
+    as_dates = _iso_dates(body, read, set(dates(header)) & set(wanted)) if dates is not None else set()
+    ragged.clear()  # (of the sample)
+    try:
+        table = read(pa.py_buffer(body), wanted, as_dates)
+    except pa.ArrowInvalid:
+        if not as_dates:
+            raise
+        table = None  # a cell past the sample that is no ISO date
+    if as_dates and (table is None or not all(_after_year_zero(table.column(names[j])) for j in as_dates)):
+        ragged.clear()  # all as text, as without `dates`
+        table = read(pa.py_buffer(body), wanted, set())
     if ragged:
         raise _Ragged()
     got = {j: table.column(names[j]) for j in wanted}
@@ -394,7 +411,42 @@ def _arrow_columns(body: bytes | memoryview, dialect: Dialect, include=None, quo
 
 
 def _last_blank(columns) -> bool:
-    return all(c[len(c) - 1].as_py() == "" for c in columns) if columns else False
+    return all(c[len(c) - 1].as_py() in ("", None) for c in columns) if columns else False
+
+
+# Arrow's CSV reader takes a date32 cell in exactly the forms `values.parse_date` reads as the
+# same day (YYYY-MM-DD, white space around it), but for year 0 (`_after_year_zero`), and refuses
+# the file for any other cell; tests/test_read.py holds it to that.
+_ISO_DATE = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+_FIRST_DAY = -719162  # 0001-01-01, in days since 1970-01-01
+
+
+def _iso_dates(body, read, candidates: set[int]) -> set[int]:
+    """Those of the `candidates` columns whose cells in the file's first megabyte are all ISO
+    dates or empty: the reader converts them (a million dates in its threads, instead of as
+    text and then one by one), on the chance that the rest are too; a file of other forms
+    (2026/11/5, 2026年11月5日) is then not split twice."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not candidates:
+        return set()
+    sample = bytes(body[:SAMPLE])
+    if len(body) > SAMPLE:
+        sample = sample[: sample.rfind(b"\n") + 1]
+    try:
+        table = read(pa.py_buffer(sample), sorted(candidates), set())
+    except pa.ArrowInvalid:  # a quoted cell cut by the sample's end, …: as text
+        return set()
+    return {j for j, column in zip(sorted(candidates), table.columns, strict=True) if pc.all(pc.match_substring_regex(column, _ISO_DATE)).as_py() is not False}
+
+
+def _after_year_zero(column) -> bool:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first = pc.min(pc.cast(column, pa.int32())).as_py()
+    return first is None or first >= _FIRST_DAY
 
 
 def _python_columns(text: str, dialect: Dialect, name: str) -> CsvColumns:

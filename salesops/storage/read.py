@@ -30,7 +30,15 @@ from salesops.errors import SalesopsError, StorageError
 from salesops.i18n import _, ngettext
 from salesops.problems import ERROR, Problem
 from salesops.schema import Register
-from salesops.typed import EPOCH_ORDINAL, Raw, arrow_type, parse_column, raw_of_cells, show_cell
+from salesops.typed import (
+    EPOCH_ORDINAL,
+    Raw,
+    arrow_type,
+    parse_column,
+    raw_of_cells,
+    raw_of_column,
+    show_cell,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -237,8 +245,15 @@ def _read_csv(
                 return list(range(len(header)))
             return [colmap[n] for n in wanted if n in colmap]
 
-    cols = csv_io.read_columns(path, encoding, hint, include=include)
-    raws = [None if c is None else Raw(c, unguard=csv_io.unguard) for c in cols.columns]
+    def dates(header: list[str]) -> list[int]:
+        try:
+            colmap, _ = map_header(register, header)
+        except SalesopsError:  # reported by _build
+            return []
+        return [j for name, j in colmap.items() if register.column(name).type == "date"]
+
+    cols = csv_io.read_columns(path, encoding, hint, include=include, dates=dates)
+    raws = [None if c is None else raw_of_column(c, csv_io.unguard) for c in cols.columns]
     rows = np.arange(2, cols.n + 2, dtype=np.int64)
     out = _build(
         path.name, "csv", register, date_order, cols.header, raws, rows, cols.extras, cols.dialect.delimiter, wanted
