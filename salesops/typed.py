@@ -738,16 +738,30 @@ _EXACT_INT = 2**53  # whole numbers a float64 holds exactly: larger ints are rea
 
 
 def raw_of_column(column, unguard: Callable[[str], str] | None = None) -> Raw:
-    """The raw column of a CSV file's column as its reader gave it: text as it is (`unguard`
-    removing the quote that guards formula-like text), or Arrow dates (an ISO date column),
-    which are date cells as an xlsx sheet's are."""
+    """The raw column of an Arrow column as a reader gave it: CSV text as it is (`unguard`
+    removing the quote that guards formula-like text); what fastexcel read of an xlsx column
+    of one kind (`xlsx_read.arrow_sheet`) as `raw_of_cells` has those cells: text, numbers,
+    dates or date-times as the day; ISO dates the CSV reader converted as date cells."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    if not pa.types.is_date32(column.type):
-        return Raw(column, unguard=unguard)
-    days, valid = arrownp.ints(column)
-    return Raw(pa.nulls(len(column), pa.string()), dates=(np.flatnonzero(valid), days[valid]), unguard=unguard)
+    t = column.type
+    if pa.types.is_string(t):
+        return Raw(pc.fill_null(column, "") if column.null_count else column, unguard=unguard)
+    if pa.types.is_null(t):
+        return Raw(pa.nulls(len(column), pa.string()), unguard=unguard)
+    no_text = pa.nulls(len(column), pa.string())  # (an empty cell reads as a null text reads: blank)
+    at = np.flatnonzero(arrownp.valid(column))
+    if pa.types.is_float64(t):
+        return Raw(no_text, numbers=(at, arrownp.floats(column)[at]), unguard=unguard)
+    if pa.types.is_int64(t):  # whole numbers below 2**53 (`xlsx_read._plain_kinds`): as calamine's floats
+        return Raw(no_text, numbers=(at, arrownp.ints(column)[0][at].astype(np.float64)), unguard=unguard)
+    if pa.types.is_timestamp(t):
+        ms = arrownp.ints(column.cast(pa.timestamp("ms")).cast(pa.int64()))[0]
+        return Raw(no_text, dates=(at, np.floor_divide(ms[at], 86_400_000)), unguard=unguard)
+    days = arrownp.ints(column)[0]  # date32
+    return Raw(no_text, dates=(at, days[at]), unguard=unguard)
 
 
 def raw_of_cells(cells: Sequence[Any]) -> Raw:

@@ -267,21 +267,52 @@ def _read_xlsx(
 ) -> TypedTable:
     import numpy as np
 
-    from salesops.storage.xlsx_read import read_sheets
+    from salesops.storage.xlsx_read import arrow_sheet, check_xlsx_safe, read_sheets
 
-    chosen = read_sheets(path, lambda header: _fits(register, header), sheet, None if source else register)
-    grid = chosen.rows
-    header = [header_text(c) for c in grid[0]] if grid else []
+    check_xlsx_safe(path)
+    fast = arrow_sheet(path, _sheet_chooser(register, sheet, source)) if ARROW_SHEETS else None
+    if fast is not None:  # straight into Arrow
+        name, header, columns = fast
+        header = [header_text(c) for c in header]
+        n = len(columns[0]) if columns else 0
+        if not (sheet is not None or source or _fits(register, header)[0]):
+            fast = None  # read_sheets says which sheet it is, or why none is
+    if fast is None:
+        chosen = read_sheets(path, lambda header: _fits(register, header), sheet, None if source else register)
+        name, grid = chosen.name, chosen.rows
+        header = [header_text(c) for c in grid[0]] if grid else []
+        n = max(len(grid) - 1, 0)
     while header and header[-1] == "":
         header.pop()
-    body = grid[1:]
-    raws = _xlsx_columns(body, len(header))
+    raws = [raw_of_column(c) for c in columns[: len(header)]] if fast is not None else _xlsx_columns(grid[1:], len(header))
     if raws:
-        _scale_percent(path, register, header, chosen.name, raws)
-    rows = np.arange(2, len(body) + 2, dtype=np.int64)
+        _scale_percent(path, register, header, name, raws)
+    rows = np.arange(2, n + 2, dtype=np.int64)
     out = _build(path.name, "xlsx", register, date_order, header, raws, rows, {}, None, wanted)
-    out.sheet = chosen.name
+    out.sheet = name
     return out
+
+
+# Whether `xlsx_read.arrow_sheet` may read a register's sheet (else calamine's Python cells
+# always): off only to compare the two ways in tests.
+ARROW_SHEETS = True
+
+
+def _sheet_chooser(register: Register, sheet: str | None, source: bool):
+    """The sheet `read_sheets` reads first, from the workbook's worksheet names: `sheet`; the
+    first of a file to import or of a workbook of one sheet; else the first sheet named after
+    the register, which it takes when it carries the register's columns (`_fits`)."""
+    from salesops.values import normalize_header
+
+    def choose(names: list[str]) -> str | None:
+        if sheet is not None:
+            return sheet if sheet in names else None
+        if source or len(names) == 1:
+            return names[0] if names else None
+        own = {normalize_header(register.name), normalize_header(register.zh)}
+        return next((n for n in names if normalize_header(n) in own), None)
+
+    return choose
 
 
 def _fits(register: Register, header: list[Any]) -> tuple[bool, list[str]]:

@@ -25,9 +25,8 @@ from typing import Any
 from salesops.errors import StorageError
 from salesops.i18n import _
 from salesops.storage.xlsx_io import col_index, col_letter
+from salesops.storage.xlsx_read import DAMAGE
 
-# what a damaged workbook.xml raises inside `book_parts` (ParseError is a SyntaxError)
-_DAMAGE = (SyntaxError, ValueError, IndexError, KeyError, AttributeError, TypeError)
 _REF = re.compile(rb"\s*([A-Za-z]{1,3})\s*(\d+)\s*")
 _ATTR_R = re.compile(rb"""\sr\s*=\s*(["'])(.*?)\1""", re.S)
 _ATTR_S = re.compile(rb"""\ss\s*=\s*(["'])(.*?)\1""", re.S)
@@ -91,7 +90,7 @@ def percent_cells(path: Path, columns: list[int], sheet: str | None = None) -> d
         raise StorageError(
             _("{file} could not be read ({reason})").format(file=path.name, reason=exc.strerror or exc)
         ) from None
-    except _DAMAGE as exc:  # a workbook part calamine did without
+    except DAMAGE as exc:  # a workbook part calamine did without
         raise StorageError(
             _("{file}: its workbook part is damaged ({reason}); save the file again in Excel").format(
                 file=path.name, reason=exc

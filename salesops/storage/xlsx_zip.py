@@ -158,6 +158,27 @@ class ZipDirectory:
             raise self.bad(_("{name} is damaged (checksum mismatch)").format(name=name))
         return data
 
+    def holds(self, name: str, token: bytes, chunk: int = 1 << 20) -> bool:
+        """Whether a member's decompressed bytes hold `token`, inflated a chunk at a time (a
+        worksheet of 70 MB is not held whole; zlib inflates without the GIL)."""
+        e = self.by_name[name]
+        self.fh.seek(e.data_start)
+        raw = self.fh.read(e.csize)
+        if e.method == 0:
+            return token in raw
+        d = zlib.decompressobj(-15)
+        tail = b""
+        try:
+            while raw:
+                got = d.decompress(raw, chunk)
+                raw = d.unconsumed_tail
+                if token in tail + got[: len(token)] or token in got:
+                    return True
+                tail = got[-len(token) :] if got else tail
+        except zlib.error as exc:
+            raise self.bad(_("{name} is damaged: {reason}").format(name=name, reason=exc)) from None
+        return False
+
     def head(self, name: str, n: int = 65536) -> bytes:
         """The first `n` decompressed bytes of a member (for prolog checks)."""
         e = self.by_name[name]
