@@ -769,7 +769,7 @@ def _error_cells(src: Path, dst: Path, cells: dict[str, str]) -> None:
             b.writestr(item, data)
 
 
-@pytest.mark.parametrize("case", ["A1 empty", "B1 first", "1904", "merged", "times", "errors", "sheet named", "only sheet"])
+@pytest.mark.parametrize("case", ["A1 empty", "B1 first", "1904", "merged", "times", "mixed", "errors", "sheet named", "only sheet"])
 def test_what_arrow_does_not_read_as_calamine_does_is_left_to_calamine(tmp_path, monkeypatch, case):
     """A header not in row 1 or not from column A, the 1904 date system and merged cells are
     read by calamine (fastexcel would start at the first used cell, mistake 1904 dates, and
@@ -797,13 +797,18 @@ def test_what_arrow_does_not_read_as_calamine_does_is_left_to_calamine(tmp_path,
         book.epoch = CALENDAR_MAC_1904
     if case == "times":  # times of day, which fastexcel reads as 1899-12-31 at that time
         sheet["C2"], sheet["C3"] = dt.time(9, 30), dt.time(17, 0)
+    if case == "mixed":  # a date cell and a date typed as text: seen in the sheet's first rows
+        sheet["C3"] = "2026年12月5日"
     if case == "merged":
         sheet.merge_cells("D2:D3")
+    if case == "errors":  # past the first rows, where a mixed column would be seen
+        for i in range(4, 2001):
+            sheet.append([f"R-{i}", i * 1.5, dt.date(2026, 1, 1) + dt.timedelta(days=i), f"A-{i}", "invoiced"])
     if case != "only sheet":
         book.create_sheet("Notes").append(["a note"])
     book.save(path)
     if case == "errors":
-        _error_cells(path, tmp_path / "e.xlsx", {"B2": "#DIV/0!", "C3": "#N/A"})
+        _error_cells(path, tmp_path / "e.xlsx", {"B2000": "#DIV/0!", "C1999": "#N/A"})
         shutil.move(tmp_path / "e.xlsx", path)
     arrow = arrow_sheet(path, lambda names: "receivables" if "receivables" in names else names[0])
     assert (arrow is not None) == (case in ("errors", "sheet named", "only sheet")), case

@@ -303,8 +303,9 @@ def arrow_sheet(path: Path, choose):
             part = sheets.get(name)
             if part is None or part not in zd.by_name:
                 return None
-            first = _FIRST_CELL.search(zd.head(part))
-            if first is None or first.group(1) != b"A1" or first.group(2) or zd.holds(part, b"mergeCell"):
+            head = zd.head(part)
+            first = _FIRST_CELL.search(head)
+            if first is None or first.group(1) != b"A1" or first.group(2) or _mixed(head) or zd.holds(part, b"mergeCell"):
                 return None
     except (OSError, StorageError, *DAMAGE):
         return None
@@ -325,6 +326,33 @@ def arrow_sheet(path: Path, choose):
     if not _plain_kinds(table):
         return None
     return name, header, list(table.columns)
+
+
+_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(/?)>")
+_ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*["']([^"']*)["']""")
+
+
+def _mixed(head: bytes) -> bool:
+    """Whether a column mixes kinds of cells (text and numbers, dates and numbers: a type or a
+    style apart) in the first rows of a sheet's XML: fastexcel would parse the whole sheet
+    before refusing it, and calamine would parse it again (the second data shape's date
+    columns mix date cells, serial numbers and text). A mix that starts later is found by
+    fastexcel all the same."""
+    seen: dict[bytes, tuple[bytes, bytes]] = {}
+    header = True
+    for m in _CELL.finditer(head):
+        if m.group(2):
+            continue  # an empty cell
+        attrs = dict(_ATTR.findall(m.group(1)))
+        ref = attrs.get(b"r", b"")
+        column, row = ref.rstrip(b"0123456789"), ref[len(ref.rstrip(b"0123456789")) :]
+        if header and row == b"1":
+            continue
+        header = False
+        kind = (attrs.get(b"t", b"n"), attrs.get(b"s", b"0"))
+        if seen.setdefault(column, kind) != kind:
+            return True
+    return False
 
 
 def _plain_kinds(table) -> bool:
