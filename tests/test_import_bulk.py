@@ -268,6 +268,7 @@ def encoders():
 )
 @example(rows=[[0], [False]], template={})  # equal in a set, not in a cell
 @example(rows=[[1.0], [1], [True]], template={})
+@example(rows=[[None, "\x1c"], ["y" * 32_768, None]], template={})  # two refusals: the first row's is said
 def test_rows_made_a_column_at_a_time_are_the_rows_made_one_by_one(rows, template):
     """`CellEncoder.rows` (an import's 100,000 new rows) is `row` for each: the same XML, the
     same styles added in the same order, the same refusal."""

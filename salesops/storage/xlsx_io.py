@@ -341,9 +341,12 @@ class CellEncoder:
                 tail = {v: f"{before}{t}" for v, t in made.items() if t is not None}
                 tail[None] = tail[""] = ""
                 column = [f"{head}{r}{t}" if (t := tail.get(v)) else "" for v, r in zip(col, numbers, strict=True)]
-                for k, v in enumerate(col) if slow else ():  # text a plain cell cannot carry as it is: as `row` does
-                    if v and v not in tail:
-                        column[k] = self.cell(first + k, j, v, template.get(j))[0]
+                try:
+                    for k, v in enumerate(col) if slow else ():  # text a plain cell cannot carry as it is: as `row` does
+                        if v and v not in tail:
+                            column[k] = self.cell(first + k, j, v, template.get(j))[0]
+                except StorageError:  # text no cell can hold: refused row by row, naming the first in row order
+                    return self._row_by_row(first, rows, template)
             pieces += [repeat(between), column]
             whole.append(column)
             between = ""
