@@ -124,4 +124,3 @@ def of_list(values: list, typ: pa.DataType) -> pa.Array:
         return pa.Array.from_buffers(typ, len(bits), [bitmap, pa.py_buffer(np.packbits(bits, bitorder="little"))])
     width = np.dtype(_WIDTH[typ.bit_width // 8])
     return array(np.fromiter((0 if v is None else v for v in values), dtype=width, count=len(values)), typ, ok)
-

@@ -769,7 +769,9 @@ def _error_cells(src: Path, dst: Path, cells: dict[str, str]) -> None:
             b.writestr(item, data)
 
 
-@pytest.mark.parametrize("case", ["A1 empty", "B1 first", "1904", "merged", "times", "mixed", "errors", "sheet named", "only sheet"])
+@pytest.mark.parametrize(
+    "case", ["A1 empty", "B1 first", "1904", "merged", "times", "mixed", "number header", "errors", "sheet named", "only sheet"]
+)
 def test_what_arrow_does_not_read_as_calamine_does_is_left_to_calamine(tmp_path, monkeypatch, case):
     """A header not in row 1 or not from column A, the 1904 date system and merged cells are
     read by calamine (fastexcel would start at the first used cell, mistake 1904 dates, and
@@ -799,6 +801,8 @@ def test_what_arrow_does_not_read_as_calamine_does_is_left_to_calamine(tmp_path,
         sheet["C2"], sheet["C3"] = dt.time(9, 30), dt.time(17, 0)
     if case == "mixed":  # a date cell and a date typed as text: seen in the sheet's first rows
         sheet["C3"] = "2026年12月5日"
+    if case == "number header":  # a user column headed by a number (fastexcel names it its own way)
+        sheet["F1"], sheet["F2"] = 2026.5, "x"
     if case == "merged":
         sheet.merge_cells("D2:D3")
     if case == "errors":  # past the first rows, where a mixed column would be seen

@@ -332,24 +332,28 @@ _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(/?)>")
 _ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*["']([^"']*)["']""")
 
 
+_TEXT_CELLS = (b"s", b"str", b"inlineStr")
+
+
 def _mixed(head: bytes) -> bool:
-    """Whether a column mixes kinds of cells (text and numbers, dates and numbers: a type or a
-    style apart) in the first rows of a sheet's XML: fastexcel would parse the whole sheet
-    before refusing it, and calamine would parse it again (the second data shape's date
-    columns mix date cells, serial numbers and text). A mix that starts later is found by
-    fastexcel all the same."""
+    """Whether, in the first rows of a sheet's XML, a header cell is not text (fastexcel would
+    name its column in its own way) or a column mixes kinds of cells (text and numbers, dates
+    and numbers: a type or a style apart). fastexcel would parse the whole sheet before
+    refusing it, and calamine would parse it again (the second data shape's date columns mix
+    date cells, serial numbers and text). A mix that starts later is found by fastexcel all
+    the same."""
     seen: dict[bytes, tuple[bytes, bytes]] = {}
-    header = True
     for m in _CELL.finditer(head):
         if m.group(2):
             continue  # an empty cell
         attrs = dict(_ATTR.findall(m.group(1)))
         ref = attrs.get(b"r", b"")
-        column, row = ref.rstrip(b"0123456789"), ref[len(ref.rstrip(b"0123456789")) :]
-        if header and row == b"1":
-            continue
-        header = False
+        column = ref.rstrip(b"0123456789")
         kind = (attrs.get(b"t", b"n"), attrs.get(b"s", b"0"))
+        if ref[len(column) :] == b"1":
+            if kind[0] not in _TEXT_CELLS:
+                return True
+            continue
         if seen.setdefault(column, kind) != kind:
             return True
     return False
