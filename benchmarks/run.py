@@ -520,7 +520,7 @@ def machine() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     libs = []
-    for pkg in ("pandas", "numpy", "python-calamine", "openpyxl", "duckdb", "typer", "rich"):
+    for pkg in ("pandas", "numpy", "pyarrow", "python-calamine", "fastexcel", "openpyxl", "duckdb", "typer", "rich"):
         try:
             libs.append(f"{pkg} {version(pkg)}")
         except PackageNotFoundError:
