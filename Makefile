@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-workspace
 
-.PHONY: demo test bench lint docs clean
+.PHONY: demo test bench lint docs clean check-minimums
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,20 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check salesops tests benchmarks
 
+# The suite on the oldest versions pyproject.toml allows (tests/minimum_pins.py), in a venv of its own:
+# every `>=` there must be a version this passes on.
+MINVENV ?= .venv-minimums
+check-minimums: | $(BIN)/python
+	rm -rf $(MINVENV)
+	$(PYTHON) -m venv $(MINVENV)
+	$(MINVENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python tests/minimum_pins.py dev bench > $(MINVENV)/pins.txt
+	$(MINVENV)/bin/python -m pip install --quiet -r $(MINVENV)/pins.txt
+	$(MINVENV)/bin/python -m pip install --quiet --no-deps -e .
+	PYTHONDONTWRITEBYTECODE= $(MINVENV)/bin/python -m pytest -n 2 --dist loadgroup
+
 docs: $(VENV)/.installed
 	$(BIN)/python -m salesops.docs --write README.md
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache
+	rm -rf $(VENV) $(MINVENV) $(DEMO) .pytest_cache

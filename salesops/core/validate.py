@@ -851,15 +851,12 @@ def _target_keys(frames: Frames) -> pd.Series | None:
         )
         is_rep = df["scope"] == "rep"
         who = who.where(~is_rep, who.map(lambda w: by_name.get(w) or w))
-    return (
-        df["period"].fillna("")
-        + "|"
-        + df["scope"].fillna("")
-        + "|"
-        + who
-        + "|"
-        + df["metric"].fillna("")
-    )
+    parts = [df["period"].fillna(""), df["scope"].fillna(""), who, df["metric"].fillna("")]
+    # (as objects: pandas 3.0 refuses to add its str columns to the object one `map` made)
+    key = parts[0].astype(object)
+    for part in parts[1:]:
+        key = key + "|" + part.astype(object)
+    return key
 
 
 def check_duplicate_targets(frames: Frames, options: Options) -> list[Problem]:
