@@ -688,8 +688,8 @@ XLSX_CELL = {
         st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=6),
     ),
     "number": st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64), st.integers(-(10**15), 10**15), st.sampled_from([0.1 + 0.2, 1e16, 45966.0, 30.0])),
-    "date": st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)),
-    "datetime": st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)).map(lambda d: d.replace(microsecond=0)),
+    "date": st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)),
+    "datetime": st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(9999, 12, 31)).map(lambda d: d.replace(microsecond=0)),
     "time": st.times().map(lambda t: t.replace(microsecond=0)),
     "bool": st.booleans(),
 }
