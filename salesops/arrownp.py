@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 _WIDTH = {8: "int64", 4: "int32", 2: "int16", 1: "int8"}
 
 
-def _chunks(column) -> list:
+def chunks(column) -> list:
+    """The arrays of an Arrow array or chunked array."""
     return list(column.chunks) if hasattr(column, "chunks") else [column]
 
 
@@ -34,7 +35,7 @@ def ints(column, fill: int = 0) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     values, valid = [], []
-    for chunk in _chunks(column):
+    for chunk in chunks(column):
         n, off = len(chunk), chunk.offset
         kind = _WIDTH[chunk.type.bit_width // 8]
         v = np.frombuffer(chunk.buffers()[1], dtype=kind, count=off + n)[off:].astype(np.int64)
@@ -51,11 +52,20 @@ def ints(column, fill: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(values), np.concatenate(valid)
 
 
+def lengths(text) -> np.ndarray:
+    """The length in bytes of each string of an Arrow string (chunked) array, from its offsets
+    (comparing an Arrow array with a Python number would have the shim import pandas)."""
+    import numpy as np
+
+    parts = [np.diff(np.frombuffer(c.buffers()[1], dtype=np.int32, count=c.offset + len(c) + 1)[c.offset :]) for c in chunks(text)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+
 def floats(column) -> np.ndarray:
     """float64 values of a double Arrow (chunked) array without nulls."""
     import numpy as np
 
-    parts = [np.frombuffer(c.buffers()[1], dtype=np.float64, count=c.offset + len(c))[c.offset :] for c in _chunks(column)]
+    parts = [np.frombuffer(c.buffers()[1], dtype=np.float64, count=c.offset + len(c))[c.offset :] for c in chunks(column)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
 
 
@@ -64,7 +74,7 @@ def bools(column) -> np.ndarray:
     import numpy as np
 
     parts = []
-    for chunk in _chunks(column):
+    for chunk in chunks(column):
         n, off = len(chunk), chunk.offset
         v = _bits(chunk.buffers()[1], off, n)
         bitmap = chunk.buffers()[0]
@@ -79,7 +89,7 @@ def valid(column) -> np.ndarray:
     import numpy as np
 
     parts = []
-    for chunk in _chunks(column):
+    for chunk in chunks(column):
         bitmap = chunk.buffers()[0]
         n = len(chunk)
         parts.append(np.ones(n, dtype=bool) if bitmap is None or chunk.null_count == 0 else _bits(bitmap, chunk.offset, n))

@@ -468,25 +468,13 @@ def _plain_cents(text, present) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     try:
         x = arrownp.floats(pc.cast(text, pa.float64()))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except pa.ArrowInvalid:
         return None
     cents, fast = values._exact_cents(x)
     fast &= present
-    fast &= _lengths(text) <= _PLAIN_BYTES
+    fast &= arrownp.lengths(text) <= _PLAIN_BYTES
     cents[~fast] = 0
     return fast, cents
-
-
-def _lengths(text) -> np.ndarray:
-    """The length in bytes of each string of a text column, from its offsets (a comparison with a
-    Python number would have pyarrow's pandas shim import pandas: 0.13 s)."""
-    import numpy as np
-
-    parts = [
-        np.diff(np.frombuffer(c.buffers()[1], dtype=np.int32, count=c.offset + len(c) + 1)[c.offset :])
-        for c in (text.chunks if hasattr(text, "chunks") else [text])
-    ]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 _E = (re.compile(b"e"), re.compile(b"E"))
@@ -494,7 +482,7 @@ _E = (re.compile(b"e"), re.compile(b"E"))
 
 def _holds_exponent(text) -> bool:
     """Whether an 'e' or 'E' is among the bytes of a text column (searched in its buffers, uncopied)."""
-    for chunk in text.chunks if hasattr(text, "chunks") else [text]:
+    for chunk in arrownp.chunks(text):
         data = chunk.buffers()[2]
         if data is not None and any(e.search(memoryview(data)) for e in _E):
             return True

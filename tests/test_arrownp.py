@@ -60,3 +60,14 @@ def test_a_list_of_python_values_is_the_array_pyarrow_makes_of_it(values, bits):
         got = arrownp.of_list(vals, typ)
         got.validate(full=True)
         assert got.equals(pa.array(vals, type=typ))
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=texts, cut=st.integers(0, 9))
+def test_lengths_are_arrows_byte_lengths(values, cut):
+    import pyarrow.compute as pc
+
+    for arr in shapes(pa.array(values, type=pa.string()), cut):
+        want = pc.fill_null(pc.binary_length(arr), 0)
+        want = want.combine_chunks() if isinstance(want, pa.ChunkedArray) else want
+        assert arrownp.lengths(arr).tolist() == want.to_pylist()

@@ -235,21 +235,21 @@ def _read_csv(
     from salesops.storage import csv_io
 
     hint = csv_io.IMPORT_HINT if source else csv_io.REGISTER_HINT
+    def columns_of(header: list[str]) -> dict[str, int] | None:
+        try:
+            return map_header(register, header)[0]
+        except SalesopsError:  # reported by _build
+            return None
+
     include = None
     if wanted is not None:
 
         def include(header: list[str]) -> list[int]:
-            try:
-                colmap, _ = map_header(register, header)
-            except SalesopsError:  # reported by the full read
-                return list(range(len(header)))
-            return [colmap[n] for n in wanted if n in colmap]
+            colmap = columns_of(header)
+            return list(range(len(header))) if colmap is None else [colmap[n] for n in wanted if n in colmap]
 
     def dates(header: list[str]) -> list[int]:
-        try:
-            colmap, _ = map_header(register, header)
-        except SalesopsError:  # reported by _build
-            return []
+        colmap = columns_of(header) or {}
         return [j for name, j in colmap.items() if register.column(name).type == "date"]
 
     cols = csv_io.read_columns(path, encoding, hint, include=include, dates=dates)
@@ -267,9 +267,8 @@ def _read_xlsx(
 ) -> TypedTable:
     import numpy as np
 
-    from salesops.storage.xlsx_read import arrow_sheet, check_xlsx_safe, read_sheets
+    from salesops.storage.xlsx_read import arrow_sheet, read_sheets
 
-    check_xlsx_safe(path)
     fast = arrow_sheet(path, _sheet_chooser(register, sheet, source)) if ARROW_SHEETS else None
     if fast is not None:  # straight into Arrow
         name, header, columns = fast

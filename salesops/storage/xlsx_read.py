@@ -270,8 +270,6 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
     return RawSheet(rows, name, shown)
 
 
-# The first cell element of a worksheet and its reference (a namespace prefix allowed).
-_FIRST_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr\s*=\s*[\"']([A-Z]+[0-9]+)[\"'][^>]*?(/?)>")
 _EXCEL_EPOCH_MS = -2208988800000  # 1900-01-01T00:00 in ms since 1970: no date cell is earlier
 
 
@@ -285,7 +283,8 @@ def arrow_sheet(path: Path, choose):
     at A1); a header cell fastexcel renames (a repeated one: "x", "x_1"); a column of mixed
     kinds of cells (text and numbers: fastexcel is asked to be strict over every row), of
     true/false, of durations or of times of day (read as 1899-12-31); whatever else fastexcel
-    does not take. The file has passed `check_xlsx_safe`.
+    does not take. The file is checked as `check_xlsx_safe` checks it before fastexcel opens
+    it; a file that fails is left to `read_sheets`, which says why.
     """
     import logging
 
@@ -297,6 +296,7 @@ def arrow_sheet(path: Path, choose):
     try:
         with open(path, "rb") as fh:
             zd = open_zip(fh, path.name)
+            check_zip(zd, deep=False)
             parts = book_parts(zd)
             sheets = {n: p for n, p in parts.sheets if "/worksheets/" in f"/{p}"}
             name = None if parts.date1904 else choose(list(sheets))
@@ -304,8 +304,10 @@ def arrow_sheet(path: Path, choose):
             if part is None or part not in zd.by_name:
                 return None
             head = zd.head(part)
-            first = _FIRST_CELL.search(head)
-            if first is None or first.group(1) != b"A1" or first.group(2) or _mixed(head) or zd.holds(part, b"mergeCell"):
+            first = _CELL.search(head)  # a value in A1: calamine's A1 is fastexcel's first cell
+            if first is None or first.group(2) or dict(_ATTR.findall(first.group(1))).get(b"r") != b"A1":
+                return None
+            if _mixed(head) or zd.holds(part, b"mergeCell"):
                 return None
     except (OSError, StorageError, *DAMAGE):
         return None
