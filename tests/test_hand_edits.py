@@ -128,6 +128,83 @@ def test_the_scan_reads_only_the_registers_whose_files_changed(xlsx_ws):
     assert read_by_scan() == {"opportunities"}
 
 
+def _state_stamps(ws: Path) -> dict[str, dict | None]:
+    index = json.loads((ws / META / "state" / "index.json").read_text(encoding="utf-8"))
+    return {name: entry.get("stamp") for name, entry in index["registers"].items()}
+
+
+def test_a_file_with_the_same_bytes_again_is_not_read_or_recorded(tmp_path):
+    """Touched, copied back, synced down again: the stamp moves, the bytes are those the state was
+    taken from (its SHA-256), so the scan reads nothing and records nothing; the next writing
+    command keeps the new stamp. The same size with other bytes is read and recorded."""
+    from salesops.storage.baseline import scan
+    from salesops.storage.workspace import Workspace
+
+    ws = sample_workspace(tmp_path / "ws", "csv")
+    assert run(["validate"], ws).code == 0
+
+    def read_by_scan() -> set[str]:
+        w = Workspace(ws)
+        scan(w)
+        return set(w.__dict__.get("_typed", {}))
+
+    deals = ws / "opportunities.csv"
+    original = deals.read_bytes()
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(original)
+    os.replace(copy, deals)  # another inode, another mtime, the same bytes
+    _saved_at(ws / "accounts.csv")
+    assert read_by_scan() == set()
+    listed = run(["list", "opportunities", "-f", "csv"], ws)
+    assert listed.code == 0 and listed.err == ""
+    assert run(["validate"], ws).code == 0  # brings the state up to the files: nothing recorded
+    assert hand_rows(ws) == []
+    stamps = _state_stamps(ws)
+    assert stamps["opportunities"]["ino"] == deals.stat().st_ino  # the new stamp is kept
+    assert stamps["accounts"]["mtime_ns"] == (ws / "accounts.csv").stat().st_mtime_ns
+
+    # the same size, one character of a deal's name changed: compared and recorded
+    rows = read_csv_rows(deals)
+    row, at = rows[1], rows[0].index("name")
+    row[at] = row[at][:-1] + ("甲" if row[at][-1] != "甲" else "乙")
+    with open(deals, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n" if b"\r\n" in original else "\n").writerows(rows)
+    assert deals.stat().st_size == len(original) and deals.read_bytes() != original
+    _saved_at(deals)
+    assert read_by_scan() == {"opportunities"}
+    res = run(["validate"], ws)
+    assert any(r["record_id"] == row[0] and r["field"] == "name" for r in hand_rows(ws)), res.err
+
+
+def test_a_files_digest_is_remembered_under_its_stamp_only(tmp_path):
+    """`cache.digest` keeps the SHA-256 it computed in the cache under the file's stamp: trusted
+    while the stamp holds, recomputed once it moves, not kept for a file changed too recently
+    to be told apart from a next change."""
+    import hashlib
+
+    from salesops.storage.cache import CACHE_DIR, digest, file_stamp
+
+    root = tmp_path
+    path = root / "leads.csv"
+    path.write_bytes("lead_id,company\nL-1,甲公司\n".encode())
+    assert digest(root, path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    memo = root / CACHE_DIR / "leads.csv.sha256"
+    assert not memo.exists()  # written just now: racy, not remembered
+
+    _saved_at(path)
+    want = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest(root, path) == want
+    assert json.loads(memo.read_text(encoding="utf-8")) == {"stamp": file_stamp(path), "sha256": want}
+
+    memo.write_text(json.dumps({"stamp": file_stamp(path), "sha256": "remembered"}), encoding="utf-8")
+    assert digest(root, path) == "remembered"  # the stamp holds: not hashed again
+    _saved_at(path, EDITED_AT + dt.timedelta(minutes=1))
+    assert digest(root, path) == want  # the stamp moved: hashed again
+    memo.write_text("{not json", encoding="utf-8")
+    assert digest(root, path) == want
+    assert digest(root, root / "missing.csv") is None
+
+
 # ---------------------------------------------------------------- xlsx: a stage jumped over its gates
 
 

@@ -461,6 +461,29 @@ def test_gb18030_utf16_and_nul_bytes(tmp_path):
     assert "leads.csv holds a NUL byte (row 2, byte 52)" in res.stderr and "encoding" not in res.stderr
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_large_csv_without_a_bom_is_told_by_its_first_megabyte_and_checked_to_the_end(tmp_path, encoding):
+    """No BOM: the encoding is told from the first megabyte (all ASCII here) and the reader checks
+    the rest. UTF-8 reads on; Chinese in GB18030 after the first megabyte fails that check, and the
+    whole file is looked at again. A byte no encoding takes is refused in words, not a traceback."""
+    from salesops.storage import csv_io
+
+    root = make_workspace(tmp_path / "ws", "csv")
+    rows = [["lead_id", "created_on", "company", "status", "notes"]]
+    rows += [[f"L-{i:06d}", "2026-11-05", "Acme Trading", "new", ""] for i in range(1, 30_001)]
+    rows.append(["L-030001", "2026-11-06", "华南贸易有限公司", "new", "说明"])
+    path = root / "leads.csv"
+    write_csv(path, rows, encoding=encoding)
+    data = path.read_bytes()
+    assert len(data) > csv_io.SAMPLE and data[: csv_io.SAMPLE].isascii()
+    out = json.loads(run_cli("list", "leads", "-f", "json", ws=root).stdout)
+    assert len(out) == 30_001 and out[-1]["company"] == "华南贸易有限公司" and out[-1]["notes"] == "说明"
+
+    path.write_bytes(data.replace("说明".encode(encoding), b"\xff"))
+    res = run_cli("validate", ws=root)
+    assert res.returncode == 1 and "leads.csv" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_bytes_that_read_as_chinese_and_as_latin1_alike_are_refused_naming_encoding(tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes("lead_id,company\r\nL-1,aÕÅb\r\n".encode("latin-1"))  # a张b in GB18030, or Latin-1 letters

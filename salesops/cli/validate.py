@@ -101,24 +101,25 @@ def record_hand_edits(ws: Workspace, wait: float) -> None:
     from salesops.cli.common import warn
     from salesops.errors import WorkspaceBusy
     from salesops.i18n import _
-    from salesops.storage.baseline import load_index, unrecorded
+    from salesops.storage.baseline import behind, unrecorded
     from salesops.storage.lock import ReadOnlyWorkspace
 
     # nothing to record: a writer holding the lock keeps validate waiting for nothing; a first
-    # run only takes the baseline, which the next command takes as well if the lock is busy now
-    first = load_index(ws.root) is None
-    if not first and not unrecorded(ws):
+    # run only takes the baseline, and a state behind files moved (not edited) is only brought
+    # up to them, which the next command does as well if the lock is busy now
+    edits = bool(unrecorded(ws))
+    if not edits and not behind(ws):
         return
     try:
-        with ws.writing(0 if first else wait):
+        with ws.writing(wait if edits else 0):
             pass
     except WorkspaceBusy:
-        if not first:
+        if edits:
             warn(
                 _("the workspace is busy: edits made by hand are checked but not recorded in history.csv this time")
             )
     except ReadOnlyWorkspace:
-        if unrecorded(ws):
+        if edits:
             warn(
                 _(
                     "the workspace folder is read-only for you: edits made by hand are checked but not "

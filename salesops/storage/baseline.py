@@ -11,7 +11,10 @@ go, so the index always names complete files.
 `scan(ws)` compares each register with its state:
 
 - a register whose file stamp and history.csv's size are those of the index
-  costs one stat and is unchanged;
+  costs one stat and is unchanged; so does one whose stamp moved but whose bytes
+  are the ones the state was taken from (touched, copied back, synced again):
+  the index keeps each file's SHA-256, compared when the size is the same
+  (`cache.digest`, remembered under the new stamp);
 - when history.csv grew (a commit whose state was not saved: the process was
   killed in between), the rows it gained are applied to the state first, so
   salesops' own changes are never taken for hand edits;
@@ -39,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from salesops.core.handedits import HAND, Unreadable, record_edits
 from salesops.core.model import Change
 from salesops.schema import HISTORY_FILE, REGISTERS, Register
-from salesops.storage.cache import file_stamp, load_table, save_table
+from salesops.storage.cache import digest, file_stamp, load_table, save_table
 from salesops.storage.lock import META_DIR
 
 if TYPE_CHECKING:
@@ -78,7 +81,7 @@ class Found:
     at: str = ""
     user: str = "unknown"
     unread: bool = False  # could not be read: compared next time it can be, against nothing saved
-    same: bool = False  # read and compared: the records are the saved ones (only the file's stamp moved)
+    same: bool = False  # the records are the saved ones, and only the file's stamp moved
 
 
 @dataclass
@@ -99,7 +102,9 @@ class Scan:
     @property
     def unsaved(self) -> bool:
         """Whether the state on disk is not yet what this scan found."""
-        return not self.saved and (self.first or any(f.snapshot is not None or f.unread for f in self.found.values()))
+        return not self.saved and (
+            self.first or any(f.snapshot is not None or f.unread or f.same for f in self.found.values())
+        )
 
     def history_rows(self) -> list[tuple[str, str, str, Change]]:
         """The hand edits as history.csv rows (at, user, command, change): each register dated and signed by its file."""
@@ -191,14 +196,16 @@ def scan(ws: Workspace) -> Scan:
     entries = (index or {}).get("registers", {})
     grew = index is not None and size != index.get("history_size")
     tail: dict[str, list[Change]] | None = None
-    ws.read_ahead([name for name in REGISTERS if not _unchanged(ws, name, entries.get(name), grew)])
+    kept = {name: _kept(ws, name, entries.get(name), grew) for name in REGISTERS}
+    ws.read_ahead([name for name in REGISTERS if not kept[name][0]])
     for name, register in REGISTERS.items():
         entry = entries.get(name)
         try:
             path, fmt, exists = ws.file_of(register)
             stamp = file_stamp(path) if exists else None
-            if _same(entry, grew, stamp):
-                out.found[name] = Found(register, path.name, stamp, entry=entry)
+            if kept[name] == (True, stamp):
+                assert entry is not None
+                out.found[name] = Found(register, path.name, stamp, entry=entry, same=stamp != entry.get("stamp"))
                 continue
             now = snapshot_of(ws.typed(name)) if exists else empty_snapshot(register)
         except Exception:  # noqa: BLE001 - two formats, a link, unreadable: validate says so; kept as it was
@@ -219,17 +226,23 @@ def scan(ws: Workspace) -> Scan:
     return out
 
 
-def _same(entry: dict | None, grew: bool, stamp: Any) -> bool:
-    """Whether a register's file is the one its saved state was taken from (the scan need not read it)."""
-    return entry is not None and not grew and not entry.get("unread") and entry.get("stamp") == stamp
-
-
-def _unchanged(ws: Workspace, name: str, entry: dict | None, grew: bool) -> bool:
+def _kept(ws: Workspace, name: str, entry: dict | None, grew: bool) -> tuple[bool, dict | None]:
+    """(True, the file's stamp) when a register's file is the one its saved state was taken from
+    (the same stamp, or the same size and bytes): the scan need not read it. (False, None) when
+    it must, or cannot (the scan then says why)."""
+    if entry is None or grew or entry.get("unread"):
+        return False, None
     try:
         path, _fmt, exists = ws.file_of(name)
-        return _same(entry, grew, file_stamp(path) if exists else None)
     except Exception:  # noqa: BLE001 - the scan itself says what is wrong
-        return True
+        return False, None
+    stamp = file_stamp(path) if exists else None
+    saved = entry.get("stamp")
+    if saved == stamp:
+        return True, stamp
+    if stamp is None or saved is None or saved["size"] != stamp["size"] or not entry.get("digest"):
+        return False, None
+    return (True, stamp) if digest(ws.root, path) == entry["digest"] else (False, None)
 
 
 def unrecorded(ws: Workspace) -> list[Found]:
@@ -239,9 +252,22 @@ def unrecorded(ws: Workspace) -> list[Found]:
         return [] if ws.scanned.recorded else ws.scanned.edits
     if load_index(ws.root) is None:
         return []
+    return _scanned(ws).edits
+
+
+def behind(ws: Workspace) -> bool:
+    """Whether the saved state names files that have moved since with the records unchanged (or has
+    no state yet): saving it spares later commands comparing them again."""
+    if ws.scanned is not None:
+        return ws.scanned.unsaved
+    return load_index(ws.root) is None or _scanned(ws).unsaved
+
+
+def _scanned(ws: Workspace) -> Scan:
+    """The scan of a read-only command, made once (again when history.csv grew meanwhile)."""
     memo = ws.__dict__.get("_unrecorded")
     if memo is None or memo[0] != history_size(ws.root):
-        memo = ws.__dict__["_unrecorded"] = (history_size(ws.root), scan(ws).edits)
+        memo = ws.__dict__["_unrecorded"] = (history_size(ws.root), scan(ws))
     return memo[1]
 
 
@@ -549,7 +575,7 @@ def save(ws: Workspace, scanned: Scan, before: dict[str, dict | None], tables: b
         if f.unread:
             entries[name] = {"file": f.file, "unread": True}
             continue
-        if f.snapshot is None and not ops:
+        if f.snapshot is None and not ops and not f.same:
             if f.entry is not None:
                 entries[name] = dict(f.entry)
             continue
@@ -565,6 +591,9 @@ def save(ws: Workspace, scanned: Scan, before: dict[str, dict | None], tables: b
         # unchanged from the scan to the commit, and (unless the command wrote it) from the commit to now
         stable = before.get(name, f.stamp) == f.stamp and (bool(ops) or now == before.get(name, now))
         entry = {"file": f.file, "stamp": now if stable else None, "data": data_file}
+        sha = digest(root, path) if stable and now is not None else None
+        if sha is not None and file_stamp(path) == now:
+            entry["digest"] = sha
         entries[name] = entry
         if entry["stamp"] is not None:
             f.stamp = now  # a later commit of the same command compares with this one

@@ -69,6 +69,41 @@ def file_stamp(path: Path) -> dict[str, int] | None:
     return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def digest(root: Path, path: Path) -> str | None:
+    """The SHA-256 of `path`'s bytes, remembered in the cache under the file's stamp: a file
+    unchanged since costs a stat and a small read. None when it cannot be read whole (or
+    changed while it was)."""
+    stamp = file_stamp(path)
+    if stamp is None:
+        return None
+    memo = root / CACHE_DIR / f"{path.name}.sha256"
+    try:
+        got = json.loads(memo.read_text(encoding="utf-8"))
+        if got["stamp"] == stamp:
+            return str(got["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(path, "rb") as fh:
+            value = hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+    if file_stamp(path) != stamp:
+        return None
+    if time.time() - stamp["mtime_ns"] / 1e9 >= RACY_SECONDS:
+        tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"stamp": stamp, "sha256": value}), encoding="utf-8")
+            os.replace(tmp, memo)
+        except OSError:  # read-only folder, full disk: hashed again next time
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+    return value
+
+
 def key_of(path: Path, date_order: str) -> dict[str, Any] | None:
     """What must be unchanged for an entry of `path` to be trusted."""
     stamp = file_stamp(path)

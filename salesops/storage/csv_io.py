@@ -149,9 +149,9 @@ def detect_encoding(data: bytes, name: str, encoding: str | None = None, hint: s
     if encoding:
         _strict(data, encoding, name, OTHER_ENCODING, complete)
         return encoding, b""
-    if _decodes(data, "utf-8", complete):
-        return "utf-8", b""
     sample = data[:SAMPLE] if not complete else data
+    if _decodes(sample, "utf-8", complete):  # (past the sample, the reader checks UTF-8 itself)
+        return "utf-8", b""
     chinese = _decoded(sample, "gb18030", complete or len(sample) == len(data))
     latin_enc = "cp1252" if _decodes(sample, "cp1252", True) else "latin-1"
     latin = sample.decode(latin_enc)
