@@ -361,6 +361,11 @@ def shape_targets(smoke: bool, work: Path, data: Path, tag: str, m_scale: str, l
     duck = duckdb_aging_script(big, AGING_AS_OF, duck_csv, mixed)
     rows_l = "1,000,000" if not smoke else "2,000"
     big_files = [big / "receivables.csv", big / "payments.csv", big / "accounts.csv"]
+    # The workspace as a team has it: salesops has saved its state of the registers (a first
+    # `validate` took it, untimed), so a read-only command also looks for edits made by hand in
+    # the files whose stamp moved. "Just changed" files here are touched: the same bytes.
+    if not (big / ".salesops" / "state" / "index.json").exists():
+        subprocess.run([*so, "-w", str(big), "validate", "-f", "json", "-o", os.devnull], capture_output=True, check=False)
     for mode, setup, limit in (
         ("cold", touch(*big_files), 1.5),
         ("cold-cached", touch(*big_files, ago=10), 1.5),
@@ -371,7 +376,7 @@ def shape_targets(smoke: bool, work: Path, data: Path, tag: str, m_scale: str, l
                 f"aging-{mode}{tag}",
                 f"`report aging` on {l_scale} ({rows_l} receivables + payments, CSV; {about}), "
                 + {
-                    "cold": "cold (files just changed: read, not cached)",
+                    "cold": "cold (files just changed: read, not cached; salesops' saved state of them compared)",
                     "cold-cached": "the first run after a change (files changed 10 s before: read and cached)",
                     "warm": "warm (files unchanged since the last command)",
                 }[mode]

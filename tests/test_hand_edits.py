@@ -182,7 +182,7 @@ def test_a_files_digest_is_remembered_under_its_stamp_only(tmp_path):
     to be told apart from a next change."""
     import hashlib
 
-    from salesops.storage.cache import CACHE_DIR, digest, file_stamp
+    from salesops.storage.cache import CACHE_DIR, digest, digest_soon, file_stamp
 
     root = tmp_path
     path = root / "leads.csv"
@@ -202,6 +202,12 @@ def test_a_files_digest_is_remembered_under_its_stamp_only(tmp_path):
     assert digest(root, path) == want  # the stamp moved: hashed again
     memo.write_text("{not json", encoding="utf-8")
     assert digest(root, path) == want
+
+    _saved_at(path, EDITED_AT + dt.timedelta(minutes=2))
+    digest_soon(root, [path])  # hashed on a background thread, remembered when asked for
+    assert not memo.exists() or json.loads(memo.read_text(encoding="utf-8"))["stamp"] != file_stamp(path)
+    assert digest(root, path) == want
+    assert json.loads(memo.read_text(encoding="utf-8"))["stamp"] == file_stamp(path)
     assert digest(root, root / "missing.csv") is None
 
 
@@ -225,6 +231,22 @@ def test_a_stage_jumped_by_hand_is_recorded_warned_checked_and_replayed(xlsx_ws)
         "(opportunities.xlsx); salesops validate records and checks them"
     ]
     assert history(ws) == before
+
+    # the verdict is remembered while nothing changes (a stat per register, not a comparison of
+    # every record again), and only then: here a remembered verdict naming another file shows it is
+    # used, and a file saved again makes it be looked for afresh. (Files saved in the last two
+    # seconds get no verdict kept: a next save could keep their stamp; the sample's were just made.)
+    for path in ws.glob("*.xlsx"):
+        if path.name != "opportunities.xlsx":
+            _saved_at(path, EDITED_AT - dt.timedelta(days=1))
+    assert run(["list", "opportunities", "-f", "csv"], ws).err == listed.err
+    verdict = ws / META / "cache" / "unrecorded.json"
+    assert json.loads(verdict.read_text(encoding="utf-8"))["files"] == ["opportunities.xlsx"]
+    memo = json.loads(verdict.read_text(encoding="utf-8"))
+    verdict.write_text(json.dumps({**memo, "files": ["contracts.xlsx"]}), encoding="utf-8")
+    assert "(contracts.xlsx)" in run(["list", "opportunities", "-f", "csv"], ws).err
+    _saved_at(ws / "quotes.xlsx", EDITED_AT + dt.timedelta(minutes=5))  # saved again, unchanged
+    assert "(opportunities.xlsx)" in run(["list", "opportunities", "-f", "csv"], ws).err
 
     # validate records every changed cell (who and when from the workbook) and checks the move
     code, found = problems(ws)

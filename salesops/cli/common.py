@@ -52,6 +52,9 @@ def open_workspace(ctx: typer.Context, lang: str | None = None):
         lang = check_choice("--lang", options["lang"], ("en", "zh"))
     set_lang(lang or ws.settings.lang)
     if "wait" not in ctx.params:  # a read-only command (every writing one takes --wait): say what waits
+        from salesops.storage.baseline import prepare
+
+        prepare(ws)
         ctx.call_on_close(lambda: warn_unrecorded(ws))
     return ws
 
@@ -62,9 +65,9 @@ def warn_unrecorded(ws) -> None:
     if sys.exc_info()[0] is not None:
         return
     from salesops.i18n import ngettext
-    from salesops.storage.baseline import unrecorded
+    from salesops.storage.baseline import unrecorded_files
 
-    found = unrecorded(ws)
+    found = unrecorded_files(ws)
     if found:
         warn(
             ngettext(
@@ -73,7 +76,7 @@ def warn_unrecorded(ws) -> None:
                 "{n} registers have edits made outside salesops that are not recorded yet ({files}); "
                 "salesops validate records and checks them",
                 len(found),
-            ).format(n=len(found), files=", ".join(f.file for f in found))
+            ).format(n=len(found), files=", ".join(found))
         )
 
 

@@ -237,12 +237,36 @@ def _kept(ws: Workspace, name: str, entry: dict | None, grew: bool) -> tuple[boo
     except Exception:  # noqa: BLE001 - the scan itself says what is wrong
         return False, None
     stamp = file_stamp(path) if exists else None
-    saved = entry.get("stamp")
-    if saved == stamp:
+    if entry.get("stamp") == stamp:
         return True, stamp
-    if stamp is None or saved is None or saved["size"] != stamp["size"] or not entry.get("digest"):
+    if not _may_be_same(entry, stamp):
         return False, None
     return (True, stamp) if digest(ws.root, path) == entry["digest"] else (False, None)
+
+
+def _may_be_same(entry: dict, stamp: dict | None) -> bool:
+    """Whether a file whose stamp moved may still hold the bytes of the state (hashing tells)."""
+    saved = entry.get("stamp")
+    return stamp is not None and saved is not None and saved["size"] == stamp["size"] and bool(entry.get("digest"))
+
+
+def prepare(ws: Workspace) -> None:
+    """Start hashing, in the background, the files a later `unrecorded_files(ws)` will hash."""
+    from salesops.storage.cache import digest_soon
+
+    index = load_index(ws.root)
+    if index is None or history_size(ws.root) != index.get("history_size") or _verdict(ws, index)[1] is not None:
+        return
+    paths = []
+    for name, entry in index.get("registers", {}).items():
+        try:
+            path, _fmt, exists = ws.file_of(name)
+        except Exception:  # noqa: BLE001 - the scan says what is wrong
+            continue
+        stamp = file_stamp(path) if exists else None
+        if not entry.get("unread") and entry.get("stamp") != stamp and _may_be_same(entry, stamp):
+            paths.append(path)
+    digest_soon(ws.root, paths)
 
 
 def unrecorded(ws: Workspace) -> list[Found]:
@@ -253,6 +277,64 @@ def unrecorded(ws: Workspace) -> list[Found]:
     if load_index(ws.root) is None:
         return []
     return _scanned(ws).edits
+
+
+def unrecorded_files(ws: Workspace) -> list[str]:
+    """The files of `unrecorded(ws)` (a read-only command's warning), remembered in the cache while
+    every register file, the saved state, history.csv and salesops stay as they are: after a hand
+    edit, each later command costs a stat per register, not a comparison of every record again."""
+    index = load_index(ws.root)
+    if index is None:
+        return []
+    key, files = _verdict(ws, index)
+    if files is not None:
+        return files
+    files = [f.file for f in unrecorded(ws)]
+    if key is not None:
+        from salesops.storage.cache import CACHE_DIR
+        from salesops.storage.commit import write_atomically
+
+        try:
+            (ws.root / CACHE_DIR).mkdir(parents=True, exist_ok=True)
+            write_atomically(ws.root / CACHE_DIR / VERDICT, json.dumps({"key": key, "files": files}).encode())
+        except Exception:  # noqa: BLE001 - a cache: compared again next time
+            pass
+    return files
+
+
+VERDICT = "unrecorded.json"
+
+
+def _verdict(ws: Workspace, index: dict) -> tuple[dict | None, list[str] | None]:
+    """(what a remembered verdict must have been made under, None when a file changed too recently
+    to be told apart from a next change; the files it found, when it was made under that)."""
+    import time
+
+    from salesops.storage.cache import CACHE_DIR, RACY_SECONDS, source_fingerprint
+
+    stamps = {}
+    for name in REGISTERS:
+        try:
+            path, _fmt, exists = ws.file_of(name)
+        except Exception:  # noqa: BLE001 - the scan says what is wrong
+            return None, None
+        stamp = stamps[name] = file_stamp(path) if exists else None
+        if stamp is not None and time.time() - stamp["mtime_ns"] / 1e9 < RACY_SECONDS:
+            return None, None
+    key = {
+        "files": stamps,
+        "state": index,
+        "history_size": history_size(ws.root),
+        "date_order": ws.settings.date_order,
+        "salesops": source_fingerprint(),
+    }
+    try:
+        got = json.loads((ws.root / CACHE_DIR / VERDICT).read_text(encoding="utf-8"))
+        if got["key"] == key:
+            return key, [str(f) for f in got["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return key, None
 
 
 def behind(ws: Workspace) -> bool:
@@ -354,11 +436,14 @@ def compare(register: Register, before: Snapshot, after: Snapshot) -> list[Chang
     if a.num_rows == b.num_rows and before.bad == after.bad and a.equals(b):
         return []
     idc = register.id_column
-    ka, kb = _keys(a.column(idc).to_pylist()), _keys(b.column(idc).to_pylist())
-    if ka == kb:
-        ia = ib = np.arange(len(ka))
-        added: list[int] = []
-        deleted: list[int] = []
+    added: list[int] = []
+    deleted: list[int] = []
+    aligned = a.column(idc).equals(b.column(idc))  # the same IDs in the same order (a cell edited)
+    if not aligned:
+        ka, kb = _keys(a.column(idc).to_pylist()), _keys(b.column(idc).to_pylist())
+        aligned = ka == kb
+    if aligned:
+        ia = ib = np.arange(a.num_rows)
     else:
         where = {k: j for j, k in enumerate(ka)}
         pairs = [(where.pop(k), j) for j, k in enumerate(kb) if k in where]
@@ -371,7 +456,7 @@ def compare(register: Register, before: Snapshot, after: Snapshot) -> list[Chang
     if len(ia):
         ta, tb = pa.array(ia), pa.array(ib)
         for name in names:
-            x, y = a.column(name).take(ta), b.column(name).take(tb)
+            x, y = (a.column(name), b.column(name)) if aligned else (a.column(name).take(ta), b.column(name).take(tb))
             same = pc.fill_null(pc.equal(x, y), False)
             both_null = pc.and_(pc.is_null(x), pc.is_null(y))
             differ |= ~np.asarray(pc.or_(same, both_null), dtype=bool)

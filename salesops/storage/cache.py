@@ -76,21 +76,13 @@ def digest(root: Path, path: Path) -> str | None:
     stamp = file_stamp(path)
     if stamp is None:
         return None
-    memo = root / CACHE_DIR / f"{path.name}.sha256"
-    try:
-        got = json.loads(memo.read_text(encoding="utf-8"))
-        if got["stamp"] == stamp:
-            return str(got["sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        with open(path, "rb") as fh:
-            value = hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None
-    if file_stamp(path) != stamp:
-        return None
-    if time.time() - stamp["mtime_ns"] / 1e9 >= RACY_SECONDS:
+    memo = _digest_memo(root, path)
+    remembered = _remembered_digest(memo, stamp)
+    if remembered is not None:
+        return remembered
+    started = _hashing.pop((str(path), tuple(stamp.values())), None)
+    value = started.result() if started is not None else _sha256(path, stamp)
+    if value is not None and time.time() - stamp["mtime_ns"] / 1e9 >= RACY_SECONDS:
         tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +94,58 @@ def digest(root: Path, path: Path) -> str | None:
             except OSError:
                 pass
     return value
+
+
+def digest_soon(root: Path, paths: list[Path]) -> None:
+    """Start hashing `paths` (those not remembered) on a background thread of low priority
+    (hashlib runs without the GIL), for a `digest` asked for later in this process: a read-only
+    command's closing scan."""
+    for path in paths:
+        stamp = file_stamp(path)
+        if stamp is None or _remembered_digest(_digest_memo(root, path), stamp) is not None:
+            continue
+        key = (str(path), tuple(stamp.values()))
+        if key not in _hashing:
+            if not _hasher:
+                from concurrent.futures import ThreadPoolExecutor
+
+                _hasher.append(ThreadPoolExecutor(1, thread_name_prefix="salesops-hash", initializer=_low_priority))
+            _hashing[key] = _hasher[0].submit(_sha256, path, stamp)
+
+
+def _digest_memo(root: Path, path: Path) -> Path:
+    return root / CACHE_DIR / f"{path.name}.sha256"
+
+
+def _remembered_digest(memo: Path, stamp: dict) -> str | None:
+    try:
+        got = json.loads(memo.read_text(encoding="utf-8"))
+        return str(got["sha256"]) if got["stamp"] == stamp else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+_hashing: dict[tuple, Any] = {}  # (path, stamp values) → the Future of its SHA-256
+_hasher: list = []
+
+
+def _low_priority() -> None:
+    """Let the thread run on a core the command leaves idle (where threads have their own nice value)."""
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # Windows, macOS (the whole process), a sandbox: as it is
+        pass
+
+
+def _sha256(path: Path, stamp: dict) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            value = hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+    return value if file_stamp(path) == stamp else None
 
 
 def key_of(path: Path, date_order: str) -> dict[str, Any] | None:
