@@ -182,6 +182,39 @@ def test_a_list_shows_twenty_rows_to_people_and_all_in_files(tmp_path):
     assert "… and 5 more" in render(rep, "table")
 
 
+def test_a_terminal_table_shows_two_hundred_rows_and_the_totals_and_says_how_to_get_all(tmp_path):
+    """A section that sets no limit (aging by account over 20,000 accounts) shows 200 rows and its
+    totals on the terminal, and names the formats that hold them all; files keep every row."""
+    from salesops.reports.render import Column, Report, Section, render
+    from salesops.reports.render.model import TABLE_ROWS
+
+    rows = [[f"A-{i:06d}", i] for i in range(1, 251)] + [["Total", 31375]]
+    sec = Section("s", "By account", [Column("key", "Account"), Column("n", "N", "int")], rows, total_rows={250})
+    rep = Report("r", "Report", "", "en", "CNY", [sec])
+    table = render(rep, "table")
+    assert TABLE_ROWS == 200
+    assert "A-000200" in table and "A-000201" not in table and "31,375" in table
+    assert "… and 50 more (-f csv or -f json lists them all)" in table
+    assert render(rep, "csv").count("\r\n") == 252 and "A-000250" in render(rep, "markdown")
+
+
+def test_list_shows_a_table_of_two_hundred_rows_unless_told_and_every_row_in_data_formats(sample):
+    listed = run_cli("--lang", "en", "list", "activities", ws=sample).stdout
+    ids = re.findall(r"F-\d{6}", listed)
+    assert len(ids) == 200 and ids[0] == "F-000001"
+    total = len(json.loads(run_cli("list", "activities", "-f", "json", ws=sample).stdout))
+    assert total > 400  # (the sample's activities)
+    assert f"activities ({total})" in listed
+    assert f"… and {total - 200} more (-f csv or -f json lists them all)" in listed
+    every = run_cli("--lang", "en", "list", "activities", "--limit", "0", ws=sample).stdout
+    assert len(re.findall(r"F-\d{6}", every)) == total and "more (-f csv" not in every
+    first = json.loads(run_cli("list", "activities", "--limit", "3", "-f", "json", ws=sample).stdout)
+    assert [r["activity_id"] for r in first] == ["F-000001", "F-000002", "F-000003"]
+    assert len(run_cli("list", "activities", "-f", "csv", ws=sample).stdout.strip().splitlines()) == total + 1
+    zh = run_cli("list", "activities", "--limit", "2", ws=sample).stdout  # the sample's language
+    assert f"……另有 {total - 2} 项（用 -f csv 或 -f json 可全部列出）" in zh
+
+
 def test_xlsx_sheet_names_are_valid_and_unique():
     from salesops.reports.render.xlsx import sheet_name
 

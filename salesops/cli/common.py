@@ -268,8 +268,10 @@ def emit_rows(
     *,
     json_data: Any = None,
     title: str | None = None,
+    more: int = 0,
 ) -> None:
-    """Render tabular data in the chosen format (`json_data` overrides the JSON form)."""
+    """Render tabular data in the chosen format (`json_data` overrides the JSON form; `more`: how
+    many rows a table leaves out, said under it)."""
     check_choice("--format", fmt, RECORD_FORMATS)
     if fmt == "json":
         data = json_data if json_data is not None else [dict(zip(columns, r, strict=False)) for r in rows]
@@ -281,6 +283,10 @@ def emit_rows(
     else:
         with output_console(output) as con:
             con.print(rich_table(columns, rows, title))
+            if more:
+                from salesops.reports.render.table import ALL_ROWS
+
+                con.print(_(ALL_ROWS).format(n=more))
 
 
 def say(message: str) -> None:

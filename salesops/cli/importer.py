@@ -507,10 +507,9 @@ def _show_plan(plan, fmt: str, output: Path | None) -> None:
         [_("Action"), _("Row"), _("Record ID"), _("Detail")],
         shown,
         title=_("import {register} (dry run)").format(register=_register(plan.register.name)),
+        more=len(actions) - len(shown),
     )
     if fmt == "table":
-        if len(actions) > len(shown):
-            say(_("… and {n} more (-f csv or -f json lists them all)").format(n=len(actions) - len(shown)))
         lines = [_done_line(data, dry_run=True)]
         lines += [
             _("would create {n} {register}").format(n=n, register=_register(name))

@@ -83,6 +83,15 @@ def list_records(
     ctx: typer.Context,
     register: Annotated[str, typer.Argument(help=f"Register: {', '.join(REGISTERS)}.")],
     where: WhereOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            metavar="N",
+            min=0,
+            help="Only the first N rows that match (0: every one). A table shows at most 200 unless told.",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
 ) -> None:
@@ -128,13 +137,20 @@ def list_records(
         record.update(user_cells)
         if search.matches(record, conditions):
             rows.append(typed + list(user_cells.values()))
+    total = len(rows)
+    if limit is None and fmt == "table":
+        from salesops.reports.render.model import TABLE_ROWS
+
+        limit = TABLE_ROWS
+    rows = rows[:limit] if limit else rows
     header = columns + frame.user_columns
     if fmt != "json":  # people read the register in the output's language; JSON stays canonical
         lang = current()
         header = [reg.column(n).header(lang) for n in columns] + frame.user_columns
         rows = [[_shown(reg.column(n), v, lang) for n, v in zip(columns, r, strict=False)] + r[len(columns) :] for r in rows]
-    title = _("{register} ({n})").format(register=_register_name(reg, current()), n=len(rows))
-    emit_rows(fmt, output, header, rows, title=title if fmt == "table" else None)
+    title = _("{register} ({n})").format(register=_register_name(reg, current()), n=total)
+    more = total - len(rows) if fmt == "table" else 0
+    emit_rows(fmt, output, header, rows, title=title if fmt == "table" else None, more=more)
 
 
 def _register_name(register, lang: str) -> str:

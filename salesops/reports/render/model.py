@@ -27,6 +27,11 @@ class Column:
     kind: str = "text"
 
 
+# The most rows a terminal table shows when nothing else caps them: rich lays out a table of a
+# hundred thousand rows for minutes, and nobody reads it there; csv, json and xlsx hold them all.
+TABLE_ROWS = 200
+
+
 @dataclass
 class Section:
     """One table of a report.
@@ -65,13 +70,15 @@ class Section:
             return False
         return j in self.alert_columns or (i in self.alert_rows and j > 0)
 
-    def shown(self) -> tuple[list[int], int]:
-        """Indexes of the rows people read, and how many more there are."""
+    def shown(self, cap: int | None = None) -> tuple[list[int], int]:
+        """Indexes of the rows people read, and how many more there are (`cap`: the most rows
+        shown when the section sets no limit of its own)."""
         n = len(self.rows)
-        if self.limit is None or n <= self.limit:
+        limit = self.limit if self.limit is not None else cap
+        if limit is None or n <= limit:
             return list(range(n)), 0
-        keep = list(range(self.limit))
-        keep += [i for i in sorted(self.total_rows) if i >= self.limit]  # totals always show
+        keep = list(range(limit))
+        keep += [i for i in sorted(self.total_rows) if i >= limit]  # totals always show
         return keep, n - len(keep)
 
 

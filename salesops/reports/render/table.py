@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from salesops.i18n import N_, translate
 from salesops.reports.render.cells import display
-from salesops.reports.render.model import Report, Section
+from salesops.reports.render.model import TABLE_ROWS, Report, Section
 
 NONE_FOUND = N_("none")
 EMPTY = N_("{title}: none")
 MORE_ROWS = N_("… and {n} more")
+ALL_ROWS = N_("… and {n} more (-f csv or -f json lists them all)")
 
 
 def _widths(sec: Section, currency: str) -> list[int]:
@@ -57,7 +58,7 @@ def print_report(report: Report, console) -> None:
     if report.subtitle:
         console.print(report.subtitle)
     for sec in report.sections:
-        shown, more = sec.shown()
+        shown, more = sec.shown(TABLE_ROWS)
         widths = _widths(sec, currency)
         for n, chunk in enumerate(_column_chunks(sec, widths, console.width)):
             title = sec.title if len(report.sections) > 1 and n == 0 else None
@@ -92,7 +93,7 @@ def print_report(report: Report, console) -> None:
         if not sec.rows:
             console.print(Text(translate(EMPTY, lang).format(title=sec.title)))
         if more:
-            console.print(translate(MORE_ROWS, lang).format(n=more))
+            console.print(translate(MORE_ROWS if sec.limit is not None else ALL_ROWS, lang).format(n=more))
         for note in sec.notes:
             console.print(Text(note))
         console.print()
