@@ -128,6 +128,24 @@ def test_the_scan_reads_only_the_registers_whose_files_changed(xlsx_ws):
     assert read_by_scan() == {"opportunities"}
 
 
+def test_a_register_the_closing_scan_will_compare_is_read_in_full_once(xlsx_ws):
+    """A read-only command in a workspace whose register file changed size since the state reads
+    that register in full from the first (its closing scan compares every field), not a few
+    columns and then all of them again; an unchanged register is read as asked."""
+    from salesops.storage.baseline import prepare, unrecorded_files
+    from salesops.storage.workspace import Workspace
+
+    edit_xlsx(xlsx_ws / "opportunities.xlsx", "O-000026", {"notes": "客户要求下周再报价"})
+    ws = Workspace(xlsx_ws)
+    prepare(ws)
+    assert ws.whole == {"opportunities"}
+    assert ws.typed("opportunities", ["stage"]).covers(None)
+    assert not ws.typed("quotes", ["status"]).covers(None)
+    read = ws.__dict__["_typed"]["opportunities"]
+    assert unrecorded_files(ws) == ["opportunities.xlsx"]
+    assert ws.__dict__["_typed"]["opportunities"] is read  # the scan compared what was read
+
+
 def _state_stamps(ws: Path) -> dict[str, dict | None]:
     index = json.loads((ws / META / "state" / "index.json").read_text(encoding="utf-8"))
     return {name: entry.get("stamp") for name, entry in index["registers"].items()}

@@ -251,7 +251,9 @@ def _may_be_same(entry: dict, stamp: dict | None) -> bool:
 
 
 def prepare(ws: Workspace) -> None:
-    """Start hashing, in the background, the files a later `unrecorded_files(ws)` will hash."""
+    """Ready a read-only command for the scan it closes with (`unrecorded_files(ws)`): the files it
+    will hash start hashing in the background, and the registers it will read in full and compare
+    (their file changed size) are read in full from the first, once."""
     from salesops.storage.cache import digest_soon
 
     index = load_index(ws.root)
@@ -264,8 +266,12 @@ def prepare(ws: Workspace) -> None:
         except Exception:  # noqa: BLE001 - the scan says what is wrong
             continue
         stamp = file_stamp(path) if exists else None
-        if not entry.get("unread") and entry.get("stamp") != stamp and _may_be_same(entry, stamp):
+        if entry.get("unread") or entry.get("stamp") == stamp:
+            continue
+        if _may_be_same(entry, stamp):
             paths.append(path)
+        elif stamp is not None:
+            ws.whole.add(name)
     digest_soon(ws.root, paths)
 
 

@@ -134,6 +134,7 @@ class Workspace:
         self._tables: dict[str, Table] = {}
         self.locked = False
         self.scanned = None  # `storage.baseline.Scan` of a writing command, under the lock
+        self.whole: set[str] = set()  # registers read in full whatever is asked (a scan compares them later)
 
     # ------------------------------------------------------------ files
 
@@ -199,6 +200,8 @@ class Workspace:
         from salesops.storage.read import empty_table
 
         memo = self.__dict__.setdefault("_typed", {})
+        if name in self.whole:
+            columns = None
         if name not in memo or not memo[name].covers(columns):
             had = memo[name].columns if name in memo else None
             if had is not None and columns is not None:  # a second partial read keeps the first's fields
