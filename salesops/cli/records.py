@@ -52,30 +52,17 @@ WhereOpt = Annotated[
 ]
 
 
-USER_COLUMN = Column("user column", "")  # a column the schema does not know: text, empty cells None
+def _values(column: Column, cells) -> list[Any]:
+    """An Arrow column of a typed table as the values the core uses (cents → Decimal; a
+    percentage as people write it: 12.5, 10), None for an empty cell."""
+    from decimal import Decimal
 
-
-def _frame_value(column, v: Any) -> Any:
-    """A frame cell back to the typed value the core uses (cents → Decimal, Timestamp → date)."""
-    import pandas as pd
-
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return None
+    values = cells.to_pylist()
     if column.type == "money":
-        from decimal import Decimal
-
-        return Decimal(int(v)).scaleb(-2)
+        return [None if v is None else Decimal(v).scaleb(-2) for v in values]
     if column.type == "pct":
-        from decimal import Decimal
-
-        return Decimal(str(round(float(v), 2))).normalize()
-    if column.type == "date":
-        return v.date()
-    if column.type in ("int",):
-        return int(v)
-    if column.type == "bool":
-        return bool(v)
-    return v
+        return [None if v is None else Decimal(v).scaleb(-2).normalize() for v in values]
+    return values
 
 
 @app.command("list")
@@ -98,26 +85,26 @@ def list_records(
     """List the rows of a register (canonical field names; user columns under their own headers)."""
     from salesops.core import search
     from salesops.schema import resolve_register
-    from salesops.storage.frames import read_frame
 
     reg = resolve_register(register)
     if reg is None:
         raise UsageError(_("unknown register {name}").format(name=repr(register)))
     ws = open_workspace(ctx)
-    frame = read_frame(ws, reg.name, user_columns=True, strict=True)
-    order, users = ws.settings.date_order, tuple(frame.user_columns)
+    typed = ws.typed(reg.name)
+    typed.require_columns()
+    order, users = ws.settings.date_order, tuple(name for name, _ in typed.user)
     conditions = [search.parse(reg, w, order, users) for w in where or []]
-    unread = [p for p in frame.problems if p.code != "bad-text"]  # bad-text cells are shown as they are
+    unread = [p for p in typed.problems if p.code != "bad-text"]  # bad-text cells are shown as they are
     if unread:
         warn(
             ngettext(
                 "{n} cell of {file} could not be read and is shown empty; run 'salesops validate'",
                 "{n} cells of {file} could not be read and are shown empty; run 'salesops validate'",
                 len(unread),
-            ).format(n=len(unread), file=frame.file)
+            ).format(n=len(unread), file=typed.file)
         )
-    if len(unread) < len(frame.problems):
-        n = len(frame.problems) - len(unread)
+    if len(unread) < len(typed.problems):
+        n = len(typed.problems) - len(unread)
         warn(
             ngettext(
                 "{n} cell of {file} holds text a spreadsheet cell cannot (control characters, "
@@ -125,29 +112,29 @@ def list_records(
                 "{n} cells of {file} hold text a spreadsheet cell cannot (control characters, "
                 "or past 32,767 characters); run 'salesops validate'",
                 n,
-            ).format(n=n, file=frame.file)
+            ).format(n=n, file=typed.file)
         )
-    df = frame.df
     columns = [c.name for c in reg.columns]
-    rows: list[list[Any]] = []
-    for rec in df.to_dict("records"):
-        typed = [_frame_value(reg.column(n), rec[n]) for n in columns]
-        record = dict(zip(columns, typed, strict=True))
-        user_cells = {u: _frame_value(USER_COLUMN, rec[u]) for u in users}
-        record.update(user_cells)
-        if search.matches(record, conditions):
-            rows.append(typed + list(user_cells.values()))
+    names = columns + list(users)
+    cells = [_values(reg.column(n), typed.data.column(n)) for n in columns]
+    cells += [typed.data.column(u).to_pylist() for u in users]
+    rows = [list(row) for row in zip(*cells, strict=True)] if cells else []
+    if conditions:
+        rows = [row for row in rows if search.matches(dict(zip(names, row, strict=True)), conditions)]
     total = len(rows)
     if limit is None and fmt == "table":
         from salesops.reports.render.model import TABLE_ROWS
 
         limit = TABLE_ROWS
     rows = rows[:limit] if limit else rows
-    header = columns + frame.user_columns
+    header = names
     if fmt != "json":  # people read the register in the output's language; JSON stays canonical
         lang = current()
-        header = [reg.column(n).header(lang) for n in columns] + frame.user_columns
-        rows = [[_shown(reg.column(n), v, lang) for n, v in zip(columns, r, strict=False)] + r[len(columns) :] for r in rows]
+        header = [reg.column(n).header(lang) for n in columns] + list(users)
+        for j, name in enumerate(columns):
+            if reg.column(name).enum is not None and lang == "zh":
+                for row in rows:
+                    row[j] = _shown(reg.column(name), row[j], lang)
     title = _("{register} ({n})").format(register=_register_name(reg, current()), n=total)
     more = total - len(rows) if fmt == "table" else 0
     emit_rows(fmt, output, header, rows, title=title if fmt == "table" else None, more=more)
