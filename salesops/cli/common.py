@@ -51,6 +51,8 @@ def open_workspace(ctx: typer.Context, lang: str | None = None):
     elif options.get("lang"):
         lang = check_choice("--lang", options["lang"], ("en", "zh"))
     set_lang(lang or ws.settings.lang)
+    if ctx.params.get("output") is not None:  # refused now, not after the work
+        check_output(ctx.params["output"])
     if "wait" not in ctx.params:  # a read-only command (every writing one takes --wait): say what waits
         from salesops.storage.baseline import prepare
 
@@ -210,6 +212,19 @@ def save_output(output: Path, data: str | bytes) -> None:
     """
     from salesops.storage.commit import write_atomically
     from salesops.storage.lock import open_elsewhere
+
+    real = check_output(output)
+    cannot = _("cannot write {file}: {reason}")
+    busy = open_elsewhere(real.parent, real.name)
+    if busy:
+        raise FileOpenElsewhere(cannot.format(file=output, reason=busy))
+    write_atomically(real, data.encode("utf-8") if isinstance(data, str) else data, str(output))
+
+
+def check_output(output: Path) -> Path:
+    """The real path of FILE (-o), or the error that refuses it: a file of the workspace, a
+    folder, a folder that does not exist. Commands check it before their work, and again when
+    they write (`save_output`)."""
     from salesops.storage.workspace import output_clash
 
     output = Path(output)
@@ -233,10 +248,7 @@ def save_output(output: Path, data: str | bytes) -> None:
                 file=output, reason=_("the folder {folder} does not exist").format(folder=real.parent)
             )
         )
-    busy = open_elsewhere(real.parent, real.name)
-    if busy:
-        raise FileOpenElsewhere(cannot.format(file=output, reason=busy))
-    write_atomically(real, data.encode("utf-8") if isinstance(data, str) else data, str(output))
+    return real
 
 
 @contextmanager

@@ -96,6 +96,23 @@ def test_no_command_writes_its_output_over_a_register_history_or_settings(
     assert digest(ws) == before
 
 
+def test_a_refused_output_is_refused_before_the_command_does_its_work(sample, tmp_path):
+    """-o that cannot be written is refused as the command starts, not after a report over a
+    million rows was computed to be thrown away: here a damaged register the report would read
+    shows it was not read."""
+    ws = _workspace(sample, tmp_path)
+    (ws / "receivables.xlsx").write_bytes(b"not a workbook")
+    res = run(["report", "aging", "-f", "csv", "-o", str(ws / "history.csv")], ws)
+    assert res.err_lines == [
+        f"error: -o {ws / 'history.csv'} would overwrite history.csv, the audit log of the workspace {ws}{CLASH}"
+    ]
+    res = run(["report", "aging", "-f", "csv", "-o", str(tmp_path / "nowhere" / "aging.csv")], ws)
+    assert res.err_lines == [
+        f"error: cannot write {tmp_path / 'nowhere' / 'aging.csv'}: the folder {tmp_path / 'nowhere'} does not exist"
+    ]
+    assert "receivables.xlsx" in run(["report", "aging", "-f", "csv", "-o", str(tmp_path / "aging.csv")], ws).err
+
+
 def test_a_register_name_in_another_workspace_or_a_plain_folder(sample, tmp_path):
     ws = _workspace(sample, tmp_path)
     other = tmp_path / "other"
