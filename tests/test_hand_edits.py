@@ -212,9 +212,9 @@ def test_a_files_digest_is_remembered_under_its_stamp_only(tmp_path):
     _saved_at(path)
     want = hashlib.sha256(path.read_bytes()).hexdigest()
     assert digest(root, path) == want
-    assert json.loads(memo.read_text(encoding="utf-8")) == {"stamp": file_stamp(path), "sha256": want}
+    assert json.loads(memo.read_text(encoding="utf-8")) == {"key": file_stamp(path), "value": want}
 
-    memo.write_text(json.dumps({"stamp": file_stamp(path), "sha256": "remembered"}), encoding="utf-8")
+    memo.write_text(json.dumps({"key": file_stamp(path), "value": "remembered"}), encoding="utf-8")
     assert digest(root, path) == "remembered"  # the stamp holds: not hashed again
     _saved_at(path, EDITED_AT + dt.timedelta(minutes=1))
     assert digest(root, path) == want  # the stamp moved: hashed again
@@ -223,9 +223,9 @@ def test_a_files_digest_is_remembered_under_its_stamp_only(tmp_path):
 
     _saved_at(path, EDITED_AT + dt.timedelta(minutes=2))
     digest_soon(root, [path])  # hashed on a background thread, remembered when asked for
-    assert not memo.exists() or json.loads(memo.read_text(encoding="utf-8"))["stamp"] != file_stamp(path)
+    assert not memo.exists() or json.loads(memo.read_text(encoding="utf-8"))["key"] != file_stamp(path)
     assert digest(root, path) == want
-    assert json.loads(memo.read_text(encoding="utf-8"))["stamp"] == file_stamp(path)
+    assert json.loads(memo.read_text(encoding="utf-8"))["key"] == file_stamp(path)
     assert digest(root, root / "missing.csv") is None
 
 
@@ -259,9 +259,9 @@ def test_a_stage_jumped_by_hand_is_recorded_warned_checked_and_replayed(xlsx_ws)
             _saved_at(path, EDITED_AT - dt.timedelta(days=1))
     assert run(["list", "opportunities", "-f", "csv"], ws).err == listed.err
     verdict = ws / META / "cache" / "unrecorded.json"
-    assert json.loads(verdict.read_text(encoding="utf-8"))["files"] == ["opportunities.xlsx"]
+    assert json.loads(verdict.read_text(encoding="utf-8"))["value"] == ["opportunities.xlsx"]
     memo = json.loads(verdict.read_text(encoding="utf-8"))
-    verdict.write_text(json.dumps({**memo, "files": ["contracts.xlsx"]}), encoding="utf-8")
+    verdict.write_text(json.dumps({**memo, "value": ["contracts.xlsx"]}), encoding="utf-8")
     assert "(contracts.xlsx)" in run(["list", "opportunities", "-f", "csv"], ws).err
     _saved_at(ws / "quotes.xlsx", EDITED_AT + dt.timedelta(minutes=5))  # saved again, unchanged
     assert "(opportunities.xlsx)" in run(["list", "opportunities", "-f", "csv"], ws).err

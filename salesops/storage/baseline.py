@@ -297,14 +297,9 @@ def unrecorded_files(ws: Workspace) -> list[str]:
         return files
     files = [f.file for f in unrecorded(ws)]
     if key is not None:
-        from salesops.storage.cache import CACHE_DIR
-        from salesops.storage.commit import write_atomically
+        from salesops.storage.cache import remember_json
 
-        try:
-            (ws.root / CACHE_DIR).mkdir(parents=True, exist_ok=True)
-            write_atomically(ws.root / CACHE_DIR / VERDICT, json.dumps({"key": key, "files": files}).encode())
-        except Exception:  # noqa: BLE001 - a cache: compared again next time
-            pass
+        remember_json(ws.root, VERDICT, key, files)
     return files
 
 
@@ -314,9 +309,7 @@ VERDICT = "unrecorded.json"
 def _verdict(ws: Workspace, index: dict) -> tuple[dict | None, list[str] | None]:
     """(what a remembered verdict must have been made under, None when a file changed too recently
     to be told apart from a next change; the files it found, when it was made under that)."""
-    import time
-
-    from salesops.storage.cache import CACHE_DIR, RACY_SECONDS, source_fingerprint
+    from salesops.storage.cache import recall_json, settled, source_fingerprint
 
     stamps = {}
     for name in REGISTERS:
@@ -325,7 +318,7 @@ def _verdict(ws: Workspace, index: dict) -> tuple[dict | None, list[str] | None]
         except Exception:  # noqa: BLE001 - the scan says what is wrong
             return None, None
         stamp = stamps[name] = file_stamp(path) if exists else None
-        if stamp is not None and time.time() - stamp["mtime_ns"] / 1e9 < RACY_SECONDS:
+        if stamp is not None and not settled(stamp):
             return None, None
     key = {
         "files": stamps,
@@ -334,13 +327,8 @@ def _verdict(ws: Workspace, index: dict) -> tuple[dict | None, list[str] | None]
         "date_order": ws.settings.date_order,
         "salesops": source_fingerprint(),
     }
-    try:
-        got = json.loads((ws.root / CACHE_DIR / VERDICT).read_text(encoding="utf-8"))
-        if got["key"] == key:
-            return key, [str(f) for f in got["files"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return key, None
+    files = recall_json(ws.root, VERDICT, key)
+    return key, [str(f) for f in files] if isinstance(files, list) else None
 
 
 def behind(ws: Workspace) -> bool:

@@ -19,6 +19,9 @@ table with JSON metadata, written atomically, read memory-mapped. `derived`
 keeps what is computed from cached registers (where each payment's receivable
 is: a million IDs hashed on every aging otherwise) in `.salesops/cache/derived/`,
 under the keys of the tables it was made from, so it goes stale with them.
+`remember_json` / `recall_json` keep small facts the same way, as JSON under
+their key: a file's SHA-256 under its stamp (`digest`), and which registers
+carry edits made by hand that are not recorded yet (`storage.baseline`).
 """
 
 from __future__ import annotations
@@ -69,6 +72,36 @@ def file_stamp(path: Path) -> dict[str, int] | None:
     return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def remember_json(root: Path, name: str, key: Any, value: Any) -> None:
+    """Keep the JSON `value` under `key` as `.salesops/cache/<name>` (atomically), given
+    back while the key is the same (`recall_json`). A cache that cannot be written is no harm."""
+    target = root / CACHE_DIR / name
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"key": key, "value": value}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:  # read-only folder, full disk: computed again next time
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def recall_json(root: Path, name: str, key: Any) -> Any:
+    """The value `remember_json` kept as `name` under `key` (compared as JSON), else None."""
+    try:
+        got = json.loads((root / CACHE_DIR / name).read_text(encoding="utf-8"))
+        return got["value"] if got["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def settled(stamp: dict) -> bool:
+    """Whether a file of `stamp` changed long enough ago that a next change cannot keep its stamp."""
+    return time.time() - stamp["mtime_ns"] / 1e9 >= RACY_SECONDS
+
+
 def digest(root: Path, path: Path) -> str | None:
     """The SHA-256 of `path`'s bytes, remembered in the cache under the file's stamp: a file
     unchanged since costs a stat and a small read. None when it cannot be read whole (or
@@ -76,23 +109,13 @@ def digest(root: Path, path: Path) -> str | None:
     stamp = file_stamp(path)
     if stamp is None:
         return None
-    memo = _digest_memo(root, path)
-    remembered = _remembered_digest(memo, stamp)
-    if remembered is not None:
+    remembered = recall_json(root, f"{path.name}.sha256", stamp)
+    if isinstance(remembered, str):
         return remembered
     started = _hashing.pop((str(path), tuple(stamp.values())), None)
     value = started.result() if started is not None else _sha256(path, stamp)
-    if value is not None and time.time() - stamp["mtime_ns"] / 1e9 >= RACY_SECONDS:
-        tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
-        try:
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"stamp": stamp, "sha256": value}), encoding="utf-8")
-            os.replace(tmp, memo)
-        except OSError:  # read-only folder, full disk: hashed again next time
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
+    if value is not None and settled(stamp):
+        remember_json(root, f"{path.name}.sha256", stamp, value)
     return value
 
 
@@ -102,7 +125,7 @@ def digest_soon(root: Path, paths: list[Path]) -> None:
     command's closing scan."""
     for path in paths:
         stamp = file_stamp(path)
-        if stamp is None or _remembered_digest(_digest_memo(root, path), stamp) is not None:
+        if stamp is None or recall_json(root, f"{path.name}.sha256", stamp) is not None:
             continue
         key = (str(path), tuple(stamp.values()))
         if key not in _hashing:
@@ -111,18 +134,6 @@ def digest_soon(root: Path, paths: list[Path]) -> None:
 
                 _hasher.append(ThreadPoolExecutor(1, thread_name_prefix="salesops-hash", initializer=_low_priority))
             _hashing[key] = _hasher[0].submit(_sha256, path, stamp)
-
-
-def _digest_memo(root: Path, path: Path) -> Path:
-    return root / CACHE_DIR / f"{path.name}.sha256"
-
-
-def _remembered_digest(memo: Path, stamp: dict) -> str | None:
-    try:
-        got = json.loads(memo.read_text(encoding="utf-8"))
-        return str(got["sha256"]) if got["stamp"] == stamp else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 _hashing: dict[tuple, Any] = {}  # (path, stamp values) → the Future of its SHA-256
@@ -232,7 +243,7 @@ def store(root: Path, path: Path, date_order: str, typed: TypedTable, before: di
     file changed since `before` (its key taken before reading) or too recently to be told
     apart from a next change. True when it is kept: `typed` is then the file of key `before`."""
     key = key_of(path, date_order)
-    if key is None or key != before or time.time() - key["mtime_ns"] / 1e9 < RACY_SECONDS:
+    if key is None or key != before or not settled(key):
         return False
     _in_background(save_table, entry_path(root, path), typed.data, {"key": key, **_to_meta(typed)})
     return True
