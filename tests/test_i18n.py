@@ -195,7 +195,6 @@ DEVELOPER_MODULES = {  # tools for developers, and text written to the (English)
 # Strings users may see that are not sentences of ours: command lines and data.
 NOT_MESSAGES = {
     ("storage/read.py", "(extra fields)"): "the name of a user column (data, kept in the file)",
-    ("cli/records.py", "user column"): "the name of a stand-in schema column, never shown",
     ("core/importer.py", "user column {}"): "import plan in JSON (canonical, SPEC 4)",
     ("storage/xlsx_package.py", "yyyy-mm-dd hh:mm:ss"): "an Excel number format",
     ("cli/translate.py", r"Missing command\."): "click's message, matched to say it in Chinese",

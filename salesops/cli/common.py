@@ -51,7 +51,7 @@ def open_workspace(ctx: typer.Context, lang: str | None = None):
     elif options.get("lang"):
         lang = check_choice("--lang", options["lang"], ("en", "zh"))
     set_lang(lang or ws.settings.lang)
-    if ctx.params.get("output") is not None:  # refused now, not after the work
+    if ctx.params.get("output") is not None and _writes_a_file(ctx):  # refused now, not after the work
         check_output(ctx.params["output"])
     if "wait" not in ctx.params:  # a read-only command (every writing one takes --wait): say what waits
         from salesops.storage.baseline import prepare
@@ -59,6 +59,11 @@ def open_workspace(ctx: typer.Context, lang: str | None = None):
         prepare(ws)
         ctx.call_on_close(lambda: warn_unrecorded(ws))
     return ws
+
+
+def _writes_a_file(ctx: typer.Context) -> bool:
+    """Whether the command's -o names a FILE (`OutputOpt`; collect's names a folder)."""
+    return any(p.name == "output" and p.metavar == "FILE" for p in ctx.command.params)
 
 
 def warn_unrecorded(ws) -> None:

@@ -141,13 +141,16 @@ _hasher: list = []
 
 
 def _low_priority() -> None:
-    """Let the thread run on a core the command leaves idle (where threads have their own nice value)."""
+    """Let the thread run on a core the command leaves idle: on Linux, where a thread has its own
+    nice value (elsewhere a thread ID is no process ID to give setpriority)."""
+    import sys
     import threading
 
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):  # Windows, macOS (the whole process), a sandbox: as it is
-        pass
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except OSError:  # a sandbox that forbids it: as it is
+            pass
 
 
 def _sha256(path: Path, stamp: dict) -> str | None:
