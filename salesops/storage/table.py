@@ -27,6 +27,10 @@ from salesops.typed import show_cell, text_fault, text_faults, typed_value
 __all__ = ["Table", "map_header", "second_header", "show_cell", "text_fault"]
 
 _NO_CELLS: dict = {}  # a row without set or user cells (never written to)
+# Cells of a column read one at a time before the whole column becomes a Python list: `show` of
+# one record looks at every field once (16 lists of a million texts cost `show` 4 s), a loop over
+# every row makes the list after these.
+SCALAR_LOOKS = 64
 
 
 class Table:
@@ -56,6 +60,7 @@ class Table:
         self._written = 0  # appended records already in the file
         self._header_new: dict[int, str] = {}
         self._ids: dict[str, int] | None = None
+        self._looks: dict[str, int] = {}  # column → cells looked at one by one
 
     @classmethod
     def empty(cls, register: Register, file: str, fmt: str, lang: str = "en", date_order: str = "MDY") -> Table:
@@ -83,8 +88,11 @@ class Table:
         if i >= self._n:
             return None
         col = self._cols.get(name)
-        if col is None:
-            col = self._cols[name] = self.typed.data.column(name).to_pylist()
+        if col is None:  # a few looks at a column of a million rows take its cells one by one
+            looks = self._looks[name] = self._looks.get(name, 0) + 1
+            if looks <= SCALAR_LOOKS:
+                return typed_value(self.register.column(name), self.typed.data.column(name)[i].as_py())
+            col = self._stored_texts(name)
         return typed_value(self.register.column(name), col[i])
 
     def get(self, i: int, name: str) -> Any:
@@ -170,12 +178,21 @@ class Table:
         """Record ID → row index (the first row holding it)."""
         if self._ids is None:
             index: dict[str, int] = {}
+            name = self.register.id_column
+            stored = self._stored_texts(name)
             for i in range(len(self)):
-                key = self.id_of(i)
+                key = stored[i] if i < self._n and i not in self._set else self.id_of(i)
                 if key:
                     index.setdefault(key.strip(), i)
             self._ids = index
         return self._ids
+
+    def _stored_texts(self, name: str) -> list[Any]:
+        """Field `name` of every stored row as read (a text field's typed value is its stored text)."""
+        col = self._cols.get(name)
+        if col is None:
+            col = self._cols[name] = self.typed.data.column(name).to_pylist()
+        return col
 
     def find(self, record_id: str) -> int | None:
         """Row index of `record_id` (exact, else case-insensitive)."""
@@ -186,8 +203,21 @@ class Table:
         return i
 
     def where(self, name: str, value: str) -> list[int]:
-        """Row indexes whose field `name` holds text `value` (IDs, references)."""
-        return [i for i in range(len(self)) if self._stored(i, name) == value]
+        """Row indexes whose field `name` holds text `value` (IDs, references): the rows as read
+        compared inside Arrow, those this command set or added as they are now."""
+        data = self.typed.data
+        if not isinstance(value, str) or name not in data.column_names or data.schema.field(name).type != "string":
+            return [i for i in range(len(self)) if self._stored(i, name) == value]
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from salesops.arrownp import bools, of_list
+
+        same = bools(pc.is_in(data.column(name), value_set=of_list([value], pa.string())))  # (no pandas)
+        changed = {i for i, fields in self._set.items() if name in fields}
+        rows = [i for i in np.flatnonzero(same).tolist() if i not in changed]
+        return sorted(rows + [i for i in changed if self._stored(i, name) == value])
 
     def next_id(self) -> str:
         """The register prefix and a six-digit sequence after the largest existing one."""

@@ -1,0 +1,70 @@
+"""A register's lookups in commands (`storage.table.Table`): `where`, `get`, `find` and `ids`
+give what a row-by-row look at the typed cells gives, on a real CSV register, before and after
+the command's own changes — whether they compare inside Arrow (`where`), take cells one by one
+(the first `SCALAR_LOOKS` of a column) or from the column made a Python list (after them)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from salesops.storage.table import SCALAR_LOOKS
+from salesops.storage.workspace import Workspace
+from tests.conftest import make_workspace
+
+HEADER = ["payment_id", "receivable_id", "account_id", "received_on", "amount", "method", "reference", "notes"]
+TARGETS = ["R-000001", "R-000002", " R-000003", "R-000003", "", "r-000001"]
+
+
+def _write(root: Path, rows: list[list[str]]) -> None:
+    with open(root / "payments.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows([HEADER, *rows])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    targets=st.lists(st.sampled_from(TARGETS), min_size=SCALAR_LOOKS + 10, max_size=SCALAR_LOOKS + 80),
+    ids=st.lists(st.sampled_from(["P-000001", "P-000002", " P-000003 ", "", "P-000004"]), min_size=1, max_size=5),
+    changes=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["R-000001", "R-000009"])), max_size=4),
+)
+def test_lookups_give_what_the_file_holds_row_by_row(tmp_path_factory, targets, ids, changes):
+    root = make_workspace(tmp_path_factory.mktemp("t") / "ws", "csv")
+    rows = [
+        [ids[i % len(ids)] if i < len(ids) else f"P-{i + 1:06d}", r, "A-000001", "2026-11-02", f"{i}.50", "cash", "", ""]
+        for i, r in enumerate(targets)
+    ]
+    _write(root, rows)
+    table = Workspace(root).table("payments")
+    n = len(rows)
+    assert len(table) == n
+
+    cells = {name: table.typed.data.column(name).to_pylist() for name in ("payment_id", "receivable_id")}
+    for i in range(n):  # one by one, then (past SCALAR_LOOKS) from the column as a list: the same
+        assert table.get(i, "receivable_id") == cells["receivable_id"][i]
+        assert table.get(i, "amount") == Decimal(f"{i}.50")
+    assert table.get(n - 1, "received_on") == dt.date(2026, 11, 2)
+    assert [table.get(i, "receivable_id") for i in range(n)] == [(r[1].strip() or None) for r in rows]
+
+    def expect(value: str) -> list[int]:
+        return [i for i in range(len(table)) if table.get(i, "receivable_id") == value]
+
+    for value in ["R-000001", "R-000003", " R-000003", "r-000001", "R-404"]:
+        assert table.where("receivable_id", value) == expect(value), value
+    first: dict[str, int] = {}
+    for i, key in enumerate(cells["payment_id"]):
+        if key:
+            first.setdefault(key.strip(), i)
+    assert table.ids == first
+    assert table.find(" P-000001") == first.get("P-000001")
+
+    for at, value in changes:
+        table.set(at % n, "receivable_id", value)
+    assert table.append({"payment_id": "P-900000", "receivable_id": "R-000001", "amount": Decimal("1.00")}) == n
+    for value in ["R-000001", "R-000009", "R-000002"]:
+        assert table.where("receivable_id", value) == expect(value), value
+    assert table.find("P-900000") == n
