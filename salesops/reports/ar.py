@@ -264,14 +264,23 @@ def receivables_as_of(data: ReportData, as_of: dt.date, extra: tuple[str, ...] =
     memo = data._as_of.get(as_of)
     if memo is not None and set(cols) <= set(memo.columns):
         return memo  # shared: callers filter or copy, never change it in place
-    got = open_receivables(data, as_of)
+    out = data._as_of[as_of] = _frame_of(data, open_receivables(data, as_of), cols)
+    return out
+
+
+def _frame_of(data: ReportData, got: Open, cols: list[str], pick: np.ndarray | None = None) -> pd.DataFrame:
+    """The receivables of `got` (those `pick` marks, all by default) as a frame of `cols`, with
+    their as-of `amount`, `collected`, `outstanding` and `days_overdue`."""
     rec = data.frame("receivables", cols)
-    out = rec.iloc[got.in_frame(rec)][list(dict.fromkeys(["receivable_id", *cols]))].copy()
-    out["amount"] = got.amount
-    out["collected"] = got.collected
-    out["outstanding"] = got.outstanding
-    out["days_overdue"] = got.days
-    data._as_of[as_of] = out
+    at = got.in_frame(rec)
+    out = rec.iloc[at if pick is None else at[pick]][list(dict.fromkeys(["receivable_id", *cols]))].copy()
+    for name, values in (
+        ("amount", got.amount),
+        ("collected", got.collected),
+        ("outstanding", got.outstanding),
+        ("days_overdue", got.days),
+    ):
+        out[name] = values if pick is None else values[pick]
     return out
 
 
@@ -386,8 +395,13 @@ def overdue_frame(data: ReportData, as_of: dt.date, min_days: int = 1) -> pd.Dat
     import pandas as pd
 
     extra = ("contract_id", "account_id", "owner", "milestone", "invoice_no")
-    rec = receivables_as_of(data, as_of, extra)
-    late = rec[(rec["days_overdue"] >= max(min_days, 1)) & (rec["outstanding"] > 0)].copy()
+    cols = list(dict.fromkeys(["amount", "invoiced_on", "due_date", "status", *extra]))
+    memo = data._as_of.get(as_of)
+    if memo is not None and set(cols) <= set(memo.columns):
+        late = memo[(memo["days_overdue"] >= max(min_days, 1)) & (memo["outstanding"] > 0)].copy()
+    else:  # only the overdue rows are taken into a frame (a fifth of a million open receivables)
+        got = open_receivables(data, as_of)
+        late = _frame_of(data, got, cols, (got.days >= max(min_days, 1)) & (got.outstanding > 0))
     if late["owner"].isna().any():  # fall back to the contract's owner
         con = data.frame("contracts", ["owner"])
         late["owner"] = late["owner"].where(

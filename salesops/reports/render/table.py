@@ -18,15 +18,12 @@ MORE_ROWS = N_("… and {n} more")
 ALL_ROWS = N_("… and {n} more (-f csv or -f json lists them all)")
 
 
-def _widths(sec: Section, currency: str) -> list[int]:
-    """Display width (terminal cells) of each column: its longest value or header."""
+def _widths(sec: Section, currency: str, shown: list[int]) -> list[int]:
+    """Display width (terminal cells) of each column: its longest value shown, or its header."""
     from rich.cells import cell_len
 
     return [
-        max(
-            [cell_len(col.label)]
-            + [cell_len(display(r[j], sec.kind(i, j), currency)) for i, r in enumerate(sec.rows)]
-        )
+        max([cell_len(col.label)] + [cell_len(display(sec.rows[i][j], sec.kind(i, j), currency)) for i in shown])
         for j, col in enumerate(sec.columns)
     ]
 
@@ -59,7 +56,7 @@ def print_report(report: Report, console) -> None:
         console.print(report.subtitle)
     for sec in report.sections:
         shown, more = sec.shown(TABLE_ROWS)
-        widths = _widths(sec, currency)
+        widths = _widths(sec, currency, shown)
         for n, chunk in enumerate(_column_chunks(sec, widths, console.width)):
             title = sec.title if len(report.sections) > 1 and n == 0 else None
             table = Table(title=title, header_style="bold", title_justify="left", show_lines=False)
