@@ -282,3 +282,30 @@ def test_bad_default_terms_are_an_error_naming_the_setting(tmp_path):
     ws = write_registers(tmp_path / "ws", {}, settings='[contract]\ndefault_terms = "advance:50"\n')
     res = run_cli("report", "forecast", ws=ws)
     assert res.returncode == 1 and "contract.default_terms" in res.stderr and "100" in res.stderr
+
+
+def test_receivables_without_any_contract_register_forecast_and_make_the_weekly(tmp_path):
+    """A finance team's workspace: accounts, receivables and payments only, no contracts (the
+    forecast took the contracts' dates from an empty register and stopped on an internal error,
+    and the weekly report with it)."""
+    ws = write_registers(
+        tmp_path / "ws",
+        {
+            "accounts": [{"account_id": "A-000001", "name": "华南贸易有限公司", "owner": "王伟"}],
+            "receivables": [
+                {"receivable_id": "R-000001", "contract_id": "", "account_id": "A-000001", "amount": "1000.00",
+                 "invoiced_on": "2026-10-01", "due_date": "2026-10-31", "status": "open"},
+                {"receivable_id": "R-000002", "contract_id": "C-000404", "account_id": "A-000001", "amount": "500.00",
+                 "invoiced_on": "2026-11-01", "due_date": "2026-12-31", "status": "open"},
+                {"receivable_id": "R-000003", "contract_id": "", "account_id": "A-000001", "amount": "300.00",
+                 "milestone": "acceptance", "status": "scheduled"},  # not invoiced yet, of no contract
+            ],
+            "payments": [{"payment_id": "P-000001", "receivable_id": "R-000001", "account_id": "A-000001",
+                          "received_on": "2026-11-05", "amount": "400.00"}],
+        },
+    )
+    doc = cli_json(ws, "report", "forecast", "--as-of", "2026-11-30")
+    assert sum(column(doc, "invoiced").values()) == 110_000  # ¥600 overdue + ¥500 due in December
+    assert sum(column(doc, "scheduled").values()) == 30_000  # R-000003, undated: no contract to date it
+    res = run_cli("report", "weekly", "--as-of", "2026-11-30", "-f", "json", ws=ws, check=0)
+    assert res.returncode == 0 and "internal error" not in res.stderr, res.stderr

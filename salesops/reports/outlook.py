@@ -286,7 +286,7 @@ def _contract_dates(data: ReportData, contract_ids: pd.Series, as_of: dt.date, p
 
     con = data.frame("contracts", ["signed_on"])
     where = positions(contract_ids, con["contract_id"])
-    signed = np.where(where >= 0, day_array(con["signed_on"])[where], np.datetime64("NaT", "D"))
+    signed = np.append(day_array(con["signed_on"]), np.datetime64("NaT", "D"))[where]  # -1 (none): NaT
     signed = _known(signed, as_of)
     dlv = data.frame("deliveries", ["contract_id", "planned_on", "delivered_on", "accepted_on"])
     arrived = _known(day_array(dlv["delivered_on"]), as_of)
