@@ -52,6 +52,16 @@ WhereOpt = Annotated[
 ]
 
 
+def _field_values(reg, data, name: str, users: tuple[str, ...]) -> list[Any]:
+    """The values a condition on `name` looks at in each row of the typed table `data`: a user
+    column's text, a field's typed values, None where the register has no such column."""
+    if name in users:
+        return data.column(name).to_pylist()
+    if name in reg.by_name:
+        return _values(reg.column(name), data.column(name))
+    return [None] * data.num_rows
+
+
 def _values(column: Column, cells) -> list[Any]:
     """An Arrow column of a typed table as the values the core uses (cents → Decimal; a
     percentage as people write it: 12.5, 10), None for an empty cell."""
@@ -116,11 +126,20 @@ def list_records(
         )
     columns = [c.name for c in reg.columns]
     names = columns + list(users)
-    cells = [_values(reg.column(n), typed.data.column(n)) for n in columns]
-    cells += [typed.data.column(u).to_pylist() for u in users]
+    data = typed.data
+    if conditions:  # each condition over its own column, then the rows that meet them all
+        import numpy as np
+        import pyarrow as pa
+
+        from salesops.arrownp import array
+
+        keep = np.ones(data.num_rows, dtype=bool)
+        for c in conditions:
+            cells = _field_values(reg, data, c.field, users)
+            keep &= np.fromiter(map(c.holds, cells), dtype=bool, count=data.num_rows)
+        data = data.take(array(np.flatnonzero(keep), pa.int64()))
+    cells = [_values(reg.column(n), data.column(n)) for n in columns] + [data.column(u).to_pylist() for u in users]
     rows = [list(row) for row in zip(*cells, strict=True)] if cells else []
-    if conditions:
-        rows = [row for row in rows if search.matches(dict(zip(names, row, strict=True)), conditions)]
     total = len(rows)
     if limit is None and fmt == "table":
         from salesops.reports.render.model import TABLE_ROWS
