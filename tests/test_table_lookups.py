@@ -1,7 +1,8 @@
 """A register's lookups in commands (`storage.table.Table`): `where`, `get`, `find` and `ids`
 give what a row-by-row look at the typed cells gives, on a real CSV register, before and after
 the command's own changes — whether they compare inside Arrow (`where`), take cells one by one
-(the first `SCALAR_LOOKS` of a column) or from the column made a Python list (after them)."""
+(the first `SCALAR_LOOKS` of a column) or from the column made a Python list (after them).
+And the reports' key-to-row lookups (`reports.data.positions`, `lookup`), against a plain search."""
 
 from __future__ import annotations
 
@@ -68,3 +69,34 @@ def test_lookups_give_what_the_file_holds_row_by_row(tmp_path_factory, targets, 
     for value in ["R-000001", "R-000009", "R-000002"]:
         assert table.where("receivable_id", value) == expect(value), value
     assert table.find("P-900000") == n
+
+
+# ---------------------------------------------------------------- reports: keys to rows
+
+KEYS = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["R-1", "R-2", "r-1", " R-1", "2026000001", "甲"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(KEYS, max_size=30), ids=st.lists(KEYS, max_size=30), dated=st.booleans())
+def test_report_lookups_find_the_first_row_holding_each_key(keys, ids, dated):
+    """`reports.data.positions` / `lookup`: the first row whose ID is the key, -1 / None when none
+    (empty keys match nothing) — text inside Arrow, other keys (here dates) by a pandas index."""
+    import pandas as pd
+
+    from salesops.reports.data import lookup, positions
+
+    if dated:  # not text: the pandas path
+        day = {"R-1": dt.date(2026, 1, 1), "R-2": dt.date(2026, 1, 2)}
+        keys = [day.get(k, k if k is None else None) if isinstance(k, str) or k is None else None for k in keys]
+        ids = [day.get(k) if isinstance(k, str) else None for k in ids]
+
+    def first(key) -> int:
+        if key is None or key != key:
+            return -1
+        return next((j for j, i in enumerate(ids) if i is not None and i == i and i == key), -1)
+
+    want = [first(k) for k in keys]
+    key_series, id_series = pd.Series(keys, dtype=object), pd.Series(ids, dtype=object)
+    assert positions(key_series, id_series).tolist() == want
+    values = pd.Series([f"v{j}" for j in range(len(ids))], dtype=object)
+    assert lookup(key_series, id_series, values).tolist() == [None if w < 0 else f"v{w}" for w in want]
