@@ -327,6 +327,25 @@ def test_a_cache_that_cannot_be_written_never_fails_a_read(tmp_path):
     assert cache.save_table(root / ".salesops" / "cache" / "x.arrow", read_typed(root / "accounts.csv", "csv", REGISTERS["accounts"]).data, {}) is False
 
 
+def test_temp_files_killed_writers_left_in_the_cache_are_swept_and_live_ones_kept(tmp_path):
+    """A process killed while writing a cache entry leaves its temp file; the next process that
+    writes to the cache removes those an hour old (no live writer takes that long) and no other."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    (root / "leads.csv").write_text("lead_id,created_on,company,status\r\nL-000001,2026-11-05,Acme,new\r\n", encoding="utf-8")
+    age(root / "leads.csv")
+    folder = root / cache.CACHE_DIR
+    folder.mkdir(parents=True)
+    killed, live = folder / ".leads.csv.arrow.4242.tmp", folder / ".accounts.csv.arrow.4343.tmp"
+    killed.write_bytes(b"half an entry")
+    live.write_bytes(b"being written")
+    age(killed, seconds=cache.STALE_SECONDS + 60)
+    age(live, seconds=5)
+    assert run_cli("list", "leads", "-f", "json", ws=root).returncode == 0
+    cache.settle()
+    assert (folder / "leads.csv.arrow").exists()  # the command wrote to the cache
+    assert not killed.exists() and live.exists()
+
+
 def test_cached_typed_tables_equal_freshly_read_ones(tmp_path):
     root = make_workspace(tmp_path / "ws", "xlsx")
     run_cli("init", str(root), "--sample")

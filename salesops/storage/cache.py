@@ -72,6 +72,23 @@ def file_stamp(path: Path) -> dict[str, int] | None:
     return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+STALE_SECONDS = 3600  # a temp file of the cache this old was left by a process killed mid-write
+
+
+@functools.cache
+def _sweep(folder: str) -> None:
+    """Remove the temp files killed processes left in a cache folder (once per process and folder):
+    a live writer renames its own within seconds, so one an hour old has no writer."""
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+    except OSError:  # gone meanwhile, another process swept it: no harm
+        pass
+
+
 def remember_json(root: Path, name: str, key: Any, value: Any) -> None:
     """Keep the JSON `value` under `key` as `.salesops/cache/<name>` (atomically), given
     back while the key is the same (`recall_json`). A cache that cannot be written is no harm."""
@@ -79,6 +96,7 @@ def remember_json(root: Path, name: str, key: Any, value: Any) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _sweep(str(target.parent))
         tmp.write_text(json.dumps({"key": key, "value": value}, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, target)
     except OSError:  # read-only folder, full disk: computed again next time
@@ -187,6 +205,7 @@ def save_table(target: Path, table: pa.Table, meta: dict[str, Any]) -> bool:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _sweep(str(target.parent))
         schema = table.schema.with_metadata({META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
             writer.write_table(table.replace_schema_metadata(schema.metadata))
