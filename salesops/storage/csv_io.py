@@ -513,43 +513,121 @@ def patch_csv(
     placed after row `after` (the last record holding data; default the end of the file).
     Every other record is copied as it is. When new text cannot be written in the
     file's encoding, the whole file becomes UTF-8 with BOM; the warning saying so is returned.
+
+    The records are found in the bytes (`_patched_bytes`: a million records in a fraction of a
+    second, without a string of the file); a file whose bytes cannot be cut so — another
+    encoding than those where line breaks and quotes are single bytes, a line ending in a lone
+    CR, new text the encoding cannot hold — is patched as text (`_patched_text`, the same result).
     """
     data = src.read_bytes()
+    out = _patched_bytes(data, dialect, updates, appends, after)
+    warning = None
+    if out is None:
+        out, warning = _patched_text(data, src.name, dialect, updates, appends, after)
+    dst.write_bytes(out)
+    return warning
+
+
+def _patched_text(
+    data: bytes, name: str, dialect: Dialect, updates: dict[int, dict[int, str]], appends: list[list[str]], after: int | None
+) -> tuple[bytes, str | None]:
     body = data[len(dialect.bom) :].decode(dialect.encoding)
     records = split_records(body)
     for number, cells in updates.items():
         k = number - 1
         while k >= len(records):
             records.append(dialect.newline)
-        old = records[k]
-        ending = re.search(r"(\r\n|\n|\r)$", old)
-        newline = ending.group() if ending else ""
-        fields = _fields(old, dialect)
-        for j, cell in cells.items():
-            if j >= len(fields):
-                fields.extend([""] * (j + 1 - len(fields)))
-            fields[j] = cell
-        records[k] = record_text(fields, dialect, newline)
+        records[k] = _patched_record(records[k], cells, dialect)
     if appends:
         at = len(records) if after is None else min(after, len(records))
-        if at and not re.search(r"(\r\n|\n|\r)$", records[at - 1]):
+        if at and not _ENDED.search(records[at - 1]):
             records[at - 1] += dialect.newline
         new = [record_text(row, dialect, dialect.newline) for row in appends]
-        if at < len(records) and not re.search(r"(\r\n|\n|\r)$", records[-1]):
+        if at < len(records) and not _ENDED.search(records[-1]):
             records[-1] += dialect.newline
         records[at:at] = new
     text = "".join(records)
-    warning = None
     try:
-        out = dialect.bom + text.encode(dialect.encoding)
+        return dialect.bom + text.encode(dialect.encoding), None
     except UnicodeEncodeError as exc:
         bad = exc.object[exc.start : exc.end]
-        out = b"\xef\xbb\xbf" + text.encode("utf-8")
         warning = _(
             "{file} was {encoding}, which cannot hold {text}: it is now UTF-8 with BOM (Excel and WPS open it as before)"
-        ).format(file=src.name, encoding=dialect.encoding, text=repr(bad))
-    dst.write_bytes(out)
-    return warning
+        ).format(file=name, encoding=dialect.encoding, text=repr(bad))
+        return b"\xef\xbb\xbf" + text.encode("utf-8"), warning
+
+
+_ENDED = re.compile(r"(\r\n|\n|\r)$")
+# encodings in which a line break and a quote are single bytes no other character contains
+_BYTE_CUT = frozenset({"utf-8", "gb18030", "gbk", "gb2312", "cp1252", "latin-1", "iso8859-1", "ascii", "big5", "shift_jis"})
+
+
+def _patched_record(old: str, cells: dict[int, str], dialect: Dialect) -> str:
+    """Record text `old` with cells `cells` (column index → text), its line ending kept."""
+    ending = _ENDED.search(old)
+    fields = _fields(old, dialect)
+    for j, cell in cells.items():
+        if j >= len(fields):
+            fields.extend([""] * (j + 1 - len(fields)))
+        fields[j] = cell
+    return record_text(fields, dialect, ending.group() if ending else "")
+
+
+def _patched_bytes(
+    data: bytes, dialect: Dialect, updates: dict[int, dict[int, str]], appends: list[list[str]], after: int | None
+) -> bytes | None:
+    """`_patched_text`'s result, cutting the records in the bytes; None when they cannot be cut so."""
+    import numpy as np
+
+    try:
+        encoding = codecs.lookup(dialect.encoding).name
+    except LookupError:
+        return None
+    if encoding not in _BYTE_CUT or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    head = len(dialect.bom)
+    body = memoryview(data)[head:]
+    raw = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10) + 1  # after each line's LF
+    if data.find(b'"', head) >= 0:  # a line break inside quotes ends no record
+        quotes = np.flatnonzero(raw == 34)
+        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+    bounds = [0, *ends.tolist()]
+    if bounds[-1] < len(body):
+        bounds.append(len(body))
+    count = len(bounds) - 1
+    if any(n - 1 >= count for n in updates):
+        return None
+    nl = dialect.newline.encode(dialect.encoding)
+    new: dict[int, bytes] = {}
+
+    def record(k: int) -> bytes:
+        return new[k] if k in new else bytes(body[bounds[k] : bounds[k + 1]])
+
+    try:
+        for number, cells in updates.items():
+            k = number - 1
+            new[k] = _patched_record(record(k).decode(dialect.encoding), cells, dialect).encode(dialect.encoding)
+        added = b""
+        if appends:
+            at = count if after is None else min(after, count)
+            if at and not record(at - 1).endswith((b"\n", b"\r")):
+                new[at - 1] = record(at - 1) + nl
+            added = b"".join(record_text(row, dialect, dialect.newline).encode(dialect.encoding) for row in appends)
+            if at < count and not record(count - 1).endswith((b"\n", b"\r")):
+                new[count - 1] = record(count - 1) + nl
+    except UnicodeEncodeError:  # text the file's encoding cannot hold: the text path converts it
+        return None
+    cuts = sorted([(bounds[k], bounds[k + 1], text) for k, text in new.items()])
+    if added:
+        spot = bounds[at]
+        cuts = sorted([*cuts, (spot, spot, added)], key=lambda c: (c[0], c[1]))
+    pieces, done = [bytes(data[:head])], 0
+    for start, stop, text in cuts:
+        pieces += [body[done:start], text]
+        done = stop
+    pieces.append(body[done:])
+    return b"".join(pieces)
 
 
 def _fields(record: str, dialect: Dialect) -> list[str]:
