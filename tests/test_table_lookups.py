@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops.storage.table import SCALAR_LOOKS
+from salesops.storage.table import SCALAR_LOOKS, Table
 from salesops.storage.workspace import Workspace
 from tests.conftest import make_workspace
 
@@ -69,6 +69,24 @@ def test_lookups_give_what_the_file_holds_row_by_row(tmp_path_factory, targets, 
     for value in ["R-000001", "R-000009", "R-000002"]:
         assert table.where("receivable_id", value) == expect(value), value
     assert table.find("P-900000") == n
+    # `find` before `ids` exists (cut inside Arrow) answers as `ids` does, the command's own
+    # changes (IDs set, a record added) included
+    keys = ["P-000001", " P-000003", "P-000003", "P-000002", "P-777777", "P-404", "", f"P-{n:06d}", "p-000002"]
+
+    def changed() -> Table:
+        other = Workspace(root).table("payments")
+        other.append({"payment_id": "P-000002", "receivable_id": "R-000001", "amount": Decimal("1.00")})
+        for at, _value in changes:
+            other.set(at % n, "payment_id", "P-777777")
+        return other
+
+    built = changed()
+    assert built.ids
+    for key in keys:
+        fresh = changed()
+        assert fresh.find(key) == built.find(key), key
+        if key.strip() in built.ids:  # found exactly: without making `ids`
+            assert fresh._ids is None, key
 
 
 # ---------------------------------------------------------------- reports: keys to rows

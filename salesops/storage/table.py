@@ -196,11 +196,33 @@ class Table:
 
     def find(self, record_id: str) -> int | None:
         """Row index of `record_id` (exact, else case-insensitive)."""
-        i = self.ids.get(record_id.strip())
+        key = record_id.strip()
+        i = self.ids.get(key) if self._ids is not None else self._first_holding(key)
         if i is None:
-            wanted = record_id.strip().casefold()
+            wanted = key.casefold()
             i = next((j for k, j in self.ids.items() if k.casefold() == wanted), None)
         return i
+
+    def _first_holding(self, key: str) -> int | None:
+        """`ids.get(key)` without making `ids` (a dict of a million IDs for one record): the rows as
+        read whose ID holds `key` are found inside Arrow, then checked one by one; the rows this
+        command set or added as they are now."""
+        name = self.register.id_column
+        data = self.typed.data
+        if not key or name not in data.column_names or data.schema.field(name).type != "string":
+            return self.ids.get(key) if key else None
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from salesops.arrownp import bools
+
+        hits = []
+        for i in np.flatnonzero(bools(pc.match_substring(data.column(name), key))).tolist():
+            if name not in self._set.get(i, ()) and (data.column(name)[i].as_py() or "").strip() == key:
+                hits.append(i)
+                break
+        hits += [i for i, fields in self._set.items() if name in fields and (self.id_of(i) or "").strip() == key]
+        return min(hits) if hits else None
 
     def where(self, name: str, value: str) -> list[int]:
         """Row indexes whose field `name` holds text `value` (IDs, references): the rows as read
