@@ -150,8 +150,8 @@ def list_records(
     if fmt != "json":  # people read the register in the output's language; JSON stays canonical
         lang = current()
         header = [reg.column(n).header(lang) for n in columns] + list(users)
-        for j, name in enumerate(columns):
-            if reg.column(name).enum is not None and lang == "zh":
+        for j, name in enumerate(columns if lang == "zh" else []):
+            if reg.column(name).enum is not None:
                 for row in rows:
                     row[j] = _shown(reg.column(name), row[j], lang)
     title = _("{register} ({n})").format(register=_register_name(reg, current()), n=total)

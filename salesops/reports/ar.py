@@ -260,12 +260,22 @@ def sum_by(index, cents, n: int):
 def receivables_as_of(data: ReportData, as_of: dt.date, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """`open_receivables` as a frame: the receivable's own columns asked for, `amount`,
     `collected`, `outstanding` (cents) and `days_overdue` (NaN without a due date)."""
-    cols = list(dict.fromkeys(["amount", "invoiced_on", "due_date", "status", *extra]))
-    memo = data._as_of.get(as_of)
-    if memo is not None and set(cols) <= set(memo.columns):
+    cols = _as_of_columns(extra)
+    memo = _as_of_memo(data, as_of, cols)
+    if memo is not None:
         return memo  # shared: callers filter or copy, never change it in place
     out = data._as_of[as_of] = _frame_of(data, open_receivables(data, as_of), cols)
     return out
+
+
+def _as_of_columns(extra: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(["amount", "invoiced_on", "due_date", "status", *extra]))
+
+
+def _as_of_memo(data: ReportData, as_of: dt.date, cols: list[str]) -> pd.DataFrame | None:
+    """The frame `receivables_as_of` made for `as_of` in this command, when it holds `cols`."""
+    memo = data._as_of.get(as_of)
+    return memo if memo is not None and set(cols) <= set(memo.columns) else None
 
 
 def _frame_of(data: ReportData, got: Open, cols: list[str], pick: np.ndarray | None = None) -> pd.DataFrame:
@@ -395,9 +405,9 @@ def overdue_frame(data: ReportData, as_of: dt.date, min_days: int = 1) -> pd.Dat
     import pandas as pd
 
     extra = ("contract_id", "account_id", "owner", "milestone", "invoice_no")
-    cols = list(dict.fromkeys(["amount", "invoiced_on", "due_date", "status", *extra]))
-    memo = data._as_of.get(as_of)
-    if memo is not None and set(cols) <= set(memo.columns):
+    cols = _as_of_columns(extra)
+    memo = _as_of_memo(data, as_of, cols)
+    if memo is not None:
         late = memo[(memo["days_overdue"] >= max(min_days, 1)) & (memo["outstanding"] > 0)].copy()
     else:  # only the overdue rows are taken into a frame (a fifth of a million open receivables)
         got = open_receivables(data, as_of)

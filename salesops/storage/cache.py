@@ -89,21 +89,29 @@ def _sweep(folder: str) -> None:
         pass
 
 
-def remember_json(root: Path, name: str, key: Any, value: Any) -> None:
-    """Keep the JSON `value` under `key` as `.salesops/cache/<name>` (atomically), given
-    back while the key is the same (`recall_json`). A cache that cannot be written is no harm."""
-    target = root / CACHE_DIR / name
+def _replace(target: Path, write: Callable[[Path], None], errors: tuple = (OSError,)) -> bool:
+    """`write(temp)` then rename the temp file over `target` (the cache's folders swept of what
+    killed writers left); False, and no temp file left, when it could not."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _sweep(str(target.parent))
-        tmp.write_text(json.dumps({"key": key, "value": value}, ensure_ascii=False), encoding="utf-8")
+        write(tmp)
         os.replace(tmp, target)
-    except OSError:  # read-only folder, full disk: computed again next time
+        return True
+    except errors:  # read-only folder, full disk: no entry, no harm
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass
+        return False
+
+
+def remember_json(root: Path, name: str, key: Any, value: Any) -> None:
+    """Keep the JSON `value` under `key` as `.salesops/cache/<name>` (atomically), given
+    back while the key is the same (`recall_json`). A cache that cannot be written is no harm."""
+    text = json.dumps({"key": key, "value": value}, ensure_ascii=False)
+    _replace(root / CACHE_DIR / name, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def recall_json(root: Path, name: str, key: Any) -> Any:
@@ -127,14 +135,18 @@ def digest(root: Path, path: Path) -> str | None:
     stamp = file_stamp(path)
     if stamp is None:
         return None
-    remembered = recall_json(root, f"{path.name}.sha256", stamp)
+    remembered = recall_json(root, _digest_name(path), stamp)
     if isinstance(remembered, str):
         return remembered
     started = _hashing.pop((str(path), tuple(stamp.values())), None)
     value = started.result() if started is not None else _sha256(path, stamp)
     if value is not None and settled(stamp):
-        remember_json(root, f"{path.name}.sha256", stamp, value)
+        remember_json(root, _digest_name(path), stamp, value)
     return value
+
+
+def _digest_name(path: Path) -> str:
+    return f"{path.name}.sha256"
 
 
 def digest_soon(root: Path, paths: list[Path]) -> None:
@@ -143,7 +155,7 @@ def digest_soon(root: Path, paths: list[Path]) -> None:
     command's closing scan."""
     for path in paths:
         stamp = file_stamp(path)
-        if stamp is None or recall_json(root, f"{path.name}.sha256", stamp) is not None:
+        if stamp is None or recall_json(root, _digest_name(path), stamp) is not None:
             continue
         key = (str(path), tuple(stamp.values()))
         if key not in _hashing:
@@ -202,21 +214,12 @@ def save_table(target: Path, table: pa.Table, meta: dict[str, Any]) -> bool:
     """Write `table` with JSON `meta` to `target` (Arrow IPC file, atomically). False when it could not."""
     import pyarrow as pa
 
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _sweep(str(target.parent))
+    def write(tmp: Path) -> None:
         schema = table.schema.with_metadata({META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
             writer.write_table(table.replace_schema_metadata(schema.metadata))
-        os.replace(tmp, target)
-        return True
-    except (OSError, pa.ArrowException):  # read-only folder, full disk: no entry, no harm
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        return False
+
+    return _replace(target, write, (OSError, pa.ArrowException))
 
 
 def load_table(source: Path) -> tuple[pa.Table, dict[str, Any]] | None:

@@ -618,10 +618,10 @@ def _patched_bytes(
                 new[count - 1] = record(count - 1) + nl
     except UnicodeEncodeError:  # text the file's encoding cannot hold: the text path converts it
         return None
-    cuts = sorted([(bounds[k], bounds[k + 1], text) for k, text in new.items()])
+    cuts = [(bounds[k], bounds[k + 1], text) for k, text in new.items()]
     if added:
-        spot = bounds[at]
-        cuts = sorted([*cuts, (spot, spot, added)], key=lambda c: (c[0], c[1]))
+        cuts.append((bounds[at], bounds[at], added))  # (before a record changed at the same place)
+    cuts.sort(key=lambda c: c[:2])
     pieces, done = [bytes(data[:head])], 0
     for start, stop, text in cuts:
         pieces += [body[done:start], text]

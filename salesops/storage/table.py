@@ -208,27 +208,36 @@ class Table:
         read whose ID holds `key` are found inside Arrow, then checked one by one; the rows this
         command set or added as they are now."""
         name = self.register.id_column
-        data = self.typed.data
-        if not key or name not in data.column_names or data.schema.field(name).type != "string":
+        stored = self._text_column(name)
+        if not key or stored is None:
             return self.ids.get(key) if key else None
         import numpy as np
         import pyarrow.compute as pc
 
         from salesops.arrownp import bools
 
-        hits = []
-        for i in np.flatnonzero(bools(pc.match_substring(data.column(name), key))).tolist():
-            if name not in self._set.get(i, ()) and (data.column(name)[i].as_py() or "").strip() == key:
+        changed = self._changed(name)
+        hits = [i for i in changed if (self.id_of(i) or "").strip() == key]
+        for i in np.flatnonzero(bools(pc.match_substring(stored, key))).tolist():
+            if i not in changed and (stored[i].as_py() or "").strip() == key:
                 hits.append(i)
                 break
-        hits += [i for i, fields in self._set.items() if name in fields and (self.id_of(i) or "").strip() == key]
         return min(hits) if hits else None
+
+    def _text_column(self, name: str):
+        """The Arrow column of field `name` as read, when it is text (else None)."""
+        data = self.typed.data
+        return data.column(name) if name in data.column_names and data.schema.field(name).type == "string" else None
+
+    def _changed(self, name: str) -> set[int]:
+        """Rows whose field `name` this command set, or added."""
+        return {i for i, fields in self._set.items() if name in fields}
 
     def where(self, name: str, value: str) -> list[int]:
         """Row indexes whose field `name` holds text `value` (IDs, references): the rows as read
         compared inside Arrow, those this command set or added as they are now."""
-        data = self.typed.data
-        if not isinstance(value, str) or name not in data.column_names or data.schema.field(name).type != "string":
+        stored = self._text_column(name)
+        if not isinstance(value, str) or stored is None:
             return [i for i in range(len(self)) if self._stored(i, name) == value]
         import numpy as np
         import pyarrow as pa
@@ -236,8 +245,8 @@ class Table:
 
         from salesops.arrownp import bools, of_list
 
-        same = bools(pc.is_in(data.column(name), value_set=of_list([value], pa.string())))  # (no pandas)
-        changed = {i for i, fields in self._set.items() if name in fields}
+        same = bools(pc.is_in(stored, value_set=of_list([value], pa.string())))  # (no pandas)
+        changed = self._changed(name)
         rows = [i for i in np.flatnonzero(same).tolist() if i not in changed]
         return sorted(rows + [i for i in changed if self._stored(i, name) == value])
 
