@@ -303,3 +303,20 @@ def test_a_reference_copied_from_a_record_already_pointing_nowhere_is_not_a_new_
     store("opportunities").set(0, "account_id", "A-000404")  # a reference made here is checked
     [problem] = guard.check_changes(store, store.commit(), SETTINGS, DAY)
     assert (problem.code, problem.record_id) == ("dangling-ref", "O-000001")
+
+
+def test_each_move_of_a_bulk_advance_lists_only_its_own_changes():
+    """A call made inside another (each `advance` of `advance_many`) returns exactly its changes,
+    the outer call all of them: a bulk advance of 28,000 leads once listed every earlier change
+    again in each move (107 s and 8.9 GB)."""
+    store = company()
+    leads_ = store.registers["leads"]
+    for k in range(2, 6):
+        leads_.rows.append({"lead_id": f"L-{k:06d}", "created_on": DAY, "company": f"公司{k}", "status": "new"})
+    rows = [(leads_, i, "contacted") for i in range(1, 5)]
+    done = flow.advance_many(store, rows, on=DAY, settings=SETTINGS)
+    assert [m.record_id for m in done.moved] == ["L-000002", "L-000003", "L-000004", "L-000005"]
+    for m in done.moved:
+        assert m.changes and {(c.register, c.record_id) for c in m.changes} == {("leads", m.record_id)}
+    assert [c for m in done.moved for c in m.changes] == done.changes
+    assert sorted(map(repr, done.changes)) == sorted(map(repr, store.commit()))

@@ -31,6 +31,9 @@ _NO_CELLS: dict = {}  # a row without set or user cells (never written to)
 # one record looks at every field once (16 lists of a million texts cost `show` 4 s), a loop over
 # every row makes the list after these.
 SCALAR_LOOKS = 64
+# Records `find` looks for inside Arrow before it indexes every ID once: each look scans the whole
+# ID column (a millisecond per 100,000 rows), the index costs about as much as 40 of them.
+FINDS_BEFORE_IDS = 8
 
 
 class Table:
@@ -60,6 +63,7 @@ class Table:
         self._written = 0  # appended records already in the file
         self._header_new: dict[int, str] = {}
         self._ids: dict[str, int] | None = None
+        self._finds = 0  # lookups by `find` so far
         self._looks: dict[str, int] = {}  # column → cells looked at one by one
 
     @classmethod
@@ -195,9 +199,15 @@ class Table:
         return col
 
     def find(self, record_id: str) -> int | None:
-        """Row index of `record_id` (exact, else case-insensitive)."""
+        """Row index of `record_id` (exact, else case-insensitive). The first few are looked for
+        inside Arrow (`_first_holding`); a command finding more (a bulk `advance --where`) makes
+        `ids` once instead of scanning every row for each record."""
         key = record_id.strip()
-        i = self.ids.get(key) if self._ids is not None else self._first_holding(key)
+        self._finds += 1
+        if self._ids is None and self._finds <= FINDS_BEFORE_IDS:
+            i = self._first_holding(key)
+        else:
+            i = self.ids.get(key)
         if i is None:
             wanted = key.casefold()
             i = next((j for k, j in self.ids.items() if k.casefold() == wanted), None)
