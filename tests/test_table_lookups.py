@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops.storage.table import SCALAR_LOOKS, Table
+from salesops.storage.table import FINDS_BEFORE_IDS, SCALAR_LOOKS, Table
 from salesops.storage.workspace import Workspace
 from tests.conftest import make_workspace
 
@@ -89,6 +89,32 @@ def test_lookups_give_what_the_file_holds_row_by_row(tmp_path_factory, targets, 
             assert fresh._ids is None, key
 
 
+def test_find_indexes_every_id_once_a_command_looks_for_many(tmp_path):
+    """The first `FINDS_BEFORE_IDS` lookups scan the ID column inside Arrow; a command looking for
+    more (a bulk advance of 28,000 leads scanned 100,000 IDs for each) indexes them once, and
+    both answer alike, the command's own changes included."""
+    root = make_workspace(tmp_path / "ws", "csv")
+    _write(root, [[f"P-{i:06d}", "R-000001", "A-000001", "2026-11-02", "1.00", "cash", "", ""] for i in range(1, 41)])
+
+    def changed() -> tuple[Table, int]:
+        table = Workspace(root).table("payments")
+        table.set(3, "payment_id", "P-500000")
+        return table, table.append({"payment_id": "P-600000", "receivable_id": "R-000001", "amount": Decimal("1.00")})
+
+    table, added = changed()
+    exact = ["P-500000", "P-600000", " P-000011 ", "P-000040", "P-000001", "P-000002", "P-000003", "P-000005"]
+    assert len(exact) == FINDS_BEFORE_IDS
+    assert [table.find(k) for k in exact] == [3, added, 10, 39, 0, 1, 2, 4]
+    assert table._ids is None  # each found inside Arrow
+    assert table.find("P-000020") == 19 and table._ids is not None  # one more: every ID indexed once
+    asked = [*exact, "P-000004", "p-000010", "P-404"]
+    scanned = []
+    for k in asked:  # each on a table that has not looked for anything yet
+        fresh, _ = changed()
+        scanned.append(fresh.find(k))
+    assert [table.find(k) for k in asked] == scanned == [3, added, 10, 39, 0, 1, 2, 4, None, 9, None]
+
+
 # ---------------------------------------------------------------- reports: keys to rows
 
 KEYS = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["R-1", "R-2", "r-1", " R-1", "2026000001", "甲"]))
@@ -118,3 +144,32 @@ def test_report_lookups_find_the_first_row_holding_each_key(keys, ids, dated):
     assert positions(key_series, id_series).tolist() == want
     values = pd.Series([f"v{j}" for j in range(len(ids))], dtype=object)
     assert lookup(key_series, id_series, values).tolist() == [None if w < 0 else f"v{w}" for w in want]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    keys=st.lists(KEYS, max_size=30),
+    pool=st.lists(KEYS, max_size=30),
+    arrow=st.booleans(),
+    kind=st.sampled_from(["list", "set", "series", "index"]),
+)
+def test_among_is_membership(keys, pool, arrow, kind):
+    """`reports.data.among`: whether each key is one of the pool, an empty key (None, NaN) among a
+    pool holding an empty one — pandas' `isin` for text held by Arrow (history's columns), whatever
+    holds the pool."""
+    import pandas as pd
+
+    from salesops.reports.data import among
+
+    def empty(v) -> bool:
+        return v is None or v != v
+
+    dtype = "str" if arrow else object
+    key_series = pd.Series(keys, dtype=dtype)
+    held = pd.Series(pool, dtype=dtype)
+    given_pool = {"list": list(held), "set": set(held), "series": held, "index": pd.Index(held)}[kind]
+    texts = {v for v in pool if not empty(v)}
+    want = [any(map(empty, pool)) if empty(k) else k in texts for k in keys]
+    assert among(key_series, given_pool).tolist() == want
+    if arrow:
+        assert want == key_series.isin(given_pool).tolist()

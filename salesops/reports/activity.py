@@ -27,6 +27,7 @@ from salesops.reports.data import (
     Attribution,
     ReportData,
     account_names,
+    among,
     between,
     days_between,
     on_or_before,
@@ -133,7 +134,7 @@ def next_steps(
         & on_or_before(last["next_on"], as_of + dt.timedelta(days=ahead))
     ]
     recs = about(data)
-    known = due["record_id"].isin(recs.index).to_numpy(dtype=bool)
+    known = among(due["record_id"], recs.index)
     due = due[known].copy()
     info = recs.loc[due["record_id"].to_numpy()]
     due = due[~info["closed"].to_numpy(dtype=bool)]
@@ -303,7 +304,7 @@ def pool_moves(data: ReportData, period: Period) -> dict[str, list[dict[str, Any
     out = {}
     for key, rows, who in (("reclaimed", back, "old_value"), ("claimed", took, "new_value")):
         rows = rows[between(rows["on"], period.start, period.end)].copy()
-        known = rows["record_id"].isin(names.index).to_numpy(dtype=bool)
+        known = among(rows["record_id"], names.index)
         info = names.reindex(rows["record_id"].to_numpy())
         rows["register"] = info["register"].to_numpy()
         rows["name"] = info["name"].to_numpy()

@@ -39,6 +39,7 @@ from salesops.reports.data import (
     NONE_KEY,
     Attribution,
     ReportData,
+    among,
     between,
     cents,
     lookup,
@@ -352,7 +353,7 @@ def _write_offs(
     if not gone:
         return {}, []
     hist = data.history()
-    hist = hist[hist["record_id"].isin(gone) & (hist["field"] == "status")]
+    hist = hist[among(hist["record_id"], gone) & (hist["field"] == "status").to_numpy(dtype=bool)]
     dated: dict[str, dt.date] = {}
     for register, rid, value, on in zip(
         hist["register"], hist["record_id"], hist["new_value"], hist["on"], strict=True

@@ -213,6 +213,21 @@ def positions(keys: pd.Series, ids: pd.Series):
     return np.where(pos >= 0, where[np.clip(pos, 0, None)] if len(where) else -1, -1)
 
 
+def among(keys: pd.Series, pool) -> np.ndarray:
+    """`keys.isin(pool)` as a numpy mask (an empty key is among them when one of `pool` is empty
+    too), text matched inside Arrow by `positions`: pandas' `isin` on Arrow-backed text (history's
+    columns) makes an Arrow scalar of every value of `pool` in Python, 0.65 s for the 178,000 leads
+    and accounts of a workspace of 100,000 leads."""
+    import pandas as pd
+
+    pool = pool.to_series(index=None) if isinstance(pool, pd.Index) else pool
+    pool = pool if isinstance(pool, pd.Series) else pd.Series(list(pool), dtype=object)
+    hit = positions(keys, pool.reset_index(drop=True)) >= 0
+    if bool(pool.isna().any()):
+        hit |= keys.isna().to_numpy(dtype=bool)
+    return hit
+
+
 def _texts(series: pd.Series):
     """An Arrow string array of a column holding only text and empty cells, else None."""
     import pyarrow as pa

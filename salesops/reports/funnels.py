@@ -51,6 +51,7 @@ from salesops.reports.data import (
     NONE_KEY,
     Attribution,
     ReportData,
+    among,
     between,
     days_between,
     map_unique,
@@ -221,7 +222,7 @@ def _stage_changes(data: ReportData, register: str, ids: pd.Series) -> pd.DataFr
     h = data.history()
     h = h[(h["register"] == register).to_numpy(dtype=bool)]
     h = h[h["field"].isin([name, dated]).to_numpy(dtype=bool)]
-    h = h[h["record_id"].isin(ids).to_numpy(dtype=bool)]
+    h = h[among(h["record_id"], ids)]
     if h.empty:
         return empty
     at_key = _per_value(h["at"], _instants, np.iinfo(np.int64).min)  # unreadable: first
@@ -446,7 +447,7 @@ def _median_days(
     id_col = REGISTERS[register].id_column
     dated = _dated(register)
     day = pd.Timestamp(as_of)
-    h = changes[changes["id"].isin(cohort[id_col]).to_numpy(dtype=bool)]
+    h = changes[among(changes["id"], cohort[id_col])]
     known = (h["when"] <= day).to_numpy(dtype=bool)
 
     created = cohort.set_index(id_col)["created_on"]
@@ -472,7 +473,7 @@ def _median_days(
             "seq": np.full(len(first), -1),
         }
     )
-    quiet_mask = ~cohort[id_col].isin(h["id"]).to_numpy(dtype=bool)
+    quiet_mask = ~among(cohort[id_col], h["id"])
     quiet = cohort[quiet_mask]
     since = quiet[dated].where(quiet[dated].notna(), quiet["created_on"])
     current = pd.DataFrame(
