@@ -152,8 +152,9 @@ def test_report_lookups_find_the_first_row_holding_each_key(keys, ids, dated):
     pool=st.lists(KEYS, max_size=30),
     arrow=st.booleans(),
     kind=st.sampled_from(["list", "set", "series", "index"]),
+    repeat=st.sampled_from([1, 1, 2, 40]),  # (a pool far larger than the keys is looked at another way)
 )
-def test_among_is_membership(keys, pool, arrow, kind):
+def test_among_is_membership(keys, pool, arrow, kind, repeat):
     """`reports.data.among`: whether each key is one of the pool, an empty key (None, NaN) among a
     pool holding an empty one — pandas' `isin` for text held by Arrow (history's columns), whatever
     holds the pool."""
@@ -165,6 +166,7 @@ def test_among_is_membership(keys, pool, arrow, kind):
         return v is None or v != v
 
     dtype = "str" if arrow else object
+    pool = pool * repeat
     key_series = pd.Series(keys, dtype=dtype)
     held = pd.Series(pool, dtype=dtype)
     given_pool = {"list": list(held), "set": set(held), "series": held, "index": pd.Index(held)}[kind]

@@ -165,19 +165,20 @@ def _view(
     as_of: dt.date,
     lost_at: str | None,
 ) -> _View:
-    """Reached, conversion, median days, open and lost per stage of the `cohort` rows of `df`."""
+    """Reached, conversion, median days, open and lost per stage of the `cohort` rows of `df`
+    (each record's stages are its own: only the cohort's records and their history are looked at,
+    not every record of the register and every change history.csv holds)."""
     reg = REGISTERS[register]
     machine = reg.machine
     order = list(machine.order)
     lost = machine.side[0]
+    df = df[cohort]
     changes = _stage_changes(data, register, df[reg.id_column])
-    state = _state_as_of(register, df, changes, as_of)
+    now = _state_as_of(register, df, changes, as_of)
     furthest = _furthest_in_history(changes, as_of)
-    idx = _stage_index(df, reg.id_column, state, order, lost, lost_at, furthest)
-    reached = idx[cohort]
-    now = state[cohort]
+    reached = _stage_index(df, reg.id_column, now, order, lost, lost_at, furthest)
     is_lost = now == lost
-    stay = _median_days(register, changes, df[cohort], now, order, as_of, machine.terminal)
+    stay = _median_days(register, changes, df, now, order, as_of, machine.terminal)
     stages = _stages(reached, order)
     for s in stages:
         s["median_days"] = stay.get(s["stage"])
