@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-VERSION = "5"  # bump when the generated data changes
+VERSION = "6"  # bump when the generated data changes
 AS_OF = dt.date(2026, 11, 27)
 START = dt.date(2024, 12, 1)
 EPOCH = dt.date(1899, 12, 30)  # Excel serial 0
@@ -772,7 +772,7 @@ def company(root: Path, factor: float, seed: int = 20261127, mixed: bool = False
 
     if mixed:
         _mix(tables, np.random.default_rng(seed + 1))
-    counts = {}
+    counts = {"history": _history(root, tables)}
     for name, cols in tables.items():
         header = list(cols)
         kinds = _kinds(name, header)
@@ -784,6 +784,33 @@ def company(root: Path, factor: float, seed: int = 20261127, mixed: bool = False
         counts[name] = len(data[0])
     (root / "salesops.toml").write_text('format = "xlsx"\nlang = "en"\n', encoding="utf-8")
     return counts
+
+
+def _history(root: Path, tables: dict[str, dict[str, list]]) -> int:
+    """history.csv as a year of salesops' own commands leaves it (every team's workspace has one;
+    the reports replay it): each lead's move from new to its status and each opportunity's from
+    qualification to its stage, on the day it changed, two rows per move (the state and its date),
+    as `advance` writes them. Returns the number of rows."""
+    lines = ["\ufeffat,user,command,register,record_id,field,old_value,new_value"]
+    moves = []
+    for register, field, start, stamp in (
+        ("leads", "status", "new", "status_changed_on"),
+        ("opportunities", "stage", "qualification", "stage_changed_on"),
+    ):
+        cols = tables[register]
+        id_col = next(iter(cols))
+        for rid, state, on, created, owner in zip(
+            cols[id_col], cols[field], cols[stamp], cols["created_on"], cols["owner"], strict=True
+        ):
+            if state != start and on is not None:
+                moves.append((on, register, rid, field, start, state, stamp, created, owner or "admin"))
+    moves.sort(key=lambda m: (m[0], m[2]))
+    for on, register, rid, field, start, state, stamp, created, owner in moves:
+        head = f"{on.isoformat()}T10:00:00+08:00,{owner},salesops advance {rid} {state},{register},{rid}"
+        lines.append(f"{head},{field},{start},{state}")
+        lines.append(f"{head},{stamp},{created.isoformat() if created else ''},{on.isoformat()}")
+    (root / "history.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return len(lines) - 1
 
 
 # ------------------------------------------------------------------ L: a million receivables as CSV

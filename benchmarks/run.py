@@ -396,17 +396,20 @@ def shape_targets(smoke: bool, work: Path, data: Path, tag: str, m_scale: str, l
     pristine = work / "leads-pristine.xlsx"
     if adv_ws.exists():
         shutil.rmtree(adv_ws)
-    shutil.copytree(company, adv_ws, ignore=shutil.ignore_patterns(".salesops", "history.csv"))
+    shutil.copytree(company, adv_ws, ignore=shutil.ignore_patterns(".salesops"))
     shutil.copy2(company / "leads.xlsx", pristine)
+    history = work / "history-pristine.csv"  # the year of history every workspace holds
+    shutil.copy2(company / "history.csv", history)
     lead_id, lead_row = first_lead_in(company, "new")
     # The workspace as a user has it before the command: salesops' saved state agrees with the
     # registers and history.csv (a first command took it, untimed), and the cache is dropped so
     # leads.xlsx is read cold. Putting back the lead file alone would leave a state that named
-    # another file and counted a history.csv no longer there: every run would re-read and compare
-    # every register and record the reverted advance as a hand edit, which no user's workspace does.
+    # another file and counted a history.csv longer by the advance's rows: every run would re-read
+    # and compare every register and record the reverted advance as a hand edit, which no user's
+    # workspace does.
     def restore() -> None:
         shutil.copy2(pristine, adv_ws / "leads.xlsx")
-        (adv_ws / "history.csv").unlink(missing_ok=True)
+        shutil.copy2(history, adv_ws / "history.csv")
         shutil.rmtree(adv_ws / ".salesops", ignore_errors=True)
         subprocess.run([*so, "-w", str(adv_ws), "validate"], capture_output=True, check=False)
         shutil.rmtree(adv_ws / ".salesops" / "cache", ignore_errors=True)
