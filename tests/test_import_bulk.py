@@ -376,3 +376,32 @@ def test_blank_rows_of_the_file_are_skipped_and_rows_keep_their_numbers(tmp_path
     proc = run_cli("import", "leads", str(src), "-f", "json", ws=root, check=0)
     summary = json.loads(proc.stdout)
     assert (summary["rows"], summary["added"]) == (2, 2)
+
+
+@pytest.mark.parametrize("damage", ["none", "gb18030", "ragged"])
+def test_history_reads_the_same_by_arrow_and_by_the_tolerant_reader(tmp_path, damage):
+    """history.csv is read one way (`storage.history.history_table`): pyarrow's CSV reader, or the
+    tolerant reader for another encoding or a ragged row — with the same cells, `'` guards taken
+    off (show, the pool, the hand-edit checks and the reports all read it so)."""
+    from salesops.storage.history import history_table, read_history
+
+    root = make_workspace(tmp_path / "ws", "csv", "zh")
+    batch = [{**lead(k), "lead_id": f"L-{k + 1:06d}"} for k in range(8)]
+    ws = Workspace(root)
+    with ws.writing(5):
+        ws.table("leads").append_many(batch, ['=cmd,"x"', "a\nb", "-1", "'quoted", "@at", "+8", "普通", ""])
+        ws.commit(command='import "a,b"', user="=u")
+    clean = read_history(root)
+    assert clean and {r["user"] for r in clean} == {"=u"}
+    assert {r["new_value"] for r in clean if r["field"] == "*"} == {'=cmd,"x"', "a\nb", "-1", "'quoted", "@at", "+8", "普通", ""}
+    path = root / "history.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    if damage == "gb18030":
+        path.write_bytes(text.encode("gb18030"))
+    elif damage == "ragged":  # a row cut short by hand: its missing cells are empty
+        path.write_text(text + "2026-11-27T09:00:00+08:00,王伟\r\n", encoding="utf-8-sig")
+    again = read_history(root)
+    extra = [{**dict.fromkeys(clean[0], ""), "at": "2026-11-27T09:00:00+08:00", "user": "王伟"}] if damage == "ragged" else []
+    assert again == clean + extra
+    assert read_history(root, record_id="L-000002", field="*") == [r for r in clean if r["record_id"] == "L-000002" and r["field"] == "*"]
+    assert history_table(root).num_rows == len(clean) + len(extra)

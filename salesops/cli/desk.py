@@ -249,7 +249,7 @@ def _claim(
     ws = open_for_write(ctx, fmt)
     with ws.writing(wait):
         events = pool.OwnerEvents.from_history(
-            read_history(ws.root, lambda row: row.get("field") == "owner")
+            read_history(ws.root, field="owner")
         )
         claimed = pool.claim(
             ws.table, ws.settings, register, ids, rep=rep, today=today(), events=events

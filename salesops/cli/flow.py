@@ -222,7 +222,7 @@ def sweep(
     with ws.writing(wait):
         swept = quotes.sweep(ws.table, when)
         expired = swept.expired
-        events = pool.OwnerEvents.from_history(read_history(ws.root, lambda row: row.get("field") == "owner"))
+        events = pool.OwnerEvents.from_history(read_history(ws.root, field="owner"))
         back = pool.reclaim(ws.table, ws.settings, today=when, events=events)
         lines = [
             ngettext("expired {n} quote: {ids}", "expired {n} quotes: {ids}", len(expired)).format(

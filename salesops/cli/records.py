@@ -314,22 +314,6 @@ def _decisions(ws, register: str, record_id: str | None, record: dict, history: 
 
 def _history(ws, record_id: str | None) -> list[dict[str, str]]:
     """History rows of one record, oldest first."""
-    from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, HISTORY_ZH
-    from salesops.storage.csv_io import read_csv
+    from salesops.storage.history import read_history
 
-    path = ws.root / HISTORY_FILE
-    if record_id is None or not path.exists():
-        return []
-    rows = read_csv(path)
-    if not rows:
-        return []
-    english = {zh: en for en, zh in HISTORY_ZH.items()}  # a Chinese workspace writes a Chinese header
-    header = [english.get(h.strip(), h.strip()) for h in rows[0]]
-    idx = {h: header.index(h) for h in HISTORY_COLUMNS if h in header}
-    if "record_id" not in idx:
-        return []
-    out = []
-    for row in rows[1:]:
-        if len(row) > idx["record_id"] and row[idx["record_id"]] == record_id:
-            out.append({h: row[j] if j < len(row) else "" for h, j in idx.items()})
-    return out
+    return [] if record_id is None else read_history(ws.root, record_id=record_id)

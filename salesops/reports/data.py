@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from salesops.errors import UsageError
 from salesops.i18n import _
-from salesops.schema import HISTORY_FILE, HISTORY_ZH, REGISTERS
+from salesops.schema import REGISTERS
 from salesops.values import DATE_DTYPE
 
 if TYPE_CHECKING:
@@ -144,20 +144,14 @@ class ReportData:
         import pandas as pd
 
         if self._history is None:
-            path = self.ws.root / HISTORY_FILE
+            from salesops.storage.history import history_table
+
             cols = ["at", "command", "register", "record_id", "field", "old_value", "new_value"]
-            df = None
-            if path.exists():
-                try:
-                    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-                except UnicodeDecodeError:
-                    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
-                except (pd.errors.EmptyDataError, pd.errors.ParserError):
-                    df = None
-            if df is not None:  # headers in Chinese (时间, 登记表, …) as well as in English
-                df = df.rename(columns={zh: en for en, zh in HISTORY_ZH.items()})
-            if df is None or not set(cols) <= set(df.columns):
+            table = history_table(self.ws.root)  # (headers in Chinese, 时间, 登记表…, read as English)
+            if table is None:
                 df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+            else:
+                df = table.select(cols).to_pandas()
             df = df[cols].copy()
             on = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
             df["on"] = on.astype(DATE_DTYPE)  # the unit of the registers' date columns

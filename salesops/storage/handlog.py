@@ -13,13 +13,13 @@ read-only command, or a validate that could not take the lock).
 
 from __future__ import annotations
 
-import csv
 import mmap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salesops.core.handedits import HAND, Logged, check_hand_edits
-from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, HISTORY_ZH
+from salesops.schema import HISTORY_FILE
+from salesops.storage.history import history_table
 
 SEP = "\x1f"
 WAITING = 1 << 40  # positions of hand edits not recorded yet: after every history row
@@ -47,7 +47,7 @@ def logged(root: Path, also: set[tuple[str, str]] | None = None) -> list[Logged]
     path = root / HISTORY_FILE
     if not also and not has_hand_edits(path):
         return []
-    table = _read(path)
+    table = history_table(root)
     if table is None or not table.num_rows:
         return []
     import pyarrow as pa
@@ -64,44 +64,6 @@ def logged(root: Path, also: set[tuple[str, str]] | None = None) -> list[Logged]
         )
         for i, r in zip(at.to_pylist(), rows, strict=True)
     ]
-
-
-def _read(path: Path):
-    """history.csv as a table of text columns under their English names; None when it does not read."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    from salesops.storage.csv_io import read_csv
-
-    english = {zh: en for en, zh in HISTORY_ZH.items()}
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = [h.strip() for h in next(csv.reader(fh), [])]
-        names = [english.get(h, h) for h in header]
-        if not set(HISTORY_COLUMNS) <= set(names):
-            return None
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                include_columns=list(HISTORY_COLUMNS),
-            ),
-        )
-        return table
-    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
-        pass
-    rows = read_csv(path)  # another encoding (GB18030), ragged rows: the tolerant reader
-    if not rows:
-        return None
-    header = [english.get(h.strip(), h.strip()) for h in rows[0]]
-    if not set(HISTORY_COLUMNS) <= set(header):
-        return None
-    at = [header.index(c) for c in HISTORY_COLUMNS]
-    cols = [[r[j] if j < len(r) else "" for r in rows[1:]] for j in at]
-    return pa.table({c: pa.array(v, type=pa.string()) for c, v in zip(HISTORY_COLUMNS, cols, strict=True)})
 
 
 def problems(ws: Workspace, today) -> list[Problem]:
