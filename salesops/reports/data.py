@@ -144,17 +144,21 @@ class ReportData:
         import pandas as pd
 
         if self._history is None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
             from salesops.storage.history import history_table
 
             cols = ["at", "command", "register", "record_id", "field", "old_value", "new_value"]
             table = history_table(self.ws.root)  # (headers in Chinese, 时间, 登记表…, read as English)
             if table is None:
-                df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-            else:
-                df = table.select(cols).to_pandas()
-            df = df[cols].copy()
-            on = pd.to_datetime(df["at"].str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
-            df["on"] = on.astype(DATE_DTYPE)  # the unit of the registers' date columns
+                table = pa.table({c: pa.array([], pa.string()) for c in cols})
+            df = table.select(cols).to_pandas()
+            # the date of `at`, parsed once per distinct day (a year's 200,000 rows hold ~700)
+            days = pc.dictionary_encode(pc.utf8_slice_codeunits(table.column("at"), 0, 10)).combine_chunks()
+            on = pd.to_datetime(pd.Series(days.dictionary.to_pylist(), dtype=object), errors="coerce", format="%Y-%m-%d")
+            on = on.to_numpy(dtype=DATE_DTYPE)[days.indices.to_numpy(zero_copy_only=False)]
+            df["on"] = pd.Series(on, index=df.index, dtype=DATE_DTYPE)  # the unit of the registers' date columns
             self._history = df
         return self._history
 

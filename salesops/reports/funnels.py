@@ -221,8 +221,7 @@ def _stage_changes(data: ReportData, register: str, ids: pd.Series) -> pd.DataFr
         }
     )
     h = data.history()
-    h = h[(h["register"] == register).to_numpy(dtype=bool)]
-    h = h[h["field"].isin([name, dated]).to_numpy(dtype=bool)]
+    h = h[(h["register"] == register).to_numpy(dtype=bool) & h["field"].isin([name, dated]).to_numpy(dtype=bool)]
     h = h[among(h["record_id"], ids)]
     if h.empty:
         return empty
