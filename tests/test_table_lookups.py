@@ -175,3 +175,34 @@ def test_among_is_membership(keys, pool, arrow, kind, repeat):
     assert among(key_series, given_pool).tolist() == want
     if arrow:
         assert want == key_series.isin(given_pool).tolist()
+
+
+def test_next_id_is_found_once_and_follows_what_the_command_adds(tmp_path):
+    """`next_id` scans the IDs once per command and then follows the records the command adds
+    (one by one or in bulk) and the IDs it sets: always what a scan of every ID would give."""
+    import re
+
+    root = make_workspace(tmp_path / "ws", "csv")
+    _write(root, [[f"P-{i:06d}", "R-000001", "A-000001", "2026-11-02", "1.00", "cash", "", ""] for i in (1, 2, 5)])
+    table = Workspace(root).table("payments")
+
+    def scanned() -> str:
+        numbers = [int(m.group(1)) for k in table.ids if (m := re.match(r"P-(\d+)$", k.strip(), re.I))]
+        return f"P-{max(numbers, default=0) + 1:06d}"
+
+    def record(pid: str) -> dict:
+        return {"payment_id": pid, "receivable_id": "R-000001", "amount": Decimal("1.00")}
+
+    assert table.next_id() == scanned() == "P-000006"
+    table.append(record(table.next_id()))
+    assert table.next_id() == scanned() == "P-000007"
+    table.append(record("P-000100"))
+    table.append(record(" p-000120 "))  # another case, padded: an ID of the form all the same
+    table.append(record("X-999999"))  # not of the form: no number
+    assert table.next_id() == scanned() == "P-000121"
+    table.append_many([record("P-000300"), record("P-000200")])
+    assert table.next_id() == scanned() == "P-000301"
+    table.set(0, "payment_id", "P-000900")
+    assert table.next_id() == scanned() == "P-000901"
+    table.set(0, "payment_id", "P-000001")  # the largest gone again
+    assert table.next_id() == scanned() == "P-000301"

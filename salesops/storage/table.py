@@ -64,6 +64,7 @@ class Table:
         self._header_new: dict[int, str] = {}
         self._ids: dict[str, int] | None = None
         self._finds = 0  # lookups by `find` so far
+        self._top: int | None = None  # the largest sequence of an ID (`next_id`), once asked
         self._looks: dict[str, int] = {}  # column → cells looked at one by one
 
     @classmethod
@@ -261,15 +262,22 @@ class Table:
         return sorted(rows + [i for i in changed if self._stored(i, name) == value])
 
     def next_id(self) -> str:
-        """The register prefix and a six-digit sequence after the largest existing one."""
-        prefix = self.register.prefix
-        pattern = re.compile(re.escape(prefix) + r"(\d+)$", re.IGNORECASE)
-        top = 0
-        for key in self.ids:
-            m = pattern.match(key)
-            if m:
-                top = max(top, int(m.group(1)))
-        return f"{prefix}{top + 1:06d}"
+        """The register prefix and a six-digit sequence after the largest existing one (found
+        once per command, then kept up to date by `append`: a command adding thousands of records,
+        `collect`'s reminders, scanned every ID for each)."""
+        if self._top is None:
+            self._top = max((self._sequence(key) for key in self.ids), default=0)
+        return f"{self.register.prefix}{self._top + 1:06d}"
+
+    def _sequence(self, record_id: str) -> int:
+        """The number of an ID of this register's form (L-000012: 12), else 0."""
+        m = re.match(re.escape(self.register.prefix) + r"(\d+)$", record_id, re.IGNORECASE)
+        return int(m.group(1)) if m else 0
+
+    def _added(self, record_id: str) -> None:
+        """Keep `next_id`'s largest sequence up to date with a record added under `record_id`."""
+        if self._top is not None and record_id:
+            self._top = max(self._top, self._sequence(record_id.strip()))
 
     # ------------------------------------------------------------ writing
 
@@ -309,7 +317,7 @@ class Table:
         record_id = self.id_of(i) or ""
         self.changes.append(Change(self.register.name, record_id, name, old_text, codec.to_text(column, value)))
         if name == self.register.id_column:
-            self._ids = None
+            self._ids = self._top = None
         return True
 
     def append(self, record: dict[str, Any], source: str | None = None) -> int:
@@ -328,6 +336,7 @@ class Table:
         record_id = str(record.get(self.register.id_column) or "")
         if self._ids is not None and record_id:
             self._ids.setdefault(record_id, i)
+        self._added(record_id)
         if source is not None:
             self.changes.append(Change(self.register.name, record_id, "*", "", source))
         for column in self.register.columns:
@@ -369,6 +378,8 @@ class Table:
             for k, rid in enumerate(ids):
                 if rid:
                     self._ids.setdefault(rid, start + k)
+        for rid in ids:
+            self._added(rid)
         self.changes.extend(self._append_changes(kept, ids, sources))
         return range(start, len(self))
 
