@@ -65,6 +65,7 @@ class Table:
         self._ids: dict[str, int] | None = None
         self._finds = 0  # lookups by `find` so far
         self._top: int | None = None  # the largest sequence of an ID (`next_id`), once asked
+        self._holding: dict[str, dict[Any, list[int]]] = {}  # `_now_holding`, per field asked
         self._looks: dict[str, int] = {}  # column → cells looked at one by one
 
     @classmethod
@@ -257,9 +258,28 @@ class Table:
         from salesops.arrownp import bools, of_list
 
         same = bools(pc.is_in(stored, value_set=of_list([value], pa.string())))  # (no pandas)
-        changed = self._changed(name)
-        rows = [i for i in np.flatnonzero(same).tolist() if i not in changed]
-        return sorted(rows + [i for i in changed if self._stored(i, name) == value])
+        rows = [i for i in np.flatnonzero(same).tolist() if name not in self._set.get(i, ())]
+        return sorted(rows + self._now_holding(name).get(value, []))
+
+    def _now_holding(self, name: str) -> dict[Any, list[int]]:
+        """Value → the rows whose field `name` this command set or added to it: made when `where`
+        first asks, then kept up to date by `set` and `append` (a command adding thousands of
+        records and looking each one's neighbours up went through every one of them each time)."""
+        index = self._holding.get(name)
+        if index is None:
+            index = self._holding[name] = {}
+            for i, fields in self._set.items():
+                if name in fields:
+                    index.setdefault(fields[name], []).append(i)
+        return index
+
+    def _now_holds(self, i: int, fields: dict[str, Any], before: dict[str, Any] | None = None) -> None:
+        """Row `i` now holds `fields` (it held `before`, if it was set already): `_now_holding` follows."""
+        for name, index in self._holding.items():
+            if name in fields:
+                if before is not None and name in before:
+                    index[before[name]].remove(i)
+                index.setdefault(fields[name], []).append(i)
 
     def next_id(self) -> str:
         """The register prefix and a six-digit sequence after the largest existing one (found
@@ -312,6 +332,8 @@ class Table:
             return False
         self._checked_cell(i, column, value)
         col = self._column_index(name)
+        if self._holding:
+            self._now_holds(i, {name: value}, self._set.get(i))
         self._set.setdefault(i, {})[name] = value
         self._pending.setdefault(i, set()).add(col)
         record_id = self.id_of(i) or ""
@@ -333,6 +355,8 @@ class Table:
                 self._column_index(name)
         self._new.append({})
         self._set[i] = {name: value for name, value in record.items() if value is not None}
+        if self._holding:
+            self._now_holds(i, self._set[i])
         record_id = str(record.get(self.register.id_column) or "")
         if self._ids is not None and record_id:
             self._ids.setdefault(record_id, i)
@@ -372,6 +396,8 @@ class Table:
         self._new.extend({} for _rec in kept)
         for k, rec in enumerate(kept):
             self._set[start + k] = rec
+            if self._holding:
+                self._now_holds(start + k, rec)
         idc = self.register.id_column
         ids = [str(rec.get(idc) or "") for rec in records]
         if self._ids is not None:
