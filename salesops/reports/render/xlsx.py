@@ -102,24 +102,26 @@ def _fit_columns(ws, rows: list[list[Any]], labels: list[str]) -> None:
         )
 
 
-def write_section(wb, sec: Section, used: set[str]):
-    """A sheet holding `sec`: header, every row typed, alerts red, totals bold, notes below."""
+def write_section(wb, sec: Section, used: set[str], top: int = 1):
+    """A sheet holding `sec` from row `top`: header, every row typed, alerts red, totals bold,
+    notes below (the first sheet starts lower, under the report's title: written there, not
+    moved there afterwards cell by cell)."""
     from openpyxl.styles import Font
 
     ws = wb.create_sheet(sheet_name(sec.title, used))
-    _header(ws, 1, [c.label for c in sec.columns])
+    _header(ws, top, [c.label for c in sec.columns])
     red, bold = Font(color=ALERT_COLOR, bold=True), Font(bold=True)
     for i, row in enumerate(sec.rows):
         for j, v in enumerate(row):
-            cell = _put(ws, i + 2, j + 1, v, sec.kind(i, j))
+            cell = _put(ws, top + i + 1, j + 1, v, sec.kind(i, j))
             if sec.alert(i, j):
                 cell.font = red
             elif i in sec.total_rows:
                 cell.font = bold
     _fit_columns(ws, sec.rows, [c.label for c in sec.columns])
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{top + 1}"
     for k, note in enumerate(sec.notes):
-        _put(ws, len(sec.rows) + 3 + k, 1, note, "text")
+        _put(ws, top + len(sec.rows) + 2 + k, 1, note, "text")
     return ws
 
 
@@ -181,6 +183,9 @@ def _title_cm(title: str) -> float:
     return sum(0.52 if ord(ch) > 0x2E7F else 0.3 for ch in title)
 
 
+TITLE_ROWS = 2  # the first sheet's title and subtitle, above its section
+
+
 def workbook(report: Report):
     """An openpyxl Workbook of `report`: the sections' sheets, the first with the title; then the charts."""
     from openpyxl import Workbook
@@ -188,13 +193,14 @@ def workbook(report: Report):
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    for sec in report.sections:
-        write_section(wb, sec, used)
+    for k, sec in enumerate(report.sections):
+        write_section(wb, sec, used, top=TITLE_ROWS + 1 if k == 0 else 1)
     for chart in report.charts:
         write_chart(wb, chart, used)
     if wb.worksheets:
         first = wb.worksheets[0]
-        first.insert_rows(1, 2)
+        if not report.sections:  # a chart's sheet first: moved down under the title
+            first.insert_rows(1, TITLE_ROWS)
         first.cell(row=1, column=1, value=report.title).font = _title_font()
         if report.subtitle:
             first.cell(row=2, column=1, value=report.subtitle)
