@@ -946,12 +946,15 @@ HISTORY_ZH = {
     "at": "时间",
     "user": "用户",
     "command": "命令",
-    "register": "登记表",
+    "register": "台账",  # as every message names a register
     "record_id": "记录编号",
     "field": "字段",
     "old_value": "原值",
     "new_value": "新值",
 }
+
+# Chinese headers history.csv files carry from before, still read: 登记表 until session 8
+HISTORY_ZH_ALIASES = {"登记表": "register"}
 
 SETTINGS_FILE = "salesops.toml"
 

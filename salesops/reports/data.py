@@ -150,7 +150,7 @@ class ReportData:
             from salesops.storage.history import history_table
 
             cols = ["at", "command", "register", "record_id", "field", "old_value", "new_value"]
-            table = history_table(self.ws.root)  # (headers in Chinese, 时间, 登记表…, read as English)
+            table = history_table(self.ws.root)  # (headers in Chinese, 时间, 台账…, read as English)
             if table is None:
                 table = pa.table({c: pa.array([], pa.string()) for c in cols})
             df = table.select(cols).to_pandas()

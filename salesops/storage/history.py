@@ -16,7 +16,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, HISTORY_ZH
+from salesops.schema import HISTORY_COLUMNS, HISTORY_FILE, HISTORY_ZH, HISTORY_ZH_ALIASES
 
 
 def history_table(root: Path):
@@ -28,7 +28,7 @@ def history_table(root: Path):
     from salesops.storage.csv_io import read_csv
 
     path = root / HISTORY_FILE
-    english = {zh: en for en, zh in HISTORY_ZH.items()}
+    english = {**HISTORY_ZH_ALIASES, **{zh: en for en, zh in HISTORY_ZH.items()}}
     try:
         if not path.exists() or not path.stat().st_size:
             return None
