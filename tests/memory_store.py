@@ -60,6 +60,10 @@ class MemoryRecords:
         rec.update(given or {})
         return rec
 
+    def column(self, name: str) -> list[Any]:
+        self.register.column(name)
+        return [r.get(name) for r in self.rows]
+
     def id_of(self, i: int) -> str | None:
         return self.rows[i].get(self.register.id_column)
 

@@ -69,6 +69,8 @@ def test_lookups_give_what_the_file_holds_row_by_row(tmp_path_factory, targets, 
     for value in ["R-000001", "R-000009", "R-000002"]:
         assert table.where("receivable_id", value) == expect(value), value
     assert table.find("P-900000") == n
+    for name in ("receivable_id", "amount", "received_on", "payment_id", "reference"):  # a field whole
+        assert table.column(name) == [table.get(i, name) for i in range(len(table))], name
     # `find` before `ids` exists (cut inside Arrow) answers as `ids` does, the command's own
     # changes (IDs set, a record added) included
     keys = ["P-000001", " P-000003", "P-000003", "P-000002", "P-777777", "P-404", "", f"P-{n:06d}", "p-000002"]
@@ -206,3 +208,18 @@ def test_next_id_is_found_once_and_follows_what_the_command_adds(tmp_path):
     assert table.next_id() == scanned() == "P-000901"
     table.set(0, "payment_id", "P-000001")  # the largest gone again
     assert table.next_id() == scanned() == "P-000301"
+
+
+def test_a_whole_field_holds_none_for_a_cell_that_did_not_read_until_the_command_sets_it(tmp_path):
+    root = make_workspace(tmp_path / "ws", "csv")
+    _write(root, [["P-000001", "R-000001", "A-000001", "2026-11-02", "1.50", "cash", "", ""],
+                  ["P-000002", "R-000002", "A-000001", "2026-13-45", "abc", "cash", "", ""],
+                  ["P-000003", "R-000003", "A-000001", "", "2", "cash", "", ""]])
+    table = Workspace(root).table("payments")
+    assert table.column("amount") == [Decimal("1.50"), None, Decimal("2")]
+    assert table.column("received_on") == [dt.date(2026, 11, 2), None, None]
+    table.set(1, "amount", Decimal("3.25"))
+    table.append({"payment_id": "P-000004", "receivable_id": "R-000001", "amount": Decimal("4.00")})
+    assert table.column("amount") == [Decimal("1.50"), Decimal("3.25"), Decimal("2"), Decimal("4.00")]
+    assert table.column("received_on") == [dt.date(2026, 11, 2), None, None, None]
+    assert table.column("method") == ["cash", "cash", "cash", None]

@@ -67,11 +67,13 @@ def duplicates(
     wanted = _keys(record)
     if not wanted:
         return []
+    status = leads.column("status")  # (whole fields at once: a cell at a time cost 100,000 leads 0.3 s)
+    fields = {k: leads.column(k) for k in wanted}
     found = []
     for j in range(len(leads)):
-        if j == skip or leads.is_blank(j) or not is_open(leads, j):
+        if j == skip or status[j] in CLOSED:  # (an unreadable status counts as open; a blank row matches nothing)
             continue
-        theirs = _keys({k: safe_get(leads, j, k) for k in wanted})
+        theirs = _keys({k: cells[j] for k, cells in fields.items()})
         same = [k for k, v in wanted.items() if theirs.get(k) == v]
         if same:
             found.append((leads.id_of(j) or "?", list_text(field_label(leads, k) for k in same), safe_get(leads, j, "owner")))

@@ -59,6 +59,10 @@ class Records(Protocol):
     def record(self, i: int, given: dict[str, Any] | None = None) -> dict[str, Any]:
         """Every field of row `i`, typed (fields in `given` take those values instead)."""
 
+    def column(self, name: str) -> list[Any]:
+        """Field `name` of every row, typed: None for an empty or unreadable cell (for scans over
+        a whole register)."""
+
     def id_of(self, i: int) -> str | None:
         """The record ID of row `i`."""
 

@@ -131,8 +131,22 @@ class Table:
         return rec
 
     def column(self, name: str) -> list[Any]:
-        """Field `name` of every row, typed (None for empty and unreadable cells)."""
-        return [None if (i, name) in self.typed.bad and name not in self._set.get(i, ()) else self._stored(i, name) for i in range(len(self))]
+        """Field `name` of every row, typed (None for empty and unreadable cells): the column as
+        read in one piece, then the cells the command set and the rows it added."""
+        column = self.register.column(name)
+        stored = self._stored_texts(name) if self._n else []
+        if column.type in ("money", "pct", "date"):
+            out = [typed_value(column, v) for v in stored]
+        else:
+            out = list(stored)  # (text, IDs, enum codes, numbers: stored as they are typed)
+        for i, j in self.typed.bad:
+            if j == name:
+                out[i] = None
+        out.extend([None] * (len(self) - self._n))
+        for i, fields in self._set.items():
+            if name in fields:
+                out[i] = fields[name]
+        return out
 
     def user_columns(self, i: int) -> dict[str, Any]:
         """The columns the tool does not know, under their own headers."""
