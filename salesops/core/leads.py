@@ -233,18 +233,29 @@ def find_rep(all_reps: list[Rep], text: str) -> Rep | None:
     return next((r for r in all_reps if r.is_named(text)), None)
 
 
-def pick(active: list[Rep], region: str | None, regions: dict[str, list[str]] | None = None) -> Rep:
+def pick(
+    active: list[Rep],
+    region: str | None,
+    regions: dict[str, list[str]] | None = None,
+    local: dict[str, list[Rep]] | None = None,
+) -> Rep:
     """The active rep with the least open-lead load, same region first; ties in file order.
 
     A lead's city or province and a rep's region are compared through the
     settings' region table (杭州 and 浙江省 are both 华东), else as written.
+    `local` remembers the reps of each place already asked for (assigning 61,000
+    leads compared each one's place with every rep's: 35 s).
     """
     from salesops.core.regions import same_region
 
     pool = active
     if region:
-        local = [r for r in active if same_region(region, r.region, regions or {})]
-        pool = local or active
+        here = None if local is None else local.get(region)
+        if here is None:
+            here = [r for r in active if same_region(region, r.region, regions or {})]
+            if local is not None:
+                local[region] = here
+        pool = here or active
     return min(
         pool, key=lambda r: r.load
     )  # min keeps the first of equals: round-robin by file order
@@ -314,8 +325,9 @@ def assign(
         )
     refuse_if(problems)
     done = []
+    local: dict[str, list[Rep]] = {}  # the reps of each place, found once
     for j in rows:
-        rep = target or pick(active, leads.get(j, "region"), regions)
+        rep = target or pick(active, leads.get(j, "region"), regions, local)
         old = leads.get(j, "owner")
         if old:
             previous = find_rep(all_reps, old)
