@@ -363,6 +363,9 @@ def storage_value(col: Column, value: Any) -> Any:
     return value
 
 
+_STORED_OTHERWISE = ("money", "pct", "date")  # the kinds whose stored form is not their typed value
+
+
 def typed_value(col: Column, stored: Any) -> Any:
     """The inverse of `storage_value`: what `codec.read_cell` gives for the stored form."""
     if stored is None:
@@ -373,6 +376,11 @@ def typed_value(col: Column, stored: Any) -> Any:
     if kind == "date" and isinstance(stored, int):
         return dt.date.fromordinal(stored + EPOCH_ORDINAL)
     return stored
+
+
+def typed_values(col: Column, stored: list[Any]) -> list[Any]:
+    """`typed_value` of each of `stored` (a new list; text, IDs, codes and numbers as they are)."""
+    return [typed_value(col, v) for v in stored] if col.type in _STORED_OTHERWISE else list(stored)
 
 
 def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:

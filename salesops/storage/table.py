@@ -22,7 +22,7 @@ from salesops.i18n import _
 from salesops.problems import ERROR, Problem
 from salesops.schema import Column, Register
 from salesops.storage.read import TypedTable, empty_table, map_header, second_header
-from salesops.typed import show_cell, text_fault, text_faults, typed_value
+from salesops.typed import show_cell, text_fault, text_faults, typed_value, typed_values
 
 __all__ = ["Table", "map_header", "second_header", "show_cell", "text_fault"]
 
@@ -133,12 +133,7 @@ class Table:
     def column(self, name: str) -> list[Any]:
         """Field `name` of every row, typed (None for empty and unreadable cells): the column as
         read in one piece, then the cells the command set and the rows it added."""
-        column = self.register.column(name)
-        stored = self._stored_texts(name) if self._n else []
-        if column.type in ("money", "pct", "date"):
-            out = [typed_value(column, v) for v in stored]
-        else:
-            out = list(stored)  # (text, IDs, enum codes, numbers: stored as they are typed)
+        out = typed_values(self.register.column(name), self._stored_texts(name) if self._n else [])
         for i, j in self.typed.bad:
             if j == name:
                 out[i] = None
@@ -308,9 +303,16 @@ class Table:
         m = re.match(re.escape(self.register.prefix) + r"(\d+)$", record_id, re.IGNORECASE)
         return int(m.group(1)) if m else 0
 
-    def _added(self, record_id: str) -> None:
-        """Keep `next_id`'s largest sequence up to date with a record added under `record_id`."""
-        if self._top is not None and record_id:
+    def _add_row(self, i: int, fields: dict[str, Any], record_id: str) -> None:
+        """Row `i` added, holding `fields` under `record_id` (`append`, `append_many`): the
+        command's own cells, and the lookups kept up to date with them — `ids`, `next_id`'s
+        largest sequence, `where`'s index of the command's rows."""
+        self._set[i] = fields
+        if self._holding:
+            self._now_holds(i, fields)
+        if record_id and self._ids is not None:
+            self._ids.setdefault(record_id, i)
+        if record_id and self._top is not None:
             self._top = max(self._top, self._sequence(record_id.strip()))
 
     # ------------------------------------------------------------ writing
@@ -368,13 +370,8 @@ class Table:
                 self._checked_cell(i, self.register.column(name), value)
                 self._column_index(name)
         self._new.append({})
-        self._set[i] = {name: value for name, value in record.items() if value is not None}
-        if self._holding:
-            self._now_holds(i, self._set[i])
         record_id = str(record.get(self.register.id_column) or "")
-        if self._ids is not None and record_id:
-            self._ids.setdefault(record_id, i)
-        self._added(record_id)
+        self._add_row(i, {name: value for name, value in record.items() if value is not None}, record_id)
         if source is not None:
             self.changes.append(Change(self.register.name, record_id, "*", "", source))
         for column in self.register.columns:
@@ -408,18 +405,10 @@ class Table:
             for name in kept[k]:
                 self._column_index(name)
         self._new.extend({} for _rec in kept)
-        for k, rec in enumerate(kept):
-            self._set[start + k] = rec
-            if self._holding:
-                self._now_holds(start + k, rec)
         idc = self.register.id_column
         ids = [str(rec.get(idc) or "") for rec in records]
-        if self._ids is not None:
-            for k, rid in enumerate(ids):
-                if rid:
-                    self._ids.setdefault(rid, start + k)
-        for rid in ids:
-            self._added(rid)
+        for k, (rec, rid) in enumerate(zip(kept, ids, strict=True)):
+            self._add_row(start + k, rec, rid)
         self.changes.extend(self._append_changes(kept, ids, sources))
         return range(start, len(self))
 
