@@ -405,3 +405,46 @@ def test_history_reads_the_same_by_arrow_and_by_the_tolerant_reader(tmp_path, da
     assert again == clean + extra
     assert read_history(root, record_id="L-000002", field="*") == [r for r in clean if r["record_id"] == "L-000002" and r["field"] == "*"]
     assert history_table(root).num_rows == len(clean) + len(extra)
+
+
+def test_history_is_kept_in_the_cache_while_the_file_stays_as_it_was(tmp_path):
+    """history.csv read once is kept (`cache.of_file`): the next read gives the same rows from
+    the cache; a row appended (even with the same size and a backdated time) or a file changed
+    too recently to be told apart from a next change is read again, never served stale."""
+    import os
+
+    from salesops.storage import cache
+    from salesops.storage.history import history_table, read_history
+
+    root = make_workspace(tmp_path / "ws", "csv", "zh")
+    ws = Workspace(root)
+    with ws.writing(5):
+        ws.table("leads").append_many([{**lead(k), "lead_id": f"L-{k + 1:06d}"} for k in range(3)], ["a", "b", "c"])
+        ws.commit(command="import", user="王伟")
+    path = root / "history.csv"
+    entry = cache.entry_path(root, path)
+
+    def backdate(seconds: float = 60) -> None:
+        then = os.stat(path).st_mtime - seconds
+        os.utime(path, (then, then))
+
+    history_table(root)
+    cache.settle()
+    assert not entry.exists()  # just written: not trusted yet
+    backdate()
+    first = read_history(root)
+    cache.settle()
+    assert entry.exists()
+    mtime = entry.stat().st_mtime_ns
+    assert read_history(root) == first
+    assert entry.stat().st_mtime_ns == mtime  # served from the entry, not written again
+    text = path.read_text(encoding="utf-8-sig")
+    row = "2026-11-27T09:00:00+08:00,李娜,salesops set L-000001 notes=x,leads,L-000001,notes,,x\r\n"
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        fh.write(row)
+    backdate()
+    assert read_history(root)[-1]["user"] == "李娜" and len(read_history(root)) == len(first) + 1
+    path.write_text(text.replace("王伟", "赵敏"), encoding="utf-8-sig")  # same size, other bytes
+    os.utime(path, ns=(mtime, mtime))
+    cache.settle()
+    assert {r["user"] for r in read_history(root)} == {"赵敏"}

@@ -382,6 +382,24 @@ def read_register(root: Path, path: Path, fmt: str, register, date_order: str, c
     return typed
 
 
+def of_file(root: Path, path: Path, compute: Callable[[], pa.Table | None]) -> pa.Table | None:
+    """`compute()`, a table read from the file `path` alone (history.csv), kept as its entry
+    while the file stays as it was — the same identity, content stamp and salesops' code.
+    Computed, not kept, when the file changed too recently to be told apart from a next change,
+    or changed while it was read; None (nothing kept) when `compute` finds nothing."""
+    before = file_stamp(path)
+    key = None if before is None else {"format": FORMAT, "code": source_fingerprint(), **before}
+    target = entry_path(root, path)
+    if key is not None:
+        got = load_table(target)
+        if got is not None and got[1].get("key") == key:
+            return got[0]
+    table = compute()
+    if table is not None and key is not None and settled(before) and file_stamp(path) == before:
+        _in_background(save_table, target, table, {"key": key})
+    return table
+
+
 def derived(
     root: Path, name: str, sources: list[TypedTable], compute: Callable[[], pa.Table], extra: dict | None = None
 ) -> pa.Table:
