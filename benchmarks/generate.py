@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-VERSION = "6"  # bump when the generated data changes
+VERSION = "7"  # bump when the generated data changes
 AS_OF = dt.date(2026, 11, 27)
 START = dt.date(2024, 12, 1)
 EPOCH = dt.date(1899, 12, 30)  # Excel serial 0
@@ -770,6 +770,7 @@ def company(root: Path, factor: float, seed: int = 20261127, mixed: bool = False
         p,
     )
 
+    tables["activities"] = _activities(tables, np.random.default_rng(seed + 2))
     if mixed:
         _mix(tables, np.random.default_rng(seed + 1))
     counts = {"history": _history(root, tables)}
@@ -786,11 +787,89 @@ def company(root: Path, factor: float, seed: int = 20261127, mixed: bool = False
     return counts
 
 
+ACTIVITY_TYPES = ["call", "wechat", "visit", "email", "meeting", "demo"]
+ACTIVITY_WEIGHTS = [0.35, 0.3, 0.12, 0.1, 0.08, 0.05]
+SUMMARIES = {
+    "call": "电话沟通需求，客户关注交付周期",
+    "wechat": "加了微信，发送了公司介绍",
+    "visit": "上门拜访，见到采购和技术负责人",
+    "email": "邮件发送方案和报价说明",
+    "meeting": "线上会议，讨论技术方案",
+    "demo": "产品演示，客户反馈良好",
+}
+NEXT_STEPS = ["约电话详细沟通", "发送报价", "安排上门拜访", "确认预算和决策人", "跟进合同条款", "安排产品演示"]
+
+
+def _activities(tables: dict[str, dict[str, list]], rng: np.random.Generator) -> dict[str, list]:
+    """A year of follow-ups (跟进记录), as `follow add` logs them: each worked lead one or two
+    (none for an untouched new lead or half the disqualified ones), each opportunity one to
+    three up to its close (an open one's last within the last six weeks); every follow-up but a
+    record's last names a next step that the later one did, and the last one on an open record
+    names one still to do (60 % of leads, 80 % of opportunities) — so the overdue next steps
+    are those of records nobody went back to. About one per record: ~130,000 on M, eleven a
+    working day for each of its 60 reps."""
+    acts: list[tuple[int, str, str | None, str]] = []  # (day, record, account, owner) per activity
+    nexts: list[int | None] = []
+    leads, opps = tables["leads"], tables["opportunities"]
+    per_lead = {"new": 0, "contacted": 1, "qualified": 2, "converted": 1, "disqualified": 1}
+    lead_draw = rng.random(len(leads["lead_id"]))
+    lead_gap = rng.integers(3, 22, len(leads["lead_id"]))
+
+    def log(days: list[int], rid: str, acc: str | None, owner: str, last_next: int | None) -> None:
+        for j, d in enumerate(days):
+            acts.append((d, rid, acc, owner))
+            if j + 1 < len(days):
+                nexts.append(max(d, days[j + 1] - int(rng.integers(0, 4))))
+            else:
+                nexts.append(last_next)
+
+    for i, (rid, status, created, changed, owner) in enumerate(
+        zip(leads["lead_id"], leads["status"], leads["created_on"], leads["status_changed_on"], leads["owner"], strict=True)
+    ):
+        k = per_lead[status] if status != "disqualified" or lead_draw[i] < 0.5 else 0
+        k = 1 if status == "qualified" and lead_draw[i] < 0.5 else k
+        if not k:
+            continue
+        c, ch = (created - START).days, (changed - START).days
+        days = sorted({*map(int, rng.integers(c, ch + 1, k - 1)), ch})
+        open_ = status in ("contacted", "qualified")
+        log(days, rid, None, owner or "admin", ch + int(lead_gap[i]) if open_ and lead_draw[i] < 0.6 else None)
+    for rid, acc, owner, created, closed in zip(
+        opps["opportunity_id"], opps["account_id"], opps["owner"], opps["created_on"], opps["closed_on"], strict=True
+    ):
+        c = (created - START).days
+        open_ = closed is None
+        end = max(c, SPAN - int(rng.integers(0, 42))) if open_ else (closed - START).days
+        k = int(rng.integers(1, 4))
+        days = sorted({*map(int, rng.integers(c, end + 1, k - 1)), end})
+        log(days, rid, acc, owner or "admin", end + int(rng.integers(5, 31)) if open_ and rng.random() < 0.8 else None)
+    order = sorted(range(len(acts)), key=lambda a: (acts[a][0], acts[a][1]))
+    kinds = rng.choice(len(ACTIVITY_TYPES), len(acts), p=ACTIVITY_WEIGHTS)
+    steps = rng.integers(0, len(NEXT_STEPS), len(acts))
+    out: dict[str, list] = {k: [] for k in _schema_header("activities")}
+    for n, a in enumerate(order, 1):
+        d, rid, acc, owner = acts[a]
+        kind = ACTIVITY_TYPES[kinds[a]]
+        nxt = nexts[a]
+        out["activity_id"].append(f"F-{n:06d}")
+        out["on"].append(day(d))
+        out["record_id"].append(rid)
+        out["account_id"].append(acc)
+        out["type"].append(kind)
+        out["by"].append(owner)
+        out["summary"].append(SUMMARIES[kind])
+        out["next_step"].append(NEXT_STEPS[steps[a]] if nxt is not None else None)
+        out["next_on"].append(day(nxt) if nxt is not None else None)
+        out["notes"].append(None)
+    return out
+
+
 def _history(root: Path, tables: dict[str, dict[str, list]]) -> int:
     """history.csv as a year of salesops' own commands leaves it (every team's workspace has one;
     the reports replay it): each lead's move from new to its status and each opportunity's from
     qualification to its stage, on the day it changed, two rows per move (the state and its date),
-    as `advance` writes them. Returns the number of rows."""
+    as `advance` writes them; and each follow-up as `follow add` logs it (its summary, next step
+    and date). Returns the number of rows."""
     lines = ["\ufeffat,user,command,register,record_id,field,old_value,new_value"]
     moves = []
     for register, field, start, stamp in (
@@ -805,10 +884,26 @@ def _history(root: Path, tables: dict[str, dict[str, list]]) -> int:
             if state != start and on is not None:
                 moves.append((on, register, rid, field, start, state, stamp, created, owner or "admin"))
     moves.sort(key=lambda m: (m[0], m[2]))
+    logged = []  # (day, lines) of each follow-up, as `follow add` writes it (before the day's moves)
+    a = tables["activities"]
+    for fid, on, rid, kind, by, summary, step, next_on in zip(
+        a["activity_id"], a["on"], a["record_id"], a["type"], a["by"], a["summary"], a["next_step"], a["next_on"], strict=True
+    ):
+        head = f"{on.isoformat()}T09:30:00+08:00,{by},salesops follow add {rid} --type {kind} --on {on.isoformat()},activities,{fid}"
+        rows = [f"{head},summary,,{summary}"]
+        if step is not None:
+            rows += [f"{head},next_step,,{step}", f"{head},next_on,,{next_on.isoformat()}"]
+        logged.append((on, rows))
+    k = 0
     for on, register, rid, field, start, state, stamp, created, owner in moves:
+        while k < len(logged) and logged[k][0] <= on:
+            lines += logged[k][1]
+            k += 1
         head = f"{on.isoformat()}T10:00:00+08:00,{owner},salesops advance {rid} {state},{register},{rid}"
         lines.append(f"{head},{field},{start},{state}")
         lines.append(f"{head},{stamp},{created.isoformat() if created else ''},{on.isoformat()}")
+    for _, rows in logged[k:]:
+        lines += rows
     (root / "history.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
     return len(lines) - 1
 
