@@ -117,3 +117,21 @@ def test_aging_money_is_the_cents_with_two_places(cents):
     from salesops.reports.ar import _money
 
     assert _money(cents).as_tuple() == Decimal(cents).scaleb(-2).as_tuple()
+
+
+@settings(max_examples=200)
+@given(values)
+def test_long_lists_of_records_are_written_column_by_column_as_the_same_text(data):
+    """A list of records with the same keys (`jsonout.AS_COLUMNS` of them or more) is written
+    column by column: the same text as record by record, for any values and key orders."""
+    from salesops import jsonout
+
+    saved = jsonout.AS_COLUMNS
+    jsonout.AS_COLUMNS = 2
+    try:
+        assert dumps(data) == standard(data)
+        rows = [{"id": "R-1", "on": dt.date(2026, 12, 7), "n": 3, "x": data}, {"id": "R-2", "on": None, "n": None, "x": 1.5}]
+        assert dumps(rows) == standard(rows)
+        assert dumps([rows[0], {"on": None, "id": "R-2", "n": 1, "x": None}]) == standard([rows[0], {"on": None, "id": "R-2", "n": 1, "x": None}])
+    finally:
+        jsonout.AS_COLUMNS = saved

@@ -134,9 +134,9 @@ def next_steps(
         & on_or_before(last["next_on"], as_of + dt.timedelta(days=ahead))
     ]
     recs = about(data)
-    known = among(due["record_id"], recs.index)
-    due = due[known].copy()
-    info = recs.loc[due["record_id"].to_numpy()]
+    at = positions(due["record_id"], pd.Series(recs.index, dtype=object))
+    due = due[at >= 0].copy()
+    info = recs.iloc[at[at >= 0]]
     due = due[~info["closed"].to_numpy(dtype=bool)]
     info = info[~info["closed"].to_numpy(dtype=bool)]
     people = Attribution(data, "owner")
@@ -290,8 +290,7 @@ def _stalled(data: ReportData, as_of: dt.date) -> list[dict[str, Any]]:
 
 def pool_moves(data: ReportData, period: Period) -> dict[str, list[dict[str, Any]]]:
     """Records the pool took back in `period` (from whom) and those reps claimed from it (who)."""
-    h = data.history()
-    owners = h[(h["field"] == "owner") & h["register"].isin(["leads", "accounts"])]
+    owners = data.history(("leads", "accounts"), ("owner",))
     owners = owners[owners["on"].notna()]
     back = owners[owners["command"] == RECLAIMED]
     first_back = (

@@ -352,8 +352,8 @@ def _write_offs(
     gone = set(rec["receivable_id"][rec["status"] == "written_off"].dropna())
     if not gone:
         return {}, []
-    hist = data.history()
-    hist = hist[among(hist["record_id"], gone) & (hist["field"] == "status").to_numpy(dtype=bool)]
+    hist = data.history(fields=("status",))
+    hist = hist[among(hist["record_id"], gone)]
     dated: dict[str, dt.date] = {}
     for register, rid, value, on in zip(
         hist["register"], hist["record_id"], hist["new_value"], hist["on"], strict=True

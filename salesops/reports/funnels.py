@@ -220,8 +220,7 @@ def _stage_changes(data: ReportData, register: str, ids: pd.Series) -> pd.DataFr
             "new_rank": pd.Series([], dtype="int64"),
         }
     )
-    h = data.history()
-    h = h[(h["register"] == register).to_numpy(dtype=bool) & h["field"].isin([name, dated]).to_numpy(dtype=bool)]
+    h = data.history((register,), (name, dated))
     h = h[among(h["record_id"], ids)]
     if h.empty:
         return empty
