@@ -159,10 +159,13 @@ class ReportData:
 
             table = history_table(self.ws.root)  # (headers in Chinese, 时间, 台账…, read as English)
             self._history_table = table.select(cols) if table is not None else pa.table({c: pa.array([], pa.string()) for c in cols})
-        table = self._history_table
+        table, keep = self._history_table, None
         for column, wanted in (("register", registers), ("field", fields)):
             if wanted is not None:
-                table = table.filter(pc.is_in(table.column(column), value_set=pa.array(list(wanted), pa.string())))
+                held = pc.is_in(table.column(column), value_set=pa.array(list(wanted), pa.string()))
+                keep = held if keep is None else pc.and_(keep, held)
+        if keep is not None:
+            table = table.filter(keep)  # (one pass over the text columns)
         df = table.to_pandas()
         # the date of `at`, parsed once per distinct day (a year's 465,000 rows hold ~700)
         days = pc.dictionary_encode(pc.utf8_slice_codeunits(table.column("at"), 0, 10)).combine_chunks()
