@@ -872,3 +872,52 @@ def test_what_arrow_does_not_read_as_calamine_does_is_left_to_calamine(tmp_path,
     if case == "1904":
         got = reading(True)
         assert got[0][0]["due_date"] == dt.date(2026, 11, 5), got
+
+
+@pytest.mark.parametrize("case", ["dates", "a bool among the dates", "text and numbers"])
+def test_a_date_column_mixing_date_cells_serials_and_text_is_read_through_arrow_as_text(tmp_path, monkeypatch, case):
+    """People type dates three ways in one column: date cells, serial numbers (a cell formatted
+    General), text ("2026/11/5", "2026年11月5日"). fastexcel reads such a date column as text
+    (`arrow_sheet`'s `as_text`) and salesops reads each form as it reads the cell: the same
+    typed table as calamine's cells. A column holding a problem is read from calamine's cells
+    again (its message shows the cell as it is); a mixed column that is no date is calamine's."""
+    from salesops.storage import read
+    from salesops.storage.xlsx_read import arrow_sheet
+
+    path = tmp_path / "receivables.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "receivables"
+    sheet.append(["receivable_id", "amount", "due_date", "account_id", "status", "invoiced_on"])
+    for i in range(1, 41):
+        due = [dt.date(2026, 11, i % 28 + 1), 45966 + i, f"2026/12/{i % 28 + 1}", f"2027年1月{i % 28 + 1}日"][i % 4]
+        amount = ("1,234.50" if i % 3 == 0 else 12.5 * i) if case == "text and numbers" else 12.5 * i
+        sheet.append([f"R-{i}", amount, due, f"A-{i}", "invoiced", dt.date(2026, 10, 1)])
+    if case == "a bool among the dates":
+        sheet["C30"] = True
+    book.save(path)
+
+    fast = arrow_sheet(path, lambda names: "receivables", lambda header, columns: read._dates(REC, header, columns))
+    if case == "text and numbers":
+        assert fast is None  # a mixed column that is no date: calamine reads the sheet
+    else:
+        assert fast is not None and fast[3] == {2}  # due_date, read as text
+
+    def reading(arrow: bool):
+        monkeypatch.setattr(read, "ARROW_SHEETS", arrow)
+        t = read_typed(path, "xlsx", REC)
+        return t.data.to_pylist(), [(p.row, p.column, p.code, p.message) for p in t.problems], t.header
+
+    got = reading(True)
+    assert got == reading(False)
+    want = [
+        [dt.date(2026, 11, i % 28 + 1), dt.date(2025, 11, 5) + dt.timedelta(days=i), dt.date(2026, 12, i % 28 + 1), dt.date(2027, 1, i % 28 + 1)][i % 4]
+        for i in range(1, 41)
+    ]
+    if case == "a bool among the dates":
+        want[28] = None
+    assert [r["due_date"] for r in got[0]] == want
+    if case == "a bool among the dates":
+        assert [(p[0], p[1]) for p in got[1]] == [(30, "due_date")]
+    else:
+        assert not got[1]

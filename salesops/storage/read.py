@@ -263,15 +263,17 @@ def _read_csv(
 
 
 def _read_xlsx(
-    path: Path, register: Register, date_order: str, sheet: str | None, source: bool, wanted: list[str] | None
+    path: Path, register: Register, date_order: str, sheet: str | None, source: bool, wanted: list[str] | None, arrow: bool = True
 ) -> TypedTable:
     import numpy as np
 
     from salesops.storage.xlsx_read import arrow_sheet, read_sheets
 
-    fast = arrow_sheet(path, _sheet_chooser(register, sheet, source)) if ARROW_SHEETS else None
+    as_text = None if source else (lambda header, columns: _dates(register, header, columns))
+    fast = arrow_sheet(path, _sheet_chooser(register, sheet, source), as_text) if ARROW_SHEETS and arrow else None
+    texts: set[int] = set()
     if fast is not None:  # straight into Arrow
-        name, header, columns = fast
+        name, header, columns, texts = fast
         header = [header_text(c) for c in header]
         n = len(columns[0]) if columns else 0
         if not (sheet is not None or source or _fits(register, header)[0]):
@@ -288,6 +290,9 @@ def _read_xlsx(
         _scale_percent(path, register, header, name, raws)
     rows = np.arange(2, n + 2, dtype=np.int64)
     out = _build(path.name, "xlsx", register, date_order, header, raws, rows, {}, None, wanted)
+    if texts and any(p.column is not None and out.colmap.get(p.column) in texts for p in out.problems):
+        # a date column read as text holds a problem: its message shows the cell as calamine has it
+        return _read_xlsx(path, register, date_order, sheet, source, wanted, arrow=False)
     out.sheet = name
     return out
 
@@ -295,6 +300,16 @@ def _read_xlsx(
 # Whether `xlsx_read.arrow_sheet` may read a register's sheet (else calamine's Python cells
 # always): off only to compare the two ways in tests.
 ARROW_SHEETS = True
+
+
+def _dates(register: Register, header: list[str], columns: set[int]) -> bool:
+    """Whether every one of `columns` (indexes in `header`) is a date field of the register."""
+    try:
+        colmap, _ = map_header(register, [header_text(c) for c in header])
+    except SalesopsError:
+        return False
+    field = {j: name for name, j in colmap.items()}
+    return all(j in field and register.column(field[j]).type == "date" for j in columns)
 
 
 def _sheet_chooser(register: Register, sheet: str | None, source: bool):

@@ -273,9 +273,9 @@ def read_xlsx(path: Path, sheet: str | None = None) -> RawSheet:
 _EXCEL_EPOCH_MS = -2208988800000  # 1900-01-01T00:00 in ms since 1970: no date cell is earlier
 
 
-def arrow_sheet(path: Path, choose):
+def arrow_sheet(path: Path, choose, as_text=None):
     """The sheet `choose(worksheet names) -> name or None` picks of an xlsx workbook, as
-    (sheet name, header cells, Arrow columns) by fastexcel — calamine underneath, as
+    (sheet name, header cells, Arrow columns, the columns read as text) by fastexcel — calamine underneath, as
     `read_sheets`, but each column straight into Arrow without a Python object per cell
     (M's nine registers: 2.3 s → 0.9 s) — or None when `read_sheets` must read it: no sheet
     chosen; the 1904 date system; merged cells (refused there, with the cells named); a
@@ -283,7 +283,11 @@ def arrow_sheet(path: Path, choose):
     at A1); a header cell fastexcel renames (a repeated one: "x", "x_1"); a column of mixed
     kinds of cells (text and numbers: fastexcel is asked to be strict over every row), of
     true/false, of durations or of times of day (read as 1899-12-31); whatever else fastexcel
-    does not take. The file is checked as `check_xlsx_safe` checks it before fastexcel opens
+    does not take. Columns whose first rows mix kinds (date cells and serial numbers, as
+    people type dates) are read as text when `as_text(header labels, their indexes)` says
+    they may be: a date cell reads "2026-11-05 00:00:00", a number "45966", each as salesops
+    reads it (the reader goes back to calamine's cells when such a column holds a problem,
+    whose message shows the cell as it is). The file is checked as `check_xlsx_safe` checks it before fastexcel opens
     it; a file that fails is left to `read_sheets`, which says why.
     """
     import logging
@@ -307,13 +311,16 @@ def arrow_sheet(path: Path, choose):
             first = _CELL.search(head)  # a value in A1: calamine's A1 is fastexcel's first cell
             if first is None or first.group(2) or dict(_ATTR.findall(first.group(1))).get(b"r") != b"A1":
                 return None
-            if _mixed(head) or zd.holds(part, b"mergeCell"):
+            mixed = _mixed(head)
+            if mixed is None or (mixed and as_text is None) or zd.holds(part, b"mergeCell"):
                 return None
     except (OSError, StorageError, *DAMAGE):
         return None
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # "falling back to string" for an empty column
     try:
-        loaded = fastexcel.read_excel(str(path)).load_sheet(name, schema_sample_rows=None, dtype_coercion="strict")
+        loaded = fastexcel.read_excel(str(path)).load_sheet(
+            name, schema_sample_rows=None, dtype_coercion="strict", dtypes=dict.fromkeys(sorted(mixed), "string") or None
+        )
         info = loaded.available_columns()
         table = loaded.to_arrow()
     except Exception:  # noqa: BLE001 - mixed columns, and anything else: calamine reads it and words its errors
@@ -325,9 +332,9 @@ def arrow_sheet(path: Path, choose):
         if count.isdigit() and base in header:
             return None  # a repeated header cell, renamed
         header.append(label)
-    if not _plain_kinds(table):
+    if not _plain_kinds(table) or (mixed and not as_text(header, mixed)):
         return None
-    return name, header, list(table.columns)
+    return name, header, list(table.columns), mixed
 
 
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(/?)>")
@@ -337,14 +344,15 @@ _ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*["']([^"']*)["']""")
 _TEXT_CELLS = (b"s", b"str", b"inlineStr")
 
 
-def _mixed(head: bytes) -> bool:
-    """Whether, in the first rows of a sheet's XML, a header cell is not text (fastexcel would
-    name its column in its own way) or a column mixes kinds of cells (text and numbers, dates
-    and numbers: a type or a style apart). fastexcel would parse the whole sheet before
-    refusing it, and calamine would parse it again (the second data shape's date columns mix
-    date cells, serial numbers and text). A mix that starts later is found by fastexcel all
-    the same."""
+def _mixed(head: bytes) -> set[int] | None:
+    """The columns (0 for A) that mix kinds of cells (text and numbers, dates and numbers: a
+    type or a style apart) in the first rows of a sheet's XML; None when a header cell is not
+    text (fastexcel would name its column in its own way). fastexcel, strict, would parse the
+    whole sheet before refusing a mixed column, and calamine would parse it again (the second
+    data shape's date columns mix date cells and serial numbers). A mix that starts later is
+    found by fastexcel all the same."""
     seen: dict[bytes, tuple[bytes, bytes]] = {}
+    mixed: set[int] = set()
     for m in _CELL.finditer(head):
         if m.group(2):
             continue  # an empty cell
@@ -354,11 +362,19 @@ def _mixed(head: bytes) -> bool:
         kind = (attrs.get(b"t", b"n"), attrs.get(b"s", b"0"))
         if ref[len(column) :] == b"1":
             if kind[0] not in _TEXT_CELLS:
-                return True
+                return None
             continue
         if seen.setdefault(column, kind) != kind:
-            return True
-    return False
+            mixed.add(_column_index(column))
+    return mixed
+
+
+def _column_index(letters: bytes) -> int:
+    """0 for column A, 25 for Z, 26 for AA."""
+    n = 0
+    for b in letters.upper():
+        n = n * 26 + (b - 64)
+    return n - 1
 
 
 def _plain_kinds(table) -> bool:
