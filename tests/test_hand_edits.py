@@ -522,3 +522,23 @@ def test_an_edit_saved_while_a_command_runs_is_recorded_by_the_next_one(server, 
     assert not [
         r for r in hand_rows(ws) if r["register"] in ("payments", "receivables")
     ]  # the command's own changes
+
+
+def test_a_hand_edit_is_found_in_history_wherever_it_lies(tmp_path, monkeypatch):
+    """`handlog.has_hand_edits` reads history.csv a chunk at a time: a hand-edit row is found
+    at the start, in the middle, at the end and across a chunk's edge; none, none."""
+    from salesops.core.handedits import HAND
+    from salesops.storage import handlog
+
+    monkeypatch.setattr(handlog, "CHUNK", 16)
+    path = tmp_path / "history.csv"
+    row = "2026-11-27T09:00:00+08:00,王伟,salesops advance O-1 won,opportunities,O-1,stage,proposal,won\r\n"
+    hand = f"2026-11-27T09:00:00+08:00,unknown,{HAND},opportunities,O-1,stage,proposal,won\r\n"
+    assert not handlog.has_hand_edits(tmp_path / "missing.csv")
+    for before in range(0, 40):
+        path.write_text("\ufeffat,user,command\r\n" + "x" * before + row * 2, encoding="utf-8")
+        assert not handlog.has_hand_edits(path)
+        path.write_text("\ufeffat,user,command\r\n" + "x" * before + hand + row, encoding="utf-8")
+        assert handlog.has_hand_edits(path), before
+        path.write_text("\ufeffat,user,command\r\n" + row + "x" * before + hand, encoding="utf-8")
+        assert handlog.has_hand_edits(path), before

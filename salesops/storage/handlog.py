@@ -13,7 +13,6 @@ read-only command, or a validate that could not take the lock).
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,15 +29,25 @@ if TYPE_CHECKING:
 
 
 def has_hand_edits(path: Path) -> bool:
-    """Whether history.csv holds any hand edit at all (one search of its bytes)."""
+    """Whether history.csv holds any hand edit at all (one search of its bytes, read a chunk at
+    a time: a file mapped into memory kills the process, without a word, when it is cut short
+    meanwhile or the shared folder holding it drops)."""
+    token = HAND.encode()
+    edge = len(token) - 1
     try:
         with open(path, "rb") as fh:
-            if not fh.seek(0, 2):
-                return False
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return mm.find(HAND.encode()) >= 0
-    except (OSError, ValueError):
+            tail = b""
+            while chunk := fh.read(CHUNK):
+                held = tail + chunk  # (a token across the chunks' edge too)
+                if token in held:
+                    return True
+                tail = held[-edge:]
+    except OSError:
         return False
+    return False
+
+
+CHUNK = 1 << 22
 
 
 def logged(root: Path, also: set[tuple[str, str]] | None = None) -> list[Logged]:
