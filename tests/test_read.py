@@ -7,8 +7,10 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import time
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -921,3 +923,51 @@ def test_a_date_column_mixing_date_cells_serials_and_text_is_read_through_arrow_
         assert [(p[0], p[1]) for p in got[1]] == [(30, "due_date")]
     else:
         assert not got[1]
+
+
+def test_header_labels_are_read_from_the_first_bytes_of_a_sheet(tmp_path):
+    """`xlsx_read._header_labels` (which columns are dates is decided before fastexcel parses the
+    sheet): row 1's text through the shared strings as Excel writes them (the benchmark's
+    writer) and inline as openpyxl writes them, entities and Chinese included; None when a header
+    cell is no text (a number is no index into the shared strings)."""
+    import sys
+
+    from salesops.storage.xlsx_read import _header_labels, book_parts, open_zip
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import generate
+
+    header = ["receivable_id", "R&D <部门>", '"quoted" & \'apos\'', "due_date", "跟进记录"]
+
+    def labels(p):
+        with open(p, "rb") as fh:
+            zd = open_zip(fh, p.name)
+            parts = book_parts(zd)
+            return _header_labels(zd, parts, zd.head(parts.sheets[0][1]))
+
+    shared = tmp_path / "shared.xlsx"
+    rows = [[f"R-{i}" for i in range(300)], [f"x{i}" for i in range(300)], [f"y{i}" for i in range(300)], [dt.date(2026, 11, 5)] * 300, ["note"] * 300]
+    generate.write_xlsx(shared, header, ["text", "text", "text", "date", "text"], rows)
+    with zipfile.ZipFile(shared) as z:
+        assert "xl/sharedStrings.xml" in z.namelist() and b't="s"' in z.read("xl/worksheets/sheet1.xml")[:4000]
+    assert labels(shared) == header
+    inline = tmp_path / "inline.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for i in range(3):
+        book.active.append([f"R-{i}", f"x{i}", i, dt.date(2026, 11, 5), "note"])
+    book.save(inline)
+    assert labels(inline) == header
+    book.active["C1"] = 1  # a number in the header
+    book.save(inline)
+    assert labels(inline) is None
+    numbered = tmp_path / "numbered.xlsx"  # C1 made the number 1 (shared string 1 is a label)
+    with zipfile.ZipFile(shared) as a, zipfile.ZipFile(numbered, "w", zipfile.ZIP_DEFLATED) as b:
+        for item in a.infolist():
+            data = a.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="C1"([^>]*?) t="s"([^>]*)>', rb'<c r="C1"\1\2>', data, count=1)
+            b.writestr(item, data)
+    with zipfile.ZipFile(numbered) as z:
+        assert re.search(rb'<c r="C1"[^>]*><v>', z.read("xl/worksheets/sheet1.xml")) and b'<c r="C1" t="s"' not in z.read("xl/worksheets/sheet1.xml")
+    assert labels(numbered) is None

@@ -312,8 +312,12 @@ def arrow_sheet(path: Path, choose, as_text=None):
             if first is None or first.group(2) or dict(_ATTR.findall(first.group(1))).get(b"r") != b"A1":
                 return None
             mixed = _mixed(head)
-            if mixed is None or (mixed and as_text is None) or zd.holds(part, b"mergeCell"):
+            if mixed is None or zd.holds(part, b"mergeCell"):
                 return None
+            if mixed:  # read as text only if they are dates: decided before fastexcel parses the sheet
+                labels = _header_labels(zd, parts, head) if as_text is not None else None
+                if labels is None or not as_text(labels, mixed):
+                    return None
     except (OSError, StorageError, *DAMAGE):
         return None
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # "falling back to string" for an empty column
@@ -367,6 +371,61 @@ def _mixed(head: bytes) -> set[int] | None:
         if seen.setdefault(column, kind) != kind:
             mixed.add(_column_index(column))
     return mixed
+
+
+_CELL_WHOLE = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.S)
+_V = re.compile(rb"<(?:[\w.-]+:)?v>(.*?)</(?:[\w.-]+:)?v>", re.S)
+_T = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?t>", re.S)
+_SI = re.compile(rb"<(?:[\w.-]+:)?si>(.*?)</(?:[\w.-]+:)?si>", re.S)
+
+
+def _header_labels(zd: ZipDirectory, parts: BookParts, head: bytes) -> list[str] | None:
+    """The text of the header cells (row 1) from a sheet's first bytes, shared strings looked
+    up in the first megabyte of the shared-strings part (where a workbook's first row puts
+    them); None when a cell cannot be told so (what fastexcel then names the columns decides)."""
+    from xml.sax.saxutils import unescape
+
+    def text(xml: bytes) -> str:
+        return unescape(b"".join(_T.findall(xml)).decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+
+    cells: dict[int, tuple[bytes, bytes]] = {}
+    for m in _CELL_WHOLE.finditer(head):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        ref = attrs.get(b"r", b"")
+        column = ref.rstrip(b"0123456789")
+        if ref[len(column) :] != b"1":
+            break  # (rows come in order: row 1 is over)
+        cells[_column_index(column)] = (attrs.get(b"t", b"n"), m.group(2) or b"")
+    if not cells or sorted(cells) != list(range(len(cells))):
+        return None
+    shared: list[str] | None = None
+    labels = []
+    try:
+        for j in range(len(cells)):
+            kind, inner = cells[j]
+            if kind == b"inlineStr":
+                labels.append(text(inner))
+                continue
+            value = _V.search(inner)
+            if value is None:
+                return None
+            if kind == b"str":
+                labels.append(unescape(value.group(1).decode("utf-8")))
+                continue
+            if kind != b"s":
+                return None  # a number, a date, true/false: no label
+            if shared is None:
+                sst = {k: t for k, t in rels_of(zd, parts.workbook).values()}.get("sharedStrings")
+                if sst is None or sst not in zd.by_name:
+                    return None
+                shared = [text(si) for si in _SI.findall(zd.head(sst, 1 << 20))]
+            k = int(value.group(1))
+            if not 0 <= k < len(shared) - 1:  # (the last one found may be cut short)
+                return None
+            labels.append(shared[k])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return labels
 
 
 def _column_index(letters: bytes) -> int:
