@@ -500,7 +500,7 @@ def test_an_edit_saved_while_a_command_runs_is_recorded_by_the_next_one(server, 
     ws = xlsx_ws
     log = tmp_path / "payment.log"
     pid = server.start(
-        ["payment", "record", "R-000012", "--amount", "100", "--ref", "RUNNING"], ws, log, slow=0.3
+        ["payment", "record", "R-000012", "--amount", "100", "--ref", "RUNNING"], ws, log, slow=0.1
     )
     journal = ws / META / "journal.json"
     deadline = time.monotonic() + 120
