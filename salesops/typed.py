@@ -363,6 +363,16 @@ def storage_value(col: Column, value: Any) -> Any:
     return value
 
 
+def storage_values(col: Column, values: list[Any]) -> list[Any]:
+    """`storage_value` of each of `values` (the list itself for the kinds stored as they are)."""
+    kind = col.type
+    if kind == "date":
+        return [None if v is None else (v.date() if isinstance(v, dt.datetime) else v).toordinal() - EPOCH_ORDINAL for v in values]
+    if kind in ("money", "pct"):
+        return [None if v is None else int(Decimal(v).scaleb(2)) for v in values]
+    return values
+
+
 _STORED_OTHERWISE = ("money", "pct", "date")  # the kinds whose stored form is not their typed value
 
 
