@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,66 +20,43 @@ LEADS = REGISTERS["leads"]
 
 
 def one_by_one(register, snap: Snapshot, ops: list[Op]) -> Snapshot:
-    """Each change applied in order, cell by cell (apply as it was written before)."""
-    if not ops:
-        return snap
-    idc = register.id_column
-    n = snap.data.num_rows
-    index: dict[str, int] = {}
-    for i, value in enumerate(snap.data.column(idc).to_pylist()):
-        if isinstance(value, str):
-            index.setdefault(value.strip(), i)
-    created: list[dict[str, Any]] = []
-    sets: dict[str, dict[int, Any]] = {}
-    bad = dict(snap.bad)
-    deleted: set[int] = set()
+    """The same changes on a plain model: each record a dict of stored cells and of the text of its
+    unreadable ones, found by ID (the first record holding it), changed in order."""
+    names = [c.name for c in register.columns]
+    records = [
+        {"cells": row, "bad": {f: t for (r, f), t in snap.bad.items() if r == i}, "gone": False}
+        for i, row in enumerate(snap.data.select(names).to_pylist())
+    ]
+    found: dict[str, dict] = {}
+    for rec in records:
+        if isinstance(rec["cells"][register.id_column], str):
+            found.setdefault(rec["cells"][register.id_column].strip(), rec)
     for op in ops:
         if op.kind == "delete":
-            gone = index.pop(op.record_id, None)
-            if gone is not None:
-                deleted.add(gone)
+            rec = found.pop(op.record_id, None)
+            if rec is not None:
+                rec["gone"] = True
             continue
         if op.kind == "create":
-            created.append({})
-            index[op.record_id] = n + len(created) - 1
-        row = index.get(op.record_id)
-        if row is None:
+            rec = {"cells": dict.fromkeys(names), "bad": {}, "gone": False}
+            records.append(rec)
+            found[op.record_id] = rec
+        rec = found.get(op.record_id)
+        if rec is None:
             continue
         for name, value in op.fields.items():
-            if name not in register.by_name:
+            if name not in names:
                 continue
-            column = register.column(name)
             if isinstance(value, Unreadable):
-                stored = None
-                bad[(row, name)] = value.text
+                rec["cells"][name], rec["bad"][name] = None, value.text
             else:
-                stored = storage_value(column, value)
-                bad.pop((row, name), None)
-            if row >= n:
-                created[row - n][name] = stored
-            else:
-                sets.setdefault(name, {})[row] = stored
-    data = snap.data
-    for name, cells in sets.items():
-        mask = np.zeros(n, dtype=bool)
-        order = sorted(cells)
-        mask[order] = True
-        replacement = pa.array([cells[i] for i in order], type=arrow_type(register.column(name)))
-        at = data.schema.get_field_index(name)
-        data = data.set_column(at, name, pc.replace_with_mask(data.column(name).combine_chunks(), pa.array(mask), replacement))
-    if created:
-        extra = pa.Table.from_arrays(
-            [pa.array([r.get(c.name) for r in created], type=arrow_type(c)) for c in register.columns],
-            names=[c.name for c in register.columns],
-        )
-        data = pa.concat_tables([data.select(extra.column_names), extra])
-    if deleted:
-        keep = np.ones(data.num_rows, dtype=bool)
-        keep[sorted(deleted)] = False
-        data = data.filter(pa.array(keep))
-        before = np.cumsum(~keep)
-        bad = {(int(i - before[i]), f): t for (i, f), t in bad.items() if keep[i]}
-    return Snapshot(data.combine_chunks(), bad)
+                rec["cells"][name] = storage_value(register.column(name), value)
+                rec["bad"].pop(name, None)
+    kept = [rec for rec in records if not rec["gone"]]
+    data = pa.Table.from_arrays(
+        [pa.array([rec["cells"][c.name] for rec in kept], type=arrow_type(c)) for c in register.columns], names=names
+    )
+    return Snapshot(data, {(i, f): t for i, rec in enumerate(kept) for f, t in rec["bad"].items()})
 
 
 ids = st.sampled_from(["L-000001", "L-000002", "L-000003", "L-000004", "L-000005"])
