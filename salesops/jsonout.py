@@ -197,10 +197,7 @@ def _as_columns(rows: list | tuple) -> Columns | None:
     keys = tuple(rows[0])
     if not all(type(r) is dict and tuple(r) == keys for r in rows):
         return None
-    table = Columns.__new__(Columns)
-    table.keys = list(keys)
-    table.columns = [[r[k] for r in rows] for k in keys]
-    return table
+    return Columns(list(keys), [[r[k] for r in rows] for k in keys])
 
 
 def _plain(v: Any) -> Any:

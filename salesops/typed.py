@@ -352,25 +352,25 @@ def arrow_type(col: Column) -> pa.DataType:
 
 def storage_value(col: Column, value: Any) -> Any:
     """A typed value (as `codec.read_cell` gives it) in the column's Arrow storage form."""
-    if value is None:
-        return None
-    kind = col.type
-    if kind == "date":
-        day = value.date() if isinstance(value, dt.datetime) else value
-        return day.toordinal() - EPOCH_ORDINAL
-    if kind in ("money", "pct"):
-        return int(Decimal(value).scaleb(2))
-    return value
+    to = _TO_STORAGE.get(col.type)
+    return value if value is None or to is None else to(value)
 
 
 def storage_values(col: Column, values: list[Any]) -> list[Any]:
     """`storage_value` of each of `values` (the list itself for the kinds stored as they are)."""
-    kind = col.type
-    if kind == "date":
-        return [None if v is None else (v.date() if isinstance(v, dt.datetime) else v).toordinal() - EPOCH_ORDINAL for v in values]
-    if kind in ("money", "pct"):
-        return [None if v is None else int(Decimal(v).scaleb(2)) for v in values]
-    return values
+    to = _TO_STORAGE.get(col.type)
+    return values if to is None else [None if v is None else to(v) for v in values]
+
+
+def _day_number(value: dt.date) -> int:
+    return (value.date() if isinstance(value, dt.datetime) else value).toordinal() - EPOCH_ORDINAL
+
+
+def _hundredths(value: Any) -> int:
+    return int(Decimal(value).scaleb(2))
+
+
+_TO_STORAGE = {"date": _day_number, "money": _hundredths, "pct": _hundredths}
 
 
 _STORED_OTHERWISE = ("money", "pct", "date")  # the kinds whose stored form is not their typed value

@@ -192,11 +192,14 @@ def _sha256(path: Path, stamp: dict) -> str | None:
     return value if file_stamp(path) == stamp else None
 
 
-def key_of(path: Path, date_order: str) -> dict[str, Any] | None:
-    """What must be unchanged for an entry of `path` to be trusted."""
+def key_of(path: Path, date_order: str | None = None) -> dict[str, Any] | None:
+    """What must be unchanged for an entry of `path` to be trusted: the file's stamp and salesops'
+    code, and for a register's typed table the date order and language it was read in."""
     stamp = file_stamp(path)
     if stamp is None:
         return None
+    if date_order is None:  # a table read from the file alone (`of_file`)
+        return {"format": FORMAT, "code": source_fingerprint(), **stamp}
     from salesops.i18n import current
 
     lang = current()  # problems are worded in it
@@ -387,15 +390,14 @@ def of_file(root: Path, path: Path, compute: Callable[[], pa.Table | None]) -> p
     while the file stays as it was — the same identity, content stamp and salesops' code.
     Computed, not kept, when the file changed too recently to be told apart from a next change,
     or changed while it was read; None (nothing kept) when `compute` finds nothing."""
-    before = file_stamp(path)
-    key = None if before is None else {"format": FORMAT, "code": source_fingerprint(), **before}
+    key = key_of(path)
     target = entry_path(root, path)
     if key is not None:
         got = load_table(target)
         if got is not None and got[1].get("key") == key:
             return got[0]
     table = compute()
-    if table is not None and key is not None and settled(before) and file_stamp(path) == before:
+    if table is not None and key is not None and settled(key) and key_of(path) == key:
         _in_background(save_table, target, table, {"key": key})
     return table
 

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from salesops.errors import StorageError
 from salesops.i18n import N_, _, joined
-from salesops.storage.xlsx_io import RawSheet, range_ref
+from salesops.storage.xlsx_io import RawSheet, col_index, range_ref
 from salesops.storage.xlsx_zip import ZipDirectory
 
 # what a damaged workbook part raises inside `book_parts` (ParseError is a SyntaxError)
@@ -275,9 +275,9 @@ _EXCEL_EPOCH_MS = -2208988800000  # 1900-01-01T00:00 in ms since 1970: no date c
 
 def arrow_sheet(path: Path, choose, as_text=None):
     """The sheet `choose(worksheet names) -> name or None` picks of an xlsx workbook, as
-    (sheet name, header cells, Arrow columns, the columns read as text) by fastexcel — calamine underneath, as
-    `read_sheets`, but each column straight into Arrow without a Python object per cell
-    (M's nine registers: 2.3 s → 0.9 s) — or None when `read_sheets` must read it: no sheet
+    (sheet name, header cells, Arrow columns, the columns read as text) by fastexcel —
+    calamine underneath, as `read_sheets`, but each column straight into Arrow without a
+    Python object per cell (M's nine registers: 2.3 s → 0.9 s) — or None when `read_sheets` must read it: no sheet
     chosen; the 1904 date system; merged cells (refused there, with the cells named); a
     sheet not starting with a value in A1 (fastexcel starts at the first cell used, calamine
     at A1); a header cell fastexcel renames (a repeated one: "x", "x_1"); a column of mixed
@@ -287,8 +287,8 @@ def arrow_sheet(path: Path, choose, as_text=None):
     people type dates) are read as text when `as_text(header labels, their indexes)` says
     they may be: a date cell reads "2026-11-05 00:00:00", a number "45966", each as salesops
     reads it (the reader goes back to calamine's cells when such a column holds a problem,
-    whose message shows the cell as it is). The file is checked as `check_xlsx_safe` checks it before fastexcel opens
-    it; a file that fails is left to `read_sheets`, which says why.
+    whose message shows the cell as it is). The file is checked as `check_xlsx_safe` checks
+    it before fastexcel opens it; a file that fails is left to `read_sheets`, which says why.
     """
     import logging
 
@@ -309,7 +309,7 @@ def arrow_sheet(path: Path, choose, as_text=None):
                 return None
             head = zd.head(part)
             first = _CELL.search(head)  # a value in A1: calamine's A1 is fastexcel's first cell
-            if first is None or first.group(2) or dict(_ATTR.findall(first.group(1))).get(b"r") != b"A1":
+            if first is None or first.group(2) is None or dict(_ATTR.findall(first.group(1))).get(b"r") != b"A1":
                 return None
             mixed = _mixed(head)
             if mixed is None or zd.holds(part, b"mergeCell"):
@@ -341,7 +341,8 @@ def arrow_sheet(path: Path, choose, as_text=None):
     return name, header, list(table.columns), mixed
 
 
-_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(/?)>")
+# a cell: its attributes, and what it holds (None for an empty cell, <c …/>)
+_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.S)
 _ATTR = re.compile(rb"""\s(r|s|t)\s*=\s*["']([^"']*)["']""")
 
 
@@ -358,7 +359,7 @@ def _mixed(head: bytes) -> set[int] | None:
     seen: dict[bytes, tuple[bytes, bytes]] = {}
     mixed: set[int] = set()
     for m in _CELL.finditer(head):
-        if m.group(2):
+        if m.group(2) is None:
             continue  # an empty cell
         attrs = dict(_ATTR.findall(m.group(1)))
         ref = attrs.get(b"r", b"")
@@ -369,11 +370,10 @@ def _mixed(head: bytes) -> set[int] | None:
                 return None
             continue
         if seen.setdefault(column, kind) != kind:
-            mixed.add(_column_index(column))
+            mixed.add(col_index(column.decode("ascii")))
     return mixed
 
 
-_CELL_WHOLE = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.S)
 _V = re.compile(rb"<(?:[\w.-]+:)?v>(.*?)</(?:[\w.-]+:)?v>", re.S)
 _T = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?t>", re.S)
 _SI = re.compile(rb"<(?:[\w.-]+:)?si>(.*?)</(?:[\w.-]+:)?si>", re.S)
@@ -383,19 +383,19 @@ def _header_labels(zd: ZipDirectory, parts: BookParts, head: bytes) -> list[str]
     """The text of the header cells (row 1) from a sheet's first bytes, shared strings looked
     up in the first megabyte of the shared-strings part (where a workbook's first row puts
     them); None when a cell cannot be told so (what fastexcel then names the columns decides)."""
-    from xml.sax.saxutils import unescape
+    from html import unescape  # (character references too, as the patcher reads XML text)
 
     def text(xml: bytes) -> str:
-        return unescape(b"".join(_T.findall(xml)).decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+        return unescape(b"".join(_T.findall(xml)).decode("utf-8"))
 
     cells: dict[int, tuple[bytes, bytes]] = {}
-    for m in _CELL_WHOLE.finditer(head):
+    for m in _CELL.finditer(head):
         attrs = dict(_ATTR.findall(m.group(1)))
         ref = attrs.get(b"r", b"")
         column = ref.rstrip(b"0123456789")
         if ref[len(column) :] != b"1":
             break  # (rows come in order: row 1 is over)
-        cells[_column_index(column)] = (attrs.get(b"t", b"n"), m.group(2) or b"")
+        cells[col_index(column.decode("ascii"))] = (attrs.get(b"t", b"n"), m.group(2) or b"")
     if not cells or sorted(cells) != list(range(len(cells))):
         return None
     shared: list[str] | None = None
@@ -426,14 +426,6 @@ def _header_labels(zd: ZipDirectory, parts: BookParts, head: bytes) -> list[str]
     except (ValueError, UnicodeDecodeError):
         return None
     return labels
-
-
-def _column_index(letters: bytes) -> int:
-    """0 for column A, 25 for Z, 26 for AA."""
-    n = 0
-    for b in letters.upper():
-        n = n * 26 + (b - 64)
-    return n - 1
 
 
 def _plain_kinds(table) -> bool:
