@@ -134,3 +134,107 @@ def of_list(values: list, typ: pa.DataType) -> pa.Array:
         return pa.Array.from_buffers(typ, len(bits), [bitmap, pa.py_buffer(np.packbits(bits, bitorder="little"))])
     width = np.dtype(_WIDTH[typ.bit_width // 8])
     return array(np.fromiter((0 if v is None else v for v in values), dtype=width, count=len(values)), typ, ok)
+
+
+def index_in(values, value_set) -> pa.Array:
+    """`pc.index_in(values, value_set=value_set, skip_nulls=True)`: for each text of `values`, the
+    position of its first occurrence in the text array `value_set` (null for none, and for a null).
+
+    Registers number their records (R-000001 … R-1000000, 2026000001…): when every ID of
+    `value_set` is one prefix then a number written as the others are (zero-padded to one width,
+    longer when it must be), each distinct, the numbers are read from the bytes and looked up in
+    a table of positions — a million payments to a million receivables in about 0.1 s instead of
+    Arrow's 0.25 s of hashing text. Any other `value_set` is hashed by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = _numbered(values, value_set)
+    if found is not None:
+        return found
+    found = pc.index_in(values, value_set=value_set, skip_nulls=True)
+    return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
+
+
+_NUMBERED_MIN = 4096  # fewer IDs than this are hashed in no time
+_MAX_DIGITS = 18  # whole numbers an int64 holds
+_MAX_RUNS = 64  # runs of texts of one length read as grids of bytes (more: hashed by Arrow)
+
+
+def _numbered(values, value_set) -> pa.Array | None:
+    """`index_in` for numbered IDs (see there); None when `value_set` is not numbered."""
+    import numpy as np
+    import pyarrow as pa
+
+    ids = value_set.combine_chunks() if isinstance(value_set, pa.ChunkedArray) else value_set
+    n = len(ids)
+    if n < _NUMBERED_MIN or not pa.types.is_string(ids.type) or ids.null_count:
+        return None
+    first = ids[0].as_py().encode("utf-8")
+    prefix = first.rstrip(b"0123456789")
+    if len(first) == len(prefix):
+        return None
+    got = _numbers(ids, prefix, None)
+    if got is None or not got[1].all():
+        return None
+    numbers, _ok, width = got
+    low, high = int(numbers.min()), int(numbers.max())
+    if high - low >= 4 * n:  # too sparse for a table of positions
+        return None
+    table = np.full(high - low + 1, -1, dtype=np.int32)
+    table[numbers - low] = np.arange(n, dtype=np.int32)
+    if not (table[numbers - low] == np.arange(n, dtype=np.int32)).all():
+        return None  # an ID twice: Arrow finds the first
+    parts = []
+    for chunk in chunks(values):
+        got = _numbers(chunk, prefix, width) if pa.types.is_string(chunk.type) else None
+        if got is None:
+            return None
+        number, ok, _ = got
+        number -= low
+        ok &= (number >= 0) & (number <= high - low)
+        parts.append(np.where(ok, table[np.where(ok, number, 0)], -1).astype(np.int32))
+    at = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return array(at, pa.int32(), at >= 0)
+
+
+def _numbers(text, prefix: bytes, width: int | None) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(the number each text of a string array writes after `prefix`, whether it writes one the
+    way IDs of `width` digits do, that width) — `width` digits, or more without a leading zero;
+    `width` None: the fewest digits of any text. The texts are read as grids of bytes, one per run
+    of texts of one length: None when there are too many runs."""
+    import numpy as np
+
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=text.offset + n + 1)[text.offset :]
+    buffer = text.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
+    lengths = np.diff(offsets)
+    breaks = np.flatnonzero(lengths[1:] != lengths[:-1]) + 1
+    if len(breaks) >= _MAX_RUNS:
+        return None
+    number = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    digits = lengths - len(prefix)
+    for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), n], strict=True):
+        size = int(lengths[a]) if b > a else 0
+        if not 0 < size - len(prefix) <= _MAX_DIGITS:
+            continue
+        grid = data[offsets[a] : offsets[a] + size * (b - a)].reshape(b - a, size)
+        fits = np.ones(b - a, dtype=bool)
+        for k, byte in enumerate(prefix):
+            fits &= grid[:, k] == byte
+        value = number[a:b]
+        for k in range(len(prefix), size):
+            digit = grid[:, k] - np.uint8(48)  # (below "0" wraps past 9)
+            fits &= digit <= 9
+            value *= 10
+            value += digit
+        ok[a:b] = fits
+    if text.null_count:
+        ok &= valid(text)
+    if width is None:
+        width = int(digits[ok].min()) if ok.any() else 1
+    # written as the register writes it: zero-padded to `width`, longer only when the number is
+    least = np.int64(10) ** np.clip(digits - 1, 0, _MAX_DIGITS - 1).astype(np.int64)  # the smallest number of so many digits
+    ok &= (digits == width) | ((digits > width) & (number >= least))
+    return number, ok, width

@@ -71,3 +71,66 @@ def test_lengths_are_arrows_byte_lengths(values, cut):
         want = pc.fill_null(pc.binary_length(arr), 0)
         want = want.combine_chunks() if isinstance(want, pa.ChunkedArray) else want
         assert arrownp.lengths(arr).tolist() == want.to_pylist()
+
+
+def _id(prefix: str, width: int, number: int) -> str:
+    return f"{prefix}{number:0{width}d}"
+
+
+@st.composite
+def numbered(draw):
+    """(IDs of a register numbered as salesops numbers them — one prefix, zero-padded numbers
+    growing past the width — in any order, maybe spoiled; references to them and to near misses)."""
+    prefix = draw(st.sampled_from(["R-", "", "INV-2026-", "客户", "P"]))
+    width = draw(st.integers(1, 12))
+    start = draw(st.integers(0, 10**width + 5))
+    numbers = draw(st.lists(st.integers(start, start + 60), min_size=1, max_size=40, unique=True))
+    numbers = draw(st.permutations(numbers))
+    ids = [_id(prefix, width, k) for k in numbers]
+    spoil = draw(st.sampled_from([None, "twice", "leading-zero", "other-prefix", "letter", "null"]))
+    if spoil == "twice":
+        ids.append(draw(st.sampled_from(ids)))
+    elif spoil == "leading-zero":
+        ids.append(f"{prefix}0{numbers[0]:0{width}d}")
+    elif spoil == "other-prefix":
+        ids.append(f"X{ids[0]}")
+    elif spoil == "letter":
+        ids.append(f"{prefix}{'9' * (width - 1)}A")
+    elif spoil == "null":
+        ids.append(None)
+    near = [
+        *ids,
+        None,
+        "",
+        prefix,
+        f"{prefix}0{numbers[0]:0{width}d}",
+        _id(prefix, width, start + 61),
+        _id(prefix, width + 1, numbers[-1]),
+        _id("Q" + prefix, width, numbers[0]),
+        _id(prefix, width, numbers[0]).replace("1", "１"),
+        f"{prefix}-{numbers[0]}",
+        f" {ids[0]}",
+    ]
+    refs = draw(st.lists(st.sampled_from(near), max_size=50))
+    dense = max(numbers) - min(numbers) < 4 * len(numbers)  # else too sparse for a table
+    return ids, refs, spoil if spoil or dense else "sparse"
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=numbered(), cut=st.integers(0, 9))
+def test_index_in_finds_what_arrows_index_in_finds(case, cut):
+    import pyarrow.compute as pc
+
+    ids, refs, spoil = case
+    saved = arrownp._NUMBERED_MIN
+    arrownp._NUMBERED_MIN = 1  # (registers of a few thousand records are hashed)
+    try:
+        for value_set in shapes(pa.array(ids, type=pa.string()), cut):
+            for values in shapes(pa.array(refs, type=pa.string()), cut):
+                want = pc.index_in(values, value_set=value_set, skip_nulls=True)
+                want = want.combine_chunks() if isinstance(want, pa.ChunkedArray) else want
+                assert arrownp.index_in(values, value_set).to_pylist() == want.to_pylist()
+        if spoil is None:  # a register numbered cleanly is read by its numbers, not hashed
+            assert arrownp._numbered(pa.array(refs, type=pa.string()), pa.array(ids, type=pa.string())) is not None
+    finally:
+        arrownp._NUMBERED_MIN = saved

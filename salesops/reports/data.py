@@ -206,17 +206,17 @@ def lookup(keys: pd.Series, ids: pd.Series, values: pd.Series) -> pd.Series:
 def positions(keys: pd.Series, ids: pd.Series):
     """Row position in `ids` (first occurrence) of each key, -1 when absent.
 
-    Text IDs are matched inside Arrow (`index_in`: a million payments to a million receivables
-    in 0.3 s, where a pandas index took 1.3 s); other keys by a pandas index."""
+    Text IDs are matched by `arrownp.index_in` (a million payments to a million receivables in
+    0.3 s hashed inside Arrow, 0.05 s when the IDs are numbered, where a pandas index took 1.3 s);
+    other keys by a pandas index."""
     import numpy as np
     import pandas as pd
 
     texts = _texts(keys), _texts(ids)
     if texts[0] is not None and texts[1] is not None:
-        import pyarrow.compute as pc
+        from salesops import arrownp
 
-        found = pc.index_in(texts[0], value_set=texts[1], skip_nulls=True)
-        return np.asarray(found.fill_null(-1), dtype=np.int64)
+        return arrownp.ints(arrownp.index_in(texts[0], texts[1]), fill=-1)[0]
     first = ~ids.duplicated() & ids.notna()
     where = np.flatnonzero(first.to_numpy())
     index = pd.Index(ids[first].to_numpy())

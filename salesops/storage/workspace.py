@@ -257,9 +257,10 @@ class Workspace:
 
         def compute():
             import pyarrow as pa
-            import pyarrow.compute as pc
 
-            at = pc.index_in(left.data.column(column), value_set=right.data.column(of_column), skip_nulls=True)
+            from salesops import arrownp
+
+            at = arrownp.index_in(left.data.column(column), right.data.column(of_column))
             return pa.Table.from_arrays([at], names=["at"])
 
         entry = f"{left.file}.{column}-in-{right.file}.{of_column}"
