@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from salesops.i18n import N_, _
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
 
 
@@ -516,6 +518,39 @@ def normalize_company(s: Any) -> str | None:
             base = spaced[: m.start()]
     key = base.replace(" ", "") or spaced.replace(" ", "")
     return key or None
+
+
+# `normalize_company` in Arrow for names of ASCII letters, digits and those ideographs only (most
+# names: 上海华东电子有限公司, Acme2000): NFKC leaves them as they are and casefolding lowers A–Z, so
+# only the legal form is left to drop (a Latin one after an ideograph: 华为inc).
+_PLAIN_ARROW = "^[0-9A-Za-z\\x{4e00}-\\x{9fa5}]+$"
+_LATIN_ARROW = "(^|[^a-z0-9])(?:co ?ltd|co ?limited|ltd|limited|inc|llc|corporation|corp|gmbh)$"
+
+
+def normalize_companies(names: Sequence[Any]) -> list[str | None]:
+    """`normalize_company` of each of `names` (an import's every company, once each): the plain
+    ones (`_PLAIN_ARROW`) in Arrow, the others one by one."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from salesops import arrownp
+
+    texts = [v if type(v) is str else "" for v in names]
+    arr = pa.array(texts, type=pa.string())
+    plain = arrownp.bools(pc.match_substring_regex(arr, _PLAIN_ARROW))
+    spaced = pc.ascii_lower(arr)
+    base, done = spaced, pa.array(np.zeros(len(texts), dtype=bool))
+    for form in _CN_FORMS:  # the first that ends the name, as `normalize_company` tries them
+        hit = pc.and_not(pc.ends_with(spaced, form), done)
+        base = pc.if_else(hit, pc.utf8_slice_codeunits(spaced, 0, -len(form)), base)
+        done = pc.or_(done, hit)
+    latin = pc.replace_substring_regex(spaced, pattern=_LATIN_ARROW, replacement="\\1", max_replacements=1)
+    base = pc.if_else(done, base, latin)
+    out = pc.if_else(pc.equal(base, ""), spaced, base).to_pylist()
+    for i in np.flatnonzero(~plain).tolist():
+        out[i] = normalize_company(names[i])
+    return out
 
 
 _NUMBERISH = re.compile(r"[0-9.][0-9 .,()/+\-%eE]*")

@@ -214,6 +214,19 @@ def test_company_keys_with_and_without_the_fast_path_agree(text):
     assert values.normalize_company(text) == slow_normalize_company(text)
 
 
+COMPANY_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcXYZ09 .,()·、，（）\t\u3000ltdincorpgmbhLTD有限公司股份责任深圳东方ＡＢ１２") + ["\u9fa5", "\u9fa6", "\u4e00", "\U00020000"]),
+    max_size=16,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(COMPANY_TEXT, st.sampled_from(["华为inc", "inc", "公司", "Acme2000Ltd", "深圳coltd", "x有限公司公司", "深圳东方股份有限公司", "东方有限责任公司", "东方有限公司"]), st.none(), st.integers(0, 10**6)), max_size=30))
+def test_company_keys_of_a_whole_import_are_each_names_key(names):
+    """An import's companies are keyed in Arrow when they are plain (letters, digits, ideographs), one by one otherwise: the same keys."""
+    assert values.normalize_companies(names) == [values.normalize_company(n) for n in names]
+
+
 def test_a_lead_naming_a_known_account_is_imported_with_a_warning(tmp_path):
     """The company key found for duplicates also names the account a new lead's company already is."""
     root = make_workspace(tmp_path / "ws", "csv")

@@ -377,12 +377,11 @@ def _context(ws, reg):
                 for key in lead_keys(p, e, c):
                     target.open_keys.setdefault(key, rid)
     if reg.name == "leads":
-        from salesops.values import normalize_company
+        from salesops.values import normalize_companies
 
         accounts = ws.table("accounts")
-        account_ids, owners = _column(accounts, "account_id"), _column(accounts, "owner")
-        for aid, name, o in zip(account_ids, _column(accounts, "name"), owners, strict=True):
-            key = normalize_company(name) if name else None
+        account_ids, owners, names = _column(accounts, "account_id"), _column(accounts, "owner"), _column(accounts, "name")
+        for aid, key, o in zip(account_ids, normalize_companies(names), owners, strict=True):
             if aid and key:
                 target.companies.setdefault(key, []).append((aid, o))
     wanted = {name for c in reg.columns for name in c.targets}

@@ -264,8 +264,9 @@ def lead_key_columns(
         else:
             slow = s[filled]
         if len(slow):
-            uniques = {u: norm(u) for u in pd.unique(slow)}
-            keys[slow.index] = slow.map(uniques)
+            distinct = pd.unique(slow)
+            made = values.normalize_companies(distinct) if kind == "company" else map(norm, distinct)
+            keys[slow.index] = slow.map(dict(zip(distinct, made, strict=True)))
         out.append([None if k is None or k != k else f"{kind}:{k}" for k in keys.tolist()])
     return out
 
