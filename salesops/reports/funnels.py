@@ -97,12 +97,7 @@ class FunnelResult:
 def funnel(data: ReportData, period: Period, as_of: dt.date, by: str | None = None) -> FunnelResult:
     """The opportunity and lead funnels of the deals/leads created in `period`, as of `as_of`."""
     end = min(period.end, as_of)
-    opp = data.frame(
-        "opportunities",
-        ["stage", "created_on", _dated("opportunities"), "lost_reason", "lost_at_stage"],
-    )
-    cohort = between(opp["created_on"], period.start, end)
-    view = _view(data, "opportunities", opp, cohort, as_of, lost_at="lost_at_stage")
+    opp, cohort, view = _opportunities(data, period, as_of)
     lost_rows = opp[cohort][view.lost]
     opportunities = {
         "opportunities": int(cohort.sum()),
@@ -129,6 +124,23 @@ def funnel(data: ReportData, period: Period, as_of: dt.date, by: str | None = No
                 }
             )
     return result
+
+
+def opportunity_stages(data: ReportData, period: Period, as_of: dt.date) -> tuple[list[dict[str, Any]], str | None]:
+    """The opportunity funnel's stages (reached, conversion, open, lost; no median days) and its
+    bottleneck, without the rest of `funnel` (the weekly summary shows these alone)."""
+    _opp, _cohort, view = _opportunities(data, period, as_of, days=False)
+    return view.stages, bottleneck(view.stages)
+
+
+def _opportunities(data: ReportData, period: Period, as_of: dt.date, days: bool = True):
+    """(the opportunities, the cohort created in `period`, its `_View` as of `as_of`)."""
+    opp = data.frame(
+        "opportunities",
+        ["stage", "created_on", _dated("opportunities"), "lost_reason", "lost_at_stage"],
+    )
+    cohort = between(opp["created_on"], period.start, min(period.end, as_of))
+    return opp, cohort, _view(data, "opportunities", opp, cohort, as_of, lost_at="lost_at_stage", days=days)
 
 
 def _lead_funnel(data: ReportData, period: Period, end: dt.date, as_of: dt.date) -> dict[str, Any]:
@@ -164,6 +176,7 @@ def _view(
     cohort: np.ndarray,
     as_of: dt.date,
     lost_at: str | None,
+    days: bool = True,
 ) -> _View:
     """Reached, conversion, median days, open and lost per stage of the `cohort` rows of `df`
     (each record's stages are its own: only the cohort's records and their history are looked at,
@@ -178,7 +191,7 @@ def _view(
     furthest = _furthest_in_history(changes, as_of)
     reached = _stage_index(df, reg.id_column, now, order, lost, lost_at, furthest)
     is_lost = now == lost
-    stay = _median_days(register, changes, df, now, order, as_of, machine.terminal)
+    stay = _median_days(register, changes, df, now, order, as_of, machine.terminal) if days else {}
     stages = _stages(reached, order)
     for s in stages:
         s["median_days"] = stay.get(s["stage"])

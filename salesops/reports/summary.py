@@ -102,15 +102,13 @@ def weekly(
     }
     buckets, totals = aging_mod.aging_totals(data, end)
     out["aging"] = {"buckets": buckets, "totals": totals}
-    fun = funnel_mod.funnel(data, Period(end - dt.timedelta(days=7 * FUNNEL_WEEKS - 1), end), end)
+    span = Period(end - dt.timedelta(days=7 * FUNNEL_WEEKS - 1), end)
+    stages, neck = funnel_mod.opportunity_stages(data, span, end)
     out["funnel"] = {
-        "from": fun.period.start,
-        "to": fun.period.end,
-        "stages": [
-            {k: s[k] for k in ("stage", "reached", "conversion")}
-            for s in fun.opportunities["stages"]
-        ],
-        "bottleneck": fun.opportunities["bottleneck"],
+        "from": span.start,
+        "to": span.end,
+        "stages": [{k: s[k] for k in ("stage", "reached", "conversion")} for s in stages],
+        "bottleneck": neck,
     }
     out["trend"] = _trend(data, period)
     out["data_problems"] = problems()
