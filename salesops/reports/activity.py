@@ -27,7 +27,6 @@ from salesops.reports.data import (
     Attribution,
     ReportData,
     account_names,
-    among,
     between,
     days_between,
     on_or_before,
@@ -303,8 +302,8 @@ def pool_moves(data: ReportData, period: Period) -> dict[str, list[dict[str, Any
     out = {}
     for key, rows, who in (("reclaimed", back, "old_value"), ("claimed", took, "new_value")):
         rows = rows[between(rows["on"], period.start, period.end)].copy()
-        known = among(rows["record_id"], names.index)
         info = names.reindex(rows["record_id"].to_numpy())
+        known = info["register"].notna().to_numpy(dtype=bool)  # (every record `about` holds has its register)
         rows["register"] = info["register"].to_numpy()
         rows["name"] = info["name"].to_numpy()
         rows["owner"] = rows[who]
