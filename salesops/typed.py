@@ -167,8 +167,13 @@ def _tables():
     return first, last, packed
 
 
+_NONCHARACTER = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE, U+FFFF in UTF-8
+
+
 class _Chunk:
-    """`TextShape` of one Arrow string array."""
+    """`TextShape` of one Arrow string array. Offsets stay in their own width and the strings
+    are indexed all at once when none is empty: a million IDs make no 8-byte copy of their
+    offsets and no array of a million positions."""
 
     def __init__(self, chunk) -> None:
         import numpy as np
@@ -177,22 +182,24 @@ class _Chunk:
         n, off = len(chunk), chunk.offset
         validity, offsets, data = chunk.buffers()[:3]
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offs = np.frombuffer(offsets, dtype=width, count=off + n + 1)[off:].astype(np.int64)
-        self.lo, self.hi = int(offs[0]), int(offs[-1])
+        self.offs = np.frombuffer(offsets, dtype=width, count=off + n + 1)[off:]
+        self.lo, self.hi = int(self.offs[0]), int(self.offs[-1])
         self.raw = np.frombuffer(data, dtype=np.uint8) if data is not None and self.hi > self.lo else None
         self.null = np.zeros(n, dtype=bool)
         if validity is not None and chunk.null_count:
             bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little", count=off + n)
             self.null = ~bits[off:].astype(bool)
-        self.nbytes = np.diff(offs)
+        self.nbytes = np.diff(self.offs)
         self.nbytes[self.null] = 0
-        self.starts = offs[:-1]
+        self.starts = self.offs[:-1]
 
     @functools.cached_property
     def _has(self):
+        """Positions of the non-empty strings; None when every string is non-empty."""
         import numpy as np
 
-        return np.flatnonzero(self.nbytes > 0)
+        filled = self.nbytes > 0
+        return None if filled.all() else np.flatnonzero(filled)
 
     def _edge(self, last: bool) -> np.ndarray:
         """Whether each string's first (or last) character is white space."""
@@ -200,21 +207,25 @@ class _Chunk:
 
         out = np.zeros(len(self.nbytes), dtype=bool)
         has = self._has
-        if self.raw is None or not len(has):
+        if self.raw is None or (has is not None and not len(has)):
             return out
         first_t, last_t, packed = _tables()
         raw = self.raw
-        pos = (self.starts[has] + self.nbytes[has] - 1) if last else self.starts[has]
+        if has is None:
+            pos = self.offs[1:] - 1 if last else self.starts
+        else:
+            pos = (self.starts[has] + self.nbytes[has] - 1) if last else self.starts[has]
         byte = raw[pos]
         maybe = (last_t if last else first_t)[byte]
         if not maybe.any():
             return out
-        ascii_ = maybe & (byte < 0x80)
-        out[has[ascii_]] = True
+        ascii_ = np.flatnonzero(maybe & (byte < 0x80))
+        out[ascii_ if has is None else has[ascii_]] = True
         wide = np.flatnonzero(maybe & (byte >= 0x80))
         if len(wide):  # the character's 2 or 3 bytes decide (a lead byte never passes for a continuation)
-            size = self.nbytes[has[wide]]
-            at, b1 = pos[wide], byte[wide].astype(np.int64)
+            at_string = wide if has is None else has[wide]
+            size = self.nbytes[at_string]
+            at, b1 = pos[wide].astype(np.int64), byte[wide].astype(np.int64)
             step = -1 if last else 1
             b2 = raw[np.clip(at + step, 0, len(raw) - 1)].astype(np.int64)
             b3 = raw[np.clip(at + 2 * step, 0, len(raw) - 1)].astype(np.int64)
@@ -223,7 +234,7 @@ class _Chunk:
             else:
                 key2, key3 = (b1 << 8) | b2, (b1 << 16) | (b2 << 8) | b3
             ws = ((size >= 2) & np.isin(key2, packed)) | ((size >= 3) & np.isin(key3, packed))
-            out[has[wide[ws]]] = True
+            out[at_string[ws]] = True
         return out
 
     @functools.cached_property
@@ -239,8 +250,12 @@ class _Chunk:
         import numpy as np
 
         out = np.zeros(len(self.nbytes), dtype=bool)
-        if self.raw is not None and len(self._has) and (self.raw[self.lo : self.hi] == ord("'")).any():
-            out[self._has] = self.raw[self.starts[self._has]] == ord("'")
+        has = self._has
+        if self.raw is not None and (has is None or len(has)) and (self.raw[self.lo : self.hi] == ord("'")).any():
+            if has is None:
+                out[:] = self.raw[self.starts] == ord("'")
+            else:
+                out[has] = self.raw[self.starts[has]] == ord("'")
         return out
 
     @functools.cached_property
@@ -250,13 +265,16 @@ class _Chunk:
         if self.raw is None:
             return False
         seg = self.raw[self.lo : self.hi]
-        low = seg < 0x20
-        if low.any() and np.isin(seg[low], (0x09, 0x0A, 0x0D), invert=True).any():
+        if not len(seg):
+            return False
+        # (a byte below 0x20 or from 0xEF up is rare in IDs and names: two passes that allocate nothing tell)
+        if seg.min() < 0x20:
+            low = seg < 0x20
+            if np.isin(seg[low], (0x09, 0x0A, 0x0D), invert=True).any():
+                return True
+        if seg.max() >= 0xEF and _NONCHARACTER.search(seg) is not None:
             return True
-        lead = np.flatnonzero(seg[:-2] == 0xEF)  # U+FFFE, U+FFFF: EF BF BE, EF BF BF
-        if len(lead) and ((seg[lead + 1] == 0xBF) & (seg[lead + 2] >= 0xBE)).any():
-            return True
-        return bool(len(self.nbytes)) and int(self.nbytes.max()) > MAX_CELL_TEXT  # (bytes ≥ characters)
+        return int(self.nbytes.max()) > MAX_CELL_TEXT  # (bytes ≥ characters)
 
 
 def text_shape(text) -> TextShape:

@@ -193,6 +193,7 @@ def test_text_shape_says_what_python_says_of_each_string(cells, cut):
         assert shape.nbytes.tolist() == [len(c.encode("utf-8")) if c else 0 for c in cells]
         assert shape.ws_first.tolist() == [bool(c) and c[0].isspace() for c in cells]
         assert shape.ws_last.tolist() == [bool(c) and c[-1].isspace() for c in cells]
+        assert shape.quote_first.tolist() == [bool(c) and c[0] == "'" for c in cells]
         if any(c and text_fault(c) for c in cells):
             assert shape.controls
 
