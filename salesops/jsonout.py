@@ -18,6 +18,7 @@ amount back to the cent.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 from decimal import Decimal
@@ -96,10 +97,18 @@ def _column_texts(values: list[Any], nl: str) -> list[str]:
 def _columns(v: Columns, out: list[str], nl: str) -> None:
     item, field = nl + _INDENT, nl + _INDENT * 2
     heads = [_escape(str(k)) + ": " for k in v.keys]
-    texts = [_column_texts(c, field) for c in v.columns]
-    sep = "," + field
-    lines = ["{" + field + sep.join(map(str.__add__, heads, row)) + item + "}" for row in zip(*texts, strict=True)]
-    out.append("[" + item + ("," + item).join(lines) + nl + "]")
+    # each value's text with what comes before it (a record's opening, or the field separator)
+    # and its key: the records are then one join of the columns' pieces taken in turn
+    pieces = []
+    for j, (head, column) in enumerate(zip(heads, v.columns, strict=True)):
+        texts = _column_texts(column, field)
+        if j:
+            pieces.append(list(map(("," + field + head).__add__, texts)))
+        else:
+            after = (item + "}," + item + "{" + field + head).__add__  # the previous record closed, this one opened
+            pieces.append([field + head + texts[0], *map(after, texts[1:])])
+    body = "".join(itertools.chain.from_iterable(zip(*pieces, strict=True)))
+    out.append("[" + item + "{" + body + item + "}" + nl + "]")
 
 
 def _plain_record(v: dict) -> bool:
