@@ -420,6 +420,9 @@ def parse_column(col: Column, raw: Raw, date_order: str) -> Parsed:
     n = len(raw)
     kind = col.type
     text = raw.text
+    if kind == "date" and type(raw.dates) is _Days and raw.numbers is None and not raw.others and text.null_count == n:
+        typed = raw.dates.column  # every cell a date already: the column is its typed form
+        return Parsed(typed.combine_chunks() if isinstance(typed, pa.ChunkedArray) else typed, {})
     scalar = _scalar(col, date_order, raw.unguard)
     bad: dict[int, str] = {}
     if kind in ("text", "id", "ref") and getattr(col, "form", None) is None:
@@ -776,6 +779,8 @@ def raw_of_column(column, unguard: Callable[[str], str] | None = None) -> Raw:
     if pa.types.is_null(t):
         return Raw(pa.nulls(len(column), pa.string()), unguard=unguard)
     no_text = pa.nulls(len(column), pa.string())  # (an empty cell reads as a null text reads: blank)
+    if pa.types.is_date32(t):
+        return Raw(no_text, dates=_Days(column), unguard=unguard)
     at = np.flatnonzero(arrownp.valid(column))
     if pa.types.is_float64(t):
         return Raw(no_text, numbers=(at, arrownp.floats(column)[at]), unguard=unguard)
@@ -784,8 +789,37 @@ def raw_of_column(column, unguard: Callable[[str], str] | None = None) -> Raw:
     if pa.types.is_timestamp(t):
         ms = arrownp.ints(column.cast(pa.timestamp("ms")).cast(pa.int64()))[0]
         return Raw(no_text, dates=(at, np.floor_divide(ms[at], 86_400_000)), unguard=unguard)
-    days = arrownp.ints(column)[0]  # date32
-    return Raw(no_text, dates=(at, days[at]), unguard=unguard)
+    raise TypeError(f"no raw cells for an Arrow column of {t}")
+
+
+class _Days:
+    """`Raw.dates` of a date32 Arrow column — (positions, days since 1970) of its dates — made
+    only when first asked for: a date field read as dates (CSV's ISO dates) is its typed column
+    as it is (`parse_column`), with no array of positions and no copy of the days."""
+
+    __slots__ = ("column", "_pair")
+
+    def __init__(self, column) -> None:
+        self.column = column
+        self._pair: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _get(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._pair is None:
+            import numpy as np
+
+            days, valid = arrownp.ints(self.column)
+            at = np.flatnonzero(valid)
+            self._pair = (at, days if len(at) == len(days) else days[at])
+        return self._pair
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        return self._get()[k]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return 2
 
 
 def raw_of_cells(cells: Sequence[Any]) -> Raw:
