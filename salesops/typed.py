@@ -53,7 +53,7 @@ class Raw:
 
     text: pa.Array  # string, length n
     numbers: tuple[np.ndarray, np.ndarray] | None = None  # (positions, float64)
-    dates: tuple[np.ndarray, np.ndarray] | None = None  # (positions, int64 days since 1970)
+    dates: tuple[np.ndarray, np.ndarray] | _Days | None = None  # (positions, int64 days since 1970)
     others: dict[int, Any] = field(default_factory=dict)  # position → cell (bool, time, …)
     unguard: Callable[[str], str] | None = None  # CSV: removes the `'` that protects formula-like text
     _shape: TextShape | None = field(default=None, repr=False, compare=False)
@@ -794,8 +794,8 @@ def raw_of_column(column, unguard: Callable[[str], str] | None = None) -> Raw:
 
 class _Days:
     """`Raw.dates` of a date32 Arrow column — (positions, days since 1970) of its dates — made
-    only when first asked for: a date field read as dates (CSV's ISO dates) is its typed column
-    as it is (`parse_column`), with no array of positions and no copy of the days."""
+    only when first asked for: a date field read as dates (CSV's ISO dates, xlsx date cells) is
+    its typed column as it is (`parse_column`), with no array of positions and no copy of the days."""
 
     __slots__ = ("column", "_pair")
 

@@ -536,6 +536,7 @@ def normalize_companies(names: Sequence[Any]) -> list[str | None]:
 
     from salesops import arrownp
 
+    names = list(names)
     texts = [v if type(v) is str else "" for v in names]
     arr = pa.array(texts, type=pa.string())
     plain = arrownp.bools(pc.match_substring_regex(arr, _PLAIN_ARROW))
