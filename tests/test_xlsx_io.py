@@ -857,26 +857,19 @@ def _styled_base(folder: Path) -> Path:
     return folder / "base.xlsx"
 
 
-def test_patch_speed_on_100k_rows(tmp_path, capsys):
+def test_patching_one_row_of_100k_rows_keeps_the_rest(tmp_path):
+    """One cell set and one row appended in a 100,000-row sheet (its speed is `benchmarks/`'
+    `advance` target, timed there, not here)."""
     src = tmp_path / "big.xlsx"
-    size = excel_like(src, 100_000)
+    excel_like(src, 100_000)
     kinds = [TEXT, TEXT, DATE, MONEY, STATUS] + [TEXT] * 15
-    timings = []
-    for k in range(3):
-        t0 = time.perf_counter()
-        patch_xlsx(
-            src,
-            tmp_path / f"out{k}.xlsx",
-            {50_000: {1: "改名公司", 3: Decimal("10.5")}},
-            [["L-X", "new co", dt.date(2026, 11, 27), 1, "new"]],
-            kinds,
-        )
-        timings.append(time.perf_counter() - t0)
-    with capsys.disabled():
-        print(
-            f"\npatch_xlsx, 100,000 rows x 20 columns ({size / 1e6:.0f} MB sheet XML): "
-            f"{', '.join(f'{t:.2f}' for t in timings)} s (best {min(timings):.2f} s)"
-        )
+    patch_xlsx(
+        src,
+        tmp_path / "out0.xlsx",
+        {50_000: {1: "改名公司", 3: Decimal("10.5")}},
+        [["L-X", "new co", dt.date(2026, 11, 27), 1, "new"]],
+        kinds,
+    )
     raw = read_xlsx(tmp_path / "out0.xlsx")
     assert (
         len(raw.rows) == 100_002
