@@ -329,10 +329,10 @@ def aging(data: ReportData, as_of: dt.date, by: str = "account") -> AgingResult:
     keys = [key_list[i] for i in shown.tolist()]
     # each shown group's buckets, overdue and total (int cents), most owed first
     cents = np.column_stack([grid[shown], grid[shown, 1:].sum(axis=1), grid[shown].sum(axis=1)])
-    owed = cents[:, -1].tolist()
-    order = sorted(range(len(keys)), key=lambda k: (keys[k] == NONE_KEY, -owed[k], keys[k]))
-    keys = [keys[k] for k in order]
-    cents = cents[np.asarray(order, dtype=np.int64)]
+    named = np.array(keys, dtype=object)  # (Python's order of text, as `sorted` has it)
+    order = np.lexsort((named, -cents[:, -1], named == NONE_KEY))  # the last key sorts first
+    keys = [keys[k] for k in order.tolist()]
+    cents = cents[order]
     totals = _row(None, None, grid.sum(axis=0), names)
     totals.pop("key")
     totals.pop("name")
