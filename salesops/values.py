@@ -701,18 +701,33 @@ def _whole_floats(x):
     return np.where(ok, x, 0).astype(np.int64), ok
 
 
+_BLOCK = 1 << 16  # elements per block of a bulk check: its scratch arrays stay in the cache and are reused
+
+
 def _exact_cents(x):
     """Cents of floats that are exactly a whole number of cents within MAX_MONEY (the
-    float nearest to c/100), and where; the rest is left to parse_money, which agrees."""
+    float nearest to c/100), and where; the rest is left to parse_money, which agrees.
+    Worked out block by block in two small scratch arrays: a million amounts fault in no
+    memory but the results' (fresh pages cost more than the arithmetic here)."""
     import numpy as np
 
+    n = len(x)
+    cents = np.empty(n, dtype=np.int64)
+    ok = np.empty(n, dtype=bool)
+    scratch_c, scratch_t = np.empty(min(n, _BLOCK)), np.empty(min(n, _BLOCK))
     with np.errstate(invalid="ignore", over="ignore"):
-        c = x * 100.0
-        np.round(c, out=c)
-        ok = np.abs(x) < 1e13  # (False for nan; inf is past it)
-        ok &= c / 100.0 == x
-    c[~ok] = 0
-    return c.astype(np.int64), ok
+        for a in range(0, n, _BLOCK):
+            xs = x[a : a + _BLOCK]
+            c, t, good = scratch_c[: len(xs)], scratch_t[: len(xs)], ok[a : a + _BLOCK]
+            np.multiply(xs, 100.0, out=c)
+            np.round(c, out=c)
+            np.abs(xs, out=t)
+            np.less(t, 1e13, out=good)  # (False for nan; inf is past it)
+            np.divide(c, 100.0, out=t)
+            good &= t == xs
+            np.putmask(c, ~good, 0)
+            cents[a : a + _BLOCK] = c
+    return cents, ok
 
 
 def parse_text_series(s: pd.Series) -> pd.Series:

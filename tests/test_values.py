@@ -801,6 +801,33 @@ def test_money_of_plain_text_is_parse_money(cells):
     check_money(cells, dtype="str")
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.integers(-(10**15), 10**15).map(lambda c: c / 100),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from([0.125, 1.005, 1e13, -1e13, 99999999999.99, -0.0]),
+        ),
+        min_size=1,
+        max_size=50,
+    ),
+    extra=st.integers(0, 999),
+)
+def test_exact_cents_block_by_block_is_each_amounts(cells, extra):
+    """`values._exact_cents` works in blocks of `_BLOCK` floats: over several blocks (a ragged last
+    one) it says of each float what the float alone says — the nearest cents exactly, or no."""
+    import numpy as np
+
+    x = np.array(cells * ((2 * V._BLOCK) // len(cells) + 1 + extra), dtype=np.float64)
+    cents, ok = V._exact_cents(x)
+    for k, v in enumerate(cells):
+        exact = v == v and abs(v) < 1e13 and round(v * 100) / 100 == v
+        for i in (k, len(x) - len(cells) + k):
+            assert bool(ok[i]) == exact, (v, i)
+            assert int(cents[i]) == (round(v * 100) if exact else 0), (v, i)
+
+
 @FAST
 @given(mixed)
 def test_int_series_agrees_with_parse_int(cells):
