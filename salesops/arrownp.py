@@ -53,12 +53,22 @@ def ints(column, fill: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return values, valid
 
 
+def offsets(text) -> np.ndarray:
+    """The n + 1 offsets of an Arrow string (or large string) array's strings into its data
+    buffer, in their own width, uncopied."""
+    import numpy as np
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    return np.frombuffer(text.buffers()[1], dtype=width, count=text.offset + len(text) + 1)[text.offset :]
+
+
 def lengths(text) -> np.ndarray:
     """The length in bytes of each string of an Arrow string (chunked) array, from its offsets
     (comparing an Arrow array with a Python number would have the shim import pandas)."""
     import numpy as np
 
-    parts = [np.diff(np.frombuffer(c.buffers()[1], dtype=np.int32, count=c.offset + len(c) + 1)[c.offset :]) for c in chunks(text)]
+    parts = [np.diff(offsets(c)) for c in chunks(text)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
@@ -206,21 +216,21 @@ def _numbers(text, prefix: bytes, width: int | None) -> tuple[np.ndarray, np.nda
     import numpy as np
 
     n = len(text)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=text.offset + n + 1)[text.offset :]
+    at = offsets(text)
     buffer = text.buffers()[2]
     data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
-    lengths = np.diff(offsets)
-    breaks = np.flatnonzero(lengths[1:] != lengths[:-1]) + 1
+    sizes = np.diff(at)
+    breaks = np.flatnonzero(sizes[1:] != sizes[:-1]) + 1
     if len(breaks) >= _MAX_RUNS:
         return None
     number = np.zeros(n, dtype=np.int64)
     ok = np.zeros(n, dtype=bool)
-    digits = lengths - len(prefix)
+    digits = sizes - len(prefix)
     for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), n], strict=True):
-        size = int(lengths[a]) if b > a else 0
+        size = int(sizes[a]) if b > a else 0
         if not 0 < size - len(prefix) <= _MAX_DIGITS:
             continue
-        grid = data[offsets[a] : offsets[a] + size * (b - a)].reshape(b - a, size)
+        grid = data[at[a] : at[a] + size * (b - a)].reshape(b - a, size)
         fits = np.ones(b - a, dtype=bool)
         for k, byte in enumerate(prefix):
             fits &= grid[:, k] == byte

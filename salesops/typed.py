@@ -177,12 +177,10 @@ class _Chunk:
 
     def __init__(self, chunk) -> None:
         import numpy as np
-        import pyarrow as pa
 
         n, off = len(chunk), chunk.offset
-        validity, offsets, data = chunk.buffers()[:3]
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        self.offs = np.frombuffer(offsets, dtype=width, count=off + n + 1)[off:]
+        validity, _offsets, data = chunk.buffers()[:3]
+        self.offs = arrownp.offsets(chunk)
         self.lo, self.hi = int(self.offs[0]), int(self.offs[-1])
         self.raw = np.frombuffer(data, dtype=np.uint8) if data is not None and self.hi > self.lo else None
         self.null = np.zeros(n, dtype=bool)

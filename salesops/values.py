@@ -485,9 +485,8 @@ def normalize_email(s: Any) -> str | None:
 
 
 _CN_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
-_LATIN_FORMS = re.compile(
-    r"(?:^|(?<=[^a-z0-9]))(?:co ?ltd|co ?limited|ltd|limited|inc|llc|corporation|corp|gmbh)$"
-)
+_LATIN_FORM_WORDS = "co ?ltd|co ?limited|ltd|limited|inc|llc|corporation|corp|gmbh"
+_LATIN_FORMS = re.compile(rf"(?:^|(?<=[^a-z0-9]))(?:{_LATIN_FORM_WORDS})$")
 
 
 _PLAIN_NAME = re.compile("[0-9a-z\u4e00-\u9fa5]*")  # ASCII letters and digits, CJK ideographs of Unicode 1.1
@@ -524,7 +523,7 @@ def normalize_company(s: Any) -> str | None:
 # names: 上海华东电子有限公司, Acme2000): NFKC leaves them as they are and casefolding lowers A–Z, so
 # only the legal form is left to drop (a Latin one after an ideograph: 华为inc).
 _PLAIN_ARROW = "^[0-9A-Za-z\\x{4e00}-\\x{9fa5}]+$"
-_LATIN_ARROW = "(^|[^a-z0-9])(?:co ?ltd|co ?limited|ltd|limited|inc|llc|corporation|corp|gmbh)$"
+_LATIN_ARROW = f"(^|[^a-z0-9])(?:{_LATIN_FORM_WORDS})$"  # (RE2 has no look-behind: the character is kept)
 
 
 def normalize_companies(names: Sequence[Any]) -> list[str | None]:

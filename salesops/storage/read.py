@@ -248,11 +248,7 @@ def _read_csv(
             colmap = columns_of(header)
             return list(range(len(header))) if colmap is None else [colmap[n] for n in wanted if n in colmap]
 
-    def dates(header: list[str]) -> list[int]:
-        colmap = columns_of(header) or {}
-        return [j for name, j in colmap.items() if register.column(name).type == "date"]
-
-    cols = csv_io.read_columns(path, encoding, hint, include=include, dates=dates)
+    cols = csv_io.read_columns(path, encoding, hint, include=include, dates=lambda header: _date_columns(register, header))
     raws = [None if c is None else raw_of_column(c, csv_io.unguard) for c in cols.columns]
     rows = np.arange(2, cols.n + 2, dtype=np.int64)
     out = _build(
@@ -269,7 +265,7 @@ def _read_xlsx(
 
     from salesops.storage.xlsx_read import arrow_sheet, read_sheets
 
-    as_text = None if source else (lambda header, columns: _dates(register, header, columns))
+    as_text = None if source else (lambda header, columns: columns <= _date_columns(register, header))
     fast = arrow_sheet(path, _sheet_chooser(register, sheet, source), as_text) if ARROW_SHEETS and arrow else None
     texts: set[int] = set()
     if fast is not None:  # straight into Arrow
@@ -302,14 +298,14 @@ def _read_xlsx(
 ARROW_SHEETS = True
 
 
-def _dates(register: Register, header: list[str], columns: set[int]) -> bool:
-    """Whether every one of `columns` (indexes in `header`) is a date field of the register."""
+def _date_columns(register: Register, header: list) -> set[int]:
+    """The columns (indexes in `header`) of the register's date fields; none when the header
+    does not map (`_build` says why)."""
     try:
         colmap, _ = map_header(register, [header_text(c) for c in header])
     except SalesopsError:
-        return False
-    field = {j: name for name, j in colmap.items()}
-    return all(j in field and register.column(field[j]).type == "date" for j in columns)
+        return set()
+    return {j for name, j in colmap.items() if register.column(name).type == "date"}
 
 
 def _sheet_chooser(register: Register, sheet: str | None, source: bool):
